@@ -1,0 +1,428 @@
+"""The ``gyengine`` command line.
+
+Only this module imports click. Heavy imports (rich, the store, plugins) happen
+inside commands so that ``gyengine --help`` answers at once.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sqlite3
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any, TypeVar, cast
+
+import click
+
+if TYPE_CHECKING:
+    import pluggy
+    from rich.console import Console
+
+    from .events import EventTypes
+    from .store import SQLiteEventStore
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+DEFAULT_DB = "gyengine.db"
+
+
+class State:
+    """What the top-level options decided, and the plugins loaded on demand."""
+
+    def __init__(self, plugins_dir: str | None) -> None:
+        self.plugins_dir = plugins_dir
+        self._manager: pluggy.PluginManager | None = None
+        self._registry: EventTypes | None = None
+        self.db_path: str | None = None
+
+    @property
+    def manager(self) -> pluggy.PluginManager:
+        if self._manager is None:
+            from .plugins import get_plugin_manager
+
+            self._manager = get_plugin_manager(plugins_dir=self.plugins_dir)
+        return self._manager
+
+    @property
+    def registry(self) -> EventTypes:
+        if self._registry is None:
+            from .plugins import build_event_types
+
+            self._registry = build_event_types(self.manager)
+        return self._registry
+
+    def open_store(self, db: str, *, create: bool = False) -> SQLiteEventStore:
+        from .store import SQLiteEventStore
+
+        self.db_path = db
+        return SQLiteEventStore(db, create=create)
+
+
+def _fail(message: str, hint: str | None = None) -> click.ClickException:
+    return click.ClickException(message + (f"\n\n{hint}" if hint else ""))
+
+
+def handle_errors(function: F) -> F:
+    """Turn gyengine's own errors into one-line messages and a non-zero exit code."""
+
+    @functools.wraps(function)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from .errors import GyengineError
+
+        try:
+            return function(*args, **kwargs)
+        except GyengineError as error:
+            raise _fail(str(error), error.hint) from None
+        except sqlite3.DatabaseError as error:
+            state = click.get_current_context().find_object(State)
+            where = state.db_path if state and state.db_path else "the database"
+            raise _fail(f"{where} is damaged or unreadable: {error}") from None
+
+    return cast(F, wrapper)
+
+
+def db_option(function: F) -> F:
+    """The ``--db`` option every command that opens the log takes."""
+    return click.option(
+        "--db",
+        "db",
+        default=DEFAULT_DB,
+        envvar="GYENGINE_DB",
+        show_default=True,
+        show_envvar=True,
+        help="The event database.",
+        type=click.Path(dir_okay=False),
+    )(function)
+
+
+def _stderr() -> Console:
+    from rich.console import Console
+
+    return Console(stderr=True)
+
+
+@contextmanager
+def progress_bar(description: str, total: int | None) -> Iterator[Callable[[int], None]]:
+    """A progress bar on stderr when it is a terminal; nothing when piped."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
+    console = _stderr()
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=console,
+        transient=True,
+        disable=not console.is_terminal,
+    ) as progress:
+        task = progress.add_task(description, total=total)
+        yield lambda n: progress.advance(task, n)
+
+
+@click.group()
+@click.version_option(package_name="gyengine")
+@click.option(
+    "--plugins-dir",
+    type=click.Path(file_okay=False),
+    envvar="GYENGINE_PLUGINS_DIR",
+    show_envvar=True,
+    help="Also load every *.py plugin in this directory.",
+)
+@click.pass_context
+def cli(ctx: click.Context, plugins_dir: str | None) -> None:
+    """gyengine: supervise a development plan from an immutable, hash-chained event log."""
+    ctx.obj = State(plugins_dir)
+
+
+@cli.command()
+@db_option
+@click.pass_obj
+@handle_errors
+def init(state: State, db: str) -> None:
+    """Create an empty event database (a no-op if it already exists)."""
+    existed = Path(db).exists() and Path(db).stat().st_size > 0
+    with state.open_store(db, create=True) as store:
+        count = store.count()
+    if existed:
+        click.echo(f"{db} is already a gyengine database ({count} events)")
+    else:
+        click.echo(f"created {db}")
+
+
+@cli.command()
+@click.argument("file", type=click.Path(dir_okay=False, allow_dash=True))
+@db_option
+@click.option("--dry-run", is_flag=True, help="Validate everything, append nothing.")
+@click.pass_obj
+@handle_errors
+def append(state: State, file: str, db: str, dry_run: bool) -> None:
+    """Append the events of a JSON Lines FILE (or - for stdin), all or none.
+
+    Each line is one event: {"type", "stream", "data"} and optionally "id",
+    "occurred", "actor", "supersedes" and "expected_version".
+    """
+    from .errors import GyengineError
+    from .jsonl import JsonLinesReader
+
+    store = state.open_store(db)
+    registry = state.registry
+    source = "<stdin>" if file == "-" else file
+    try:
+        handle: IO[bytes] = sys.stdin.buffer if file == "-" else open(file, "rb")  # noqa: SIM115
+    except OSError as error:
+        raise _fail(f"cannot read {file}: {error.strerror}") from None
+    try:
+        total = None if file == "-" else Path(file).stat().st_size
+        with progress_bar("appending", total) as advance:
+            reader = JsonLinesReader(handle, source, registry, on_bytes=advance)
+            try:
+                result = store.append(reader, dry_run=dry_run)
+            except GyengineError as error:
+                index = getattr(error, "index", None)
+                if index is not None and index < len(reader.lines):
+                    raise _fail(f"{source}:{reader.lines[index]}: {error}", error.hint) from None
+                raise
+    finally:
+        if handle is not sys.stdin.buffer:
+            handle.close()
+        store.close()
+    if not reader.lines:
+        click.echo(f"nothing to append: {source} holds no events")
+        return
+    verb = "would append" if dry_run else "appended"
+    message = f"{verb} {result.count} events"
+    if result.appended:
+        message += f" (seq {result.appended[0][0]}..{result.appended[-1][0]})"
+    if result.duplicates:
+        message += f"; {len(result.duplicates)} already in the log with the same content (skipped)"
+    click.echo(message)
+    if not dry_run and result.appended:
+        click.echo(f"head {result.head.seq} {result.head.hash}")
+
+
+def _field_value(cls: type, name: str, raw: str) -> Any:
+    """Read a command-line value by its field's type: strings stay text, others are JSON."""
+    import attrs
+
+    from .jsonl import parse_json
+
+    fields = {field.name: field for field in attrs.fields(cls)}
+    field = fields.get(name)
+    if field is not None and field.type in (str, "str", str | None, "str | None"):
+        return raw
+    try:
+        return parse_json(raw)
+    except (ValueError, RecursionError):
+        return raw
+
+
+@cli.command()
+@click.argument("type_name", metavar="TYPE")
+@click.argument("fields", nargs=-1, metavar="FIELD=VALUE...")
+@click.option("--stream", required=True, help="The stream the event belongs to.")
+@click.option("--id", "event_id", help="The event id (default: a new UUID).")
+@click.option("--occurred", help="The period the fact is about (2019-06, 2019-W23...).")
+@click.option("--actor", help="Who reports it.")
+@click.option("--supersedes", help="The id of the event this one corrects or retracts.")
+@click.option("--expected-version", type=int, help="The version the stream must be at.")
+@db_option
+@click.option("--dry-run", is_flag=True, help="Validate, append nothing.")
+@click.pass_obj
+@handle_errors
+def record(
+    state: State,
+    type_name: str,
+    fields: tuple[str, ...],
+    stream: str,
+    event_id: str | None,
+    occurred: str | None,
+    actor: str | None,
+    supersedes: str | None,
+    expected_version: int | None,
+    db: str,
+    dry_run: bool,
+) -> None:
+    """Append one event of TYPE typed on the command line.
+
+    Each FIELD=VALUE sets a payload field; the value is converted by the
+    field's registered type (numbers, dates, true/false; JSON for lists).
+    """
+    from .errors import InvalidEvent
+    from .events import NewEvent
+
+    store = state.open_store(db)
+    registry = state.registry
+    try:
+        cls = registry.class_of(type_name)
+        data: dict[str, Any] = {}
+        for item in fields:
+            name, sep, raw = item.partition("=")
+            if not sep or not name:
+                raise InvalidEvent(f"{item!r} is not FIELD=VALUE", source="command line")
+            data[name] = _field_value(cls, name, raw)
+        try:
+            pending = registry.encode(
+                NewEvent(
+                    type=type_name,
+                    stream=stream,
+                    data=data,
+                    id=event_id,
+                    occurred=occurred,
+                    actor=actor,
+                    supersedes=supersedes,
+                    expected_version=expected_version,
+                )
+            )
+        except InvalidEvent as error:
+            raise InvalidEvent(error.message, source="command line", field=error.field) from None
+        result = store.append([pending], dry_run=dry_run)
+    finally:
+        store.close()
+    if result.duplicates:
+        click.echo(f"event {pending.id} is already in the log with the same content (skipped)")
+    elif dry_run:
+        click.echo(f"valid: would append {type_name} to {stream}")
+    else:
+        seq, appended_id = result.appended[0]
+        click.echo(f"appended seq {seq} id {appended_id} hash {result.head.hash}")
+
+
+def _timestamp(value: str | None, *, end_of_day: bool) -> str | None:
+    from .timeutil import parse_timestamp
+
+    if value is None:
+        return None
+    try:
+        return parse_timestamp(value, end_of_day=end_of_day)
+    except ValueError as error:
+        raise click.BadParameter(str(error)) from None
+
+
+@cli.command()
+@db_option
+@click.option("--stream", help="Only this stream.")
+@click.option("--type", "types", multiple=True, help="Only this event type (repeatable).")
+@click.option("--since", help="Only events recorded at or after this date or time.")
+@click.option("--until", help="Only events recorded at or before this date or time.")
+@click.option("--known-at", help="The log as it was known at this date or time.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "jsonl"]),
+    default="table",
+    show_default=True,
+    help="Output format.",
+)
+@click.pass_obj
+@handle_errors
+def log(
+    state: State,
+    db: str,
+    stream: str | None,
+    types: tuple[str, ...],
+    since: str | None,
+    until: str | None,
+    known_at: str | None,
+    fmt: str,
+) -> None:
+    """Show the events of the log, oldest first.
+
+    Dates and times are record time (UTC unless an offset is given); a bare date
+    means the whole of that day.
+    """
+    since_ts = _timestamp(since, end_of_day=False)
+    bounds = [
+        t
+        for t in (_timestamp(until, end_of_day=True), _timestamp(known_at, end_of_day=True))
+        if t is not None
+    ]
+    with state.open_store(db) as store:
+        rows = store.read(
+            stream=stream,
+            types=types or None,
+            since=since_ts,
+            known_at=min(bounds) if bounds else None,
+        )
+        if fmt == "jsonl":
+            for row in rows:
+                click.echo(json.dumps(row.to_json(), ensure_ascii=False))
+        elif fmt == "json":
+            click.echo("[", nl=False)
+            for number, row in enumerate(rows):
+                click.echo(
+                    ("," if number else "")
+                    + "\n  "
+                    + json.dumps(row.to_json(), ensure_ascii=False),
+                    nl=False,
+                )
+            click.echo("\n]")
+        else:
+            _log_table(rows)
+
+
+def _log_table(rows: Iterator[Any]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(box=None, header_style="bold")
+    for name in ("seq", "recorded", "stream", "v", "type", "occurred", "actor", "data"):
+        table.add_column(name, no_wrap=name != "data", overflow="fold")
+    count = 0
+    for row in rows:
+        count += 1
+        data = row.data if len(row.data) <= 80 else row.data[:77] + "..."
+        table.add_row(
+            str(row.seq),
+            row.recorded[:19] + "Z",
+            row.stream,
+            str(row.version),
+            row.type,
+            row.occurred or "",
+            row.actor or "",
+            data,
+        )
+    console = Console()
+    if not console.is_terminal:
+        console = Console(width=200)  # piped: let rows run long rather than truncate ids
+    if count:
+        console.print(table)
+    else:
+        console.print("no events match")
+
+
+@cli.command()
+@db_option
+@click.pass_obj
+@handle_errors
+def verify(state: State, db: str) -> None:
+    """Recompute the hash chain and name the first broken seq, if any."""
+    with state.open_store(db) as store:
+        total = store.head().seq
+        with progress_bar("verifying", total) as advance:
+            result = store.verify(progress=advance)
+    if result.problem is not None:
+        raise _fail(
+            f"{db}: chain broken at {result.problem}",
+            f"the {result.checked} events before seq {result.problem.seq} verify",
+        )
+    if result.checked == 0:
+        click.echo(f"{db}: empty log, nothing to verify")
+    else:
+        click.echo(
+            f"{db}: ok, {result.checked} events, head seq {result.head.seq} hash {result.head.hash}"
+        )
+
+
+def main() -> None:
+    """Entry point of the ``gyengine`` console script."""
+    cli(prog_name="gyengine")

@@ -1,0 +1,154 @@
+"""The one cattrs converter that turns payloads into JSON values and back, strictly.
+
+Strict means a JSON Lines file gets no silent coercion: ``"5"`` is not an
+``int``, ``5.7`` is not an ``int``, ``true`` is not a number, and a ``Decimal``
+is written as its exact decimal string, never as a binary float.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from collections.abc import Callable
+from decimal import Decimal, InvalidOperation
+from typing import Any, Final
+
+import cattrs
+from cattrs.errors import ForbiddenExtraKeysError
+
+from .canonical import MAX_SAFE_INTEGER
+
+__all__ = ["describe_errors", "make_converter"]
+
+_DECIMAL: Final = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
+
+
+class _Mismatch(ValueError):
+    """A JSON value of the wrong kind for a field; the message says what was wanted."""
+
+
+def _show(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _structure_str(value: Any, _: type) -> str:
+    if not isinstance(value, str):
+        raise _Mismatch(f"expected a string, got {_show(value)}")
+    return value
+
+
+def _structure_int(value: Any, _: type) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        if isinstance(value, Decimal) and value == value.to_integral_value():
+            value = int(value)
+        else:
+            raise _Mismatch(f"expected an integer, got {_show(value)}")
+    if not -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER:
+        raise _Mismatch(f"integer {value} is beyond +/-(2**53 - 1); write it as a decimal string")
+    return int(value)
+
+
+def _structure_float(value: Any, _: type) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
+        raise _Mismatch(f"expected a number, got {_show(value)}")
+    result = float(value)
+    if not math.isfinite(result):
+        raise _Mismatch(f"expected a finite number, got {_show(value)}")
+    return result
+
+
+def _structure_bool(value: Any, _: type) -> bool:
+    if not isinstance(value, bool):
+        raise _Mismatch(f"expected true or false, got {_show(value)}")
+    return value
+
+
+def _structure_decimal(value: Any, _: type) -> Decimal:
+    if isinstance(value, bool):
+        raise _Mismatch(f"expected a decimal number, got {_show(value)}")
+    if isinstance(value, str) and _DECIMAL.fullmatch(value.strip()):
+        try:
+            return Decimal(value.strip())
+        except InvalidOperation:  # pragma: no cover - the regex admits only valid text
+            pass
+    elif isinstance(value, int):
+        return Decimal(value)
+    elif isinstance(value, Decimal) and value.is_finite():
+        return value
+    raise _Mismatch(f'expected a decimal number such as "1234.56", got {_show(value)}')
+
+
+def _unstructure_decimal(value: Decimal) -> str:
+    if not value.is_finite():
+        raise ValueError(f"{value} has no exact decimal form")
+    return format(value, "f")
+
+
+def _structure_date(value: Any, _: type) -> dt.date:
+    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError as error:
+            raise _Mismatch(f"{value!r} is not a date: {error}") from None
+    raise _Mismatch(f'expected a date such as "2019-06-30", got {_show(value)}')
+
+
+def _structure_datetime(value: Any, _: type) -> dt.datetime:
+    if isinstance(value, str):
+        try:
+            moment = dt.datetime.fromisoformat(value)
+        except ValueError:
+            pass
+        else:
+            if moment.tzinfo is None:
+                raise _Mismatch(f"{value!r} needs a UTC offset, e.g. +08:00 or Z")
+            return moment
+    raise _Mismatch(f'expected a date-time such as "2019-06-30T09:00:00+08:00", got {_show(value)}')
+
+
+def make_converter() -> cattrs.Converter:
+    """Build the strict converter gyengine uses for every payload.
+
+    Extra keys are refused, every scalar type is checked exactly, ``Decimal`` is
+    unstructured to its plain decimal string and dates to ISO 8601 text.
+    """
+    converter = cattrs.Converter(forbid_extra_keys=True)
+    hooks: list[tuple[type, Callable[[Any, type], Any]]] = [
+        (str, _structure_str),
+        (int, _structure_int),
+        (float, _structure_float),
+        (bool, _structure_bool),
+        (Decimal, _structure_decimal),
+        (dt.date, _structure_date),
+        (dt.datetime, _structure_datetime),
+    ]
+    for cls, hook in hooks:
+        converter.register_structure_hook(cls, hook)
+    converter.register_unstructure_hook(Decimal, _unstructure_decimal)
+    converter.register_unstructure_hook(dt.date, dt.date.isoformat)
+    converter.register_unstructure_hook(dt.datetime, dt.datetime.isoformat)
+    return converter
+
+
+def _format_exception(exc: BaseException, type_: type | None) -> str:
+    if isinstance(exc, _Mismatch):
+        return str(exc)
+    if isinstance(exc, ForbiddenExtraKeysError):
+        return f"unknown field(s) {', '.join(sorted(exc.extra_fields))}"
+    if isinstance(exc, KeyError):
+        return "required field missing"
+    return cattrs.v.format_exception(exc, type_)
+
+
+def describe_errors(error: BaseException, path: str = "$") -> list[tuple[str, str]]:
+    """Turn a cattrs structuring error into ``(json path, message)`` pairs.
+
+    Uses :func:`cattrs.transform_error`; each message is one line.
+    """
+    pairs = []
+    for line in cattrs.transform_error(error, path=path, format_exception=_format_exception):
+        message, _, where = line.rpartition(" @ ")
+        pairs.append((where, message) if message else (path, line))
+    return pairs

@@ -1,0 +1,134 @@
+"""Every error gyengine raises on purpose derives from :class:`GyengineError`.
+
+Each subclass is named for its condition and carries the data a caller needs on
+attributes; ``str(error)`` is one line fit for a terminal.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "CanonicalizationError",
+    "ConcurrencyError",
+    "CorruptDatabase",
+    "DatabaseNotFound",
+    "DatabaseNotInitialised",
+    "DuplicateEventType",
+    "GyengineError",
+    "IdConflict",
+    "InvalidEvent",
+    "NotAGyengineDatabase",
+    "UnknownEventType",
+    "UnknownSupersededEvent",
+]
+
+
+class GyengineError(Exception):
+    """Base class of every error gyengine raises on purpose."""
+
+    hint: str | None = None
+
+
+class CanonicalizationError(GyengineError, ValueError):
+    """A value has no RFC 8785 canonical form (NaN, a huge integer, a lone surrogate...)."""
+
+
+class InvalidEvent(GyengineError, ValueError):
+    """An event failed validation; ``source``, ``line`` and ``field`` say where."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        source: str | None = None,
+        line: int | None = None,
+        field: str | None = None,
+    ) -> None:
+        self.message = message
+        self.source = source
+        self.line = line
+        self.field = field
+        super().__init__(self._render())
+
+    def _render(self) -> str:
+        where = ""
+        if self.source is not None:
+            where = f"{self.source}:{self.line}: " if self.line is not None else f"{self.source}: "
+        elif self.line is not None:
+            where = f"line {self.line}: "
+        field = f"{self.field}: " if self.field else ""
+        return f"{where}{field}{self.message}"
+
+    def located(self, source: str, line: int) -> InvalidEvent:
+        """Return a copy of this error that names ``source:line``."""
+        return type(self)(self.message, source=source, line=line, field=self.field)
+
+
+class UnknownEventType(InvalidEvent):
+    """The event's ``type`` is not registered by gyengine or any plugin."""
+
+
+class UnknownSupersededEvent(InvalidEvent):
+    """``supersedes`` names an event id that is not in the log."""
+
+
+class DuplicateEventType(GyengineError):
+    """Two registrations claim one event type name and schema version."""
+
+    def __init__(self, name: str, schema: int, first: str, second: str) -> None:
+        self.name, self.schema, self.first, self.second = name, schema, first, second
+        super().__init__(
+            f"event type {name!r} schema {schema} is registered twice: by {first} and by {second}"
+        )
+
+
+class ConcurrencyError(GyengineError):
+    """A stream was not at the version the writer expected."""
+
+    def __init__(self, stream: str, expected: int, actual: int) -> None:
+        self.stream, self.expected, self.actual = stream, expected, actual
+        super().__init__(
+            f"stream {stream!r} is at version {actual}, but version {expected} was expected"
+        )
+        self.hint = "read the stream again and retry with its current version"
+
+
+class IdConflict(GyengineError):
+    """An event id is already used by an event with other content."""
+
+    def __init__(self, event_id: str, seq: int | None) -> None:
+        self.event_id, self.seq = event_id, seq
+        where = f"seq {seq}" if seq is not None else "an earlier event of this batch"
+        super().__init__(f"event id {event_id!r} is already used by {where} with other content")
+
+
+class DatabaseNotFound(GyengineError):
+    """There is no database file at the given path."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        super().__init__(f"no gyengine database at {path}")
+        self.hint = "create one with `gyengine init`, or name another with --db or $GYENGINE_DB"
+
+
+class NotAGyengineDatabase(GyengineError):
+    """The file is not a gyengine database (another program's SQLite file, or not SQLite)."""
+
+    def __init__(self, path: str, reason: str) -> None:
+        self.path, self.reason = path, reason
+        super().__init__(f"{path} is not a gyengine database: {reason}")
+
+
+class DatabaseNotInitialised(NotAGyengineDatabase):
+    """The file is an empty SQLite database that ``gyengine init`` has not set up."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(path, "it is an empty SQLite file")
+        self.hint = "set it up with `gyengine init`"
+
+
+class CorruptDatabase(GyengineError):
+    """SQLite reports the database file as damaged."""
+
+    def __init__(self, path: str, reason: str) -> None:
+        self.path, self.reason = path, reason
+        super().__init__(f"{path} is damaged: {reason}")

@@ -1,0 +1,472 @@
+"""The event envelope, the payload registry and the codec between them.
+
+Three shapes of one event:
+
+* :class:`NewEvent` is what a writer hands in: a typed payload and the fields
+  the writer decides (stream, id, occurred, actor, supersedes).
+* :class:`PendingEvent` is a validated, encoded event ready for a store: its
+  payload is canonical JSON text.
+* :class:`StoredEvent` is a row of the log: the envelope with the fields the
+  store decided (seq, version, recorded, prev_hash, hash). :class:`Event` is
+  the same with its payload decoded into its attrs class (upcast if old).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, ClassVar, Final, TypeVar
+
+import attrs
+import cattrs
+
+from .canonical import canonical_json
+from .codec import describe_errors, make_converter
+from .errors import (
+    CanonicalizationError,
+    DuplicateEventType,
+    InvalidEvent,
+    UnknownEventType,
+)
+from .timeutil import parse_period
+
+__all__ = [
+    "Event",
+    "EventRetracted",
+    "EventTypes",
+    "NewEvent",
+    "PendingEvent",
+    "StoredEvent",
+    "Upcaster",
+    "event_type",
+    "new_event_id",
+]
+
+T = TypeVar("T")
+
+Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
+"""Turns a payload dict of schema ``n`` into one of schema ``n + 1``."""
+
+MAX_NAME_LENGTH: Final = 200
+_NAME = re.compile(r"[^\x00-\x1f\x7f]+")
+
+
+def new_event_id() -> str:
+    """Return a fresh random event id (a UUID4 in its canonical text form)."""
+    return str(uuid.uuid4())
+
+
+def event_type(name: str | None = None, *, schema: int = 1) -> Callable[[type[T]], type[T]]:
+    """Name a payload class and its schema version for the registry.
+
+    Without this decorator a class registers under its own ``__name__`` at schema 1.
+
+    Example::
+
+        @event_type("ProjectProgressReported", schema=2)
+        @attrs.frozen
+        class ProjectProgressReported:
+            "A project reported its investment to date."
+            invested_to_date: Decimal
+    """
+
+    def mark(cls: type[T]) -> type[T]:
+        cls.__gyengine_event_type__ = name or cls.__name__  # type: ignore[attr-defined]
+        cls.__gyengine_schema__ = schema  # type: ignore[attr-defined]
+        return cls
+
+    return mark
+
+
+def type_name_of(cls: type) -> tuple[str, int]:
+    """Return the ``(name, schema)`` a payload class registers under."""
+    return (
+        getattr(cls, "__gyengine_event_type__", cls.__name__),
+        int(getattr(cls, "__gyengine_schema__", 1)),
+    )
+
+
+@attrs.frozen
+class EventRetracted:
+    """The event named by ``supersedes`` was withdrawn and no longer counts."""
+
+    reason: str
+
+
+@attrs.frozen(kw_only=True)
+class NewEvent:
+    """An event a writer wants appended.
+
+    ``data`` is an instance of a registered payload class, or a mapping that
+    the registry structures into one. ``expected_version`` is the version the
+    writer believes ``stream`` is at before this event (0 for a new stream).
+    """
+
+    type: str
+    stream: str
+    data: Any
+    id: str | None = None
+    occurred: str | None = None
+    actor: str | None = None
+    supersedes: str | None = None
+    expected_version: int | None = None
+
+
+@attrs.frozen(kw_only=True)
+class PendingEvent:
+    """A validated event whose payload is canonical JSON text, ready for a store."""
+
+    id: str
+    stream: str
+    type: str
+    schema: int
+    occurred: str | None
+    actor: str | None
+    supersedes: str | None
+    data: str
+    expected_version: int | None = None
+
+    def content(self) -> tuple[Any, ...]:
+        """The fields that decide whether two events with one id are the same event."""
+        return (
+            self.stream,
+            self.type,
+            self.schema,
+            self.occurred,
+            self.actor,
+            self.supersedes,
+            self.data,
+        )
+
+
+ENVELOPE_FIELDS: Final = (
+    "seq",
+    "id",
+    "stream",
+    "version",
+    "type",
+    "schema",
+    "occurred",
+    "recorded",
+    "actor",
+    "supersedes",
+    "data",
+    "prev_hash",
+    "hash",
+)
+"""The stored envelope's fields, in column order."""
+
+
+@attrs.frozen
+class StoredEvent:
+    """One row of the log; ``data`` is the payload's canonical JSON text."""
+
+    seq: int
+    id: str
+    stream: str
+    version: int
+    type: str
+    schema: int
+    occurred: str | None
+    recorded: str
+    actor: str | None
+    supersedes: str | None
+    data: str
+    prev_hash: str
+    hash: str
+
+    def content(self) -> tuple[Any, ...]:
+        """The fields that decide whether two events with one id are the same event."""
+        return (
+            self.stream,
+            self.type,
+            self.schema,
+            self.occurred,
+            self.actor,
+            self.supersedes,
+            self.data,
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        """The envelope as a JSON object, ``data`` parsed."""
+        row = attrs.asdict(self)
+        row["data"] = json.loads(self.data)
+        return row
+
+
+@attrs.frozen
+class Event:
+    """A row of the log with its payload decoded into its registered class.
+
+    ``schema`` is the stored schema version (the one that was hashed); ``data``
+    is always an instance of the current class, upcast when the row is older.
+    """
+
+    seq: int
+    id: str
+    stream: str
+    version: int
+    type: str
+    schema: int
+    occurred: str | None
+    recorded: str
+    actor: str | None
+    supersedes: str | None
+    data: Any
+    prev_hash: str
+    hash: str
+
+
+@attrs.frozen
+class _EventLine:
+    """The top level of one JSON Lines event, before its payload is typed."""
+
+    type: str
+    stream: str
+    data: dict[str, Any]
+    id: str | None = None
+    occurred: str | None = None
+    actor: str | None = None
+    supersedes: str | None = None
+    expected_version: int | None = None
+
+
+@attrs.frozen
+class _Registration:
+    cls: type
+    schema: int
+    owner: str
+
+
+class EventTypes:
+    """The registry of payload classes, by type name and schema version.
+
+    Plugins add to it through the ``register_event_types`` hook. It owns the
+    converter, validates new events and decodes stored ones.
+    """
+
+    converter: cattrs.Converter
+    BUILTIN: ClassVar[tuple[type, ...]] = (EventRetracted,)
+
+    def __init__(self, *, builtins: bool = True) -> None:
+        self.converter = make_converter()
+        self._types: dict[str, _Registration] = {}
+        self._upcasters: dict[tuple[str, int], Upcaster] = {}
+        if builtins:
+            for cls in self.BUILTIN:
+                self.register(cls, owner="gyengine")
+
+    # -- registration ---------------------------------------------------------
+
+    def register(self, cls: type, *, owner: str = "<unknown>") -> None:
+        """Register a frozen attrs payload class under its name and schema.
+
+        Raises:
+            DuplicateEventType: when another class already holds that name.
+            TypeError: when ``cls`` is not an attrs class.
+        """
+        if not attrs.has(cls):
+            raise TypeError(f"{cls!r} is not an attrs class")
+        name, schema = type_name_of(cls)
+        if not _NAME.fullmatch(name) or len(name) > MAX_NAME_LENGTH:
+            raise ValueError(f"{name!r} is not a valid event type name")
+        previous = self._types.get(name)
+        if previous is not None and previous.cls is not cls:
+            raise DuplicateEventType(name, schema, previous.owner, owner)
+        self._types[name] = _Registration(cls, schema, owner)
+
+    def register_upcaster(self, name: str, from_schema: int, upcaster: Upcaster) -> None:
+        """Register the function that turns schema ``from_schema`` of ``name`` into the next."""
+        key = (name, from_schema)
+        if key in self._upcasters and self._upcasters[key] is not upcaster:
+            raise ValueError(f"two upcasters for {name!r} schema {from_schema}")
+        self._upcasters[key] = upcaster
+
+    def names(self) -> list[str]:
+        """The registered type names, sorted."""
+        return sorted(self._types)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._types
+
+    def class_of(self, name: str) -> type:
+        """The current payload class of ``name``."""
+        try:
+            return self._types[name].cls
+        except KeyError:
+            raise UnknownEventType(f"unknown event type {name!r}", field="type") from None
+
+    def schema_of(self, name: str) -> int:
+        """The current schema version of ``name``."""
+        self.class_of(name)
+        return self._types[name].schema
+
+    def owner_of(self, name: str) -> str:
+        """The plugin that registered ``name``."""
+        self.class_of(name)
+        return self._types[name].owner
+
+    # -- encoding -------------------------------------------------------------
+
+    def structure(self, name: str, data: Mapping[str, Any], *, path: str = "$.data") -> Any:
+        """Build the payload object of type ``name`` from a JSON-like mapping.
+
+        Raises:
+            InvalidEvent: naming the first bad field, via cattrs' transform_error.
+        """
+        cls = self.class_of(name)
+        try:
+            return self.converter.structure(data, cls)
+        except Exception as error:  # cattrs raises exception groups and plain errors
+            problems = describe_errors(error, path=path)
+            where, message = problems[0] if problems else (path, str(error))
+            more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+            raise InvalidEvent(message + more, field=where) from None
+
+    def encode(self, event: NewEvent) -> PendingEvent:
+        """Validate a new event and encode its payload as canonical JSON.
+
+        Raises:
+            InvalidEvent: naming the field that is wrong.
+        """
+        cls = self.class_of(event.type)
+        data = event.data
+        if isinstance(data, Mapping):
+            data = self.structure(event.type, data)
+        elif not isinstance(data, cls):
+            raise InvalidEvent(
+                f"payload is a {type(data).__name__}, not a {cls.__name__}", field="$.data"
+            )
+        try:
+            text = canonical_json(self.converter.unstructure(data, cls))
+        except CanonicalizationError as error:
+            raise InvalidEvent(str(error), field="$.data") from None
+        except ValueError as error:
+            raise InvalidEvent(str(error), field="$.data") from None
+        _check_name(event.stream, "stream")
+        event_id = new_event_id() if event.id is None else _check_name(event.id, "id")
+        if event.actor is not None:
+            _check_name(event.actor, "actor")
+        if event.supersedes is not None:
+            _check_name(event.supersedes, "supersedes")
+        if event.occurred is not None:
+            try:
+                parse_period(event.occurred)
+            except ValueError as error:
+                raise InvalidEvent(str(error), field="$.occurred") from None
+        if event.expected_version is not None and (
+            isinstance(event.expected_version, bool) or event.expected_version < 0
+        ):
+            raise InvalidEvent("must be 0 or more", field="$.expected_version")
+        return PendingEvent(
+            id=event_id,
+            stream=event.stream,
+            type=event.type,
+            schema=self._types[event.type].schema,
+            occurred=event.occurred,
+            actor=event.actor,
+            supersedes=event.supersedes,
+            data=text,
+            expected_version=event.expected_version,
+        )
+
+    def parse_line(self, value: Any) -> PendingEvent:
+        """Validate one parsed JSON Lines object and encode it.
+
+        Raises:
+            InvalidEvent: naming the field (``$.type``, ``$.data.amount``...).
+        """
+        if not isinstance(value, dict):
+            raise InvalidEvent(f"expected a JSON object, got {type(value).__name__}", field="$")
+        try:
+            line = self.converter.structure(value, _EventLine)
+        except Exception as error:
+            problems = describe_errors(error)
+            where, message = problems[0] if problems else ("$", str(error))
+            raise InvalidEvent(message, field=where) from None
+        if line.type not in self._types:
+            raise UnknownEventType(f"unknown event type {line.type!r}", field="$.type")
+        return self.encode(
+            NewEvent(
+                type=line.type,
+                stream=line.stream,
+                data=self.structure(line.type, line.data),
+                id=line.id,
+                occurred=line.occurred,
+                actor=line.actor,
+                supersedes=line.supersedes,
+                expected_version=line.expected_version,
+            )
+        )
+
+    # -- decoding -------------------------------------------------------------
+
+    def upcast(self, name: str, schema: int, data: dict[str, Any]) -> dict[str, Any]:
+        """Bring a payload dict of an old schema up to the current one."""
+        current = self.schema_of(name)
+        while schema < current:
+            try:
+                step = self._upcasters[(name, schema)]
+            except KeyError:
+                raise UnknownEventType(
+                    f"no upcaster from schema {schema} of {name!r} (current is {current})"
+                ) from None
+            data = step(data)
+            schema += 1
+        if schema > current:
+            raise UnknownEventType(
+                f"{name!r} schema {schema} is newer than the registered schema {current}"
+            )
+        return data
+
+    def decode_payload(self, name: str, schema: int, text: str) -> Any:
+        """Decode a stored payload into the current class of ``name``, upcasting old schemas."""
+        registration = self._types.get(name)
+        if registration is None:
+            raise UnknownEventType(f"unknown event type {name!r}", field="type")
+        data = json.loads(text)
+        if schema != registration.schema:
+            data = self.upcast(name, schema, data)
+        try:
+            return self.converter.structure(data, registration.cls)
+        except Exception:
+            return self.structure(name, data)
+
+    def decode(self, stored: StoredEvent) -> Event:
+        """Turn a stored row into an :class:`Event` with its payload typed (and upcast)."""
+        return Event(
+            seq=stored.seq,
+            id=stored.id,
+            stream=stored.stream,
+            version=stored.version,
+            type=stored.type,
+            schema=stored.schema,
+            occurred=stored.occurred,
+            recorded=stored.recorded,
+            actor=stored.actor,
+            supersedes=stored.supersedes,
+            data=self.decode_payload(stored.type, stored.schema, stored.data),
+            prev_hash=stored.prev_hash,
+            hash=stored.hash,
+        )
+
+    def decode_all(self, rows: Iterable[StoredEvent]) -> Iterable[Event]:
+        """Decode a stream of stored rows lazily."""
+        for row in rows:
+            yield self.decode(row)
+
+
+def _check_name(value: str, field: str) -> str:
+    if not isinstance(value, str) or not value:
+        raise InvalidEvent("must be a non-empty string", field=f"$.{field}")
+    if len(value) > MAX_NAME_LENGTH:
+        raise InvalidEvent(f"is longer than {MAX_NAME_LENGTH} characters", field=f"$.{field}")
+    if not _NAME.fullmatch(value):
+        raise InvalidEvent("must not contain control characters", field=f"$.{field}")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InvalidEvent("is not valid Unicode (a lone surrogate)", field=f"$.{field}") from None
+    return value

@@ -1,0 +1,735 @@
+"""The append-only, hash-chained event store.
+
+:class:`EventStore` is the contract every backend keeps (one test suite checks
+it); :class:`SQLiteEventStore` is the SQLite backend. Nothing here knows what
+a payload means: payloads arrive as canonical JSON text (:class:`PendingEvent`)
+and leave as rows (:class:`StoredEvent`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sqlite3
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
+from itertools import islice
+from pathlib import Path
+from typing import Any, Final, Literal, Protocol, runtime_checkable
+
+import attrs
+
+from .canonical import GENESIS_HASH, envelope_bytes, event_hash
+from .errors import (
+    ConcurrencyError,
+    CorruptDatabase,
+    DatabaseNotFound,
+    DatabaseNotInitialised,
+    GyengineError,
+    IdConflict,
+    InvalidEvent,
+    NotAGyengineDatabase,
+    UnknownSupersededEvent,
+)
+from .events import ENVELOPE_FIELDS, PendingEvent, StoredEvent
+from .timeutil import utc_now
+
+__all__ = [
+    "AppendResult",
+    "ChainProblem",
+    "EventStore",
+    "Head",
+    "SQLiteEventStore",
+    "VerifyResult",
+]
+
+APPLICATION_ID: Final = 0x47594547
+"""``PRAGMA application_id`` of a gyengine database: the bytes ``GYEG``."""
+
+SCHEMA_VERSION: Final = 1
+"""``PRAGMA user_version`` of the current database layout."""
+
+CHUNK: Final = 500
+"""Events validated, hashed and inserted per round trip inside one transaction."""
+
+ProblemKind = Literal["gap", "link", "hash", "order", "version", "undecodable"]
+
+
+@attrs.frozen
+class Head:
+    """The newest event's position: ``seq`` 0 and the genesis hash for an empty log."""
+
+    seq: int
+    hash: str
+    recorded: str | None
+
+
+@attrs.frozen
+class AppendResult:
+    """What one append did.
+
+    ``appended`` are the new rows' ``(seq, id)``; ``duplicates`` the ids that
+    were already in the log with the same content (no-ops).
+    """
+
+    appended: tuple[tuple[int, str], ...]
+    duplicates: tuple[str, ...]
+    head: Head
+
+    @property
+    def count(self) -> int:
+        """How many events were appended."""
+        return len(self.appended)
+
+
+@attrs.frozen
+class ChainProblem:
+    """The first thing wrong with a log: where and what."""
+
+    seq: int
+    kind: ProblemKind
+    detail: str
+
+    def __str__(self) -> str:
+        return f"seq {self.seq}: {self.kind}: {self.detail}"
+
+
+@attrs.frozen
+class VerifyResult:
+    """The outcome of :meth:`EventStore.verify`."""
+
+    checked: int
+    head: Head
+    problem: ChainProblem | None
+
+    @property
+    def ok(self) -> bool:
+        """Whether the whole chain verified."""
+        return self.problem is None
+
+
+Progress = Callable[[int], None]
+"""Called with the number of events just handled, for progress bars."""
+
+
+@runtime_checkable
+class EventStore(Protocol):
+    """What every backend provides. Timestamps are record timestamps (UTC text)."""
+
+    def append(
+        self,
+        events: Iterable[PendingEvent],
+        *,
+        expected_version: int | Mapping[str, int] | None = None,
+        progress: Progress | None = None,
+        dry_run: bool = False,
+    ) -> AppendResult:
+        """Append a batch all-or-nothing; see :meth:`SQLiteEventStore.append`."""
+        ...
+
+    def read(
+        self,
+        *,
+        start: int = 1,
+        stop: int | None = None,
+        stream: str | None = None,
+        types: Collection[str] | None = None,
+        since: str | None = None,
+        known_at: str | None = None,
+    ) -> Iterator[StoredEvent]:
+        """Stream rows in seq order, filtered; memory stays bounded."""
+        ...
+
+    def head(self) -> Head:
+        """The newest event's seq, hash and recorded time."""
+        ...
+
+    def get(self, event_id: str) -> StoredEvent | None:
+        """The event with this id, if any."""
+        ...
+
+    def stream_version(self, stream: str) -> int:
+        """The stream's current version (0 when it has no events)."""
+        ...
+
+    def seq_at(self, known_at: str) -> int:
+        """The last seq recorded at or before ``known_at`` (0 if none)."""
+        ...
+
+    def verify(self, *, progress: Progress | None = None) -> VerifyResult:
+        """Check the whole chain and name the first broken seq."""
+        ...
+
+    def close(self) -> None:
+        """Release the backend's resources."""
+        ...
+
+
+_COLUMNS: Final = ", ".join(ENVELOPE_FIELDS)
+_INSERT: Final = f"INSERT INTO events ({_COLUMNS}) VALUES ({', '.join('?' * len(ENVELOPE_FIELDS))})"
+
+_SCHEMA: Final = """
+CREATE TABLE IF NOT EXISTS events (
+    seq INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    stream TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    type TEXT NOT NULL,
+    schema INTEGER NOT NULL,
+    occurred TEXT,
+    recorded TEXT NOT NULL,
+    actor TEXT,
+    supersedes TEXT,
+    data TEXT NOT NULL,
+    prev_hash TEXT NOT NULL,
+    hash TEXT NOT NULL,
+    UNIQUE (stream, version)
+) STRICT;
+CREATE INDEX IF NOT EXISTS events_recorded ON events (recorded);
+CREATE INDEX IF NOT EXISTS events_type ON events (type, seq);
+"""
+
+_SQLITE_MAGIC: Final = b"SQLite format 3\x00"
+
+
+def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    iterator = iter(items)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+class SQLiteEventStore:
+    """The event log in one SQLite file (WAL mode), safe for many processes at once.
+
+    Args:
+        path: the database file, or ``":memory:"``.
+        create: set the database up if the file is missing or empty.
+        clock: returns the current record timestamp; the store never lets
+            ``recorded`` go backwards, whatever the clock says.
+
+    Raises:
+        DatabaseNotFound: the file does not exist and ``create`` is false.
+        NotAGyengineDatabase: the file is not SQLite, or is another program's.
+        CorruptDatabase: SQLite finds the file damaged.
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        create: bool = False,
+        clock: Callable[[], str] = utc_now,
+    ) -> None:
+        self.path = str(path)
+        self._clock = clock
+        memory = self.path == ":memory:"
+        if not memory:
+            self._check_file(create)
+        try:
+            self.conn = sqlite3.connect(self.path, isolation_level=None, timeout=60.0)
+        except sqlite3.Error as error:
+            raise CorruptDatabase(self.path, str(error)) from None
+        try:
+            self._configure(create, memory)
+        except sqlite3.DatabaseError as error:
+            self.conn.close()
+            raise self._database_error(error) from None
+        except GyengineError:
+            self.conn.close()
+            raise
+
+    # -- opening ---------------------------------------------------------------
+
+    def _check_file(self, create: bool) -> None:
+        file = Path(self.path)
+        if not file.exists():
+            if not create:
+                raise DatabaseNotFound(self.path)
+            if not file.parent.exists():
+                raise DatabaseNotFound(self.path)
+            return
+        if file.is_dir():
+            raise NotAGyengineDatabase(self.path, "it is a directory")
+        with file.open("rb") as handle:
+            header = handle.read(len(_SQLITE_MAGIC))
+        if header and header != _SQLITE_MAGIC:
+            raise NotAGyengineDatabase(self.path, "it is not a SQLite file")
+
+    def _database_error(self, error: sqlite3.DatabaseError) -> GyengineError:
+        message = str(error)
+        if "not a database" in message:
+            return NotAGyengineDatabase(self.path, "it is not a SQLite file")
+        return CorruptDatabase(self.path, message)
+
+    def _configure(self, create: bool, memory: bool) -> None:
+        conn = self.conn
+        # 60 s of waiting for another writer's lock before giving up: appends
+        # from many processes queue rather than fail.
+        conn.execute("PRAGMA busy_timeout = 60000")
+        app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+        tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
+        if app_id != APPLICATION_ID:
+            if tables:
+                raise NotAGyengineDatabase(
+                    self.path, "it is another program's SQLite file (no gyengine tables)"
+                )
+            if not create:
+                raise DatabaseNotInitialised(self.path)
+            self._create_schema(memory)
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise NotAGyengineDatabase(
+                self.path,
+                f"its layout {version} is newer than this gyengine knows ({SCHEMA_VERSION})",
+            )
+        # FULL: a commit is on disk before append returns, so a power cut after
+        # an acknowledged append loses nothing; batches amortise the fsync.
+        conn.execute("PRAGMA synchronous = FULL")
+        conn.execute("PRAGMA cache_size = -65536")
+
+    def _create_schema(self, memory: bool) -> None:
+        conn = self.conn
+        if not memory:
+            mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            if mode.lower() != "wal":  # pragma: no cover - only on filesystems without WAL
+                raise CorruptDatabase(self.path, f"cannot use WAL mode (got {mode})")
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            if conn.execute("PRAGMA application_id").fetchone()[0] != APPLICATION_ID:
+                # executescript() would COMMIT first; run the statements one by one.
+                for statement in _SCHEMA.split(";"):
+                    if statement.strip():
+                        conn.execute(statement)
+                conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+                conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            conn.execute("COMMIT")
+        except BaseException:
+            with contextlib.suppress(sqlite3.Error):
+                conn.execute("ROLLBACK")
+            raise
+
+    def close(self) -> None:
+        """Close the connection."""
+        self.conn.close()
+
+    def __enter__(self) -> SQLiteEventStore:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # -- reading ---------------------------------------------------------------
+
+    def head(self) -> Head:
+        """The newest event's seq, hash and recorded time."""
+        row = self.conn.execute(
+            "SELECT seq, hash, recorded FROM events ORDER BY seq DESC LIMIT 1"
+        ).fetchone()
+        if row is None:
+            return Head(0, GENESIS_HASH, None)
+        return Head(row[0], row[1], row[2])
+
+    def count(self) -> int:
+        """How many events the log holds."""
+        return int(self.conn.execute("SELECT count(*) FROM events").fetchone()[0])
+
+    def get(self, event_id: str) -> StoredEvent | None:
+        """The event with this id, if any."""
+        row = self.conn.execute(
+            f"SELECT {_COLUMNS} FROM events WHERE id = ?", (event_id,)
+        ).fetchone()
+        return None if row is None else StoredEvent(*row)
+
+    def stream_version(self, stream: str) -> int:
+        """The stream's current version (0 when it has no events)."""
+        row = self.conn.execute(
+            "SELECT max(version) FROM events WHERE stream = ?", (stream,)
+        ).fetchone()
+        return int(row[0] or 0)
+
+    def seq_at(self, known_at: str) -> int:
+        """The last seq recorded at or before ``known_at`` (0 if none)."""
+        row = self.conn.execute(
+            "SELECT max(seq) FROM events WHERE recorded <= ?", (known_at,)
+        ).fetchone()
+        return int(row[0] or 0)
+
+    def read(
+        self,
+        *,
+        start: int = 1,
+        stop: int | None = None,
+        stream: str | None = None,
+        types: Collection[str] | None = None,
+        since: str | None = None,
+        known_at: str | None = None,
+    ) -> Iterator[StoredEvent]:
+        """Stream rows in seq order, filtered; memory stays bounded.
+
+        Args:
+            start: the first seq to include.
+            stop: the last seq to include.
+            stream: only this stream.
+            types: only these event types.
+            since: only events recorded at or after this record timestamp.
+            known_at: only events recorded at or before this record timestamp.
+        """
+        clauses = ["seq >= ?"]
+        params: list[Any] = [start]
+        if stop is not None:
+            clauses.append("seq <= ?")
+            params.append(stop)
+        if stream is not None:
+            clauses.append("stream = ?")
+            params.append(stream)
+        if types is not None:
+            names = sorted(set(types))
+            clauses.append(f"type IN ({', '.join('?' * len(names))})")
+            params.extend(names)
+        if since is not None:
+            clauses.append("recorded >= ?")
+            params.append(since)
+        if known_at is not None:
+            clauses.append("recorded <= ?")
+            params.append(known_at)
+        sql = f"SELECT {_COLUMNS} FROM events WHERE {' AND '.join(clauses)} ORDER BY seq"
+        # A cursor of its own: SQLite steps through the rows as they are
+        # consumed, so a million-event read holds one row at a time.
+        cursor = self.conn.execute(sql, params)
+        make = StoredEvent
+        try:
+            for row in cursor:
+                yield make(*row)
+        finally:
+            cursor.close()
+
+    # -- appending ---------------------------------------------------------------
+
+    def append(
+        self,
+        events: Iterable[PendingEvent],
+        *,
+        expected_version: int | Mapping[str, int] | None = None,
+        progress: Progress | None = None,
+        dry_run: bool = False,
+    ) -> AppendResult:
+        """Append a batch of events, all of them or none.
+
+        Each event gets the next ``seq``, the next ``version`` of its stream,
+        one ``recorded`` time for the whole batch (never earlier than the
+        newest row's) and its place in the hash chain. The batch is consumed
+        lazily inside one transaction, so a large file needs bounded memory.
+
+        Args:
+            events: validated events (see :meth:`EventTypes.encode`).
+            expected_version: the version the batch's one stream must be at
+                (an int), or such versions per stream (a mapping); an event's
+                own ``expected_version`` is checked against its stream's
+                running version.
+            progress: called with the number of events handled per chunk.
+            dry_run: check everything, then roll back: nothing is appended.
+
+        Returns:
+            The appended ``(seq, id)`` pairs, the ids that were already there
+            with the same content (no-ops) and the new head.
+
+        Raises:
+            ConcurrencyError: a stream is not at the expected version.
+            IdConflict: an id is already used by an event with other content.
+            InvalidEvent: ``supersedes`` names an event that does not exist.
+
+        Errors raised for one event carry its position in the batch as
+        ``error.index`` (0-based).
+        """
+        conn = self.conn
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.DatabaseError as error:
+            raise self._database_error(error) from None
+        try:
+            result = self._append_locked(events, expected_version, progress)
+            conn.execute("ROLLBACK" if dry_run else "COMMIT")
+        except BaseException:
+            # rollback() fails if the error already ended the transaction; the
+            # original exception is the one to report.
+            with contextlib.suppress(sqlite3.Error):
+                conn.execute("ROLLBACK")
+            raise
+        return result
+
+    def _append_locked(
+        self,
+        events: Iterable[PendingEvent],
+        expected_version: int | Mapping[str, int] | None,
+        progress: Progress | None,
+    ) -> AppendResult:
+        conn = self.conn
+        head = self.head()
+        recorded = self._clock()
+        if head.recorded is not None and recorded < head.recorded:
+            recorded = head.recorded
+        seq, prev = head.seq, head.hash
+        single_stream: str | None = None
+        batch_expected: dict[str, int] = {}
+        if isinstance(expected_version, Mapping):
+            batch_expected = dict(expected_version)
+        versions: dict[str, int] = {}
+        appended: list[tuple[int, str]] = []
+        duplicates: list[str] = []
+        index = -1
+        for chunk in _chunks(events, CHUNK):
+            ids = [event.id for event in chunk]
+            existing = {
+                row[1]: StoredEvent(*row)
+                for row in conn.execute(
+                    f"SELECT {_COLUMNS} FROM events WHERE id IN ({', '.join('?' * len(ids))})", ids
+                )
+            }
+            wanted = {event.stream for event in chunk} - versions.keys()
+            if wanted:
+                names = sorted(wanted)
+                versions.update(dict.fromkeys(names, 0))
+                versions.update(
+                    conn.execute(
+                        "SELECT stream, max(version) FROM events "
+                        f"WHERE stream IN ({', '.join('?' * len(names))}) GROUP BY stream",
+                        names,
+                    ).fetchall()
+                )
+            targets = {e.supersedes for e in chunk if e.supersedes is not None} - set(ids)
+            known = set()
+            if targets:
+                names = sorted(targets)
+                known = {
+                    row[0]
+                    for row in conn.execute(
+                        f"SELECT id FROM events WHERE id IN ({', '.join('?' * len(names))})", names
+                    )
+                }
+            rows = []
+            seen: dict[str, PendingEvent] = {}
+            for event in chunk:
+                index += 1
+                try:
+                    old = existing.get(event.id)
+                    if old is not None:
+                        if old.content() != event.content():
+                            raise IdConflict(event.id, old.seq)
+                        duplicates.append(event.id)
+                        continue
+                    twin = seen.get(event.id)
+                    if twin is not None:
+                        if twin.content() != event.content():
+                            raise IdConflict(event.id, None)
+                        duplicates.append(event.id)
+                        continue
+                    if event.supersedes is not None and event.supersedes not in known:
+                        raise UnknownSupersededEvent(
+                            f"supersedes {event.supersedes!r}, which is not in the log",
+                            field="$.supersedes",
+                        )
+                    stream = event.stream
+                    current = versions[stream]
+                    if isinstance(expected_version, int):
+                        if single_stream is None:
+                            single_stream = stream
+                            batch_expected[stream] = expected_version
+                        elif stream != single_stream:
+                            raise InvalidEvent(
+                                "an integer expected_version needs a one-stream batch; "
+                                f"this one also writes {stream!r}",
+                                field="$.stream",
+                            )
+                    wanted_version = batch_expected.pop(stream, None)
+                    if wanted_version is not None and wanted_version != current:
+                        raise ConcurrencyError(stream, wanted_version, current)
+                    if event.expected_version is not None and event.expected_version != current:
+                        raise ConcurrencyError(stream, event.expected_version, current)
+                except GyengineError as error:
+                    error.index = index  # type: ignore[attr-defined]
+                    raise
+                seen[event.id] = event
+                known.add(event.id)
+                current += 1
+                versions[stream] = current
+                seq += 1
+                digest = event_hash(
+                    envelope_bytes(
+                        seq=seq,
+                        id=event.id,
+                        stream=stream,
+                        version=current,
+                        type=event.type,
+                        schema=event.schema,
+                        occurred=event.occurred,
+                        recorded=recorded,
+                        actor=event.actor,
+                        supersedes=event.supersedes,
+                        data=event.data,
+                        prev_hash=prev,
+                    )
+                )
+                rows.append(
+                    (
+                        seq,
+                        event.id,
+                        stream,
+                        current,
+                        event.type,
+                        event.schema,
+                        event.occurred,
+                        recorded,
+                        event.actor,
+                        event.supersedes,
+                        event.data,
+                        prev,
+                        digest,
+                    )
+                )
+                appended.append((seq, event.id))
+                prev = digest
+            if rows:
+                conn.executemany(_INSERT, rows)
+            if progress is not None:
+                progress(len(chunk))
+        # Expectations about streams the batch never wrote still have to hold.
+        for stream, wanted_version in sorted(batch_expected.items()):
+            actual = self.stream_version(stream)
+            if wanted_version != actual:
+                raise ConcurrencyError(stream, wanted_version, actual)
+        head_after = Head(seq, prev, recorded if appended else head.recorded)
+        return AppendResult(tuple(appended), tuple(duplicates), head_after)
+
+    # -- verifying ---------------------------------------------------------------
+
+    def verify(self, *, progress: Progress | None = None) -> VerifyResult:
+        """Recompute the chain from seq 1 and name the first broken seq.
+
+        Checks, row by row: seq has no gap, ``prev_hash`` links to the previous
+        ``hash``, ``hash`` is the sha256 of the canonical envelope, ``recorded``
+        never decreases, each stream's versions run 1, 2, 3... and every column
+        holds a value of its type.
+        """
+        expected_seq = 1
+        prev = GENESIS_HASH
+        last_recorded = ""
+        versions: dict[str, int] = {}
+        checked = 0
+        last_hash = GENESIS_HASH
+        last_row_recorded: str | None = None
+        cursor = self.conn.execute(f"SELECT {_COLUMNS} FROM events ORDER BY seq")
+        try:
+            while True:
+                try:
+                    rows = cursor.fetchmany(2000)
+                except sqlite3.OperationalError as error:
+                    # A text column holding bytes that are not UTF-8.
+                    return VerifyResult(
+                        checked,
+                        Head(expected_seq - 1, last_hash, last_row_recorded),
+                        ChainProblem(
+                            self._next_seq(expected_seq),
+                            "undecodable",
+                            f"a column cannot be read: {error}",
+                        ),
+                    )
+                if not rows:
+                    break
+                for row in rows:
+                    problem = _check_row(row, expected_seq, prev, last_recorded, versions)
+                    if problem is not None:
+                        return VerifyResult(
+                            checked, Head(expected_seq - 1, last_hash, last_row_recorded), problem
+                        )
+                    expected_seq += 1
+                    prev = last_hash = row[12]
+                    last_recorded = last_row_recorded = row[7]
+                    checked += 1
+                if progress is not None:
+                    progress(len(rows))
+        finally:
+            cursor.close()
+        return VerifyResult(checked, Head(checked, last_hash, last_row_recorded), None)
+
+    def _next_seq(self, expected_seq: int) -> int:
+        row = self.conn.execute(
+            "SELECT min(seq) FROM events WHERE seq >= ?", (expected_seq,)
+        ).fetchone()
+        return int(row[0]) if row and row[0] is not None else expected_seq
+
+
+_TYPES: Final[tuple[type | tuple[type, ...], ...]] = (
+    int,
+    str,
+    str,
+    int,
+    str,
+    int,
+    (str, type(None)),
+    str,
+    (str, type(None)),
+    (str, type(None)),
+    str,
+    str,
+    str,
+)
+
+
+def _check_row(
+    row: tuple[Any, ...],
+    expected_seq: int,
+    prev: str,
+    last_recorded: str,
+    versions: dict[str, int],
+) -> ChainProblem | None:
+    seq = row[0]
+    if not isinstance(seq, int):
+        return ChainProblem(expected_seq, "undecodable", f"seq is {seq!r}")
+    if seq != expected_seq:
+        missing = (
+            f"seq {expected_seq}" if seq == expected_seq + 1 else f"seqs {expected_seq}..{seq - 1}"
+        )
+        return ChainProblem(expected_seq, "gap", f"{missing} missing before seq {seq}")
+    for name, value, kind in zip(ENVELOPE_FIELDS, row, _TYPES, strict=True):
+        if not isinstance(value, kind) or isinstance(value, bool):
+            return ChainProblem(
+                seq, "undecodable", f"{name} holds {type(value).__name__} {value!r:.40}"
+            )
+    if row[11] != prev:
+        return ChainProblem(
+            seq,
+            "link",
+            f"prev_hash {row[11]:.12}... is not the hash of seq {seq - 1} ({prev:.12}...)",
+        )
+    try:
+        canonical = envelope_bytes(
+            seq=seq,
+            id=row[1],
+            stream=row[2],
+            version=row[3],
+            type=row[4],
+            schema=row[5],
+            occurred=row[6],
+            recorded=row[7],
+            actor=row[8],
+            supersedes=row[9],
+            data=row[10],
+            prev_hash=row[11],
+        )
+    except UnicodeEncodeError as error:
+        return ChainProblem(seq, "undecodable", f"text is not valid Unicode: {error}")
+    digest = event_hash(canonical)
+    if digest != row[12]:
+        return ChainProblem(
+            seq, "hash", f"stored hash {row[12]:.12}... but the row hashes to {digest:.12}..."
+        )
+    if row[7] < last_recorded:
+        return ChainProblem(seq, "order", f"recorded {row[7]} is earlier than {last_recorded}")
+    stream, version = row[2], row[3]
+    if version != versions.get(stream, 0) + 1:
+        return ChainProblem(
+            seq,
+            "version",
+            f"stream {stream!r} jumps from version {versions.get(stream, 0)} to {version}",
+        )
+    versions[stream] = version
+    return None
