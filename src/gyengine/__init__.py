@@ -1,9 +1,11 @@
 """gyengine: supervise a development plan from an immutable, hash-chained event log.
 
-The names below are the public API; everything else may change.
+The names below are the public API, the only one plugins use; everything else
+may change.
 """
 
 from .canonical import GENESIS_HASH, canonicalize, event_hash
+from .engine import Engine, EvidenceEvent, Explanation, open
 from .errors import (
     ConcurrencyError,
     DatabaseNotFound,
@@ -12,6 +14,15 @@ from .errors import (
     InvalidEvent,
     NotAGyengineDatabase,
     UnknownEventType,
+)
+from .evaluation import (
+    ANY_TYPE,
+    FINDING_KINDS,
+    Evaluator,
+    EvaluatorError,
+    Finding,
+    ReplayContext,
+    Score,
 )
 from .events import (
     Event,
@@ -23,19 +34,30 @@ from .events import (
     event_type,
 )
 from .hookspecs import hookimpl
-from .plugins import PluginError, build_event_types, get_plugin_manager
+from .plugins import PluginError, PluginManager, build_event_types, get_plugin_manager
+from .render import Renderer
+from .replay import BrokenChain, Replay, ReplayOptions, ResultRecord
 from .store import AppendResult, EventStore, Head, SQLiteEventStore, VerifyResult
-from .timeutil import Period, parse_period
+from .timeutil import Period, parse_period, parse_timestamp
 
 __all__ = [
+    "ANY_TYPE",
+    "FINDING_KINDS",
     "GENESIS_HASH",
     "AppendResult",
+    "BrokenChain",
     "ConcurrencyError",
     "DatabaseNotFound",
+    "Engine",
+    "Evaluator",
+    "EvaluatorError",
     "Event",
     "EventRetracted",
     "EventStore",
     "EventTypes",
+    "EvidenceEvent",
+    "Explanation",
+    "Finding",
     "GyengineError",
     "Head",
     "IdConflict",
@@ -45,7 +67,14 @@ __all__ = [
     "PendingEvent",
     "Period",
     "PluginError",
+    "PluginManager",
+    "Renderer",
+    "Replay",
+    "ReplayContext",
+    "ReplayOptions",
+    "ResultRecord",
     "SQLiteEventStore",
+    "Score",
     "StoredEvent",
     "UnknownEventType",
     "VerifyResult",
@@ -55,5 +84,7 @@ __all__ = [
     "event_type",
     "get_plugin_manager",
     "hookimpl",
+    "open",
     "parse_period",
+    "parse_timestamp",
 ]

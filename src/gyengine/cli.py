@@ -18,10 +18,11 @@ from typing import IO, TYPE_CHECKING, Any, TypeVar, cast
 import click
 
 if TYPE_CHECKING:
-    import pluggy
     from rich.console import Console
 
+    from .engine import Engine
     from .events import EventTypes
+    from .plugins import PluginManager
     from .store import SQLiteEventStore
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -32,14 +33,15 @@ DEFAULT_DB = "gyengine.db"
 class State:
     """What the top-level options decided, and the plugins loaded on demand."""
 
-    def __init__(self, plugins_dir: str | None) -> None:
+    def __init__(self, plugins_dir: str | None, *, debug: bool = False) -> None:
         self.plugins_dir = plugins_dir
-        self._manager: pluggy.PluginManager | None = None
+        self.debug = debug
+        self._manager: PluginManager | None = None
         self._registry: EventTypes | None = None
         self.db_path: str | None = None
 
     @property
-    def manager(self) -> pluggy.PluginManager:
+    def manager(self) -> PluginManager:
         if self._manager is None:
             from .plugins import get_plugin_manager
 
@@ -53,6 +55,11 @@ class State:
 
             self._registry = build_event_types(self.manager)
         return self._registry
+
+    def open_engine(self, db: str) -> Engine:
+        from .engine import Engine
+
+        return Engine(self.open_store(db), self.manager)
 
     def open_store(self, db: str, *, create: bool = False) -> SQLiteEventStore:
         from .store import SQLiteEventStore
@@ -72,12 +79,16 @@ def handle_errors(function: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         from .errors import GyengineError
 
+        state = click.get_current_context().find_object(State)
         try:
             return function(*args, **kwargs)
         except GyengineError as error:
+            if state is not None and state.debug:
+                import traceback
+
+                traceback.print_exception(error.__cause__ or error, file=sys.stderr)
             raise _fail(str(error), error.hint) from None
         except sqlite3.DatabaseError as error:
-            state = click.get_current_context().find_object(State)
             where = state.db_path if state and state.db_path else "the database"
             raise _fail(f"{where} is damaged or unreadable: {error}") from None
 
@@ -129,8 +140,42 @@ def progress_bar(description: str, total: int | None) -> Iterator[Callable[[int]
         yield lambda n: progress.advance(task, n)
 
 
-@click.group()
+class PluginGroup(click.Group):
+    """The top-level group: plugins' commands (``register_commands``) join it on first use."""
+
+    _loaded = False
+
+    def _load_plugin_commands(self, ctx: click.Context) -> None:
+        if self._loaded:
+            return
+        self._loaded = True
+        import os
+
+        from .plugins import call_register_commands, get_plugin_manager
+
+        plugins_dir = ctx.params.get("plugins_dir") or os.environ.get("GYENGINE_PLUGINS_DIR")
+        try:
+            manager = get_plugin_manager(plugins_dir=plugins_dir)
+            call_register_commands(manager, self)
+        except Exception as error:  # a broken plugin must not hide the built-in commands
+            click.echo(f"Error: {error}", err=True)
+            ctx.exit(1)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        self._load_plugin_commands(ctx)
+        return super().list_commands(ctx)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        command = super().get_command(ctx, cmd_name)
+        if command is None:
+            self._load_plugin_commands(ctx)
+            command = super().get_command(ctx, cmd_name)
+        return command
+
+
+@click.group(cls=PluginGroup)
 @click.version_option(package_name="gyengine")
+@click.option("--debug", is_flag=True, help="Show tracebacks of errors.")
 @click.option(
     "--plugins-dir",
     type=click.Path(file_okay=False),
@@ -139,9 +184,9 @@ def progress_bar(description: str, total: int | None) -> Iterator[Callable[[int]
     help="Also load every *.py plugin in this directory.",
 )
 @click.pass_context
-def cli(ctx: click.Context, plugins_dir: str | None) -> None:
+def cli(ctx: click.Context, debug: bool, plugins_dir: str | None) -> None:
     """gyengine: supervise a development plan from an immutable, hash-chained event log."""
-    ctx.obj = State(plugins_dir)
+    ctx.obj = State(plugins_dir, debug=debug)
 
 
 @cli.command()
@@ -420,6 +465,273 @@ def verify(state: State, db: str) -> None:
     else:
         click.echo(
             f"{db}: ok, {result.checked} events, head seq {result.head.seq} hash {result.head.hash}"
+        )
+
+
+def _key_values(pairs: tuple[str, ...]) -> dict[str, str]:
+    options = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise click.BadParameter(f"{pair!r} is not KEY=VALUE", param_hint="-o/--option")
+        options[key] = value
+    return options
+
+
+def _as_of(value: str | None) -> str | None:
+    if value is None:
+        return None
+    from .timeutil import parse_period
+
+    try:
+        return (
+            parse_period(value).end.isoformat()
+            if len(value) != 10
+            else (__import__("datetime").date.fromisoformat(value).isoformat())
+        )
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="--as-of") from None
+
+
+def replay_options(function: F) -> F:
+    """Options shared by ``replay`` and ``explain``."""
+    for decorator in reversed(
+        [
+            click.option(
+                "--as-of",
+                help="Business time: facts about periods up to this date "
+                "(2019-06-30, or a period such as 2019-06 meaning its last day).",
+            ),
+            click.option(
+                "--known-at",
+                help="Record time: only what had been appended by then "
+                "(a date means the end of that day, UTC).",
+            ),
+            click.option(
+                "--evaluator",
+                "evaluators",
+                multiple=True,
+                help="Run only this evaluator and what it requires (repeatable).",
+            ),
+            click.option(
+                "-o",
+                "--option",
+                "option_pairs",
+                multiple=True,
+                metavar="KEY=VALUE",
+                help="An evaluator option (repeatable).",
+            ),
+            click.option(
+                "--allow-broken-chain",
+                is_flag=True,
+                help="Replay even if the log fails verification; the run records it.",
+            ),
+            db_option,
+        ]
+    ):
+        function = decorator(function)
+    return function
+
+
+@cli.command()
+@replay_options
+@click.option(
+    "--format",
+    "fmt",
+    default="table",
+    show_default=True,
+    help="Output format: table, json, csv, markdown, or a plugin's renderer.",
+)
+@click.option(
+    "--output",
+    "output_path",
+    type=click.Path(dir_okay=False, writable=True),
+    help="Write to this file instead of standard output.",
+)
+@click.option("--no-save", is_flag=True, help="Do not save the run in the database.")
+@click.option(
+    "--no-checkpoints", is_flag=True, help="Replay in full; neither use nor save checkpoints."
+)
+@click.pass_obj
+@handle_errors
+def replay(
+    state: State,
+    as_of: str | None,
+    known_at: str | None,
+    evaluators: tuple[str, ...],
+    option_pairs: tuple[str, ...],
+    allow_broken_chain: bool,
+    db: str,
+    fmt: str,
+    output_path: str | None,
+    no_save: bool,
+    no_checkpoints: bool,
+) -> None:
+    """Replay the log through every evaluator into scores, findings and evidence.
+
+    The run is saved in the database (tables runs, results, evidence) unless
+    --no-save is given.
+    """
+    from .plugins import build_renderers
+
+    renderers = build_renderers(state.manager)
+    if fmt not in renderers:
+        raise click.BadParameter(
+            f"{fmt!r} is not one of {', '.join(sorted(renderers))}", param_hint="--format"
+        )
+    engine = state.open_engine(db)
+    try:
+        total = engine.store.head().seq
+        with progress_bar("replaying", total) as advance:
+            result = engine.replay(
+                as_of=_as_of(as_of),
+                known_at=_timestamp(known_at, end_of_day=True),
+                evaluators=evaluators or None,
+                options=_key_values(option_pairs),
+                allow_broken_chain=allow_broken_chain,
+                checkpoints=not no_checkpoints,
+                save=not no_save,
+                progress=advance,
+            )
+    finally:
+        engine.close()
+    _write(output_path, lambda out: renderers[fmt].render(result, out))
+    if not result.chain_ok:
+        click.echo(f"warning: the log fails verification at {result.chain_problem}", err=True)
+
+
+def _write(path: str | None, write: Callable[[IO[str]], None]) -> None:
+    if path is None:
+        write(sys.stdout)
+        return
+    import tempfile
+
+    target = Path(path)
+    # Write beside the target and rename, so a failed render leaves no half file.
+    with tempfile.NamedTemporaryFile(
+        "w", encoding="utf-8", dir=target.parent or ".", delete=False, suffix=".tmp"
+    ) as handle:
+        try:
+            write(handle)
+        except BaseException:
+            handle.close()
+            Path(handle.name).unlink(missing_ok=True)
+            raise
+    Path(handle.name).replace(target)
+
+
+@cli.command()
+@click.argument("subject")
+@click.option("--metric", help="Only this metric (for findings: the rule).")
+@click.option("--period", help="Only this period (2019-06, 2019-W23...).")
+@replay_options
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Output format.",
+)
+@click.pass_obj
+@handle_errors
+def explain(
+    state: State,
+    subject: str,
+    metric: str | None,
+    period: str | None,
+    as_of: str | None,
+    known_at: str | None,
+    evaluators: tuple[str, ...],
+    option_pairs: tuple[str, ...],
+    allow_broken_chain: bool,
+    db: str,
+    fmt: str,
+) -> None:
+    """Show the audit trail of the results about SUBJECT: rule, formula, every event."""
+    engine = state.open_engine(db)
+    try:
+        explanations = engine.explain(
+            subject,
+            metric,
+            period,
+            as_of=_as_of(as_of),
+            known_at=_timestamp(known_at, end_of_day=True),
+            evaluators=evaluators or None,
+            options=_key_values(option_pairs),
+            allow_broken_chain=allow_broken_chain,
+        )
+    finally:
+        engine.close()
+    if not explanations:
+        what = " ".join(x for x in (subject, metric, period) if x)
+        raise _fail(f"no result about {what}", "list the subjects with `gyengine replay`")
+    if fmt == "json":
+        click.echo(
+            json.dumps([_explanation_json(e) for e in explanations], ensure_ascii=False, indent=2)
+        )
+        return
+    for number, explanation in enumerate(explanations):
+        if number:
+            click.echo("")
+        _print_explanation(explanation)
+
+
+def _explanation_json(explanation: Any) -> dict[str, Any]:
+    return {
+        "result": explanation.result.to_json(),
+        "evidence": [
+            {**item.event.to_json(), "superseded_by": item.superseded_by}
+            for item in explanation.evidence
+        ],
+    }
+
+
+def _print_explanation(explanation: Any) -> None:
+    item = explanation.result
+    record = item.to_json()
+    click.echo(
+        f"{record['subject']} · {record.get('metric') or record.get('rule')} · {record['period']}"
+    )
+    click.echo(f"  evaluator {item.evaluator} {item.evaluator_version} (plugin {item.plugin})")
+    for key in ("kind", "rule", "value", "target", "expected", "status", "points", "unit"):
+        if record.get(key) not in (None, ""):
+            click.echo(f"  {key}: {record[key]}")
+    for key in ("details", "parameters"):
+        for name, value in (record.get(key) or {}).items():
+            click.echo(f"  {name} = {value}")
+    click.echo(f"  rationale: {record['rationale']}")
+    click.echo(f"  evidence ({len(explanation.evidence)} events):")
+    for entry in explanation.evidence:
+        event = entry.event
+        mark = f"  [superseded by seq {entry.superseded_by}]" if entry.superseded_by else ""
+        data = event.data if len(event.data) <= 100 else event.data[:97] + "..."
+        click.echo(
+            f"    seq {event.seq} {event.type} {event.stream} actor={event.actor or '-'} "
+            f"occurred={event.occurred or '-'} recorded={event.recorded} "
+            f"hash={event.hash[:12]}{mark}"
+        )
+        click.echo(f"      {data}")
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Output JSON.")
+@click.option("--all", "show_all", is_flag=True, help="Include gyengine's built-in plugin.")
+@click.pass_obj
+@handle_errors
+def plugins(state: State, as_json: bool, show_all: bool) -> None:
+    """List the plugins loaded: name, version, source and hooks."""
+    from .plugins import BUILTIN_PLUGINS, plugin_info
+
+    info = [p for p in plugin_info(state.manager) if show_all or p["name"] not in BUILTIN_PLUGINS]
+    if as_json:
+        click.echo(json.dumps(info, ensure_ascii=False, indent=2))
+        return
+    if not info:
+        click.echo("no plugins installed")
+    for plugin in info:
+        click.echo(
+            f"{plugin['name']} {plugin['version']} ({plugin['source']}): {', '.join(plugin['hooks'])}"
         )
 
 

@@ -1,15 +1,21 @@
 """The hooks a gyengine plugin can implement.
 
-``register_*`` hooks return lists (datasette's convention); gyengine collects
-the lists of every plugin and sorts what it gets by stable keys, so the order in
-which pluggy calls plugins never shows in any output.
+``register_*`` hooks return lists (datasette's convention). gyengine collects
+every plugin's list and sorts what it gets by stable keys, so the order in which
+pluggy calls plugins (last registered first) never shows in any output.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pluggy
+
+if TYPE_CHECKING:
+    import click
+
+    from .evaluation import Evaluator
+    from .render import Renderer
 
 __all__ = ["hookimpl", "hookspec"]
 
@@ -22,7 +28,8 @@ def register_event_types() -> list[type]:  # type: ignore[empty-body]
     """Return the payload classes (frozen attrs classes) this plugin defines.
 
     Each registers under the name and schema given by :func:`gyengine.event_type`,
-    or its class name at schema 1. Two plugins registering one name is an error.
+    or under its class name at schema 1. Two plugins registering one name is an
+    error that names both plugins.
     """
 
 
@@ -31,5 +38,34 @@ def register_upcasters() -> list[tuple[str, int, Any]]:  # type: ignore[empty-bo
     """Return ``(type name, from schema, function)`` triples.
 
     Each function takes a payload dict of schema ``from schema`` and returns the
-    dict of schema ``from schema + 1``; stored rows are never rewritten.
+    dict of schema ``from schema + 1``. Stored rows are never rewritten: old
+    rows are upcast each time they are read.
+    """
+
+
+@hookspec
+def register_evaluators() -> list[Evaluator]:  # type: ignore[empty-body]
+    """Return the evaluators this plugin provides.
+
+    An evaluator names the event types it consumes and the evaluators whose
+    results it reads (``requires``), folds events into serialisable state and
+    yields :class:`~gyengine.Score` and :class:`~gyengine.Finding` records
+    from it. Evaluator names are unique across all plugins.
+    """
+
+
+@hookspec
+def register_renderers() -> list[Renderer]:  # type: ignore[empty-body]
+    """Return renderers: objects with a ``name`` and ``render(report, output)``.
+
+    A renderer's name is a ``--format`` choice of ``gyengine replay``; a
+    plugin's renderer with the name of a built-in one replaces it.
+    """
+
+
+@hookspec
+def register_commands(cli: click.Group) -> None:
+    """Add click commands to the ``gyengine`` command group ``cli``.
+
+    Nothing is returned: decorate functions with ``@cli.command()``.
     """

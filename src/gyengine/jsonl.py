@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterator
 from decimal import Decimal
 from typing import IO, Any, Final
@@ -10,36 +11,103 @@ from typing import IO, Any, Final
 from .errors import InvalidEvent
 from .events import EventTypes, PendingEvent
 
-__all__ = ["MAX_LINE_BYTES", "JsonLinesReader"]
+__all__ = ["MAX_LINE_BYTES", "JsonLinesReader", "JsonValueError", "parse_json"]
 
 MAX_LINE_BYTES: Final = 1024 * 1024
 """The longest line accepted (1 MiB, without its newline)."""
 
 
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not allowed: JSON has no NaN or Infinity")
+class JsonValueError(ValueError):
+    """Well-formed JSON text holding a value gyengine refuses; ``path`` says where."""
+
+    def __init__(self, message: str, path: str) -> None:
+        super().__init__(f"{path}: {message}")
+        self.message = message
+        self.path = path
 
 
-def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result = dict(pairs)
-    if len(result) != len(pairs):
+class _Constant:
+    """Stands in for NaN or an infinity until the walk finds its path."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+
+class _DuplicateKeys(dict[str, Any]):
+    """Stands in for an object with a repeated key until the walk finds its path."""
+
+    def __init__(self, pairs: list[tuple[str, Any]]) -> None:
+        super().__init__(pairs)
         seen: set[str] = set()
+        self.duplicate = ""
         for key, _ in pairs:
             if key in seen:
-                raise ValueError(f"duplicate key {key!r}")
+                self.duplicate = key
+                break
             seen.add(key)
-    return result
+
+
+# A lone surrogate can only come from a \uD800-\uDFFF escape: the text itself
+# is valid UTF-8. Only text with such an escape needs its strings walked.
+_SURROGATE_ESCAPE: Final = re.compile(r"\\u[dD][89a-fA-F]")
+_SURROGATE: Final = re.compile(r"[\ud800-\udfff]")
+
+
+def _member(path: str, key: str) -> str:
+    return (
+        f"{path}.{key}" if key.isidentifier() else f"{path}[{json.dumps(key, ensure_ascii=False)}]"
+    )
+
+
+def _check(value: Any, path: str) -> None:
+    """Raise :class:`JsonValueError` at the first refused value, in document order."""
+    if isinstance(value, _Constant):
+        raise JsonValueError(f"{value.name} is not allowed: JSON has no NaN or Infinity", path)
+    if isinstance(value, str):
+        if _SURROGATE.search(value):
+            raise JsonValueError("a lone surrogate (\\ud800-\\udfff) has no UTF-8 form", path)
+    elif isinstance(value, dict):
+        if isinstance(value, _DuplicateKeys):
+            raise JsonValueError("the key appears more than once", _member(path, value.duplicate))
+        for key, item in value.items():
+            if _SURROGATE.search(key):
+                raise JsonValueError("a key holds a lone surrogate, which has no UTF-8 form", path)
+            _check(item, _member(path, key))
+    elif isinstance(value, list):
+        for number, item in enumerate(value):
+            _check(item, f"{path}[{number}]")
 
 
 def parse_json(text: str) -> Any:
-    """Parse JSON strictly: no NaN or Infinity, no duplicate keys, numbers with a
-    fraction or exponent as exact ``Decimal``."""
-    return json.loads(
-        text,
-        parse_float=Decimal,
-        parse_constant=_reject_constant,
-        object_pairs_hook=_no_duplicate_keys,
-    )
+    """Parse JSON strictly: no NaN or Infinity, no duplicate keys, no lone
+    surrogates, numbers with a fraction or exponent as exact ``Decimal``.
+
+    Raises:
+        json.JSONDecodeError: the text is not JSON.
+        JsonValueError: it is, but holds a refused value; ``path`` names it
+            (``$.data.value``).
+    """
+    suspect = False
+
+    def constant(name: str) -> _Constant:
+        nonlocal suspect
+        suspect = True
+        return _Constant(name)
+
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        nonlocal suspect
+        result = dict(items)
+        if len(result) != len(items):
+            suspect = True
+            return _DuplicateKeys(items)
+        return result
+
+    value = json.loads(text, parse_float=Decimal, parse_constant=constant, object_pairs_hook=pairs)
+    # The hooks cannot know where they are; a second walk, only when one of
+    # them fired (or a surrogate escape is present), finds the path to report.
+    if suspect or _SURROGATE_ESCAPE.search(text):
+        _check(value, "$")
+    return value
 
 
 class JsonLinesReader:
@@ -104,6 +172,10 @@ class JsonLinesReader:
                 f"malformed JSON: {error.msg} at column {error.colno}",
                 source=self.source,
                 line=number,
+            ) from None
+        except JsonValueError as error:
+            raise InvalidEvent(
+                error.message, source=self.source, line=number, field=error.path
             ) from None
         except RecursionError:
             raise InvalidEvent(

@@ -1,18 +1,19 @@
 """Finding and loading plugins, and collecting what they register.
 
 Plugins come from the ``gyengine`` entry-point group and from ``*.py`` files in
-a ``--plugins-dir``. Build a fresh manager with :func:`get_plugin_manager` (one
-per CLI run, one per test); nothing here is module-global state.
+a ``--plugins-dir``; gyengine's own built-in behaviour (the replay renderers)
+is a plugin too, registered first. Build a fresh manager with
+:func:`get_plugin_manager` (one per CLI run, one per test): nothing here is
+module-global state.
 """
 
 from __future__ import annotations
 
 import importlib.metadata
 import importlib.util
-from collections.abc import Iterable
 from pathlib import Path
 from types import ModuleType
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import pluggy
 
@@ -20,21 +21,49 @@ from . import hookspecs
 from .errors import DuplicateEventType, GyengineError
 from .events import EventTypes
 
-__all__ = ["ENTRY_POINT_GROUP", "PluginError", "build_event_types", "get_plugin_manager"]
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from .evaluation import Evaluator
+    from .render import Renderer
+
+__all__ = [
+    "BUILTIN_PLUGINS",
+    "ENTRY_POINT_GROUP",
+    "PluginError",
+    "PluginManager",
+    "build_evaluators",
+    "build_event_types",
+    "build_renderers",
+    "get_plugin_manager",
+    "plugin_info",
+]
 
 ENTRY_POINT_GROUP: Final = "gyengine"
+BUILTIN_PLUGINS: Final = ("gyengine.builtin",)
+"""Modules of gyengine's own behaviour, registered like any plugin."""
 
 
 class PluginError(GyengineError):
-    """A plugin could not be loaded or registered something invalid."""
+    """A plugin could not be loaded, or registered something invalid."""
 
     def __init__(self, plugin: str, message: str) -> None:
         self.plugin = plugin
         super().__init__(f"plugin {plugin}: {message}")
 
 
+class PluginManager(pluggy.PluginManager):
+    """pluggy's manager, remembering each plugin's version and where it came from."""
+
+    def __init__(self) -> None:
+        super().__init__("gyengine")
+        self.add_hookspecs(hookspecs)
+        self.versions: dict[str, str] = {}
+        self.sources: dict[str, str] = {}
+
+
 def _load_file(path: Path) -> ModuleType:
-    name = f"gyengine_plugins_dir.{path.stem}"
+    name = f"gyengine_plugins_dir_{path.stem}"
     spec = importlib.util.spec_from_file_location(name, path)
     if spec is None or spec.loader is None:  # pragma: no cover - only for odd files
         raise PluginError(path.name, "cannot be imported")
@@ -51,19 +80,24 @@ def get_plugin_manager(
     entry_points: bool = True,
     plugins_dir: str | Path | None = None,
     plugins: Iterable[Any] = (),
-) -> pluggy.PluginManager:
+    builtins: bool = True,
+) -> PluginManager:
     """Build a plugin manager with gyengine's hookspecs and the plugins found.
 
     Args:
         entry_points: load the ``gyengine`` entry-point group.
         plugins_dir: also load every ``*.py`` file in this directory.
-        plugins: plugin objects (modules or classes) to register as well.
+        plugins: plugin objects (modules, classes or instances) to register too.
+        builtins: register gyengine's built-in plugin (the replay renderers).
 
     Raises:
         PluginError: naming the plugin that failed to import or validate.
     """
-    manager = pluggy.PluginManager("gyengine")
-    manager.add_hookspecs(hookspecs)
+    manager = PluginManager()
+    if builtins:
+        for module_name in BUILTIN_PLUGINS:
+            module = importlib.import_module(module_name)
+            _register(manager, module, module_name, "builtin", _engine_version())
     if entry_points:
         for entry_point in sorted(
             importlib.metadata.entry_points(group=ENTRY_POINT_GROUP), key=lambda ep: ep.name
@@ -76,36 +110,94 @@ def get_plugin_manager(
                 raise PluginError(
                     entry_point.name, f"failed to import: {type(error).__name__}: {error}"
                 ) from None
-            _register(manager, plugin, entry_point.name)
+            version = entry_point.dist.version if entry_point.dist is not None else None
+            _register(manager, plugin, entry_point.name, "entry point", version)
     if plugins_dir is not None:
         directory = Path(plugins_dir)
         if not directory.is_dir():
             raise PluginError(str(directory), "--plugins-dir is not a directory")
         for path in sorted(directory.glob("*.py")):
-            _register(manager, _load_file(path), path.stem)
+            _register(manager, _load_file(path), path.stem, f"plugins dir {directory}", None)
     for plugin in plugins:
-        _register(manager, plugin, getattr(plugin, "__name__", None))
+        name = getattr(plugin, "__name__", None) or type(plugin).__name__
+        _register(manager, plugin, name, "given", None)
     return manager
 
 
-def _register(manager: pluggy.PluginManager, plugin: Any, name: str | None) -> None:
+def _engine_version() -> str:
+    try:
+        return importlib.metadata.version("gyengine")
+    except importlib.metadata.PackageNotFoundError:  # pragma: no cover - running from a tree
+        return "0+unknown"
+
+
+def _register(
+    manager: PluginManager, plugin: Any, name: str, source: str, version: str | None
+) -> None:
+    if manager.get_plugin(name) is not None:
+        raise PluginError(
+            name, f"a plugin named {name!r} is already loaded ({manager.sources[name]})"
+        )
     try:
         manager.register(plugin, name=name)
-        manager.check_pending()
     except pluggy.PluginValidationError as error:
-        manager.unregister(plugin)
-        raise PluginError(name or repr(plugin), str(error).splitlines()[0]) from None
+        raise PluginError(name, str(error).splitlines()[0]) from None
     except ValueError as error:
-        raise PluginError(name or repr(plugin), str(error)) from None
+        raise PluginError(name, str(error)) from None
+    # An implementation of a hook gyengine does not define is a typo, not an extension.
+    for hook_name in sorted(_hook_names(plugin)):
+        if not hasattr(hookspecs, hook_name):
+            manager.unregister(plugin)
+            known = ", ".join(sorted(_spec_names()))
+            raise PluginError(name, f"implements unknown hook {hook_name!r} (hooks: {known})")
+    manager.versions[name] = version or str(getattr(plugin, "__version__", "unknown"))
+    manager.sources[name] = source
+
+
+def _spec_names() -> list[str]:
+    return [n for n, f in vars(hookspecs).items() if n.startswith("register_") and callable(f)]
+
+
+def _hook_names(plugin: Any) -> list[str]:
+    names = []
+    for attr in dir(plugin):
+        try:
+            value = getattr(plugin, attr)
+        except Exception:
+            continue
+        if callable(value) and getattr(value, "gyengine_impl", None) is not None:
+            names.append(attr)
+    return names
+
+
+def plugin_info(manager: PluginManager) -> list[dict[str, Any]]:
+    """Each plugin's name, version, source and hooks, sorted by name."""
+    info = []
+    for name, plugin in manager.list_name_plugin():
+        if plugin is None:  # pragma: no cover - blocked plugins
+            continue
+        info.append(
+            {
+                "name": name,
+                "version": manager.versions.get(name, "unknown"),
+                "source": manager.sources.get(name, "unknown"),
+                "hooks": sorted(_hook_names(plugin)),
+            }
+        )
+    return sorted(info, key=lambda item: item["name"])
 
 
 def _hook_results(manager: pluggy.PluginManager, hook_name: str) -> list[tuple[str, list[Any]]]:
-    """Call a ``register_*`` hook plugin by plugin, returning ``(plugin name, list)`` sorted by name."""
+    """Call a ``register_*`` hook plugin by plugin: ``(plugin name, list)`` sorted by name."""
     results = []
     for impl in getattr(manager.hook, hook_name).get_hookimpls():
         name = manager.get_name(impl.plugin) or repr(impl.plugin)
         try:
             value = impl.function()
+        except TypeError as error:
+            if "argument" in str(error):
+                raise PluginError(name, f"{hook_name}() has the wrong arguments: {error}") from None
+            raise PluginError(name, f"{hook_name}() raised TypeError: {error}") from None
         except Exception as error:
             raise PluginError(
                 name, f"{hook_name}() raised {type(error).__name__}: {error}"
@@ -141,3 +233,60 @@ def build_event_types(manager: pluggy.PluginManager) -> EventTypes:
             except (TypeError, ValueError) as error:
                 raise PluginError(name, f"register_upcasters(): {error}") from None
     return registry
+
+
+def build_evaluators(manager: pluggy.PluginManager) -> dict[str, tuple[Evaluator, str]]:
+    """Collect every plugin's evaluators: ``name -> (evaluator, plugin name)``.
+
+    Raises:
+        PluginError: for something that is not an Evaluator, or a name used twice.
+    """
+    from .evaluation import Evaluator
+
+    found: dict[str, tuple[Evaluator, str]] = {}
+    for name, evaluators in _hook_results(manager, "register_evaluators"):
+        for evaluator in evaluators:
+            if not isinstance(evaluator, Evaluator):
+                raise PluginError(
+                    name,
+                    f"register_evaluators() returned {type(evaluator).__name__}, not Evaluator",
+                )
+            if evaluator.name in found:
+                other = found[evaluator.name][1]
+                raise PluginError(
+                    name, f"evaluator {evaluator.name!r} is registered by {other} and by {name}"
+                )
+            found[evaluator.name] = (evaluator, name)
+    return found
+
+
+def build_renderers(manager: pluggy.PluginManager) -> dict[str, Renderer]:
+    """Collect renderers by name; a plugin's renderer replaces a built-in one of that name."""
+    renderers: dict[str, Renderer] = {}
+    builtin: dict[str, Renderer] = {}
+    for name, items in _hook_results(manager, "register_renderers"):
+        for renderer in items:
+            if not isinstance(getattr(renderer, "name", None), str) or not callable(
+                getattr(renderer, "render", None)
+            ):
+                raise PluginError(name, "register_renderers() items need a name and render()")
+            target = builtin if name in BUILTIN_PLUGINS else renderers
+            if renderer.name in target:
+                raise PluginError(name, f"renderer {renderer.name!r} is registered twice")
+            target[renderer.name] = renderer
+    return {**builtin, **renderers}
+
+
+def call_register_commands(manager: pluggy.PluginManager, cli: Any) -> None:
+    """Let every plugin add its commands to the click group ``cli``."""
+    for impl in sorted(
+        manager.hook.register_commands.get_hookimpls(),
+        key=lambda impl: manager.get_name(impl.plugin) or "",
+    ):
+        name = manager.get_name(impl.plugin) or repr(impl.plugin)
+        try:
+            impl.function(cli=cli)
+        except Exception as error:
+            raise PluginError(
+                name, f"register_commands() raised {type(error).__name__}: {error}"
+            ) from None

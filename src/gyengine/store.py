@@ -155,6 +155,18 @@ class EventStore(Protocol):
         """The last seq recorded at or before ``known_at`` (0 if none)."""
         ...
 
+    def at(self, seq: int) -> StoredEvent | None:
+        """The event at ``seq``, if any."""
+        ...
+
+    def superseded(self, stop: int) -> dict[str, int]:
+        """Ids superseded by events up to ``stop``, each with the seq of its newest successor."""
+        ...
+
+    def supersedes_before(self, start: int, stop: int, before: int) -> bool:
+        """Whether an event in seqs ``start..stop`` supersedes one at or before seq ``before``."""
+        ...
+
     def verify(self, *, progress: Progress | None = None) -> VerifyResult:
         """Check the whole chain and name the first broken seq."""
         ...
@@ -186,6 +198,7 @@ CREATE TABLE IF NOT EXISTS events (
 ) STRICT;
 CREATE INDEX IF NOT EXISTS events_recorded ON events (recorded);
 CREATE INDEX IF NOT EXISTS events_type ON events (type, seq);
+CREATE INDEX IF NOT EXISTS events_supersedes ON events (supersedes) WHERE supersedes IS NOT NULL;
 """
 
 _SQLITE_MAGIC: Final = b"SQLite format 3\x00"
@@ -345,6 +358,30 @@ class SQLiteEventStore:
             "SELECT max(version) FROM events WHERE stream = ?", (stream,)
         ).fetchone()
         return int(row[0] or 0)
+
+    def at(self, seq: int) -> StoredEvent | None:
+        """The event at ``seq``, if any."""
+        row = self.conn.execute(f"SELECT {_COLUMNS} FROM events WHERE seq = ?", (seq,)).fetchone()
+        return None if row is None else StoredEvent(*row)
+
+    def superseded(self, stop: int) -> dict[str, int]:
+        """Ids superseded by events up to ``stop``, each with the seq of its newest successor."""
+        rows = self.conn.execute(
+            "SELECT supersedes, max(seq) FROM events "
+            "WHERE supersedes IS NOT NULL AND seq <= ? GROUP BY supersedes",
+            (stop,),
+        )
+        return {row[0]: row[1] for row in rows}
+
+    def supersedes_before(self, start: int, stop: int, before: int) -> bool:
+        """Whether an event in seqs ``start..stop`` supersedes one at or before seq ``before``."""
+        row = self.conn.execute(
+            "SELECT 1 FROM events AS later JOIN events AS target ON target.id = later.supersedes "
+            "WHERE later.supersedes IS NOT NULL AND later.seq BETWEEN ? AND ? AND target.seq <= ? "
+            "LIMIT 1",
+            (start, stop, before),
+        ).fetchone()
+        return row is not None
 
     def seq_at(self, known_at: str) -> int:
         """The last seq recorded at or before ``known_at`` (0 if none)."""

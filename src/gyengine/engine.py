@@ -1,0 +1,209 @@
+"""The library's front door: an event log together with its plugins.
+
+Example::
+
+    import gyengine
+
+    with gyengine.open("county.db", create=True) as engine:
+        engine.append([gyengine.NewEvent(type="EventRetracted", stream="s", data={"reason": "x"})])
+        result = engine.replay(as_of="2019-06-30")
+        for item in result.records:
+            print(item.record.subject, item.record.rationale)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from .evaluation import Evaluator
+from .events import Event, EventTypes, NewEvent, PendingEvent, StoredEvent
+from .plugins import (
+    PluginManager,
+    build_evaluators,
+    build_event_types,
+    get_plugin_manager,
+)
+from .replay import Replay, ReplayOptions, ResultRecord, replay
+from .runs import RunStore
+from .store import AppendResult, EventStore, SQLiteEventStore
+from .timeutil import parse_timestamp
+
+__all__ = ["Engine", "EvidenceEvent", "Explanation", "open"]
+
+
+@attrs.frozen
+class EvidenceEvent:
+    """An event behind a result; ``superseded_by`` is the seq of the correction that replaced it."""
+
+    event: StoredEvent
+    superseded_by: int | None = None
+
+
+@attrs.frozen
+class Explanation:
+    """The audit trail of one result: the record and every event behind it."""
+
+    result: ResultRecord
+    evidence: tuple[EvidenceEvent, ...]
+
+
+def _as_date(value: dt.date | str | None) -> dt.date | None:
+    if value is None or isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"{value!r} is not a date (use 2019-06-30)") from None
+
+
+def _as_timestamp(value: dt.datetime | str | None) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return parse_timestamp(value.isoformat())
+    return parse_timestamp(value)
+
+
+class Engine:
+    """An event store with the event types, evaluators and renderers of its plugins.
+
+    Args:
+        store: the event log.
+        manager: the plugin manager (default: entry points only).
+    """
+
+    def __init__(self, store: EventStore, manager: PluginManager | None = None) -> None:
+        self.store = store
+        self.manager = manager if manager is not None else get_plugin_manager()
+        self.registry: EventTypes = build_event_types(self.manager)
+        self._evaluators: dict[str, tuple[Evaluator, str]] | None = None
+
+    @property
+    def evaluators(self) -> dict[str, tuple[Evaluator, str]]:
+        """``name -> (evaluator, plugin)`` of every registered evaluator."""
+        if self._evaluators is None:
+            self._evaluators = build_evaluators(self.manager)
+        return self._evaluators
+
+    def close(self) -> None:
+        """Close the store."""
+        self.store.close()
+
+    def __enter__(self) -> Engine:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def append(
+        self,
+        events: Iterable[NewEvent | PendingEvent],
+        *,
+        expected_version: int | Mapping[str, int] | None = None,
+        dry_run: bool = False,
+    ) -> AppendResult:
+        """Validate and append events, all of them or none (see :meth:`SQLiteEventStore.append`)."""
+        encode = self.registry.encode
+        pending = (e if isinstance(e, PendingEvent) else encode(e) for e in events)
+        return self.store.append(pending, expected_version=expected_version, dry_run=dry_run)
+
+    def events(self, **filters: Any) -> Iterator[Event]:
+        """Read decoded events; takes the filters of :meth:`SQLiteEventStore.read`."""
+        return iter(self.registry.decode_all(self.store.read(**filters)))
+
+    def replay(
+        self,
+        *,
+        as_of: dt.date | str | None = None,
+        known_at: dt.datetime | str | None = None,
+        evaluators: Iterable[str] | None = None,
+        options: Mapping[str, str] | None = None,
+        allow_broken_chain: bool = False,
+        checkpoints: bool = True,
+        save: bool = True,
+        progress: Callable[[int], None] | None = None,
+    ) -> Replay:
+        """Replay the log through the evaluators; save the run unless ``save`` is false.
+
+        ``as_of`` is a date (business time); ``known_at`` a date or time (record
+        time; a bare date means the end of that day, UTC).
+        """
+        replay_options = ReplayOptions(
+            as_of=_as_date(as_of),
+            known_at=_as_timestamp(known_at),
+            evaluators=None if evaluators is None else tuple(evaluators),
+            options=dict(options or {}),
+            allow_broken_chain=allow_broken_chain,
+            checkpoints=checkpoints,
+        )
+        runs = self._runs()
+        result = replay(
+            self.store,
+            self.registry,
+            self.evaluators,
+            replay_options,
+            plugins=sorted(self.manager.versions.items()),
+            runs=runs,
+            progress=progress,
+        )
+        if save and runs is not None:
+            run_id = runs.save_run(result.run_row(), [item.to_row() for item in result.records])
+            result = attrs.evolve(result, run_id=run_id)
+        return result
+
+    def _runs(self) -> RunStore | None:
+        conn = getattr(self.store, "conn", None)
+        return RunStore(conn) if conn is not None else None
+
+    def explain(
+        self,
+        subject: str,
+        metric: str | None = None,
+        period: str | None = None,
+        **replay_options: Any,
+    ) -> list[Explanation]:
+        """The audit trail of the results about ``subject``.
+
+        Replays (without saving) with ``replay_options``, then gathers every
+        evidence event and, through ``supersedes``, the reports that later
+        corrections replaced.
+        """
+        result = self.replay(save=False, **replay_options)
+        explanations = []
+        for item in result.find(subject, metric, period):
+            trail: dict[int, EvidenceEvent] = {}
+            for seq in item.record.evidence:
+                row = self.store.at(seq)
+                if row is None:
+                    continue
+                trail[row.seq] = EvidenceEvent(row)
+                successor = row
+                while successor.supersedes is not None:
+                    earlier = self.store.get(successor.supersedes)
+                    if earlier is None or earlier.seq in trail:
+                        break
+                    trail[earlier.seq] = EvidenceEvent(earlier, superseded_by=successor.seq)
+                    successor = earlier
+            explanations.append(Explanation(item, tuple(trail[s] for s in sorted(trail))))
+        return explanations
+
+
+def open(
+    path: str | os.PathLike[str],
+    *,
+    create: bool = False,
+    plugins_dir: str | Path | None = None,
+    entry_points: bool = True,
+    plugins: Iterable[Any] = (),
+) -> Engine:
+    """Open (or with ``create``, create) a SQLite event log with its plugins."""
+    manager = get_plugin_manager(
+        entry_points=entry_points, plugins_dir=plugins_dir, plugins=plugins
+    )
+    return Engine(SQLiteEventStore(path, create=create), manager)

@@ -1,0 +1,282 @@
+"""The evaluator contract: what a plugin provides, and the records it yields.
+
+An :class:`Evaluator` declares its name, version, the event types it consumes
+and the evaluators whose results it reads; it folds events into serialisable
+attrs state and turns that state into :class:`Score` and :class:`Finding`
+records. Every record carries its **evidence**: the seqs of the events it
+rests on.
+
+Example::
+
+    @attrs.define
+    class Count:
+        n: int = 0
+        seqs: list[int] = attrs.Factory(list)
+
+    def fold(state: Count, event: Event, context: ReplayContext) -> Count:
+        state.n += 1
+        state.seqs.append(event.seq)
+        return state
+
+    def results(state: Count, context: ReplayContext) -> Iterator[Score]:
+        yield Score(subject="log", metric="reports", period="all", value=Decimal(state.n),
+                    rationale=f"{state.n} reports", evidence=state.seqs)
+
+    counter = Evaluator(name="counter", version="1", consumes=["StatisticReported"],
+                        state_type=Count, fold=fold, results=results)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from collections.abc import Callable, Collection, Iterable, Mapping
+from decimal import Decimal
+from typing import Any, ClassVar, Final
+
+import attrs
+
+from .errors import GyengineError
+from .events import Event
+from .timeutil import Period, parse_period
+
+__all__ = [
+    "ANY_TYPE",
+    "FINDING_KINDS",
+    "Evaluator",
+    "EvaluatorError",
+    "Finding",
+    "ReplayContext",
+    "Score",
+]
+
+ANY_TYPE: Final = "*"
+"""In ``consumes``: every registered event type (for audits such as reporting timeliness)."""
+
+FINDING_KINDS: Final = ("commend", "warn", "supervise", "accountable")
+"""The finding kinds the standard rules use; plugins may add their own."""
+
+Value = Decimal | str | None
+
+
+def _evidence(seqs: Iterable[int]) -> tuple[int, ...]:
+    return tuple(sorted(set(seqs)))
+
+
+def _decimal(value: Any) -> Any:
+    # Exact figures only: an int becomes a Decimal, a float is refused, since a
+    # binary float in a result would make "correct to the last yuan" a guess.
+    if isinstance(value, bool):
+        raise TypeError("a boolean is not a figure")
+    if isinstance(value, int):
+        return Decimal(value)
+    if isinstance(value, float):
+        raise TypeError(f"{value!r} is a binary float; use Decimal")
+    return value
+
+
+def _details(value: Mapping[str, Any] | None) -> dict[str, str]:
+    return {str(k): str(v) for k, v in sorted((value or {}).items())}
+
+
+@attrs.frozen(kw_only=True)
+class Score:
+    """A measured result: a subject's metric for a period, against its target.
+
+    Args:
+        subject: what is scored (an indicator, project, unit, bank...).
+        metric: what is measured (``completion``, ``investment_to_date``...).
+        period: the business period (``2019-06``, ``2019-W23``, ``2019-Q2``).
+        value: the actual figure (Decimal) or state (text).
+        target: the target, when there is one.
+        expected: what the schedule (序时进度) expects by now, when it applies.
+        status: a traffic light or other verdict (``green``, ``red``...).
+        points: points earned under the plan's weights, when scored.
+        unit: the unit of ``value`` and ``target`` (``亿元``, ``%``...).
+        rationale: the rule and formula with its numbers filled in.
+        evidence: the seqs of the events the result rests on.
+        details: further named inputs of the formula, as text.
+    """
+
+    subject: str
+    metric: str
+    period: str
+    value: Value = attrs.field(default=None, converter=_decimal)
+    target: Value = attrs.field(default=None, converter=_decimal)
+    expected: Value = attrs.field(default=None, converter=_decimal)
+    status: str | None = None
+    points: Decimal | None = attrs.field(default=None, converter=_decimal)
+    unit: str | None = None
+    rationale: str = ""
+    evidence: tuple[int, ...] = attrs.field(default=(), converter=_evidence)
+    details: dict[str, str] = attrs.field(factory=dict, converter=_details)
+
+    record_type: ClassVar[str] = "score"
+
+
+@attrs.frozen(kw_only=True)
+class Finding:
+    """A judgement under a rule: a commendation, a warning, supervision, accountability.
+
+    Args:
+        kind: ``commend``, ``warn``, ``supervise``, ``accountable`` or a plugin's own kind.
+        subject: who it is about (a unit, an official, a bank, a project).
+        rule: the rule's name.
+        period: the business period it concerns.
+        rationale: why, with the rule's parameters and the facts filled in.
+        evidence: the seqs of the events it rests on.
+        points: a deduction or bonus, when the rule gives one.
+        parameters: the rule's parameters, as text.
+    """
+
+    kind: str
+    subject: str
+    rule: str
+    period: str
+    rationale: str
+    evidence: tuple[int, ...] = attrs.field(default=(), converter=_evidence)
+    points: Decimal | None = attrs.field(default=None, converter=_decimal)
+    parameters: dict[str, str] = attrs.field(factory=dict, converter=_details)
+
+    record_type: ClassVar[str] = "finding"
+
+
+Record = Score | Finding
+
+
+class EvaluatorError(GyengineError):
+    """An evaluator raised while folding an event or computing its results."""
+
+    def __init__(
+        self,
+        *,
+        plugin: str,
+        evaluator: str,
+        seq: int | None,
+        event_type: str | None,
+        cause: BaseException,
+    ) -> None:
+        self.plugin, self.evaluator, self.seq, self.event_type = plugin, evaluator, seq, event_type
+        self.cause = cause
+        where = f"at seq {seq} ({event_type})" if seq is not None else "while computing its results"
+        super().__init__(
+            f"evaluator {evaluator!r} of plugin {plugin} failed {where}: "
+            f"{type(cause).__name__}: {cause}"
+        )
+        self.hint = "run with --debug for the traceback"
+
+
+@attrs.frozen
+class ReplayContext:
+    """What an evaluator may know about the replay besides the events.
+
+    Attributes:
+        as_of: business time: facts about periods that began after it are left out.
+        known_at: record time: only events appended by then were read.
+        options: evaluator options given to the replay (``-o key=value``).
+        bound: the last seq read.
+    """
+
+    as_of: dt.date | None
+    known_at: str | None
+    options: Mapping[str, str]
+    bound: int
+    _results: Mapping[str, tuple[Record, ...]] = attrs.field(factory=dict, alias="results")
+
+    def results_of(self, evaluator: str) -> tuple[Record, ...]:
+        """The records of an evaluator this one ``requires`` (already computed)."""
+        try:
+            return self._results[evaluator]
+        except KeyError:
+            raise KeyError(
+                f"no results of {evaluator!r}: name it in `requires` to read its results"
+            ) from None
+
+    @staticmethod
+    @functools.lru_cache(maxsize=4096)
+    def period(text: str) -> Period:
+        """Parse a business period (cached)."""
+        return parse_period(text)
+
+
+Fold = Callable[[Any, Event, ReplayContext], Any]
+Results = Callable[[Any, ReplayContext], Iterable[Record]]
+
+
+def _names(value: Iterable[str]) -> frozenset[str]:
+    if isinstance(value, str):
+        raise TypeError("give a list of names, not one string")
+    return frozenset(value)
+
+
+@attrs.frozen(kw_only=True)
+class Evaluator:
+    """A named, versioned fold over events into scores and findings.
+
+    Args:
+        name: unique across plugins; results and checkpoints are keyed by it.
+        version: change it whenever the fold or results change, so that old
+            checkpoints are not reused.
+        consumes: the event types ``fold`` receives (upcast, corrections applied);
+            ``"*"`` (:data:`ANY_TYPE`) means every registered type.
+        requires: evaluators whose results ``results`` reads; they run first.
+        state_type: an attrs class holding the fold's state; it must round-trip
+            through gyengine's converter (it is checkpointed as JSON, never pickled).
+        fold: ``fold(state, event, context) -> state``; may update ``state`` in place.
+        results: ``results(state, context)`` yields :class:`Score` / :class:`Finding`.
+        initial: builds the first state (default: ``state_type()``).
+        description: one line for ``gyengine plugins``.
+    """
+
+    name: str
+    version: str
+    consumes: frozenset[str] = attrs.field(converter=_names)
+    state_type: type
+    fold: Fold
+    results: Results
+    requires: frozenset[str] = attrs.field(default=frozenset(), converter=_names)
+    initial: Callable[[ReplayContext], Any] | None = None
+    description: str = ""
+
+    def initial_state(self, context: ReplayContext) -> Any:
+        """The state before any event."""
+        return self.initial(context) if self.initial is not None else self.state_type()
+
+
+def order_evaluators(
+    evaluators: Mapping[str, Evaluator], wanted: Collection[str] | None = None
+) -> list[Evaluator]:
+    """Return the wanted evaluators and what they require, requirements first.
+
+    Ties are broken by name, so the order is the same on every machine.
+
+    Raises:
+        GyengineError: for an unknown name, a missing requirement or a cycle.
+    """
+    names = sorted(evaluators) if wanted is None else sorted(set(wanted))
+    for name in names:
+        if name not in evaluators:
+            known = ", ".join(sorted(evaluators)) or "none"
+            raise GyengineError(f"no evaluator named {name!r} (registered: {known})")
+    order: list[Evaluator] = []
+    done: set[str] = set()
+
+    def visit(name: str, path: tuple[str, ...]) -> None:
+        if name in done:
+            return
+        if name in path:
+            cycle = " -> ".join((*path[path.index(name) :], name))
+            raise GyengineError(f"evaluators require each other in a cycle: {cycle}")
+        evaluator = evaluators[name]
+        for required in sorted(evaluator.requires):
+            if required not in evaluators:
+                raise GyengineError(
+                    f"evaluator {name!r} requires {required!r}, which no plugin provides"
+                )
+            visit(required, (*path, name))
+        done.add(name)
+        order.append(evaluator)
+
+    for name in names:
+        visit(name, ())
+    return order

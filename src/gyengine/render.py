@@ -1,0 +1,240 @@
+"""Renderers: turn a replay into text (a terminal table, JSON, CSV, Markdown).
+
+A renderer is any object with a ``name`` and ``render(replay, output)``;
+plugins add more through ``register_renderers``. The built-in ones live here
+and are registered by :mod:`gyengine.builtin`, the way a plugin would.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from typing import IO, Any, Protocol, runtime_checkable
+
+import attrs
+
+from .evaluation import Score
+from .replay import Replay, ResultRecord
+
+__all__ = [
+    "CsvRenderer",
+    "JsonRenderer",
+    "MarkdownRenderer",
+    "Renderer",
+    "TableRenderer",
+    "neutralise_formula",
+]
+
+
+@runtime_checkable
+class Renderer(Protocol):
+    """Writes a replay to a text stream."""
+
+    @property
+    def name(self) -> str:
+        """The ``--format`` choice."""
+        ...
+
+    @property
+    def description(self) -> str:
+        """One line for help texts."""
+        ...
+
+    def render(self, replay: Replay, output: IO[str]) -> None:
+        """Write ``replay`` to ``output``."""
+        ...
+
+
+COLUMNS = (
+    "evaluator",
+    "record_type",
+    "subject",
+    "metric",
+    "period",
+    "value",
+    "target",
+    "expected",
+    "status",
+    "points",
+    "unit",
+    "kind",
+    "rule",
+    "rationale",
+    "evidence",
+)
+
+
+def _row(item: ResultRecord) -> dict[str, Any]:
+    row = item.to_row()
+    row["evidence"] = " ".join(str(seq) for seq in row["evidence"])
+    return row
+
+
+def neutralise_formula(value: Any) -> Any:
+    """Make a text cell inert in spreadsheets: one starting with = + - @ gets a leading '."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+def _header(replay: Replay) -> list[str]:
+    options = replay.options
+    lines = [
+        f"log: seq 1..{replay.seq_to}, head {replay.head_hash}",
+        "chain: ok" if replay.chain_ok else f"chain: BROKEN at {replay.chain_problem}",
+    ]
+    if options.as_of is not None:
+        lines.append(f"as of: {options.as_of.isoformat()}")
+    if options.known_at is not None:
+        lines.append(f"known at: {options.known_at}")
+    lines.append("plugins: " + ", ".join(f"{n} {v}" for n, v in replay.plugins))
+    return lines
+
+
+@attrs.frozen
+class JsonRenderer:
+    """The whole replay as one JSON document (deterministic to the byte)."""
+
+    name: str = "json"
+    description: str = "JSON: options, log range and head hash, plugins, every record"
+
+    def render(self, replay: Replay, output: IO[str]) -> None:
+        json.dump(replay.to_json(), output, ensure_ascii=False, indent=2, sort_keys=False)
+        output.write("\n")
+
+
+@attrs.frozen
+class CsvRenderer:
+    """One row per record, UTF-8; cells that look like formulas are neutralised."""
+
+    name: str = "csv"
+    description: str = "CSV: one row per score or finding"
+
+    def render(self, replay: Replay, output: IO[str]) -> None:
+        writer = csv.DictWriter(
+            output, fieldnames=COLUMNS, extrasaction="ignore", lineterminator="\n"
+        )
+        writer.writeheader()
+        for item in replay.records:
+            writer.writerow({k: neutralise_formula(v) for k, v in _row(item).items()})
+
+
+def _md(value: Any) -> str:
+    text = "" if value is None else str(value)
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+@attrs.frozen
+class MarkdownRenderer:
+    """Markdown tables: scores, then findings, under a header naming the log."""
+
+    name: str = "markdown"
+    description: str = "Markdown: a header, a table of scores and one of findings"
+
+    def render(self, replay: Replay, output: IO[str]) -> None:
+        output.write("# gyengine replay\n\n")
+        for line in _header(replay):
+            output.write(f"- {line}\n")
+        scores = [i for i in replay.records if isinstance(i.record, Score)]
+        findings = [i for i in replay.records if not isinstance(i.record, Score)]
+        score_cols = (
+            "evaluator",
+            "subject",
+            "metric",
+            "period",
+            "value",
+            "target",
+            "expected",
+            "status",
+            "points",
+            "evidence",
+        )
+        finding_cols = ("evaluator", "kind", "subject", "rule", "period", "rationale", "evidence")
+        for title, items, cols in (
+            ("Scores", scores, score_cols),
+            ("Findings", findings, finding_cols),
+        ):
+            output.write(f"\n## {title}\n\n")
+            if not items:
+                output.write("None.\n")
+                continue
+            output.write("| " + " | ".join(cols) + " |\n")
+            output.write("|" + "---|" * len(cols) + "\n")
+            for item in items:
+                row = _row(item)
+                output.write("| " + " | ".join(_md(row[c]) for c in cols) + " |\n")
+
+
+_STATUS_STYLE = {"green": "green", "watch": "cyan", "yellow": "yellow", "red": "red"}
+
+
+@attrs.frozen
+class TableRenderer:
+    """Aligned terminal tables (CJK-aware), coloured by status on a terminal."""
+
+    name: str = "table"
+    description: str = "terminal tables: scores and findings"
+
+    def render(self, replay: Replay, output: IO[str]) -> None:
+        from rich.console import Console
+        from rich.table import Table
+        from rich.text import Text
+
+        console = Console(file=output, width=160 if not output.isatty() else None, highlight=False)
+        for line in _header(replay):
+            console.print(line, markup=False)
+        scores = [i for i in replay.records if isinstance(i.record, Score)]
+        findings = [i for i in replay.records if not isinstance(i.record, Score)]
+        if scores:
+            table = Table(title="scores", box=None, header_style="bold", title_justify="left")
+            for col in (
+                "subject",
+                "metric",
+                "period",
+                "value",
+                "target",
+                "expected",
+                "status",
+                "points",
+                "evidence",
+            ):
+                table.add_column(col, overflow="fold")
+            for item in scores:
+                row = _row(item)
+                # Text cells, never markup: names and notes come from events.
+                table.add_row(
+                    *[
+                        _text(row[c])
+                        for c in ("subject", "metric", "period", "value", "target", "expected")
+                    ],
+                    Text(str(row["status"] or ""), style=_STATUS_STYLE.get(str(row["status"]), "")),
+                    _text(row["points"]),
+                    Text(_short_evidence(row["evidence"])),
+                )
+            console.print(table)
+        if findings:
+            table = Table(title="findings", box=None, header_style="bold", title_justify="left")
+            for col in ("kind", "subject", "rule", "period", "rationale", "evidence"):
+                table.add_column(col, overflow="fold")
+            for item in findings:
+                row = _row(item)
+                table.add_row(
+                    *[_text(row[c]) for c in ("kind", "subject", "rule", "period", "rationale")],
+                    Text(_short_evidence(row["evidence"])),
+                )
+            console.print(table)
+        if not replay.records:
+            console.print("no results (no evaluator produced any)")
+
+
+def _text(value: Any) -> Any:
+    from rich.text import Text
+
+    return Text("" if value is None else str(value))
+
+
+def _short_evidence(text: str) -> str:
+    seqs = text.split()
+    if len(seqs) <= 4:
+        return ", ".join(seqs)
+    return f"{', '.join(seqs[:3])} … ({len(seqs)} events)"

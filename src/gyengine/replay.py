@@ -1,0 +1,495 @@
+"""Replay: fold the log through the evaluators into scores, findings and evidence.
+
+A replay reads the log up to a bound (all of it, or what was known at a record
+time), verifies every row it reads, skips events that later events supersede,
+leaves out facts about periods that began after the as-of date, and hands each
+evaluator the events it consumes, decoded and upcast. Evaluators run in the
+order their ``requires`` give; their records are sorted by stable keys, so the
+same log, plugins and options give byte-identical JSON.
+
+Checkpoints make it incremental: an evaluator's state after seq N is saved with
+the hash at N and reused only when the evaluator's version and the options
+match, the hash at N is unchanged, and no later event supersedes one at or
+before N. Whether a replay resumed or not never changes its answer.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable, Iterable, Mapping
+from decimal import Decimal
+from typing import Any, Final
+
+import attrs
+
+from .canonical import GENESIS_HASH, canonical_json, envelope_bytes, event_hash
+from .errors import GyengineError
+from .evaluation import (
+    ANY_TYPE,
+    Evaluator,
+    EvaluatorError,
+    Finding,
+    Record,
+    ReplayContext,
+    Score,
+    order_evaluators,
+)
+from .events import EventTypes, StoredEvent
+from .runs import Checkpoint, RunStore
+from .store import ChainProblem, EventStore
+
+__all__ = [
+    "BrokenChain",
+    "Replay",
+    "ReplayOptions",
+    "ResultRecord",
+    "check_link",
+    "replay",
+]
+
+
+class BrokenChain(GyengineError):
+    """The log fails verification, and the replay was not told to go on regardless."""
+
+    def __init__(self, problem: ChainProblem) -> None:
+        self.problem = problem
+        super().__init__(f"the log fails verification at {problem}")
+        self.hint = "run `gyengine verify` for details, or replay with --allow-broken-chain"
+
+
+def _names_or_none(value: Iterable[str] | None) -> tuple[str, ...] | None:
+    return None if value is None else tuple(sorted(set(value)))
+
+
+def _sorted_dict(value: Mapping[str, str]) -> dict[str, str]:
+    return dict(sorted(value.items()))
+
+
+@attrs.frozen(kw_only=True)
+class ReplayOptions:
+    """What a replay is asked.
+
+    Args:
+        as_of: business time: facts about periods that begin after this date are left out.
+        known_at: record time: only events appended at or before this record timestamp count.
+        evaluators: run only these (and what they require); ``None`` runs all.
+        options: evaluator options (``-o key=value``), passed in the context.
+        allow_broken_chain: go on when the log fails verification (the run says so).
+        checkpoints: reuse and save checkpoints.
+    """
+
+    as_of: dt.date | None = None
+    known_at: str | None = None
+    evaluators: tuple[str, ...] | None = attrs.field(default=None, converter=_names_or_none)
+    options: dict[str, str] = attrs.field(factory=dict, converter=_sorted_dict)
+    allow_broken_chain: bool = False
+    checkpoints: bool = True
+
+    def to_json(self) -> dict[str, Any]:
+        """The options that decide the answer, as JSON (``checkpoints`` does not)."""
+        return {
+            "as_of": self.as_of.isoformat() if self.as_of else None,
+            "known_at": self.known_at,
+            "evaluators": list(self.evaluators) if self.evaluators is not None else None,
+            "options": self.options,
+            "allow_broken_chain": self.allow_broken_chain,
+        }
+
+
+@attrs.frozen
+class ResultRecord:
+    """A record with the evaluator that produced it."""
+
+    evaluator: str
+    evaluator_version: str
+    plugin: str
+    record: Record
+
+    def to_json(self) -> dict[str, Any]:
+        """The record as a JSON object; exact figures as decimal strings."""
+        record = self.record
+        base: dict[str, Any] = {
+            "evaluator": self.evaluator,
+            "evaluator_version": self.evaluator_version,
+            "record_type": record.record_type,
+        }
+        for field in attrs.fields(type(record)):
+            value = getattr(record, field.name)
+            if isinstance(value, Decimal):
+                value = format(value, "f")
+            elif isinstance(value, tuple):
+                value = list(value)
+            base[field.name] = value
+        return base
+
+    def to_row(self) -> dict[str, Any]:
+        """The record as a row of the ``results`` table."""
+        record = self.record
+        text = self.to_json()
+        if isinstance(record, Score):
+            return {
+                "evaluator": self.evaluator,
+                "evaluator_version": self.evaluator_version,
+                "record_type": "score",
+                "subject": record.subject,
+                "metric": record.metric,
+                "period": record.period,
+                "value": text["value"],
+                "target": text["target"],
+                "expected": text["expected"],
+                "status": record.status,
+                "points": text["points"],
+                "unit": record.unit,
+                "kind": None,
+                "rule": None,
+                "rationale": record.rationale,
+                "details": json.dumps(record.details, ensure_ascii=False, sort_keys=True),
+                "evidence": list(record.evidence),
+            }
+        return {
+            "evaluator": self.evaluator,
+            "evaluator_version": self.evaluator_version,
+            "record_type": "finding",
+            "subject": record.subject,
+            "metric": record.rule,
+            "period": record.period,
+            "value": None,
+            "target": None,
+            "expected": None,
+            "status": record.kind,
+            "points": text["points"],
+            "unit": None,
+            "kind": record.kind,
+            "rule": record.rule,
+            "rationale": record.rationale,
+            "details": json.dumps(record.parameters, ensure_ascii=False, sort_keys=True),
+            "evidence": list(record.evidence),
+        }
+
+
+def _sort_key(item: ResultRecord) -> tuple[Any, ...]:
+    record = item.record
+    if isinstance(record, Score):
+        head: tuple[str, ...] = ("score", record.subject, record.metric, record.period)
+    else:
+        head = ("finding", record.subject, record.rule, record.period, record.kind)
+    return (item.evaluator, *head, canonical_json(item.to_json()))
+
+
+@attrs.frozen(kw_only=True)
+class Replay:
+    """The outcome of a replay: the log range read, the plugins, and the records.
+
+    ``resumed`` (which checkpoints were used) and ``run_id`` are not part of
+    :meth:`to_json`: they never change the answer.
+    """
+
+    options: ReplayOptions
+    seq_to: int
+    head_hash: str
+    chain_problem: ChainProblem | None
+    plugins: tuple[tuple[str, str], ...]
+    evaluators: tuple[tuple[str, str, str], ...]
+    records: tuple[ResultRecord, ...]
+    events_read: int = 0
+    resumed: Mapping[str, int] = attrs.field(factory=dict)
+    run_id: int | None = None
+
+    @property
+    def chain_ok(self) -> bool:
+        """Whether every row read verified."""
+        return self.chain_problem is None
+
+    def find(
+        self, subject: str, metric: str | None = None, period: str | None = None
+    ) -> list[ResultRecord]:
+        """The records about ``subject`` (for findings, ``metric`` matches the rule)."""
+        found = []
+        for item in self.records:
+            record = item.record
+            name = record.metric if isinstance(record, Score) else record.rule
+            if record.subject != subject:
+                continue
+            if metric is not None and name != metric:
+                continue
+            if period is not None and record.period != period:
+                continue
+            found.append(item)
+        return found
+
+    def to_json(self) -> dict[str, Any]:
+        """Everything that decides the answer, deterministic to the byte."""
+        return {
+            "log": {
+                "seq_from": 1,
+                "seq_to": self.seq_to,
+                "head_hash": self.head_hash,
+                "chain_ok": self.chain_ok,
+                "chain_problem": str(self.chain_problem) if self.chain_problem else None,
+            },
+            "options": self.options.to_json(),
+            "plugins": [{"name": n, "version": v} for n, v in self.plugins],
+            "evaluators": [{"name": n, "version": v, "plugin": p} for n, v, p in self.evaluators],
+            "results": [item.to_json() for item in self.records],
+        }
+
+    def run_row(self) -> dict[str, Any]:
+        """The row saved in the ``runs`` table."""
+        data = self.to_json()
+        return {
+            "as_of": data["options"]["as_of"],
+            "known_at": self.options.known_at,
+            "seq_from": 1,
+            "seq_to": self.seq_to,
+            "head_hash": self.head_hash,
+            "chain_ok": int(self.chain_ok),
+            "chain_problem": data["log"]["chain_problem"],
+            "allow_broken_chain": int(self.options.allow_broken_chain),
+            "options": json.dumps(data["options"], ensure_ascii=False, sort_keys=True),
+            "plugins": json.dumps(data["plugins"], ensure_ascii=False),
+            "evaluators": json.dumps(data["evaluators"], ensure_ascii=False),
+        }
+
+
+def check_link(row: StoredEvent, expected_seq: int, prev_hash: str) -> ChainProblem | None:
+    """Check one row's place in the chain: its seq, its link and its hash."""
+    if row.seq != expected_seq:
+        return ChainProblem(expected_seq, "gap", f"seq {expected_seq} missing before seq {row.seq}")
+    if row.prev_hash != prev_hash:
+        return ChainProblem(row.seq, "link", "prev_hash is not the hash of the previous event")
+    try:
+        digest = event_hash(
+            envelope_bytes(
+                seq=row.seq,
+                id=row.id,
+                stream=row.stream,
+                version=row.version,
+                type=row.type,
+                schema=row.schema,
+                occurred=row.occurred,
+                recorded=row.recorded,
+                actor=row.actor,
+                supersedes=row.supersedes,
+                data=row.data,
+                prev_hash=row.prev_hash,
+            )
+        )
+    except (UnicodeError, TypeError, ValueError) as error:
+        return ChainProblem(row.seq, "undecodable", str(error))
+    if digest != row.hash:
+        return ChainProblem(row.seq, "hash", "the stored hash is not the hash of the row")
+    return None
+
+
+CONFIG_VERSION: Final = 1
+"""Bumped when the replay's own semantics change, so old checkpoints are not reused."""
+
+
+def config_key(evaluator: Evaluator, options: ReplayOptions) -> str:
+    """The checkpoint key of an evaluator under these options."""
+    return event_hash(
+        canonical_json(
+            {
+                "engine": CONFIG_VERSION,
+                "evaluator": evaluator.name,
+                "version": evaluator.version,
+                "as_of": options.as_of.isoformat() if options.as_of else None,
+                "options": options.options,
+            }
+        ).encode("utf-8")
+    )
+
+
+def replay(
+    store: EventStore,
+    registry: EventTypes,
+    evaluators: Mapping[str, tuple[Evaluator, str]],
+    options: ReplayOptions,
+    *,
+    plugins: Iterable[tuple[str, str]] = (),
+    runs: RunStore | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> Replay:
+    """Replay the log through the evaluators.
+
+    Args:
+        store: the event log.
+        registry: the event types (decoding and the converter for checkpoints).
+        evaluators: ``name -> (evaluator, plugin name)``.
+        options: what to replay.
+        plugins: ``(name, version)`` of every plugin, recorded in the result.
+        runs: where checkpoints live (``None``: no checkpoints).
+        progress: called with the number of rows read, now and then.
+
+    Raises:
+        BrokenChain: a row fails verification (unless ``allow_broken_chain``).
+        EvaluatorError: an evaluator raised; names plugin, evaluator, seq and type.
+    """
+    plan = order_evaluators({name: ev for name, (ev, _) in evaluators.items()}, options.evaluators)
+    owner = {name: plugin for name, (_, plugin) in evaluators.items()}
+    known_at = options.known_at
+    bound = store.seq_at(known_at) if known_at is not None else store.head().seq
+    bound_row = store.at(bound) if bound else None
+    bound_hash = bound_row.hash if bound_row is not None else GENESIS_HASH
+    context = ReplayContext(options.as_of, options.known_at, options.options, bound)
+    converter = registry.converter
+
+    states: dict[str, Any] = {}
+    after: dict[str, int] = {}
+    keys: dict[str, str] = {}
+    for evaluator in plan:
+        keys[evaluator.name] = config_key(evaluator, options)
+        states[evaluator.name] = None
+        after[evaluator.name] = 0
+        if options.checkpoints and runs is not None:
+            for point in runs.checkpoints(
+                evaluator.name, evaluator.version, keys[evaluator.name], bound
+            ):
+                row = store.at(point.seq)
+                if row is None or row.hash != point.hash:
+                    continue
+                if store.supersedes_before(point.seq + 1, bound, point.seq):
+                    continue
+                try:
+                    states[evaluator.name] = converter.structure(
+                        json.loads(point.state), evaluator.state_type
+                    )
+                except Exception:  # an unreadable checkpoint is only a lost shortcut
+                    continue
+                after[evaluator.name] = point.seq
+                break
+        if after[evaluator.name] == 0:
+            states[evaluator.name] = evaluator.initial_state(context)
+
+    start = min(after.values(), default=0) + 1
+    superseded = store.superseded(bound) if bound else {}
+    consumers: dict[str, list[Evaluator]] = {}
+    everything = [ev for ev in plan if ANY_TYPE in ev.consumes]
+    for type_name in registry.names():
+        targets = [ev for ev in plan if type_name in ev.consumes or ev in everything]
+        if targets:
+            consumers[type_name] = targets
+    for evaluator in plan:
+        for type_name in sorted(evaluator.consumes - {ANY_TYPE}):
+            if evaluator not in consumers.setdefault(type_name, []):
+                consumers[type_name].append(evaluator)
+
+    previous = store.at(start - 1) if start > 1 else None
+    prev_hash = previous.hash if previous is not None else GENESIS_HASH
+    expected = start
+    problem: ChainProblem | None = None
+    as_of = options.as_of
+    period = context.period
+    read = 0
+    for row in store.read(start=start, stop=bound):
+        read += 1
+        if progress is not None and read % 10_000 == 0:
+            progress(10_000)
+        found = check_link(row, expected, prev_hash)
+        if found is not None:
+            if not options.allow_broken_chain:
+                raise BrokenChain(found)
+            problem = problem or found
+        expected = row.seq + 1
+        prev_hash = row.hash
+        if row.id in superseded:
+            continue
+        targets = consumers.get(row.type)
+        if not targets:
+            continue
+        if as_of is not None and row.occurred is not None:
+            try:
+                if period(row.occurred).start > as_of:
+                    continue
+            except ValueError:
+                pass  # verify-level problem; the evaluator sees the event as it is
+        try:
+            event = registry.decode(row)
+        except GyengineError as error:
+            raise GyengineError(f"seq {row.seq} ({row.type}) cannot be decoded: {error}") from None
+        for evaluator in targets:
+            if row.seq <= after[evaluator.name]:
+                continue
+            try:
+                states[evaluator.name] = evaluator.fold(states[evaluator.name], event, context)
+            except Exception as error:
+                raise EvaluatorError(
+                    plugin=owner[evaluator.name],
+                    evaluator=evaluator.name,
+                    seq=row.seq,
+                    event_type=row.type,
+                    cause=error,
+                ) from error
+    if progress is not None:
+        progress(read % 10_000)
+    if expected != bound + 1 and bound >= start:
+        gap = ChainProblem(expected, "gap", f"seqs {expected}..{bound} are missing")
+        if not options.allow_broken_chain:
+            raise BrokenChain(gap)
+        problem = problem or gap
+
+    checkpoints = []
+    if options.checkpoints and runs is not None and problem is None and bound > 0:
+        for evaluator in plan:
+            if after[evaluator.name] == bound:
+                continue
+            try:
+                text = canonical_json(
+                    converter.unstructure(states[evaluator.name], evaluator.state_type)
+                )
+            except Exception as error:
+                raise EvaluatorError(
+                    plugin=owner[evaluator.name],
+                    evaluator=evaluator.name,
+                    seq=None,
+                    event_type=None,
+                    cause=TypeError(f"its state cannot be checkpointed: {error}"),
+                ) from error
+            checkpoints.append(
+                Checkpoint(
+                    evaluator.name, evaluator.version, keys[evaluator.name], bound, bound_hash, text
+                )
+            )
+
+    produced: dict[str, tuple[Record, ...]] = {}
+    records: list[ResultRecord] = []
+    for evaluator in plan:
+        plugin = owner[evaluator.name]
+        scoped = attrs.evolve(context, results=dict(produced))
+        try:
+            items = list(evaluator.results(states[evaluator.name], scoped))
+            for item in items:
+                if not isinstance(item, (Score, Finding)):
+                    raise TypeError(
+                        f"results() yielded {type(item).__name__}, not Score or Finding"
+                    )
+                outside = [seq for seq in item.evidence if not 1 <= seq <= bound]
+                if outside:
+                    raise ValueError(
+                        f"evidence seq {outside[0]} is outside the log read (1..{bound})"
+                    )
+        except Exception as error:
+            raise EvaluatorError(
+                plugin=plugin, evaluator=evaluator.name, seq=None, event_type=None, cause=error
+            ) from error
+        wrapped = sorted(
+            (ResultRecord(evaluator.name, evaluator.version, plugin, item) for item in items),
+            key=_sort_key,
+        )
+        produced[evaluator.name] = tuple(item.record for item in wrapped)
+        records.extend(wrapped)
+
+    if checkpoints and runs is not None:
+        runs.save_checkpoints(checkpoints)
+    return Replay(
+        options=options,
+        seq_to=bound,
+        head_hash=bound_hash,
+        chain_problem=problem,
+        plugins=tuple(sorted(set(plugins))),
+        evaluators=tuple(sorted((ev.name, ev.version, owner[ev.name]) for ev in plan)),
+        records=tuple(records),
+        events_read=read,
+        resumed={name: seq for name, seq in after.items() if seq},
+    )
