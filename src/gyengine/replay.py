@@ -367,9 +367,9 @@ def replay(
     consumers: dict[str, list[Evaluator]] = {}
     everything = [ev for ev in plan if ANY_TYPE in ev.consumes]
     for type_name in registry.names():
-        targets = [ev for ev in plan if type_name in ev.consumes or ev in everything]
-        if targets:
-            consumers[type_name] = targets
+        interested = [ev for ev in plan if type_name in ev.consumes or ev in everything]
+        if interested:
+            consumers[type_name] = interested
     for evaluator in plan:
         for type_name in sorted(evaluator.consumes - {ANY_TYPE}):
             if evaluator not in consumers.setdefault(type_name, []):
