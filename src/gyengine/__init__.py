@@ -1,44 +1,100 @@
 """gyengine: supervise a development plan from an immutable, hash-chained event log.
 
-The names below are the public API, the only one plugins use; everything else
-may change.
+The names in ``__all__`` are the public API, the only one plugins use; everything
+else may change. They are imported on first use, so that ``gyengine --help``
+and a plugin that needs only ``hookimpl`` start fast.
 """
 
-from .canonical import GENESIS_HASH, canonicalize, event_hash
-from .engine import Engine, EvidenceEvent, Explanation, open
-from .errors import (
-    ConcurrencyError,
-    DatabaseNotFound,
-    GyengineError,
-    IdConflict,
-    InvalidEvent,
-    NotAGyengineDatabase,
-    UnknownEventType,
-)
-from .evaluation import (
-    ANY_TYPE,
-    FINDING_KINDS,
-    Evaluator,
-    EvaluatorError,
-    Finding,
-    ReplayContext,
-    Score,
-)
-from .events import (
-    Event,
-    EventRetracted,
-    EventTypes,
-    NewEvent,
-    PendingEvent,
-    StoredEvent,
-    event_type,
-)
-from .hookspecs import hookimpl
-from .plugins import PluginError, PluginManager, build_event_types, get_plugin_manager
-from .render import Renderer
-from .replay import BrokenChain, Replay, ReplayOptions, ResultRecord
-from .store import AppendResult, EventStore, Head, SQLiteEventStore, VerifyResult
-from .timeutil import Period, parse_period, parse_timestamp
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .canonical import GENESIS_HASH, canonicalize, event_hash
+    from .engine import Engine, EvidenceEvent, Explanation, open
+    from .errors import (
+        ConcurrencyError,
+        DatabaseNotFound,
+        GyengineError,
+        IdConflict,
+        InvalidEvent,
+        NotAGyengineDatabase,
+        UnknownEventType,
+    )
+    from .evaluation import (
+        ANY_TYPE,
+        FINDING_KINDS,
+        Evaluator,
+        EvaluatorError,
+        Finding,
+        ReplayContext,
+        Score,
+    )
+    from .events import (
+        Event,
+        EventRetracted,
+        EventTypes,
+        NewEvent,
+        PendingEvent,
+        StoredEvent,
+        event_type,
+    )
+    from .hookspecs import hookimpl
+    from .plugins import PluginError, PluginManager, build_event_types, get_plugin_manager
+    from .render import Renderer
+    from .replay import BrokenChain, Replay, ReplayOptions, ResultRecord
+    from .store import AppendResult, EventStore, Head, SQLiteEventStore, VerifyResult
+    from .timeutil import Period, parse_period, parse_timestamp
+
+_MODULES = {
+    "ANY_TYPE": "evaluation",
+    "AppendResult": "store",
+    "BrokenChain": "replay",
+    "ConcurrencyError": "errors",
+    "DatabaseNotFound": "errors",
+    "Engine": "engine",
+    "Evaluator": "evaluation",
+    "EvaluatorError": "evaluation",
+    "Event": "events",
+    "EventRetracted": "events",
+    "EventStore": "store",
+    "EventTypes": "events",
+    "EvidenceEvent": "engine",
+    "Explanation": "engine",
+    "FINDING_KINDS": "evaluation",
+    "Finding": "evaluation",
+    "GENESIS_HASH": "canonical",
+    "GyengineError": "errors",
+    "Head": "store",
+    "IdConflict": "errors",
+    "InvalidEvent": "errors",
+    "NewEvent": "events",
+    "NotAGyengineDatabase": "errors",
+    "PendingEvent": "events",
+    "Period": "timeutil",
+    "PluginError": "plugins",
+    "PluginManager": "plugins",
+    "Renderer": "render",
+    "Replay": "replay",
+    "ReplayContext": "evaluation",
+    "ReplayOptions": "replay",
+    "ResultRecord": "replay",
+    "SQLiteEventStore": "store",
+    "Score": "evaluation",
+    "StoredEvent": "events",
+    "UnknownEventType": "errors",
+    "VerifyResult": "store",
+    "build_event_types": "plugins",
+    "canonicalize": "canonical",
+    "event_hash": "canonical",
+    "event_type": "events",
+    "get_plugin_manager": "plugins",
+    "hookimpl": "hookspecs",
+    "open": "engine",
+    "parse_period": "timeutil",
+    "parse_timestamp": "timeutil",
+}
 
 __all__ = [
     "ANY_TYPE",
@@ -88,3 +144,16 @@ __all__ = [
     "parse_period",
     "parse_timestamp",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _MODULES.get(name)
+    if module is None:
+        raise AttributeError(f"module 'gyengine' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

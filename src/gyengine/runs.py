@@ -20,7 +20,6 @@ from collections.abc import Iterator, Sequence
 from typing import Any, Final
 
 import attrs
-import sqlite_utils
 
 from .timeutil import utc_now
 
@@ -46,6 +45,8 @@ class RunStore:
     """Runs, results, evidence and checkpoints beside the event log (same SQLite file)."""
 
     def __init__(self, conn: sqlite3.Connection) -> None:
+        import sqlite_utils  # imported here: it costs 30 ms that `--help` should not pay
+
         self.db = sqlite_utils.Database(conn)
 
     def _ensure(self) -> None:
