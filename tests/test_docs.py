@@ -52,14 +52,17 @@ def test_every_hook_is_documented(hook: str) -> None:
     sections = re.split(r"^## ", text, flags=re.M)
     [section] = [s for s in sections if s.startswith(f"{hook}(")]
     assert f"def {hook}(" in section
-    assert "**Arguments:**" in section and "**Returns:**" in section
+    assert "**Arguments:**" in section
+    assert "**Returns:**" in section
     assert "@hookimpl" in section
 
 
 def _module_from(code: str, name: str) -> types.ModuleType:
     module = types.ModuleType(name)
     # dont_inherit: this file's `from __future__ import annotations` must not leak in.
-    exec(compile(code, f"<docs/plugin_hooks.md:{name}>", "exec", dont_inherit=True), module.__dict__)
+    exec(
+        compile(code, f"<docs/plugin_hooks.md:{name}>", "exec", dont_inherit=True), module.__dict__
+    )
     return module
 
 
@@ -104,7 +107,9 @@ def test_funds_example_replays(tmp_path: Path) -> None:
         get_plugin_manager(entry_points=False, plugins=[module]),
     )
     engine.append(
-        gyengine.NewEvent(type="FundSecured", stream="funds", data={"programme": p, "amount_wan": a})
+        gyengine.NewEvent(
+            type="FundSecured", stream="funds", data={"programme": p, "amount_wan": a}
+        )
         for p, a in (("智能化改造", "1500"), ("绿色化改造", "1200.5"))
     )
     [item] = engine.replay(save=False).records
@@ -137,7 +142,8 @@ def test_tutorial_session_runs(tmp_path: Path) -> None:
         assert done.returncode == 0, (line, done.stderr)
         output = done.stdout
     assert "产业集聚区管委会" in output
-    assert "ProjectProgressReported" in output and "seq 2" in output
+    assert "ProjectProgressReported" in output
+    assert "seq 2" in output
 
 
 def test_library_examples_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -147,5 +153,7 @@ def test_library_examples_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     code_blocks = blocks(DOCS / "library.md", "python")
     assert len(code_blocks) >= 6
     for number, code in enumerate(code_blocks):
-        exec(compile(code, f"<docs/library.md block {number}>", "exec", dont_inherit=True), namespace)
+        exec(
+            compile(code, f"<docs/library.md block {number}>", "exec", dont_inherit=True), namespace
+        )
     assert (tmp_path / "county.db").exists()

@@ -90,9 +90,7 @@ def test_on_time_and_late(engine: gyengine.Engine, clock: Clock) -> None:
     assert (b.record.value, b.record.status) == (Decimal("100.00"), "green")
 
 
-def test_reports_before_any_declaration_do_not_count(
-    engine: gyengine.Engine, clock: Clock
-) -> None:
+def test_reports_before_any_declaration_do_not_count(engine: gyengine.Engine, clock: Clock) -> None:
     """Without a declared cadence nothing is judged; other period kinds are ignored."""
     report(engine, clock, "2019-W02", "2019-03-01T00:00:00.000000Z", "甲")
     declare(engine, clock)

@@ -72,6 +72,12 @@ def _fail(message: str, hint: str | None = None) -> click.ClickException:
     return click.ClickException(message + (f"\n\n{hint}" if hint else ""))
 
 
+class UsageError(click.ClickException):
+    """A bad option value: one line, and exit code 2 as click gives usage errors."""
+
+    exit_code = 2
+
+
 def handle_errors(function: F) -> F:
     """Turn gyengine's own errors into one-line messages and a non-zero exit code."""
 
@@ -105,7 +111,8 @@ def db_option(function: F) -> F:
         show_default=True,
         show_envvar=True,
         help="The event database.",
-        type=click.Path(dir_okay=False),
+        # No dir_okay=False: the store's own one-line error is clearer than click's usage text.
+        type=click.Path(),
     )(function)
 
 
@@ -219,13 +226,18 @@ def append(state: State, file: str, db: str, dry_run: bool) -> None:
     from .errors import GyengineError
     from .jsonl import JsonLinesReader
 
-    store = state.open_store(db)
     registry = state.registry
     source = "<stdin>" if file == "-" else file
     try:
         handle: IO[bytes] = sys.stdin.buffer if file == "-" else open(file, "rb")  # noqa: SIM115
     except OSError as error:
         raise _fail(f"cannot read {file}: {error.strerror}") from None
+    try:
+        store = state.open_store(db)
+    except BaseException:
+        if handle is not sys.stdin.buffer:
+            handle.close()
+        raise
     try:
         total = None if file == "-" else Path(file).stat().st_size
         with progress_bar("appending", total) as advance:
@@ -305,7 +317,6 @@ def record(
     from .errors import InvalidEvent
     from .events import NewEvent
 
-    store = state.open_store(db)
     registry = state.registry
     try:
         cls = registry.class_of(type_name)
@@ -313,26 +324,24 @@ def record(
         for item in fields:
             name, sep, raw = item.partition("=")
             if not sep or not name:
-                raise InvalidEvent(f"{item!r} is not FIELD=VALUE", source="command line")
+                raise InvalidEvent(f"{item!r} is not FIELD=VALUE")
             data[name] = _field_value(cls, name, raw)
-        try:
-            pending = registry.encode(
-                NewEvent(
-                    type=type_name,
-                    stream=stream,
-                    data=data,
-                    id=event_id,
-                    occurred=occurred,
-                    actor=actor,
-                    supersedes=supersedes,
-                    expected_version=expected_version,
-                )
+        pending = registry.encode(
+            NewEvent(
+                type=type_name,
+                stream=stream,
+                data=data,
+                id=event_id,
+                occurred=occurred,
+                actor=actor,
+                supersedes=supersedes,
+                expected_version=expected_version,
             )
-        except InvalidEvent as error:
-            raise InvalidEvent(error.message, source="command line", field=error.field) from None
-        result = store.append([pending], dry_run=dry_run)
-    finally:
-        store.close()
+        )
+        with state.open_store(db) as store:
+            result = store.append([pending], dry_run=dry_run)
+    except InvalidEvent as error:
+        raise InvalidEvent(error.message, source="command line", field=error.field) from None
     if result.duplicates:
         click.echo(f"event {pending.id} is already in the log with the same content (skipped)")
     elif dry_run:
@@ -342,7 +351,7 @@ def record(
         click.echo(f"appended seq {seq} id {appended_id} hash {result.head.hash}")
 
 
-def _timestamp(value: str | None, *, end_of_day: bool) -> str | None:
+def _timestamp(value: str | None, *, end_of_day: bool, option: str) -> str | None:
     from .timeutil import parse_timestamp
 
     if value is None:
@@ -350,7 +359,7 @@ def _timestamp(value: str | None, *, end_of_day: bool) -> str | None:
     try:
         return parse_timestamp(value, end_of_day=end_of_day)
     except ValueError as error:
-        raise click.BadParameter(str(error)) from None
+        raise UsageError(f"{option}: {error}") from None
 
 
 @cli.command()
@@ -385,10 +394,13 @@ def log(
     Dates and times are record time (UTC unless an offset is given); a bare date
     means the whole of that day.
     """
-    since_ts = _timestamp(since, end_of_day=False)
+    since_ts = _timestamp(since, end_of_day=False, option="--since")
     bounds = [
         t
-        for t in (_timestamp(until, end_of_day=True), _timestamp(known_at, end_of_day=True))
+        for t in (
+            _timestamp(until, end_of_day=True, option="--until"),
+            _timestamp(known_at, end_of_day=True, option="--known-at"),
+        )
         if t is not None
     ]
     with state.open_store(db) as store:
@@ -473,7 +485,7 @@ def _key_values(pairs: tuple[str, ...]) -> dict[str, str]:
     for pair in pairs:
         key, sep, value = pair.partition("=")
         if not sep or not key:
-            raise click.BadParameter(f"{pair!r} is not KEY=VALUE", param_hint="-o/--option")
+            raise UsageError(f"-o/--option: {pair!r} is not KEY=VALUE")
         options[key] = value
     return options
 
@@ -484,13 +496,10 @@ def _as_of(value: str | None) -> str | None:
     from .timeutil import parse_period
 
     try:
-        return (
-            parse_period(value).end.isoformat()
-            if len(value) != 10
-            else (__import__("datetime").date.fromisoformat(value).isoformat())
-        )
+        # A day is itself; a longer period (2019-06, 2019-Q2) means its last day.
+        return parse_period(value).end.isoformat()
     except ValueError as error:
-        raise click.BadParameter(str(error), param_hint="--as-of") from None
+        raise UsageError(f"--as-of: {error}") from None
 
 
 def replay_options(function: F) -> F:
@@ -576,16 +585,14 @@ def replay(
 
     renderers = build_renderers(state.manager)
     if fmt not in renderers:
-        raise click.BadParameter(
-            f"{fmt!r} is not one of {', '.join(sorted(renderers))}", param_hint="--format"
-        )
+        raise UsageError(f"--format: {fmt!r} is not one of {', '.join(sorted(renderers))}")
     engine = state.open_engine(db)
     try:
         total = engine.store.head().seq
         with progress_bar("replaying", total) as advance:
             result = engine.replay(
                 as_of=_as_of(as_of),
-                known_at=_timestamp(known_at, end_of_day=True),
+                known_at=_timestamp(known_at, end_of_day=True, option="--known-at"),
                 evaluators=evaluators or None,
                 options=_key_values(option_pairs),
                 allow_broken_chain=allow_broken_chain,
@@ -656,7 +663,7 @@ def explain(
             metric,
             period,
             as_of=_as_of(as_of),
-            known_at=_timestamp(known_at, end_of_day=True),
+            known_at=_timestamp(known_at, end_of_day=True, option="--known-at"),
             evaluators=evaluators or None,
             options=_key_values(option_pairs),
             allow_broken_chain=allow_broken_chain,

@@ -10,18 +10,22 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any, Final
 
+import attrs
 import cattrs
+from cattrs.cols import is_any_set, is_mapping, is_sequence
 from cattrs.errors import ForbiddenExtraKeysError
 
 from .canonical import MAX_SAFE_INTEGER
 
 __all__ = ["describe_errors", "make_converter"]
 
-_DECIMAL: Final = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
+# ASCII digits only: Python's \d and Decimal() also take "１２３" or "١٢٣", which
+# would be a silent coercion.
+_DECIMAL: Final = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?", re.ASCII)
 
 
 class _Mismatch(ValueError):
@@ -108,6 +112,45 @@ def _structure_datetime(value: Any, _: type) -> dt.datetime:
     raise _Mismatch(f'expected a date-time such as "2019-06-30T09:00:00+08:00", got {_show(value)}')
 
 
+def _require_json_containers(converter: cattrs.Converter) -> None:
+    """Make list, tuple, set, mapping and attrs fields accept only a JSON array or object.
+
+    cattrs' own hooks iterate whatever they get, so ``"abc"`` would become
+    ``["a", "b", "c"]`` and an object's keys a list. Each hook here checks the
+    container's kind, then hands over to the hook cattrs would have used.
+    """
+    building: set[Any] = set()
+
+    def kind(type_: Any) -> str | None:
+        if type_ in building or type_ in (str, bytes):
+            return None
+        if is_mapping(type_) or attrs.has(type_):
+            return "object"
+        if is_sequence(type_) or is_any_set(type_):
+            return "list"
+        return None
+
+    def factory(type_: Any) -> Callable[[Any, type], Any]:
+        # While ``type_`` is in ``building`` this factory does not match it, so
+        # the dispatch finds cattrs' own hook for it.
+        building.add(type_)
+        try:
+            inner = converter.get_structure_hook(type_, cache_result=False)
+        finally:
+            building.discard(type_)
+        allowed: tuple[type, ...] = (Mapping,) if kind(type_) == "object" else (list, tuple)
+        wanted = "an object" if allowed == (Mapping,) else "a list"
+
+        def structure(value: Any, cl: type) -> Any:
+            if not isinstance(value, allowed):
+                raise _Mismatch(f"expected {wanted}, got {_show(value)}")
+            return inner(value, cl)
+
+        return structure
+
+    converter.register_structure_hook_factory(lambda type_: kind(type_) is not None, factory)
+
+
 def make_converter() -> cattrs.Converter:
     """Build the strict converter gyengine uses for every payload.
 
@@ -126,6 +169,7 @@ def make_converter() -> cattrs.Converter:
     ]
     for cls, hook in hooks:
         converter.register_structure_hook(cls, hook)
+    _require_json_containers(converter)
     converter.register_unstructure_hook(Decimal, _unstructure_decimal)
     converter.register_unstructure_hook(dt.date, dt.date.isoformat)
     converter.register_unstructure_hook(dt.datetime, dt.datetime.isoformat)

@@ -102,12 +102,16 @@ class IdConflict(GyengineError):
 
 
 class DatabaseNotFound(GyengineError):
-    """There is no database file at the given path."""
+    """There is no database file at the given path (or not even its directory)."""
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, *, directory_missing: bool = False) -> None:
         self.path = path
-        super().__init__(f"no gyengine database at {path}")
-        self.hint = "create one with `gyengine init`, or name another with --db or $GYENGINE_DB"
+        if directory_missing:
+            super().__init__(f"cannot create {path}: its directory does not exist")
+            self.hint = "create the directory first, or name another path with --db"
+        else:
+            super().__init__(f"no gyengine database at {path}")
+            self.hint = "create one with `gyengine init`, or name another with --db or $GYENGINE_DB"
 
 
 class NotAGyengineDatabase(GyengineError):

@@ -296,7 +296,7 @@ class EventTypes:
         try:
             return self._types[name].cls
         except KeyError:
-            raise UnknownEventType(f"unknown event type {name!r}", field="type") from None
+            raise UnknownEventType(f"unknown event type {name!r}", field="$.type") from None
 
     def schema_of(self, name: str) -> int:
         """The current schema version of ``name``."""
@@ -425,7 +425,7 @@ class EventTypes:
         """Decode a stored payload into the current class of ``name``, upcasting old schemas."""
         registration = self._types.get(name)
         if registration is None:
-            raise UnknownEventType(f"unknown event type {name!r}", field="type")
+            raise UnknownEventType(f"unknown event type {name!r}", field="$.type")
         data = json.loads(text)
         if schema != registration.schema:
             data = self.upcast(name, schema, data)

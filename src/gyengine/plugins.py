@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib.metadata
 import importlib.util
+import sys
 from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, Final
@@ -68,9 +69,13 @@ def _load_file(path: Path) -> ModuleType:
     if spec is None or spec.loader is None:  # pragma: no cover - only for odd files
         raise PluginError(path.name, "cannot be imported")
     module = importlib.util.module_from_spec(spec)
+    # In sys.modules before it runs, as an import would: attrs and cattrs resolve
+    # postponed annotations (`from __future__ import annotations`) through it.
+    sys.modules[name] = module
     try:
         spec.loader.exec_module(module)
     except Exception as error:
+        del sys.modules[name]
         raise PluginError(str(path), f"failed to import: {type(error).__name__}: {error}") from None
     return module
 
