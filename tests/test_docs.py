@@ -17,6 +17,7 @@ from gyengine import hookspecs
 from gyengine.plugins import (
     build_evaluators,
     build_event_types,
+    build_plan_sections,
     build_renderers,
     call_register_commands,
     get_plugin_manager,
@@ -40,6 +41,7 @@ def test_hooks_are_all_known() -> None:
         "register_commands",
         "register_evaluators",
         "register_event_types",
+        "register_plan_sections",
         "register_renderers",
         "register_upcasters",
     ]
@@ -78,7 +80,9 @@ def test_hook_examples_register(code: str) -> None:
     evaluators = build_evaluators(manager)
     renderers = build_renderers(manager)
     if "def register_event_types" in code:
-        assert "FundSecured" in registry
+        [listed] = re.findall(r"def register_event_types\(\):\n\s+return \[(.*?)\]", code)
+        for name in listed.split(","):
+            assert name.strip() in registry
     if "def register_upcasters" in code:
         assert registry.upcast("FundSecured", 1, {"programme": "x", "amount_wan": "1"}) == {
             "programme": "x",
@@ -89,6 +93,8 @@ def test_hook_examples_register(code: str) -> None:
         assert "funds" in evaluators
     if "def register_renderers" in code:
         assert "subjects" in renderers
+    if "def register_plan_sections" in code:
+        assert "programme" in build_plan_sections(manager)
     if "def register_commands" in code:
         import click
         from click.testing import CliRunner

@@ -41,7 +41,9 @@ if TYPE_CHECKING:
         event_type,
     )
     from .hookspecs import hookimpl
+    from .plan import Plan, PlanProblem, PlanSection
     from .plugins import PluginError, PluginManager, build_event_types, get_plugin_manager
+    from .quantity import Quantity
     from .render import Renderer
     from .replay import BrokenChain, Replay, ReplayOptions, ResultRecord
     from .store import AppendResult, EventStore, Head, SQLiteEventStore, VerifyResult
@@ -73,6 +75,10 @@ _MODULES = {
     "NotAGyengineDatabase": "errors",
     "PendingEvent": "events",
     "Period": "timeutil",
+    "Plan": "plan",
+    "PlanProblem": "plan",
+    "PlanSection": "plan",
+    "Quantity": "quantity",
     "PluginError": "plugins",
     "PluginManager": "plugins",
     "Renderer": "render",
@@ -122,8 +128,12 @@ __all__ = [
     "NotAGyengineDatabase",
     "PendingEvent",
     "Period",
+    "Plan",
+    "PlanProblem",
+    "PlanSection",
     "PluginError",
     "PluginManager",
+    "Quantity",
     "Renderer",
     "Replay",
     "ReplayContext",

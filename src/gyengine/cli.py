@@ -215,9 +215,15 @@ def init(state: State, db: str) -> None:
 @click.argument("file", type=click.Path(dir_okay=False, allow_dash=True))
 @db_option
 @click.option("--dry-run", is_flag=True, help="Validate everything, append nothing.")
+@click.option(
+    "--keep-recorded",
+    is_flag=True,
+    help='Import a historical log: take each line\'s "recorded" time (never going backwards) '
+    "instead of now.",
+)
 @click.pass_obj
 @handle_errors
-def append(state: State, file: str, db: str, dry_run: bool) -> None:
+def append(state: State, file: str, db: str, dry_run: bool, keep_recorded: bool) -> None:
     """Append the events of a JSON Lines FILE (or - for stdin), all or none.
 
     Each line is one event: {"type", "stream", "data"} and optionally "id",
@@ -241,9 +247,11 @@ def append(state: State, file: str, db: str, dry_run: bool) -> None:
     try:
         total = None if file == "-" else Path(file).stat().st_size
         with progress_bar("appending", total) as advance:
-            reader = JsonLinesReader(handle, source, registry, on_bytes=advance)
+            reader = JsonLinesReader(
+                handle, source, registry, on_bytes=advance, keep_recorded=keep_recorded
+            )
             try:
-                result = store.append(reader, dry_run=dry_run)
+                result = store.append(reader, dry_run=dry_run, keep_recorded=keep_recorded)
             except GyengineError as error:
                 index = getattr(error, "index", None)
                 if index is not None and index < len(reader.lines):
@@ -740,6 +748,63 @@ def plugins(state: State, as_json: bool, show_all: bool) -> None:
         click.echo(
             f"{plugin['name']} {plugin['version']} ({plugin['source']}): {', '.join(plugin['hooks'])}"
         )
+
+
+@cli.group()
+def plan() -> None:
+    """Check a plan file, or load it into the log as definition events."""
+
+
+def _read_plan(state: State, file: str) -> Any:
+    from .plan import read_plan
+    from .plugins import build_plan_sections
+
+    sections = build_plan_sections(state.manager)
+    return sections, read_plan(file, sections, state.registry)
+
+
+@plan.command("check")
+@click.argument("file", type=click.Path())
+@click.pass_obj
+@handle_errors
+def plan_check(state: State, file: str) -> None:
+    """Validate a plan FILE (TOML) without touching any database."""
+    _, parsed = _read_plan(state, file)
+    counts = ", ".join(f"{len(parsed.entries(name))} [{name}]" for name in parsed.sections())
+    click.echo(f"{file}: ok ({counts or 'no items'})")
+
+
+@plan.command("load")
+@click.argument("file", type=click.Path())
+@db_option
+@click.option("--actor", help="Who loads the plan (recorded as the events' actor).")
+@click.option("--dry-run", is_flag=True, help="Show what would change, append nothing.")
+@click.pass_obj
+@handle_errors
+def plan_load(state: State, file: str, db: str, actor: str | None, dry_run: bool) -> None:
+    """Load a plan FILE as definition events: new, revised and removed items only.
+
+    Loading the same file twice appends nothing; a changed item appends its
+    revision, which replays known at an earlier time do not see.
+    """
+    from .plan import iter_events, plan_changes
+
+    sections, parsed = _read_plan(state, file)
+    with state.open_store(db) as store:
+        changes = plan_changes(parsed, sections, store, state.registry, actor=actor)
+        if not changes:
+            click.echo(f"{file}: nothing to load, the log already holds this plan")
+            return
+        result = store.append(iter_events(changes), dry_run=dry_run)
+    kinds = {
+        kind: sum(1 for c in changes if c.kind == kind) for kind in ("new", "revised", "removed")
+    }
+    summary = ", ".join(f"{n} {kind}" for kind, n in kinds.items() if n)
+    verb = "would append" if dry_run else "appended"
+    click.echo(f"{file}: {verb} {result.count} definition events ({summary})")
+    for change in changes:
+        if change.kind != "new":
+            click.echo(f"  {change.kind}: [{change.section}] {change.key}")
 
 
 def main() -> None:

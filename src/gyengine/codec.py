@@ -20,6 +20,7 @@ from cattrs.cols import is_any_set, is_mapping, is_sequence
 from cattrs.errors import ForbiddenExtraKeysError
 
 from .canonical import MAX_SAFE_INTEGER
+from .quantity import Quantity, structure_quantity, unstructure_quantity
 
 __all__ = ["describe_errors", "make_converter"]
 
@@ -151,6 +152,13 @@ def _require_json_containers(converter: cattrs.Converter) -> None:
     converter.register_structure_hook_factory(lambda type_: kind(type_) is not None, factory)
 
 
+def _structure_quantity(value: Any, type_: type) -> Quantity:
+    try:
+        return structure_quantity(value, type_)
+    except ValueError as error:
+        raise _Mismatch(str(error)) from None
+
+
 def make_converter() -> cattrs.Converter:
     """Build the strict converter gyengine uses for every payload.
 
@@ -166,11 +174,13 @@ def make_converter() -> cattrs.Converter:
         (Decimal, _structure_decimal),
         (dt.date, _structure_date),
         (dt.datetime, _structure_datetime),
+        (Quantity, _structure_quantity),
     ]
     for cls, hook in hooks:
         converter.register_structure_hook(cls, hook)
     _require_json_containers(converter)
     converter.register_unstructure_hook(Decimal, _unstructure_decimal)
+    converter.register_unstructure_hook(Quantity, unstructure_quantity)
     converter.register_unstructure_hook(dt.date, dt.date.isoformat)
     converter.register_unstructure_hook(dt.datetime, dt.datetime.isoformat)
     return converter

@@ -107,11 +107,14 @@ class Engine:
         *,
         expected_version: int | Mapping[str, int] | None = None,
         dry_run: bool = False,
+        keep_recorded: bool = False,
     ) -> AppendResult:
         """Validate and append events, all of them or none (see :meth:`SQLiteEventStore.append`)."""
         encode = self.registry.encode
         pending = (e if isinstance(e, PendingEvent) else encode(e) for e in events)
-        return self.store.append(pending, expected_version=expected_version, dry_run=dry_run)
+        return self.store.append(
+            pending, expected_version=expected_version, dry_run=dry_run, keep_recorded=keep_recorded
+        )
 
     def events(self, **filters: Any) -> Iterator[Event]:
         """Read decoded events; takes the filters of :meth:`SQLiteEventStore.read`."""

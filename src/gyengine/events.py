@@ -30,7 +30,7 @@ from .errors import (
     InvalidEvent,
     UnknownEventType,
 )
-from .timeutil import parse_period
+from .timeutil import parse_period, parse_timestamp
 
 __all__ = [
     "Event",
@@ -127,6 +127,8 @@ class PendingEvent:
     supersedes: str | None
     data: str
     expected_version: int | None = None
+    recorded: str | None = None
+    """Only for importing a historical log (``keep_recorded``); otherwise the store decides."""
 
     def content(self) -> tuple[Any, ...]:
         """The fields that decide whether two events with one id are the same event."""
@@ -231,6 +233,7 @@ class _EventLine:
     actor: str | None = None
     supersedes: str | None = None
     expected_version: int | None = None
+    recorded: str | None = None
 
 
 @attrs.frozen
@@ -372,8 +375,11 @@ class EventTypes:
             expected_version=event.expected_version,
         )
 
-    def parse_line(self, value: Any) -> PendingEvent:
+    def parse_line(self, value: Any, *, keep_recorded: bool = False) -> PendingEvent:
         """Validate one parsed JSON Lines object and encode it.
+
+        With ``keep_recorded`` a line may (and must) carry its ``recorded``
+        time, for importing a historical log; otherwise the store sets it.
 
         Raises:
             InvalidEvent: naming the field (``$.type``, ``$.data.amount``...).
@@ -388,7 +394,22 @@ class EventTypes:
             raise InvalidEvent(message, field=where) from None
         if line.type not in self._types:
             raise UnknownEventType(f"unknown event type {line.type!r}", field="$.type")
-        return self.encode(
+        recorded = None
+        if keep_recorded:
+            if line.recorded is None:
+                raise InvalidEvent(
+                    "required when importing with recorded times", field="$.recorded"
+                )
+            try:
+                recorded = parse_timestamp(line.recorded, end_of_day=False)
+            except ValueError as error:
+                raise InvalidEvent(str(error), field="$.recorded") from None
+        elif line.recorded is not None:
+            raise InvalidEvent(
+                "is set by the store (importing a historical log needs --keep-recorded)",
+                field="$.recorded",
+            )
+        pending = self.encode(
             NewEvent(
                 type=line.type,
                 stream=line.stream,
@@ -400,6 +421,7 @@ class EventTypes:
                 expected_version=line.expected_version,
             )
         )
+        return pending if recorded is None else attrs.evolve(pending, recorded=recorded)
 
     # -- decoding -------------------------------------------------------------
 

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     import click
 
     from .evaluation import Evaluator
+    from .plan import PlanSection
     from .render import Renderer
 
 __all__ = ["hookimpl", "hookspec"]
@@ -51,6 +52,17 @@ def register_evaluators() -> list[Evaluator]:  # type: ignore[empty-body]
     results it reads (``requires``), folds events into serialisable state and
     yields :class:`~gyengine.Score` and :class:`~gyengine.Finding` records
     from it. Evaluator names are unique across all plugins.
+    """
+
+
+@hookspec
+def register_plan_sections() -> list[PlanSection]:  # type: ignore[empty-body]
+    """Return the plan-file sections this plugin owns.
+
+    A :class:`~gyengine.PlanSection` names its TOML key (``indicator`` for
+    ``[[indicator]]``), the attrs class of one item (also a registered event
+    type: each item becomes a definition event), and an optional ``check(plan)``
+    for whole-plan checks. Two plugins owning one section is an error.
     """
 
 

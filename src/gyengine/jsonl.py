@@ -129,11 +129,14 @@ class JsonLinesReader:
         source: str,
         registry: EventTypes,
         on_bytes: Callable[[int], None] | None = None,
+        *,
+        keep_recorded: bool = False,
     ) -> None:
         self.handle = handle
         self.source = source
         self.registry = registry
         self.on_bytes = on_bytes
+        self.keep_recorded = keep_recorded
         self.lines: list[int] = []
 
     def __iter__(self) -> Iterator[PendingEvent]:
@@ -186,7 +189,7 @@ class JsonLinesReader:
                 f"malformed JSON: {error}", source=self.source, line=number
             ) from None
         try:
-            event = self.registry.parse_line(value)
+            event = self.registry.parse_line(value, keep_recorded=self.keep_recorded)
         except InvalidEvent as error:
             raise error.located(self.source, number) from None
         self.lines.append(number)

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
 
     from .evaluation import Evaluator
+    from .plan import PlanSection
     from .render import Renderer
 
 __all__ = [
@@ -35,6 +36,7 @@ __all__ = [
     "PluginManager",
     "build_evaluators",
     "build_event_types",
+    "build_plan_sections",
     "build_renderers",
     "get_plugin_manager",
     "plugin_info",
@@ -262,6 +264,33 @@ def build_evaluators(manager: pluggy.PluginManager) -> dict[str, tuple[Evaluator
                     name, f"evaluator {evaluator.name!r} is registered by {other} and by {name}"
                 )
             found[evaluator.name] = (evaluator, name)
+    return found
+
+
+def build_plan_sections(manager: pluggy.PluginManager) -> dict[str, PlanSection]:
+    """Collect the plan sections of every plugin, by name.
+
+    Raises:
+        PluginError: for something that is not a PlanSection, or a section owned twice.
+    """
+    from .plan import PlanSection
+
+    found: dict[str, PlanSection] = {}
+    owners: dict[str, str] = {}
+    for name, sections in _hook_results(manager, "register_plan_sections"):
+        for section in sections:
+            if not isinstance(section, PlanSection):
+                raise PluginError(
+                    name,
+                    f"register_plan_sections() returned {type(section).__name__}, not PlanSection",
+                )
+            if section.name in found:
+                raise PluginError(
+                    name,
+                    f"plan section [{section.name}] is owned by {owners[section.name]} and by {name}",
+                )
+            found[section.name] = section
+            owners[section.name] = name
     return found
 
 

@@ -122,6 +122,7 @@ class EventStore(Protocol):
         expected_version: int | Mapping[str, int] | None = None,
         progress: Progress | None = None,
         dry_run: bool = False,
+        keep_recorded: bool = False,
     ) -> AppendResult:
         """Append a batch all-or-nothing; see :meth:`SQLiteEventStore.append`."""
         ...
@@ -258,7 +259,7 @@ class SQLiteEventStore:
             if not create:
                 raise DatabaseNotFound(self.path)
             if not file.parent.exists():
-                raise DatabaseNotFound(self.path)
+                raise DatabaseNotFound(self.path, directory_missing=True)
             return
         if file.is_dir():
             raise NotAGyengineDatabase(self.path, "it is a directory")
@@ -448,6 +449,7 @@ class SQLiteEventStore:
         expected_version: int | Mapping[str, int] | None = None,
         progress: Progress | None = None,
         dry_run: bool = False,
+        keep_recorded: bool = False,
     ) -> AppendResult:
         """Append a batch of events, all of them or none.
 
@@ -464,6 +466,9 @@ class SQLiteEventStore:
                 running version.
             progress: called with the number of events handled per chunk.
             dry_run: check everything, then roll back: nothing is appended.
+            keep_recorded: take each event's own ``recorded`` time instead of
+                the clock's, for importing a historical log; those times must
+                not go backwards, neither within the batch nor from the head.
 
         Returns:
             The appended ``(seq, id)`` pairs, the ids that were already there
@@ -483,7 +488,7 @@ class SQLiteEventStore:
         except sqlite3.DatabaseError as error:
             raise self._database_error(error) from None
         try:
-            result = self._append_locked(events, expected_version, progress)
+            result = self._append_locked(events, expected_version, progress, keep_recorded)
             conn.execute("ROLLBACK" if dry_run else "COMMIT")
         except BaseException:
             # rollback() fails if the error already ended the transaction; the
@@ -498,6 +503,7 @@ class SQLiteEventStore:
         events: Iterable[PendingEvent],
         expected_version: int | Mapping[str, int] | None,
         progress: Progress | None,
+        keep_recorded: bool = False,
     ) -> AppendResult:
         conn = self.conn
         head = self.head()
@@ -505,6 +511,7 @@ class SQLiteEventStore:
         if head.recorded is not None and recorded < head.recorded:
             recorded = head.recorded
         seq, prev = head.seq, head.hash
+        last_recorded = head.recorded or ""
         single_stream: str | None = None
         batch_expected: dict[str, int] = {}
         if isinstance(expected_version, Mapping):
@@ -532,7 +539,9 @@ class SQLiteEventStore:
                         names,
                     ).fetchall()
                 )
-            targets = {e.supersedes for e in chunk if e.supersedes is not None} - set(ids)
+            # Ids of this chunk are looked up as well: one may be a re-sent
+            # duplicate of a logged event that another event here supersedes.
+            targets = {e.supersedes for e in chunk if e.supersedes is not None}
             known = set()
             if targets:
                 names = sorted(targets)
@@ -550,7 +559,8 @@ class SQLiteEventStore:
                     old = existing.get(event.id)
                     if old is not None:
                         if old.content() != event.content():
-                            raise IdConflict(event.id, old.seq)
+                            # A row past the head is this batch's own, not yet committed.
+                            raise IdConflict(event.id, old.seq if old.seq <= head.seq else None)
                         duplicates.append(event.id)
                         continue
                     twin = seen.get(event.id)
@@ -581,6 +591,16 @@ class SQLiteEventStore:
                         raise ConcurrencyError(stream, wanted_version, current)
                     if event.expected_version is not None and event.expected_version != current:
                         raise ConcurrencyError(stream, event.expected_version, current)
+                    if keep_recorded:
+                        if event.recorded is None:
+                            raise InvalidEvent("has no recorded time to keep", field="$.recorded")
+                        if event.recorded < last_recorded:
+                            raise InvalidEvent(
+                                f"{event.recorded} is earlier than {last_recorded}, the time "
+                                "of the event before it: recorded times never go backwards",
+                                field="$.recorded",
+                            )
+                        last_recorded = event.recorded
                 except GyengineError as error:
                     error.index = index  # type: ignore[attr-defined]
                     raise
@@ -598,7 +618,7 @@ class SQLiteEventStore:
                         type=event.type,
                         schema=event.schema,
                         occurred=event.occurred,
-                        recorded=recorded,
+                        recorded=last_recorded if keep_recorded else recorded,
                         actor=event.actor,
                         supersedes=event.supersedes,
                         data=event.data,
@@ -614,7 +634,7 @@ class SQLiteEventStore:
                         event.type,
                         event.schema,
                         event.occurred,
-                        recorded,
+                        last_recorded if keep_recorded else recorded,
                         event.actor,
                         event.supersedes,
                         event.data,
@@ -633,6 +653,8 @@ class SQLiteEventStore:
             actual = self.stream_version(stream)
             if wanted_version != actual:
                 raise ConcurrencyError(stream, wanted_version, actual)
+        if keep_recorded:
+            recorded = last_recorded
         head_after = Head(seq, prev, recorded if appended else head.recorded)
         return AppendResult(tuple(appended), tuple(duplicates), head_after)
 
@@ -654,20 +676,32 @@ class SQLiteEventStore:
         last_hash = GENESIS_HASH
         last_row_recorded: str | None = None
         cursor = self.conn.execute(f"SELECT {_COLUMNS} FROM events ORDER BY seq")
+        size = 2000
         try:
             while True:
                 try:
-                    rows = cursor.fetchmany(2000)
+                    rows = cursor.fetchmany(size)
                 except sqlite3.OperationalError as error:
-                    # A text column holding bytes that are not UTF-8.
+                    # A text column holding bytes that are not UTF-8. The failed
+                    # fetch drops the good rows before it too, so read on one row
+                    # at a time from the first unchecked seq to find the bad one.
+                    if size > 1:
+                        cursor.close()
+                        cursor = self.conn.execute(
+                            f"SELECT {_COLUMNS} FROM events WHERE seq >= ? ORDER BY seq",
+                            (expected_seq,),
+                        )
+                        size = 1
+                        continue
+                    bad = self._next_seq(expected_seq)
                     return VerifyResult(
                         checked,
                         Head(expected_seq - 1, last_hash, last_row_recorded),
                         ChainProblem(
-                            self._next_seq(expected_seq),
-                            "undecodable",
-                            f"a column cannot be read: {error}",
-                        ),
+                            expected_seq, "gap", f"seq {expected_seq} missing before seq {bad}"
+                        )
+                        if bad != expected_seq
+                        else ChainProblem(bad, "undecodable", f"a column cannot be read: {error}"),
                     )
                 if not rows:
                     break
@@ -721,6 +755,10 @@ def _check_row(
     seq = row[0]
     if not isinstance(seq, int):
         return ChainProblem(expected_seq, "undecodable", f"seq is {seq!r}")
+    if seq < expected_seq:
+        # Rows come in seq order, so only a seq below 1 can come before the
+        # one expected; append() never writes one.
+        return ChainProblem(seq, "undecodable", f"seq {seq} is below 1, where the log starts")
     if seq != expected_seq:
         missing = (
             f"seq {expected_seq}" if seq == expected_seq + 1 else f"seqs {expected_seq}..{seq - 1}"

@@ -1,0 +1,376 @@
+"""Plans as data: a TOML file whose sections plugins own, turned into definition events.
+
+A plan file is TOML. Each top-level key is a *section* that a plugin registered
+through ``register_plan_sections``: ``[[indicator]]`` items belong to the
+indicator plugin, ``[[project]]`` to the project plugin, and so on. gyengine
+reads the file, structures every item into its section's attrs class (strictly,
+with errors that name file, line, section, item and field), lets each section
+check the whole plan (references, sums), and turns every item into a definition
+event on its own stream (``plan/<section>/<id>``).
+
+Loading the same file twice appends nothing. An item whose content changed
+appends a new definition on its stream (a revision: a ``--known-at`` replay
+before it still sees the old one), and an item that disappeared from the file
+is retracted.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from typing import Any, Final
+
+import attrs
+
+from .errors import GyengineError, InvalidEvent
+from .events import EventRetracted, EventTypes, NewEvent, PendingEvent, type_name_of
+from .store import EventStore
+
+__all__ = [
+    "Plan",
+    "PlanInvalid",
+    "PlanItem",
+    "PlanProblem",
+    "PlanSection",
+    "plan_changes",
+    "read_plan",
+]
+
+PLAN_STREAM_PREFIX: Final = "plan/"
+
+
+@attrs.frozen
+class PlanProblem:
+    """Something wrong with a plan: which section and item, which field, what.
+
+    Sections' ``check`` functions return these; gyengine adds file and line.
+    """
+
+    section: str
+    key: str | None
+    message: str
+    field: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class PlanSection:
+    """A part of the plan file a plugin owns.
+
+    Args:
+        name: the TOML key: ``indicator`` for ``[[indicator]]`` items.
+        item_type: the attrs class of one item; it must also be a registered
+            event type, since each item becomes a definition event of it.
+        many: ``[[name]]`` (a list of items, each with a ``key`` field) or
+            ``[name]`` (one table).
+        key: the field that names an item (unique within the section).
+        check: ``check(plan)`` yields :class:`PlanProblem` for the whole plan:
+            references to other sections, totals that must reconcile...
+        description: one line for help texts.
+    """
+
+    name: str
+    item_type: type
+    many: bool = True
+    key: str = "id"
+    check: Callable[[Plan], Iterable[PlanProblem]] | None = None
+    description: str = ""
+
+    def stream(self, key: str | None) -> str:
+        """The stream of an item's definition events."""
+        if not self.many or key is None:
+            return f"{PLAN_STREAM_PREFIX}{self.name}"
+        return f"{PLAN_STREAM_PREFIX}{self.name}/{key}"
+
+
+@attrs.frozen
+class PlanItem:
+    """One item of a plan section, structured, with where it was written."""
+
+    section: str
+    key: str | None
+    value: Any
+    line: int
+
+
+class PlanInvalid(GyengineError):
+    """A plan file has problems; ``problems`` holds one line per problem."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(problems))
+
+
+class Plan:
+    """A plan file read and structured: items by section, in file order."""
+
+    def __init__(self, path: str, items: dict[str, list[PlanItem]]) -> None:
+        self.path = path
+        self._items = items
+
+    def items(self, section: str) -> list[Any]:
+        """The structured items of a section (empty if the plan has none)."""
+        return [item.value for item in self._items.get(section, [])]
+
+    def entries(self, section: str) -> list[PlanItem]:
+        """The items of a section with their keys and lines."""
+        return list(self._items.get(section, []))
+
+    def keys(self, section: str) -> set[str]:
+        """The keys of a section's items."""
+        return {item.key for item in self._items.get(section, []) if item.key is not None}
+
+    def get(self, section: str, key: str) -> Any | None:
+        """The item of ``section`` named ``key``, if any."""
+        for item in self._items.get(section, []):
+            if item.key == key:
+                return item.value
+        return None
+
+    def sections(self) -> list[str]:
+        """The sections present, sorted."""
+        return sorted(self._items)
+
+    def line_of(self, section: str, key: str | None) -> int | None:
+        """The line where an item starts."""
+        for item in self._items.get(section, []):
+            if item.key == key or key is None:
+                return item.line
+        return None
+
+
+_HEADER: Final = re.compile(r"^\s*(\[\[?)\s*([^\]\s.]+)(?:\.[^\]]*)?\s*\]\]?")
+_KEY: Final = re.compile(r"^\s*([A-Za-z0-9_-]+)\s*=")
+
+
+def _line_map(
+    text: str,
+) -> tuple[dict[tuple[str, int], int], dict[tuple[str, int, str], int], dict[str, int]]:
+    """Where each section item and each key of an item starts (TOML gives no lines).
+
+    Returns ``(item lines by (section, index), key lines by (section, index, key),
+    top-level key lines)``; nested headers such as ``[indicator.parts]`` belong to
+    the current item of their first component.
+    """
+    items: dict[tuple[str, int], int] = {}
+    keys: dict[tuple[str, int, str], int] = {}
+    top: dict[str, int] = {}
+    counts: dict[str, int] = {}
+    current: tuple[str, int] | None = None
+    for number, line in enumerate(text.splitlines(), start=1):
+        header = _HEADER.match(line)
+        if header:
+            name = header[2].strip('"')
+            nested = "." in line.split("]")[0]
+            if header[1] == "[[" and not nested:
+                counts[name] = counts.get(name, -1) + 1
+                current = (name, counts[name])
+                items[current] = number
+            elif not nested:
+                counts.setdefault(name, 0)
+                current = (name, 0)
+                items.setdefault(current, number)
+            top.setdefault(name, number)
+            continue
+        key = _KEY.match(line)
+        if key:
+            if current is None:
+                top.setdefault(key[1], number)
+            else:
+                keys.setdefault((*current, key[1]), number)
+    return items, keys, top
+
+
+def read_plan(path: str | Path, sections: dict[str, PlanSection], registry: EventTypes) -> Plan:
+    """Read, structure and check a plan file.
+
+    Raises:
+        PlanInvalid: listing every problem, each as ``file:line: [section] item: field: message``.
+    """
+    file = Path(path)
+    source = str(path)
+    try:
+        raw = file.read_bytes()
+    except OSError as error:
+        raise PlanInvalid([f"{source}: cannot read the plan: {error.strerror}"]) from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise PlanInvalid([f"{source}: invalid UTF-8 at byte {error.start + 1}"]) from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        lineno = getattr(error, "lineno", None)
+        at = f"{source}:{lineno}" if lineno else source
+        raise PlanInvalid([f"{at}: not valid TOML: {str(error).split(' (at line')[0]}"]) from None
+    item_lines, key_lines, top_lines = _line_map(text)
+    problems: list[str] = []
+    items: dict[str, list[PlanItem]] = {}
+
+    def where(section: str, index: int | None, field: str | None = None) -> str:
+        line: int | None = None
+        if index is not None and field is not None:
+            line = key_lines.get((section, index, field.split(".")[0]))
+        if line is None and index is not None:
+            line = item_lines.get((section, index))
+        if line is None:
+            line = top_lines.get(section)
+        return f"{source}:{line}" if line else source
+
+    for name in data:
+        if name not in sections:
+            known = (
+                ", ".join(f"[{s}]" for s in sorted(sections)) or "none: no plugin owns a section"
+            )
+            problems.append(f"{where(name, None)}: unknown section [{name}] (sections: {known})")
+    for name in sorted(data, key=lambda n: top_lines.get(n, 0)):
+        section = sections.get(name)
+        if section is None:
+            continue
+        values = data[name]
+        if section.many != isinstance(values, list):
+            form = f"[[{name}]]" if section.many else f"[{name}]"
+            problems.append(f"{where(name, None)}: [{name}] must be written as {form}")
+            continue
+        listed = values if isinstance(values, list) else [values]
+        seen: dict[str, int] = {}
+        for index, value in enumerate(listed):
+            key = value.get(section.key) if section.many and isinstance(value, dict) else None
+            label = f"[{name}] {key}" if key is not None else f"[{name}] #{index + 1}"
+            if section.many and not isinstance(key, str):
+                problems.append(
+                    f"{where(name, index, section.key)}: {label}: {section.key}: required, a string"
+                )
+                continue
+            if key is not None and key in seen:
+                problems.append(
+                    f"{where(name, index, section.key)}: {label}: duplicate {section.key} "
+                    f"(first at line {item_lines.get((name, seen[key]), '?')})"
+                )
+                continue
+            if key is not None:
+                seen[key] = index
+            try:
+                structured: Any = registry.converter.structure(value, section.item_type)
+            except Exception as error:
+                from .codec import describe_errors
+
+                for path, message in describe_errors(error):
+                    field = path.removeprefix("$").lstrip(".").split("[")[0] or None
+                    problems.append(
+                        f"{where(name, index, field)}: {label}: {field or '$'}: {message}"
+                    )
+                continue
+            items.setdefault(name, []).append(
+                PlanItem(name, key, structured, item_lines.get((name, index), 0))
+            )
+    plan = Plan(source, items)
+    if not problems:
+        for name in sorted(sections):
+            section = sections[name]
+            if section.check is None:
+                continue
+            for problem in section.check(plan):
+                found = _index_of(plan, problem.section, problem.key)
+                label = (
+                    f"[{problem.section}] {problem.key}" if problem.key else f"[{problem.section}]"
+                )
+                field = f"{problem.field}: " if problem.field else ""
+                problems.append(
+                    f"{where(problem.section, found, problem.field)}: {label}: {field}{problem.message}"
+                )
+    if problems:
+        raise PlanInvalid(problems)
+    return plan
+
+
+def _index_of(plan: Plan, section: str, key: str | None) -> int | None:
+    if key is None:
+        return None
+    for index, item in enumerate(plan.entries(section)):
+        if item.key == key:
+            return index
+    return None
+
+
+@attrs.frozen
+class PlanChange:
+    """What loading a plan does to one item: ``new``, ``revised`` or ``removed``."""
+
+    kind: str
+    section: str
+    key: str | None
+    event: PendingEvent
+
+
+def plan_changes(
+    plan: Plan,
+    sections: dict[str, PlanSection],
+    store: EventStore,
+    registry: EventTypes,
+    *,
+    actor: str | None = None,
+) -> list[PlanChange]:
+    """The definition events that bring the log's plan up to this file.
+
+    Unchanged items give nothing; a changed item gives a new definition on its
+    stream; an item gone from the file gives a retraction of its definition.
+    """
+    item_types = {type_name_of(section.item_type)[0] for section in sections.values()}
+    current: dict[str, Any] = {}
+    for row in store.read(types=item_types | {"EventRetracted"}):
+        if row.stream.startswith(PLAN_STREAM_PREFIX):
+            current[row.stream] = row
+    changes: list[PlanChange] = []
+    wanted: set[str] = set()
+    for name in sorted(sections):
+        section = sections[name]
+        type_name, _ = type_name_of(section.item_type)
+        if type_name not in registry:
+            raise GyengineError(
+                f"plan section [{name}]: its item type {type_name} is not a registered event type"
+            )
+        for item in plan.entries(name):
+            stream = section.stream(item.key)
+            wanted.add(stream)
+            try:
+                event = registry.encode(
+                    NewEvent(type=type_name, stream=stream, data=item.value, actor=actor)
+                )
+            except InvalidEvent as error:
+                raise PlanInvalid(
+                    [f"{plan.path}:{item.line}: [{name}] {item.key}: {error}"]
+                ) from None
+            last = current.get(stream)
+            if last is not None and last.type == type_name and last.data == event.data:
+                continue
+            if last is not None and last.type == type_name:
+                # A revision supersedes the definition it replaces: replays known
+                # at an earlier time still see the old one.
+                event = attrs.evolve(event, supersedes=last.id)
+                changes.append(PlanChange("revised", name, item.key, event))
+            else:
+                changes.append(PlanChange("new", name, item.key, event))
+    for stream, last in sorted(current.items()):
+        section_name = stream.removeprefix(PLAN_STREAM_PREFIX).split("/")[0]
+        if stream in wanted or section_name not in sections or last.type == "EventRetracted":
+            continue
+        event = registry.encode(
+            NewEvent(
+                type="EventRetracted",
+                stream=stream,
+                data=EventRetracted(reason=f"no longer in the plan file {Path(plan.path).name}"),
+                supersedes=last.id,
+                actor=actor,
+            )
+        )
+        key = stream.split("/", 2)[2] if stream.count("/") >= 2 else None
+        changes.append(PlanChange("removed", section_name, key, event))
+    return changes
+
+
+def iter_events(changes: Iterable[PlanChange]) -> Iterator[PendingEvent]:
+    """The pending events of a list of changes, in order."""
+    for change in changes:
+        yield change.event

@@ -1,0 +1,108 @@
+"""Exact quantities with units: ``"75 亿元"`` is 7,500,000,000 元, never a float.
+
+A plan writes figures as the office does (``75 亿元``, ``3000 万元``, ``8.5 %``,
+``10 万m²``, ``600 亩``); gyengine converts each to its base unit exactly with
+``Decimal`` and remembers the base unit, so that amounts in different units are
+never compared by mistake.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+from typing import Any, Final
+
+import attrs
+
+__all__ = ["UNITS", "Quantity"]
+
+UNITS: Final[dict[str, tuple[str, Decimal]]] = {
+    # money
+    "元": ("元", Decimal(1)),
+    "万元": ("元", Decimal(10) ** 4),
+    "亿元": ("元", Decimal(10) ** 8),
+    # rates and shares
+    "%": ("%", Decimal(1)),
+    "个百分点": ("pp", Decimal(1)),
+    "pp": ("pp", Decimal(1)),
+    # counts
+    "个": ("个", Decimal(1)),
+    "家": ("家", Decimal(1)),
+    "项": ("项", Decimal(1)),
+    "座": ("座", Decimal(1)),
+    "条": ("条", Decimal(1)),
+    "人": ("人", Decimal(1)),
+    # area
+    "m²": ("m²", Decimal(1)),
+    "平方米": ("m²", Decimal(1)),
+    "万m²": ("m²", Decimal(10) ** 4),
+    "万平方米": ("m²", Decimal(10) ** 4),
+    # land is counted in 亩 as the plan does; 1 亩 is only about 666.7 m², so no conversion
+    "亩": ("亩", Decimal(1)),
+}
+"""Unit -> (base unit, factor). The base unit of 亿元 and 万元 is 元."""
+
+_QUANTITY: Final = re.compile(r"\s*([+-]?(?:\d+(?:\.\d*)?|\.\d+))\s*(\S+?)\s*", re.ASCII)
+
+
+@attrs.frozen(order=True)
+class Quantity:
+    """An exact amount in a base unit.
+
+    Example:
+        >>> Quantity.parse("75 亿元")
+        Quantity(amount=Decimal('7500000000'), unit='元')
+        >>> Quantity.parse("3000 万元").in_unit("亿元")
+        Decimal('0.3')
+    """
+
+    amount: Decimal
+    unit: str
+
+    @classmethod
+    def parse(cls, text: str) -> Quantity:
+        """Parse ``"<number> <unit>"`` (the space is optional) into base units.
+
+        Raises:
+            ValueError: naming the text and the units known.
+        """
+        match = _QUANTITY.fullmatch(text) if isinstance(text, str) else None
+        if match is None or match[2] not in UNITS:
+            known = " ".join(UNITS)
+            raise ValueError(f"{text!r} is not a quantity with a unit (units: {known})")
+        try:
+            number = Decimal(match[1])
+        except InvalidOperation:  # pragma: no cover - the pattern admits only numbers
+            raise ValueError(f"{text!r} is not a number") from None
+        base, factor = UNITS[match[2]]
+        return cls(_exact(number * factor), base)
+
+    def in_unit(self, unit: str) -> Decimal:
+        """The amount expressed in ``unit`` (which must share this quantity's base unit)."""
+        base, factor = UNITS[unit]
+        if base != self.unit:
+            raise ValueError(f"cannot express {self} in {unit}")
+        return _exact(self.amount / factor)
+
+    def __str__(self) -> str:
+        return f"{format(self.amount, 'f')} {self.unit}"
+
+
+def _exact(value: Decimal) -> Decimal:
+    """Drop trailing zeros without an exponent: 7.50E+9 -> 7500000000, 0.30 -> 0.3."""
+    normal = value.normalize()
+    if normal == normal.to_integral_value():
+        return normal.quantize(Decimal(1))
+    return normal
+
+
+def structure_quantity(value: Any, _: type) -> Quantity:
+    """cattrs hook: a quantity is written as text with its unit."""
+    if not isinstance(value, str):
+        raise ValueError(f'expected a quantity with its unit such as "75 亿元", got {value!r}')
+    return Quantity.parse(value)
+
+
+def unstructure_quantity(value: Quantity) -> str:
+    """cattrs hook: the base-unit text, e.g. ``"7500000000 元"``."""
+    return str(value)
