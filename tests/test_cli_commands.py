@@ -145,7 +145,7 @@ def test_record_statistic_from_a_standard_plugin(workdir: Path) -> None:
     )
     assert result.exit_code == 0, result.output
     [row] = rows(workdir / "gy.db")
-    assert row["data"] == {"indicator": "I1", "value": "8.70", "unit": "%"}
+    assert row["data"] == {"indicator": "I1", "value": "8.70", "unit": "%", "part": ""}
     assert row["occurred"] is None
 
 
@@ -371,7 +371,7 @@ def test_log_formats_agree(log_db: Path) -> None:
         "prev_hash",
         "hash",
     ]
-    assert first["data"] == {"indicator": "I1", "unit": "%", "value": "8.1"}
+    assert first["data"] == {"indicator": "I1", "part": "", "unit": "%", "value": "8.1"}
     assert first["recorded"] == BATCH_1
     assert objects[4]["data"]["note"] == "主体施工"  # Chinese as is, not \\u escapes
     assert "主体施工" in as_jsonl.stdout

@@ -39,6 +39,7 @@ def test_hooks_are_all_known() -> None:
     """The hook list the docs are checked against is the one gyengine defines."""
     assert HOOKS == [
         "register_commands",
+        "register_datasets",
         "register_evaluators",
         "register_event_types",
         "register_plan_sections",
@@ -93,6 +94,12 @@ def test_hook_examples_register(code: str) -> None:
         assert "funds" in evaluators
     if "def register_renderers" in code:
         assert "subjects" in renderers
+    if "def register_datasets" in code:
+        from gyengine.plugins import build_datasets
+
+        [dataset] = build_datasets(manager).values()
+        assert dataset.name == "sample-county-2020"
+        assert dataset.default is False
     if "def register_plan_sections" in code:
         assert "programme" in build_plan_sections(manager)
     if "def register_commands" in code:

@@ -1,29 +1,128 @@
-"""Plan indicators (主要指标) and 序时进度: statistic events.
+"""Plan indicators (主要指标) and the measurable targets of the work items, judged against 序时进度.
 
-A standard gyengine plugin, registered through the ``gyengine`` entry-point
-group exactly as a third-party plugin is. It uses only gyengine's public API.
+A standard gyengine plugin: the plan section ``[[indicator]]``, the events that
+measure indicators (statistics, targets set by higher authorities, milestones,
+funds secured, assets revitalised, investments signed, listings) and the
+evaluator ``indicators``. Registered through the ``gyengine`` entry-point group
+exactly as a third-party plugin is; it uses only gyengine's public API.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from decimal import Decimal
 
-import attrs
+from gyengine import Evaluator, Plan, PlanProblem, PlanSection, hookimpl
 
-from gyengine import hookimpl
+from .evaluator import CONSUMES, IndicatorState, fold, results
+from .events import (
+    EVENT_TYPES,
+    AssetRevitalised,
+    EnterpriseListed,
+    FundsSecured,
+    IndicatorDefined,
+    InvestmentSigned,
+    MilestoneReached,
+    StatisticReported,
+    TargetSet,
+)
 
 __version__ = "0.1.0"
 
+__all__ = [
+    "AssetRevitalised",
+    "EnterpriseListed",
+    "FundsSecured",
+    "IndicatorDefined",
+    "InvestmentSigned",
+    "MilestoneReached",
+    "StatisticReported",
+    "TargetSet",
+    "indicators",
+]
 
-@attrs.frozen
-class StatisticReported:
-    """The statistics bureau or a unit reported an indicator's value for a period."""
 
-    indicator: str
-    value: Decimal
-    unit: str
+def check(plan: Plan) -> Iterator[PlanProblem]:
+    """References resolve, parts add up to the total, each shape has what it needs."""
+    units, parks, tasks = plan.keys("unit"), plan.keys("park"), plan.keys("task")
+    for item in plan.items("indicator"):
+        for unit in item.responsible:
+            if unit not in units:
+                yield PlanProblem(
+                    "indicator", item.id, f"unknown unit {unit!r}", field="responsible"
+                )
+        if item.park and item.park not in parks:
+            yield PlanProblem("indicator", item.id, f"unknown park {item.park!r}", field="park")
+        if item.task and item.task not in tasks:
+            yield PlanProblem("indicator", item.id, f"unknown task {item.task!r}", field="task")
+        for part in item.parts:
+            if part not in parks:
+                yield PlanProblem("indicator", item.id, f"unknown park {part!r}", field="parts")
+        needs = {
+            "threshold": ["target"],
+            "cumulative": ["target", "schedule"],
+            "composite": ["target", "conditions"],
+            "baseline_delta": ["baseline_period", "delta"],
+            "count_parts": ["parts"],
+            "compare": ["series", "compare_to"],
+            "milestone": ["deadline"],
+        }.get(item.shape, [])
+        for field in needs:
+            if not getattr(item, field):
+                yield PlanProblem(
+                    "indicator", item.id, f"a {item.shape} target needs {field}", field=field
+                )
+        if item.parts and item.target is not None:
+            units_of_parts = {q.unit for q in item.parts.values()}
+            total = sum((q.amount for q in item.parts.values()), Decimal(0))
+            if units_of_parts != {item.target.unit} or total != item.target.amount:
+                shown = " + ".join(
+                    f"{p} {q.in_unit(item.unit)}" for p, q in sorted(item.parts.items())
+                )
+                yield PlanProblem(
+                    "indicator",
+                    item.id,
+                    f"the parts add up to {shown} = {total} {item.target.unit}, not {item.target}",
+                    field="parts",
+                )
+        if item.schedule == "curve" and len(item.curve) != 12:
+            yield PlanProblem(
+                "indicator", item.id, "a curve needs 12 monthly values", field="curve"
+            )
+        if item.measure.source in ("sum", "count") and not item.measure.event:
+            yield PlanProblem(
+                "indicator", item.id, "a sum or count measure needs event", field="measure"
+            )
+
+
+indicators = Evaluator(
+    name="indicators",
+    version="1",
+    consumes=CONSUMES,
+    state_type=IndicatorState,
+    fold=fold,
+    results=results,
+    description="plan indicators and targets against 序时进度, with unit and park roll-ups",
+)
 
 
 @hookimpl
 def register_event_types() -> list[type]:
-    return [StatisticReported]
+    return list(EVENT_TYPES)
+
+
+@hookimpl
+def register_plan_sections() -> list[PlanSection]:
+    return [
+        PlanSection(
+            name="indicator",
+            item_type=IndicatorDefined,
+            check=check,
+            description="indicators and measurable targets",
+        ),
+    ]
+
+
+@hookimpl
+def register_evaluators() -> list[Evaluator]:
+    return [indicators]

@@ -1,29 +1,63 @@
-"""The key-project ledger (台账): project progress events.
+"""The key-project ledger (台账): projects and their groups as plan data, weekly reports, the problem ledger.
 
 A standard gyengine plugin, registered through the ``gyengine`` entry-point
-group exactly as a third-party plugin is. It uses only gyengine's public API.
+group exactly as a third-party plugin is. It uses only gyengine's public API
+and the frame of the plan (units, parks, scoring helpers) from ``gyengine_plan``.
+
+* ``plan``: the ``[[project]]`` and ``[[project_group]]`` plan sections and their checks;
+* ``events``: ``ProjectProgressReported``, ``ProblemRaised``, ``ProblemResolved``;
+* ``ledger``: the ``projects`` evaluator.
 """
 
 from __future__ import annotations
 
-from decimal import Decimal
+from gyengine import Evaluator, PlanSection, hookimpl
 
-import attrs
-
-from gyengine import hookimpl
+from .events import ProblemRaised, ProblemResolved, ProjectProgressReported
+from .ledger import evaluator
+from .plan import ProjectDefined, ProjectGroupDefined, check_groups, check_projects
 
 __version__ = "0.1.0"
 
-
-@attrs.frozen
-class ProjectProgressReported:
-    """A project reported its investment to date (万元) for a period, with a note."""
-
-    project: str
-    invested_to_date: Decimal
-    note: str = ""
+__all__ = [
+    "ProblemRaised",
+    "ProblemResolved",
+    "ProjectDefined",
+    "ProjectGroupDefined",
+    "ProjectProgressReported",
+    "evaluator",
+]
 
 
 @hookimpl
 def register_event_types() -> list[type]:
-    return [ProjectProgressReported]
+    return [
+        ProjectDefined,
+        ProjectGroupDefined,
+        ProjectProgressReported,
+        ProblemRaised,
+        ProblemResolved,
+    ]
+
+
+@hookimpl
+def register_plan_sections() -> list[PlanSection]:
+    return [
+        PlanSection(
+            name="project",
+            item_type=ProjectDefined,
+            check=check_projects,
+            description="key projects (重点项目): investment plan, milestones, 五个一",
+        ),
+        PlanSection(
+            name="project_group",
+            item_type=ProjectGroupDefined,
+            check=check_groups,
+            description="totals the plan states for groups of key projects",
+        ),
+    ]
+
+
+@hookimpl
+def register_evaluators() -> list[Evaluator]:
+    return [evaluator]

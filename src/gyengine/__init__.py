@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .canonical import GENESIS_HASH, canonicalize, event_hash
+    from .datasets import Dataset
     from .engine import Engine, EvidenceEvent, Explanation, open
     from .errors import (
         ConcurrencyError,
@@ -55,6 +56,7 @@ _MODULES = {
     "BrokenChain": "replay",
     "ConcurrencyError": "errors",
     "DatabaseNotFound": "errors",
+    "Dataset": "datasets",
     "Engine": "engine",
     "Evaluator": "evaluation",
     "EvaluatorError": "evaluation",
@@ -110,6 +112,7 @@ __all__ = [
     "BrokenChain",
     "ConcurrencyError",
     "DatabaseNotFound",
+    "Dataset",
     "Engine",
     "Evaluator",
     "EvaluatorError",

@@ -20,6 +20,7 @@ import click
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from .datasets import Dataset
     from .engine import Engine
     from .events import EventTypes
     from .plugins import PluginManager
@@ -55,6 +56,28 @@ class State:
 
             self._registry = build_event_types(self.manager)
         return self._registry
+
+    def default_dataset(self) -> Dataset:
+        from .errors import GyengineError
+        from .plugins import build_datasets
+
+        datasets = build_datasets(self.manager)
+        for dataset in sorted(datasets.values(), key=lambda d: d.name):
+            if dataset.default:
+                return dataset
+        raise GyengineError("no database, and no plugin provides a default dataset")
+
+    def dataset_engine(self, dataset: Dataset) -> Engine:
+        """An engine over an in-memory store holding ``dataset``."""
+        from .datasets import load_dataset
+        from .engine import Engine
+        from .plugins import build_plan_sections
+        from .store import SQLiteEventStore
+
+        self.db_path = f"<{dataset.name} in memory>"
+        store = SQLiteEventStore(":memory:", create=True)
+        load_dataset(store, self.registry, build_plan_sections(self.manager), dataset)
+        return Engine(store, self.manager)
 
     def open_engine(self, db: str) -> Engine:
         from .engine import Engine
@@ -93,6 +116,7 @@ def handle_errors(function: F) -> F:
                 import traceback
 
                 traceback.print_exception(error.__cause__ or error, file=sys.stderr)
+                raise _fail(str(error)) from None
             raise _fail(str(error), error.hint) from None
         except sqlite3.DatabaseError as error:
             where = state.db_path if state and state.db_path else "the database"
@@ -150,17 +174,34 @@ def progress_bar(description: str, total: int | None) -> Iterator[Callable[[int]
 class PluginGroup(click.Group):
     """The top-level group: plugins' commands (``register_commands``) join it on first use."""
 
-    _loaded = False
+    _loaded_for: tuple[str | None] | None = None
+    _builtin: frozenset[str] | None = None
 
-    def _load_plugin_commands(self, ctx: click.Context) -> None:
-        if self._loaded:
-            return
-        self._loaded = True
+    @staticmethod
+    def _plugins_dir(ctx: click.Context) -> str | None:
         import os
 
+        value = ctx.meta.get("gyengine.plugins_dir") or os.environ.get("GYENGINE_PLUGINS_DIR")
+        return str(value) if value else None
+
+    def _forget_stale(self, ctx: click.Context) -> None:
+        # The group object lives as long as the process (tests invoke it many
+        # times): drop the commands of plugins loaded for another --plugins-dir.
+        if self._builtin is None:
+            self._builtin = frozenset(self.commands)
+        if self._loaded_for is not None and self._loaded_for != (self._plugins_dir(ctx),):
+            for name in set(self.commands) - self._builtin:
+                del self.commands[name]
+            self._loaded_for = None
+
+    def _load_plugin_commands(self, ctx: click.Context) -> None:
         from .plugins import call_register_commands, get_plugin_manager
 
-        plugins_dir = ctx.params.get("plugins_dir") or os.environ.get("GYENGINE_PLUGINS_DIR")
+        self._forget_stale(ctx)
+        if self._loaded_for is not None:
+            return
+        plugins_dir = self._plugins_dir(ctx)
+        self._loaded_for = (plugins_dir,)
         try:
             manager = get_plugin_manager(plugins_dir=plugins_dir)
             call_register_commands(manager, self)
@@ -173,6 +214,7 @@ class PluginGroup(click.Group):
         return super().list_commands(ctx)
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        self._forget_stale(ctx)
         command = super().get_command(ctx, cmd_name)
         if command is None:
             self._load_plugin_commands(ctx)
@@ -188,6 +230,10 @@ class PluginGroup(click.Group):
     type=click.Path(file_okay=False),
     envvar="GYENGINE_PLUGINS_DIR",
     show_envvar=True,
+    # Eager, and remembered at once: `--plugins-dir D --help` must list D's commands,
+    # and --help (eager too) runs before ordinary options are stored.
+    is_eager=True,
+    callback=lambda ctx, _, value: ctx.meta.__setitem__("gyengine.plugins_dir", value) or value,
     help="Also load every *.py plugin in this directory.",
 )
 @click.pass_context
@@ -587,14 +633,24 @@ def replay(
     """Replay the log through every evaluator into scores, findings and evidence.
 
     The run is saved in the database (tables runs, results, evidence) unless
-    --no-save is given.
+    --no-save is given. With no database at all (no --db, no $GYENGINE_DB and
+    no ./gyengine.db) the bundled demo dataset is replayed in memory.
     """
     from .plugins import build_renderers
 
     renderers = build_renderers(state.manager)
     if fmt not in renderers:
         raise UsageError(f"--format: {fmt!r} is not one of {', '.join(sorted(renderers))}")
-    engine = state.open_engine(db)
+    dataset = None
+    if _db_is_default(db) and not Path(db).exists():
+        dataset = state.default_dataset()
+        engine = state.dataset_engine(dataset)
+        click.echo(
+            f"synthetic data — {dataset.title}" if dataset.synthetic else dataset.title,
+            err=fmt != "table",
+        )
+    else:
+        engine = state.open_engine(db)
     try:
         total = engine.store.head().seq
         with progress_bar("replaying", total) as advance:
@@ -613,6 +669,58 @@ def replay(
     _write(output_path, lambda out: renderers[fmt].render(result, out))
     if not result.chain_ok:
         click.echo(f"warning: the log fails verification at {result.chain_problem}", err=True)
+
+
+def _db_is_default(db: str) -> bool:
+    """Whether --db came from nowhere: neither the command line nor $GYENGINE_DB."""
+    from click.core import ParameterSource
+
+    source = click.get_current_context().get_parameter_source("db")
+    return source in (ParameterSource.DEFAULT, None) and db == DEFAULT_DB
+
+
+@cli.group()
+def demo() -> None:
+    """The bundled demo datasets (synthetic data) to explore gyengine with."""
+
+
+@demo.command("list")
+@click.pass_obj
+@handle_errors
+def demo_list(state: State) -> None:
+    """List the bundled datasets."""
+    from .plugins import build_datasets
+
+    for name, dataset in sorted(build_datasets(state.manager).items()):
+        mark = " (default)" if dataset.default else ""
+        click.echo(f"{name}{mark}: {dataset.title}")
+
+
+@demo.command("init")
+@db_option
+@click.option("--dataset", "name", help="Which dataset (default: the default one).")
+@click.pass_obj
+@handle_errors
+def demo_init(state: State, db: str, name: str | None) -> None:
+    """Write a bundled dataset (plan and events) into a new database."""
+    from .datasets import load_dataset
+    from .plugins import build_datasets, build_plan_sections
+
+    dataset = state.default_dataset() if name is None else build_datasets(state.manager).get(name)
+    if dataset is None:
+        raise _fail(f"no dataset named {name!r}", "list them with `gyengine demo list`")
+    if Path(db).exists() and Path(db).stat().st_size > 0:
+        with state.open_store(db) as existing:
+            if existing.head().seq:
+                raise _fail(f"{db} already holds events", "give a new file with --db")
+    size = sum(path.stat().st_size for path in dataset.events)
+    with state.open_store(db, create=True) as store, progress_bar("loading", size) as advance:
+        count = load_dataset(
+            store, state.registry, build_plan_sections(state.manager), dataset, progress=advance
+        )
+    click.echo(f"wrote {count} events of {dataset.name} into {db}")
+    if dataset.synthetic:
+        click.echo("the events are synthetic demonstration data, not figures reported by anyone")
 
 
 def _write(path: str | None, write: Callable[[IO[str]], None]) -> None:

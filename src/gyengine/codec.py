@@ -92,6 +92,9 @@ def _unstructure_decimal(value: Decimal) -> str:
 
 
 def _structure_date(value: Any, _: type) -> dt.date:
+    # TOML has dates of its own; JSON never gives a date object.
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value
     if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
         try:
             return dt.date.fromisoformat(value)
@@ -101,6 +104,8 @@ def _structure_date(value: Any, _: type) -> dt.date:
 
 
 def _structure_datetime(value: Any, _: type) -> dt.datetime:
+    if isinstance(value, dt.datetime) and value.tzinfo is not None:
+        return value
     if isinstance(value, str):
         try:
             moment = dt.datetime.fromisoformat(value)

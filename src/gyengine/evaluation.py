@@ -84,7 +84,8 @@ class Score:
     """A measured result: a subject's metric for a period, against its target.
 
     Args:
-        subject: what is scored (an indicator, project, unit, bank...).
+        subject: what is scored (an indicator, project, unit, bank...), by its id.
+        label: the subject's name for people (``规上工业增加值增速``), when it has one.
         metric: what is measured (``completion``, ``investment_to_date``...).
         period: the business period (``2019-06``, ``2019-W23``, ``2019-Q2``).
         value: the actual figure (Decimal) or state (text).
@@ -101,6 +102,7 @@ class Score:
     subject: str
     metric: str
     period: str
+    label: str | None = None
     value: Value = attrs.field(default=None, converter=_decimal)
     target: Value = attrs.field(default=None, converter=_decimal)
     expected: Value = attrs.field(default=None, converter=_decimal)
@@ -120,7 +122,8 @@ class Finding:
 
     Args:
         kind: ``commend``, ``warn``, ``supervise``, ``accountable`` or a plugin's own kind.
-        subject: who it is about (a unit, an official, a bank, a project).
+        subject: who it is about (a unit, an official, a bank, a project), by its id.
+        label: the subject's name for people, when it has one.
         rule: the rule's name.
         period: the business period it concerns.
         rationale: why, with the rule's parameters and the facts filled in.
@@ -134,6 +137,7 @@ class Finding:
     rule: str
     period: str
     rationale: str
+    label: str | None = None
     evidence: tuple[int, ...] = attrs.field(default=(), converter=_evidence)
     points: Decimal | None = attrs.field(default=None, converter=_decimal)
     parameters: dict[str, str] = attrs.field(factory=dict, converter=_details)
@@ -175,12 +179,16 @@ class ReplayContext:
         known_at: record time: only events appended by then were read.
         options: evaluator options given to the replay (``-o key=value``).
         bound: the last seq read.
+
+    In ``fold`` both ``known_at`` and ``bound`` are None: a fold must not depend
+    on how far the log is read, or a replay resumed from a checkpoint would
+    answer differently from a full one. ``results`` gets them.
     """
 
     as_of: dt.date | None
     known_at: str | None
     options: Mapping[str, str]
-    bound: int
+    bound: int | None
     _results: Mapping[str, tuple[Record, ...]] = attrs.field(factory=dict, alias="results")
 
     def results_of(self, evaluator: str) -> tuple[Record, ...]:

@@ -14,6 +14,7 @@ import pluggy
 if TYPE_CHECKING:
     import click
 
+    from .datasets import Dataset
     from .evaluation import Evaluator
     from .plan import PlanSection
     from .render import Renderer
@@ -63,6 +64,15 @@ def register_plan_sections() -> list[PlanSection]:  # type: ignore[empty-body]
     ``[[indicator]]``), the attrs class of one item (also a registered event
     type: each item becomes a definition event), and an optional ``check(plan)``
     for whole-plan checks. Two plugins owning one section is an error.
+    """
+
+
+@hookspec
+def register_datasets() -> list[Dataset]:  # type: ignore[empty-body]
+    """Return bundled datasets: a plan file and event files for people to explore.
+
+    ``gyengine demo init`` writes one into a database, and ``gyengine replay``
+    with no database replays the one marked ``default`` in memory.
     """
 
 

@@ -19,11 +19,13 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Callable, Iterable, Iterator
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Final
 
 import attrs
 
+from .canonical import event_hash
 from .errors import GyengineError, InvalidEvent
 from .events import EventRetracted, EventTypes, NewEvent, PendingEvent, type_name_of
 from .store import EventStore
@@ -199,9 +201,13 @@ def read_plan(path: str | Path, sections: dict[str, PlanSection], registry: Even
     except UnicodeDecodeError as error:
         raise PlanInvalid([f"{source}: invalid UTF-8 at byte {error.start + 1}"]) from None
     try:
-        data = tomllib.loads(text)
+        data = tomllib.loads(text, parse_float=Decimal)
     except tomllib.TOMLDecodeError as error:
+        # Python 3.14 gives the line as an attribute; earlier versions only in the message.
         lineno = getattr(error, "lineno", None)
+        if lineno is None:
+            found = re.search(r"\(at line (\d+), column \d+\)", str(error))
+            lineno = int(found[1]) if found else None
         at = f"{source}:{lineno}" if lineno else source
         raise PlanInvalid([f"{at}: not valid TOML: {str(error).split(' (at line')[0]}"]) from None
     item_lines, key_lines, top_lines = _line_map(text)
@@ -237,7 +243,10 @@ def read_plan(path: str | Path, sections: dict[str, PlanSection], registry: Even
         seen: dict[str, int] = {}
         for index, value in enumerate(listed):
             key = value.get(section.key) if section.many and isinstance(value, dict) else None
-            label = f"[{name}] {key}" if key is not None else f"[{name}] #{index + 1}"
+            if key is not None:
+                label = f"[{name}] {key}"
+            else:
+                label = f"[{name}] #{index + 1}" if section.many else f"[{name}]"
             if section.many and not isinstance(key, str):
                 problems.append(
                     f"{where(name, index, section.key)}: {label}: {section.key}: required, a string"
@@ -254,9 +263,7 @@ def read_plan(path: str | Path, sections: dict[str, PlanSection], registry: Even
             try:
                 structured: Any = registry.converter.structure(value, section.item_type)
             except Exception as error:
-                from .codec import describe_errors
-
-                for path, message in describe_errors(error):
+                for path, message in _describe(error):
                     field = path.removeprefix("$").lstrip(".").split("[")[0] or None
                     problems.append(
                         f"{where(name, index, field)}: {label}: {field or '$'}: {message}"
@@ -271,18 +278,64 @@ def read_plan(path: str | Path, sections: dict[str, PlanSection], registry: Even
             section = sections[name]
             if section.check is None:
                 continue
-            for problem in section.check(plan):
-                found = _index_of(plan, problem.section, problem.key)
+            try:
+                found_problems = list(section.check(plan))
+            except Exception as error:
+                # A plugin's check that trips over an unexpected plan is still a
+                # problem of this file, not a crash: say which check and why.
+                problems.append(
+                    f"{where(name, None)}: [{name}]: the section's check failed: "
+                    f"{type(error).__name__}: {error}"
+                )
+                continue
+            for problem in found_problems:
+                position = _index_of(plan, problem.section, problem.key)
                 label = (
                     f"[{problem.section}] {problem.key}" if problem.key else f"[{problem.section}]"
                 )
                 field = f"{problem.field}: " if problem.field else ""
                 problems.append(
-                    f"{where(problem.section, found, problem.field)}: {label}: {field}{problem.message}"
+                    f"{where(problem.section, position, problem.field)}: {label}: {field}{problem.message}"
                 )
     if problems:
         raise PlanInvalid(problems)
     return plan
+
+
+_VALIDATOR_MESSAGE: Final = re.compile(r"'([A-Za-z_][A-Za-z0-9_]*)' (must .*)", re.DOTALL)
+
+
+def _describe(error: BaseException) -> list[tuple[str, str]]:
+    """``(json path, message)`` pairs for a structuring error.
+
+    As :func:`gyengine.codec.describe_errors`, except that an attrs validator's
+    error (``'shape' must be in (...) (got 'thresold')``) names its field and
+    says what was wrong: cattrs alone reports it as ``$: invalid value``.
+    """
+    import cattrs
+
+    from .codec import _format_exception
+
+    def format_exception(exc: BaseException, type_: type | None) -> str:
+        found = (
+            _VALIDATOR_MESSAGE.fullmatch(str(exc.args[0]))
+            if isinstance(exc, ValueError) and exc.args
+            else None
+        )
+        if found:
+            return f"{found[1]}\0{found[2]}"
+        return _format_exception(exc, type_)
+
+    pairs = []
+    for line in cattrs.transform_error(error, path="$", format_exception=format_exception):
+        message, _, path = line.rpartition(" @ ")
+        if not message:
+            message, path = line, "$"
+        if "\0" in message:
+            name, message = message.split("\0", 1)
+            path = f"{path}.{name}"
+        pairs.append((path, message))
+    return pairs
 
 
 def _index_of(plan: Plan, section: str, key: str | None) -> int | None:
@@ -338,6 +391,8 @@ def plan_changes(
                 event = registry.encode(
                     NewEvent(type=type_name, stream=stream, data=item.value, actor=actor)
                 )
+                # An id derived from the content: the same plan gives the same log.
+                event = attrs.evolve(event, id=_definition_id(stream, event.data))
             except InvalidEvent as error:
                 raise PlanInvalid(
                     [f"{plan.path}:{item.line}: [{name}] {item.key}: {error}"]
@@ -348,7 +403,12 @@ def plan_changes(
             if last is not None and last.type == type_name:
                 # A revision supersedes the definition it replaces: replays known
                 # at an earlier time still see the old one.
-                event = attrs.evolve(event, supersedes=last.id)
+                event = attrs.evolve(
+                    event,
+                    supersedes=last.id,
+                    # after the definition it revises: A -> B -> A gets a third id
+                    id=_definition_id(stream, f"{event.data} after {last.id}"),
+                )
                 changes.append(PlanChange("revised", name, item.key, event))
             else:
                 changes.append(PlanChange("new", name, item.key, event))
@@ -363,11 +423,17 @@ def plan_changes(
                 data=EventRetracted(reason=f"no longer in the plan file {Path(plan.path).name}"),
                 supersedes=last.id,
                 actor=actor,
+                id=_definition_id(stream, f"retracts {last.id}"),
             )
         )
         key = stream.split("/", 2)[2] if stream.count("/") >= 2 else None
         changes.append(PlanChange("removed", section_name, key, event))
     return changes
+
+
+def _definition_id(stream: str, content: str) -> str:
+    digest = event_hash(content.encode("utf-8"))[:16]
+    return f"{stream}@{digest}"
 
 
 def iter_events(changes: Iterable[PlanChange]) -> Iterator[PendingEvent]:

@@ -25,6 +25,7 @@ from .events import EventTypes
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
+    from .datasets import Dataset
     from .evaluation import Evaluator
     from .plan import PlanSection
     from .render import Renderer
@@ -34,6 +35,7 @@ __all__ = [
     "ENTRY_POINT_GROUP",
     "PluginError",
     "PluginManager",
+    "build_datasets",
     "build_evaluators",
     "build_event_types",
     "build_plan_sections",
@@ -148,7 +150,7 @@ def _register(
     try:
         manager.register(plugin, name=name)
     except pluggy.PluginValidationError as error:
-        raise PluginError(name, str(error).splitlines()[0]) from None
+        raise PluginError(name, _validation_message(error)) from None
     except ValueError as error:
         raise PluginError(name, str(error)) from None
     # An implementation of a hook gyengine does not define is a typo, not an extension.
@@ -159,6 +161,17 @@ def _register(
             raise PluginError(name, f"implements unknown hook {hook_name!r} (hooks: {known})")
     manager.versions[name] = version or str(getattr(plugin, "__version__", "unknown"))
     manager.sources[name] = source
+
+
+def _validation_message(error: pluggy.PluginValidationError) -> str:
+    """pluggy's message on one line: which hook, its definition and what is wrong with it."""
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    definition = next((x for x in lines if x.startswith("hookimpl definition: ")), None)
+    problems = [x for x in lines[1:] if x is not definition]
+    if definition is None or not problems:
+        return " ".join(lines)
+    signature = definition.removeprefix("hookimpl definition: ")
+    return f"hook {signature}: {' '.join(problems)}"
 
 
 def _spec_names() -> list[str]:
@@ -291,6 +304,23 @@ def build_plan_sections(manager: pluggy.PluginManager) -> dict[str, PlanSection]
                 )
             found[section.name] = section
             owners[section.name] = name
+    return found
+
+
+def build_datasets(manager: pluggy.PluginManager) -> dict[str, Dataset]:
+    """Collect the datasets of every plugin, by name."""
+    from .datasets import Dataset
+
+    found: dict[str, Dataset] = {}
+    for name, datasets in _hook_results(manager, "register_datasets"):
+        for dataset in datasets:
+            if not isinstance(dataset, Dataset):
+                raise PluginError(
+                    name, f"register_datasets() returned {type(dataset).__name__}, not Dataset"
+                )
+            if dataset.name in found:
+                raise PluginError(name, f"dataset {dataset.name!r} is registered twice")
+            found[dataset.name] = dataset
     return found
 
 

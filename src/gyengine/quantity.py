@@ -8,8 +8,9 @@ never compared by mistake.
 
 from __future__ import annotations
 
+import functools
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal, Inexact, InvalidOperation, localcontext
 from typing import Any, Final
 
 import attrs
@@ -45,7 +46,8 @@ UNITS: Final[dict[str, tuple[str, Decimal]]] = {
 _QUANTITY: Final = re.compile(r"\s*([+-]?(?:\d+(?:\.\d*)?|\.\d+))\s*(\S+?)\s*", re.ASCII)
 
 
-@attrs.frozen(order=True)
+@functools.total_ordering
+@attrs.frozen(order=False)
 class Quantity:
     """An exact amount in a base unit.
 
@@ -75,25 +77,53 @@ class Quantity:
         except InvalidOperation:  # pragma: no cover - the pattern admits only numbers
             raise ValueError(f"{text!r} is not a number") from None
         base, factor = UNITS[match[2]]
-        return cls(_exact(number * factor), base)
+        return cls(_exact(number, factor), base)
+
+    @staticmethod
+    def base_of(unit: str) -> str:
+        """The base unit a unit converts to (亿元 -> 元, 万m² -> m²); an unknown unit is its own."""
+        return UNITS[unit][0] if unit in UNITS else unit
 
     def in_unit(self, unit: str) -> Decimal:
-        """The amount expressed in ``unit`` (which must share this quantity's base unit)."""
+        """The amount expressed in ``unit`` (which must share this quantity's base unit).
+
+        Raises:
+            ValueError: the unit is unknown, or measures something else (亿元 in 亩).
+        """
+        if unit not in UNITS:
+            raise ValueError(f"unknown unit {unit!r} (units: {' '.join(UNITS)})")
         base, factor = UNITS[unit]
         if base != self.unit:
             raise ValueError(f"cannot express {self} in {unit}")
-        return _exact(self.amount / factor)
+        return _exact(self.amount, 1 / factor)
+
+    def __lt__(self, other: object) -> bool:
+        # Ordering compares amounts, so it must refuse amounts of different units:
+        # the derived tuple order would have ranked 1 亿元 against 600 亩 by number.
+        if not isinstance(other, Quantity):
+            return NotImplemented
+        if other.unit != self.unit:
+            raise TypeError(f"cannot compare {self} with {other}")
+        return self.amount < other.amount
 
     def __str__(self) -> str:
         return f"{format(self.amount, 'f')} {self.unit}"
 
 
-def _exact(value: Decimal) -> Decimal:
-    """Drop trailing zeros without an exponent: 7.50E+9 -> 7500000000, 0.30 -> 0.3."""
-    normal = value.normalize()
-    if normal == normal.to_integral_value():
-        return normal.quantize(Decimal(1))
-    return normal
+def _exact(value: Decimal, factor: Decimal) -> Decimal:
+    """``value × factor`` without rounding, trailing zeros dropped: 7.50E+9 -> 7500000000, 0.30 -> 0.3.
+
+    Precision grows with the digits, so no figure is ever rounded (the default
+    context keeps 28 digits and would round a longer one silently).
+    """
+    with localcontext() as context:
+        digits = len(value.as_tuple().digits) + len(factor.as_tuple().digits)
+        context.prec = max(context.prec, digits + max(0, int(value.as_tuple().exponent)) + 10)
+        context.traps[Inexact] = True
+        normal = (value * factor).normalize()
+        if normal == normal.to_integral_value():
+            return normal.quantize(Decimal(1))
+        return normal
 
 
 def structure_quantity(value: Any, _: type) -> Quantity:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import json
+from decimal import Decimal
 from typing import IO, Any, Protocol, runtime_checkable
 
 import attrs
@@ -170,10 +171,14 @@ _STATUS_STYLE = {"green": "green", "watch": "cyan", "yellow": "yellow", "red": "
 
 @attrs.frozen
 class TableRenderer:
-    """Aligned terminal tables (CJK-aware), coloured by status on a terminal."""
+    """A scoreboard: per evaluator, the latest period of each result, CJK-aligned and coloured.
+
+    Every period is in the JSON, CSV and Markdown forms; the terminal shows the
+    state as of the replay, which is what a reader of a terminal wants.
+    """
 
     name: str = "table"
-    description: str = "terminal tables: scores and findings"
+    description: str = "terminal scoreboard: the latest period of each score, and the findings"
 
     def render(self, replay: Replay, output: IO[str]) -> None:
         from rich.console import Console
@@ -183,12 +188,17 @@ class TableRenderer:
         console = Console(file=output, width=160 if not output.isatty() else None, highlight=False)
         for line in _header(replay):
             console.print(line, markup=False)
-        scores = [i for i in replay.records if isinstance(i.record, Score)]
-        findings = [i for i in replay.records if not isinstance(i.record, Score)]
-        if scores:
-            table = Table(title="scores", box=None, header_style="bold", title_justify="left")
-            for col in (
+        latest = latest_scores(replay.records)
+        for evaluator, _, _ in replay.evaluators:
+            rows = [item for item in latest if item.evaluator == evaluator]
+            if not rows:
+                continue
+            table = Table(
+                title=f"\n{evaluator}", box=None, header_style="bold", title_justify="left"
+            )
+            columns = (
                 "subject",
+                "label",
                 "metric",
                 "period",
                 "value",
@@ -197,23 +207,27 @@ class TableRenderer:
                 "status",
                 "points",
                 "evidence",
-            ):
-                table.add_column(col, overflow="fold")
-            for item in scores:
+            )
+            for col in columns:
+                table.add_column(
+                    col,
+                    overflow="fold",
+                    justify="right" if col in ("value", "target", "expected", "points") else "left",
+                )
+            for item in rows:
                 row = _row(item)
                 # Text cells, never markup: names and notes come from events.
                 table.add_row(
-                    *[
-                        _text(row[c])
-                        for c in ("subject", "metric", "period", "value", "target", "expected")
-                    ],
+                    *[_text(row[c]) for c in ("subject", "label", "metric", "period")],
+                    *[_text(_figure(row[c])) for c in ("value", "target", "expected")],
                     Text(str(row["status"] or ""), style=_STATUS_STYLE.get(str(row["status"]), "")),
-                    _text(row["points"]),
+                    _text(_figure(row["points"])),
                     Text(_short_evidence(row["evidence"])),
                 )
             console.print(table)
+        findings = [i for i in replay.records if not isinstance(i.record, Score)]
         if findings:
-            table = Table(title="findings", box=None, header_style="bold", title_justify="left")
+            table = Table(title="\nfindings", box=None, header_style="bold", title_justify="left")
             for col in ("kind", "subject", "rule", "period", "rationale", "evidence"):
                 table.add_column(col, overflow="fold")
             for item in findings:
@@ -225,6 +239,63 @@ class TableRenderer:
             console.print(table)
         if not replay.records:
             console.print("no results (no evaluator produced any)")
+        else:
+            console.print(
+                "\nthe latest period of each result; every period, with its rationale, is in "
+                "--format json, csv or markdown; `gyengine explain SUBJECT` shows the evidence",
+                markup=False,
+            )
+
+
+def _period_key(text: str) -> tuple[Any, ...]:
+    from .timeutil import parse_period
+
+    try:
+        period = parse_period(text)
+    except ValueError:
+        return (1, text)
+    return (0, period.end, -(period.end - period.start).days)
+
+
+def natural_key(text: str) -> list[Any]:
+    """Sort key that puts I2 before I10 and P9 before P10."""
+    import re
+
+    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", text)]
+
+
+def latest_scores(records: Any) -> list[ResultRecord]:
+    """The latest period of each (evaluator, subject, metric), sorted naturally."""
+    best: dict[tuple[str, str, str], ResultRecord] = {}
+    for item in records:
+        record = item.record
+        if not isinstance(record, Score):
+            continue
+        key = (item.evaluator, record.subject, record.metric)
+        current = best.get(key)
+        if current is None or _period_key(record.period) > _period_key(current.record.period):
+            best[key] = item
+    return sorted(
+        best.values(),
+        key=lambda i: (
+            i.evaluator,
+            natural_key(i.record.subject),
+            natural_key(i.record.metric if isinstance(i.record, Score) else ""),
+        ),
+    )
+
+
+def _figure(value: Any) -> Any:
+    """Show a figure with at most two decimals (the exact one is in JSON and CSV)."""
+    if value is None or value == "":
+        return value
+    try:
+        number = Decimal(str(value))
+    except ArithmeticError:
+        return value
+    if number == number.to_integral_value():
+        return f"{number:,.0f}"
+    return f"{number.quantize(Decimal('0.01')):,}"
 
 
 def _text(value: Any) -> Any:

@@ -83,6 +83,7 @@ class RunStore:
                     "evaluator_version": str,
                     "record_type": str,
                     "subject": str,
+                    "label": str,
                     "metric": str,
                     "period": str,
                     "value": str,

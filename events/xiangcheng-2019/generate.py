@@ -1,0 +1,749 @@
+"""Generate demo-2019.jsonl: a SYNTHETIC year of supervision data for the Xiangcheng 2019 plan.
+
+Nothing in the output was reported by any real unit: every figure, date and
+report is invented to exercise gyengine (monthly statistics for every
+indicator; weekly reports for every key project, some late, some missing, one
+project lagging for weeks, one finishing early; a corrected statistic; a
+retracted report; the province's energy target arriving mid-year; revitalised
+assets; signed investments; funds secured; listings; enterprise problems). The
+plan's own targets live in plan.toml.
+
+Run it from the repository root::
+
+    python events/xiangcheng-2019/generate.py            # rewrites demo-2019.jsonl
+    python events/xiangcheng-2019/generate.py --check    # exit 1 if the file differs
+
+A fixed seed makes the output byte-identical on every run and machine; a test
+checks that the committed file is what this script writes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import random
+import sys
+from collections.abc import Iterator
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+OUTPUT = HERE / "demo-2019.jsonl"
+SEED = 2019
+YEAR = 2019
+CST = dt.timezone(dt.timedelta(hours=8))
+NOTE = "示例数据（synthetic）"
+
+
+def at(day: dt.date, hour: int = 10, minute: int = 0) -> dt.datetime:
+    """A moment in Xiangcheng's time zone."""
+    return dt.datetime(day.year, day.month, day.day, hour, minute, tzinfo=CST)
+
+
+def month_end(month: int) -> dt.date:
+    first_next = dt.date(YEAR + (month == 12), month % 12 + 1, 1)
+    return first_next - dt.timedelta(days=1)
+
+
+def d2(value: Decimal | float | str) -> str:
+    return str(Decimal(str(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+
+
+class Log:
+    """Events with their record times; written sorted by record time."""
+
+    def __init__(self) -> None:
+        self.items: list[tuple[dt.datetime, int, dict[str, Any]]] = []
+
+    def add(self, when: dt.datetime, event: dict[str, Any]) -> None:
+        event = {**event, "recorded": when.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")}
+        self.items.append((when, len(self.items), event))
+
+    def lines(self) -> Iterator[str]:
+        for _, _, event in sorted(self.items, key=lambda item: (item[0], item[1])):
+            yield json.dumps(event, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+# -- monthly statistics (统计局 and units) ----------------------------------------
+
+MONTHLY: dict[tuple[str, str], tuple[str, list[str]]] = {
+    ("I1", ""): (
+        "%",
+        ["7.9", "8.1", "8.3", "8.6", "8.4", "8.8", "8.7", "8.9", "8.6", "8.8", "8.9", "9.0"],
+    ),
+    ("I2", ""): (
+        "%",
+        [
+            "24.1",
+            "24.5",
+            "24.9",
+            "25.2",
+            "25.6",
+            "25.9",
+            "26.1",
+            "26.4",
+            "26.5",
+            "26.7",
+            "26.8",
+            "27.0",
+        ],
+    ),
+    ("I3", ""): (
+        "%",
+        ["0.9", "1.2", "1.6", "1.9", "2.3", "2.6", "2.9", "3.1", "3.4", "3.6", "3.9", "4.1"],
+    ),
+    ("I4", "ICZ"): ("家", ["0", "1", "2", "3", "5", "6", "7", "8", "10", "11", "13", "14"]),
+    ("I4", "CEZ"): ("家", ["0", "0", "1", "1", "2", "2", "3", "4", "4", "5", "6", "7"]),
+    ("I5", "工业投资增速"): (
+        "%",
+        ["9.1", "8.5", "7.9", "7.6", "7.2", "7.4", "7.8", "8.1", "8.3", "8.6", "8.8", "9.0"],
+    ),
+    ("I5", "GDP增速"): (
+        "%",
+        ["7.5", "7.6", "7.6", "7.7", "7.6", "7.8", "7.7", "7.8", "7.9", "7.8", "7.9", "7.9"],
+    ),
+    ("I6", ""): (
+        "%",
+        [
+            "68.2",
+            "68.9",
+            "69.5",
+            "70.1",
+            "70.4",
+            "70.2",
+            "70.8",
+            "71.0",
+            "71.3",
+            "71.1",
+            "71.5",
+            "71.8",
+        ],
+    ),
+    ("I7", ""): (
+        "亿元",
+        [
+            "4.8",
+            "10.9",
+            "17.5",
+            "24.1",
+            "31.2",
+            "37.9",
+            "43.2",
+            "49.6",
+            "56.0",
+            "62.5",
+            "69.1",
+            "76.3",
+        ],
+    ),
+    ("I8", ""): (
+        "亿元",
+        [
+            "7.6",
+            "15.8",
+            "24.9",
+            "33.6",
+            "42.5",
+            "51.2",
+            "59.9",
+            "68.3",
+            "77.4",
+            "86.2",
+            "95.6",
+            "104.8",
+        ],
+    ),
+    ("I9", ""): (
+        "亿元",
+        ["1.6", "3.5", "5.9", "8.1", "9.9", "11.8", "13.0", "14.1", "15.3", "16.6", "17.9", "19.4"],
+    ),
+    ("I10", ""): (
+        "亿元",
+        [
+            "25.1",
+            "50.8",
+            "77.0",
+            "103.5",
+            "129.4",
+            "155.9",
+            "181.6",
+            "207.3",
+            "233.5",
+            "259.1",
+            "285.6",
+            "312.4",
+        ],
+    ),
+}
+ACTOR_OF = {"I7": "集聚区管委会", "I8": "集聚区管委会", "I9": "循环区管委会", "I10": "循环区管委会"}
+QUARTERLY = {  # indicator: (unit, actor, {month: value})
+    "K4-项目库": ("个", "科工信局", {3: "69", 6: "72", 9: "75", 12: "78"}),
+    "K6-科技计划项目": ("项", "科工信局", {3: "1", 6: "4", 9: "7", 12: "11"}),
+    "K6-研究中心": ("家", "科工信局", {6: "1", 11: "2"}),
+}
+
+
+def statistics(log: Log, rng: random.Random) -> None:
+    log.add(
+        at(dt.date(2019, 1, 18)),
+        {
+            "id": "stat-I2-2018",
+            "type": "StatisticReported",
+            "stream": "indicator/I2",
+            "occurred": "2018",
+            "actor": "统计局",
+            "data": {"indicator": "I2", "value": "23.6", "unit": "%"},
+        },
+    )
+    for month in range(1, 13):
+        period = f"{YEAR}-{month:02d}"
+        # The bureau reports around the 8th-12th of the next month; the due day is the 10th.
+        report_day = month_end(month) + dt.timedelta(days=rng.choice([8, 9, 9, 10, 10, 11, 12]))
+        for (indicator, part), (unit, values) in MONTHLY.items():
+            suffix = f"-{part}" if part else ""
+            log.add(
+                at(report_day, 9, rng.randrange(0, 60)),
+                {
+                    "id": f"stat-{indicator}{suffix}-{period}",
+                    "type": "StatisticReported",
+                    "stream": f"indicator/{indicator}",
+                    "occurred": period,
+                    "actor": ACTOR_OF.get(indicator, "统计局"),
+                    "data": {
+                        "indicator": indicator,
+                        "value": values[month - 1],
+                        "unit": unit,
+                        "part": part,
+                    },
+                },
+            )
+        for indicator, (unit, actor, values) in QUARTERLY.items():
+            if month in values:
+                log.add(
+                    at(report_day, 15),
+                    {
+                        "id": f"stat-{indicator}-{period}",
+                        "type": "StatisticReported",
+                        "stream": f"indicator/{indicator}",
+                        "occurred": period,
+                        "actor": actor,
+                        "data": {"indicator": indicator, "value": values[month], "unit": unit},
+                    },
+                )
+    # A corrected statistic: May's ICZ investment was overstated by 1 亿元.
+    log.add(
+        at(dt.date(2019, 6, 20), 16),
+        {
+            "id": "stat-I7-2019-05-corrected",
+            "type": "StatisticReported",
+            "stream": "indicator/I7",
+            "occurred": "2019-05",
+            "actor": "统计局",
+            "supersedes": "stat-I7-2019-05",
+            "data": {"indicator": "I7", "value": "30.2", "unit": "亿元"},
+        },
+    )
+    # The province's energy target arrives mid-year.
+    log.add(
+        at(dt.date(2019, 7, 15), 11),
+        {
+            "id": "target-I3-province",
+            "type": "TargetSet",
+            "stream": "indicator/I3",
+            "occurred": "2019",
+            "actor": "发改委",
+            "data": {"indicator": "I3", "target": "3.8 %", "source": f"河南省下达（{NOTE}）"},
+        },
+    )
+
+
+# -- milestones, funds, assets, investments, listings --------------------------------
+
+MILESTONES = [  # (indicator, milestone, date, actor)
+    ("K1-区中园规划", "硅材料产业园", "2019-03-28", "发改委"),
+    ("K1-区中园规划", "光伏产业园", "2019-04-25", "发改委"),
+    ("K1-区中园规划", "煤基化工新材料产业园", "2019-05-30", "发改委"),
+    ("K1-区中园规划", "服装制鞋产业园", "2019-06-27", "发改委"),
+    ("K1-区中园规划", "智能装备科技园", "2019-07-30", "发改委"),
+    ("K1-区中园规划", "精细化工产业园", "2019-08-29", "发改委"),
+    ("K1-区中园规划", "炭素产业园", "2019-09-26", "发改委"),
+    ("K1-区中园规划", "食品工业产业园", "2019-10-30", "发改委"),
+    ("K1-区中园规划", "军民融合产业园", "2019-11-28", "发改委"),
+    ("K1-区中园规划", "新能源汽车产业园", "2019-12-26", "发改委"),
+    ("K2-村庄搬迁", "坡刘村搬迁", "2019-10-18", "紫云镇"),
+    ("K2-村庄搬迁", "方庄村搬迁", "2019-12-20", "紫云镇"),
+    ("K2-变电站规划", "变电站规划获批", "2019-06-14", "供电公司"),
+    ("K2-供水", "水厂扩容完成", "2019-09-20", "循环区管委会"),
+    ("K2-静脉产业园", "静脉产业园设计完成", "2019-11-15", "循环区管委会"),
+    ("K2-循环区道路", "开源路提升", "2019-07-12", "循环区管委会"),
+    ("K2-循环区道路", "丹霞路提升", "2019-09-27", "循环区管委会"),
+    ("K2-循环区道路", "道路亮化工程", "2019-11-22", "循环区管委会"),
+    ("K2-循环区服务中心", "综合服务中心主体完工", "2019-12-13", "循环区管委会"),
+    ("K2-集聚区道路", "文明路东延", "2019-08-16", "集聚区管委会"),
+    ("K2-集聚区道路", "汝河路北延", "2019-12-27", "集聚区管委会"),
+    ("K2-集聚区变电站", "侯庄变电站开工", "2019-05-17", "供电公司"),
+    ("K2-集聚区变电站", "十里铺变电站开工", "2019-10-11", "供电公司"),
+    ("K2-污水处理厂三期", "前期审批完成", "2019-11-08", "集聚区管委会"),
+    ("K2-襄业路污水管道", "管道贯通", "2019-10-25", "集聚区管委会"),
+    ("K2-绿化亮化", "首山大道", "2019-06-21", "集聚区管委会"),
+    ("K2-绿化亮化", "襄业路", "2019-09-13", "集聚区管委会"),
+    ("K2-绿化亮化", "阿里山路", "2019-11-29", "集聚区管委会"),
+    ("K2-公租房", "公租房全面完工", "2019-12-16", "集聚区管委会"),
+    ("K2-产业投资基金", "产业投资基金设立", "2019-09-06", "发投公司"),
+    ("K4-智能化改造事项", "万杰智能智能化车间", "2019-05-24", "科工信局"),
+    ("K4-智能化改造事项", "首山化工智能化工厂", "2019-08-23", "科工信局"),
+    ("K4-智能化改造事项", "平煤隆基智能化车间", "2019-09-20", "科工信局"),
+    ("K4-智能化改造事项", "天源光伏智能化工厂", "2019-11-15", "科工信局"),
+    ("K4-智能化改造事项", "舒莱信息化智能化融合改造", "2019-12-20", "科工信局"),
+    ("K4-绿色化改造事项", "首山化工焦炉烟道气脱硫脱硝除尘及余热回收工程", "2019-07-26", "科工信局"),
+    ("K4-绿色化改造事项", "7家陶瓷厂超低排放改造", "2019-11-29", "科工信局"),
+    ("K5-盘活项目", "气凝胶项目盘活首瑞橡胶", "2019-04-19", "循环区管委会"),
+    ("K5-盘活项目", "针状焦项目和环己酮项目盘活宏源焦化", "2019-06-14", "循环区管委会"),
+    ("K5-盘活项目", "番茄酱项目盘活鼎举电力", "2019-08-09", "集聚区管委会"),
+    ("K5-盘活项目", "胡萝卜深加工项目盘活世强光电", "2019-09-20", "集聚区管委会"),
+    ("K6-硅材料基地", "国家级硅材料特色产业基地获批", "2019-12-18", "循环区管委会"),
+    ("K6-高新技术企业", "长江高压", "2019-06-12", "科工信局"),
+    ("K6-高新技术企业", "许昌开炭", "2019-06-12", "科工信局"),
+    ("K6-高新技术企业", "许智电力", "2019-09-10", "科工信局"),
+    ("K6-高新技术企业", "金鹏电力", "2019-10-15", "科工信局"),
+    ("K6-英才团队", "许昌英才计划团队（示例一）", "2019-07-19", "人才办"),
+    ("K6-英才团队", "许昌英才计划团队（示例二）", "2019-11-22", "人才办"),
+    ("K6-省级重大专项", "万杰智能省级重大专项申报", "2019-04-26", "科工信局"),
+    ("K6-星创天地", "星创天地申报", "2019-10-18", "科工信局"),
+    ("K6-新型研发机构", "硅烷科技", "2019-05-31", "科工信局"),
+    ("K6-新型研发机构", "平煤隆基", "2019-08-30", "科工信局"),
+    ("K6-新型研发机构", "万杰智能", "2019-11-29", "科工信局"),
+    ("K6-知识产权优势企业", "平煤隆基", "2019-09-27", "市场监管局"),
+    ("K6-知识产权优势企业", "硅烷科技", "2019-12-06", "市场监管局"),
+    ("S2-上市辅导备案", "万杰公司证监会上市辅导备案", "2019-11-05", "金融局"),
+]
+FUNDS = [  # programme, 万元, date, enterprise
+    ("技术改造", "500", "2019-03-22", "硅烷科技"),
+    ("智能化改造", "800", "2019-04-19", "万杰智能"),
+    ("绿色化改造", "600", "2019-05-24", "首山化工"),
+    ("智能化改造", "1200", "2019-07-19", "平煤隆基"),
+    ("技术改造", "1000", "2019-08-16", "天戈电力"),
+    ("绿色化改造", "900", "2019-09-20", "示例陶瓷企业"),
+    ("智能化改造", "1300", "2019-10-18", "天源光伏"),
+    ("绿色化改造", "700", "2019-11-22", "示例建材企业"),
+    ("技术改造", "600", "2019-12-13", "瑞翔鞋业"),
+]
+ASSETS = [  # kind, area, date, enterprise, park, project
+    ("厂房", "1.8 万m²", "2019-04-19", "首瑞橡胶", "CEZ", "气凝胶项目"),
+    ("土地", "120 亩", "2019-04-19", "首瑞橡胶", "CEZ", "气凝胶项目"),
+    ("厂房", "3.2 万m²", "2019-06-14", "宏源焦化", "CEZ", "针状焦项目、环己酮项目"),
+    ("土地", "150 亩", "2019-06-14", "宏源焦化", "CEZ", "针状焦项目、环己酮项目"),
+    ("厂房", "1.5 万m²", "2019-08-09", "鼎举电力", "ICZ", "番茄酱项目"),
+    ("土地", "90 亩", "2019-08-09", "鼎举电力", "ICZ", "番茄酱项目"),
+    ("厂房", "1.2 万m²", "2019-09-20", "世强光电", "ICZ", "胡萝卜深加工项目"),
+    ("土地", "110 亩", "2019-09-20", "世强光电", "ICZ", "胡萝卜深加工项目"),
+    ("厂房", "0.9 万m²", "2019-10-25", "万隆发饰", "ICZ", "示例新入驻项目"),
+    ("土地", "80 亩", "2019-10-25", "万隆发饰", "ICZ", "示例新入驻项目"),
+    ("厂房", "1.1 万m²", "2019-11-29", "中力新能源", "ICZ", "示例新入驻项目"),
+    ("土地", "60 亩", "2019-11-29", "中力新能源", "ICZ", "示例新入驻项目"),
+]
+
+
+def one_offs(log: Log, rng: random.Random) -> None:
+    for n, (indicator, milestone, day, actor) in enumerate(MILESTONES, start=1):
+        date = dt.date.fromisoformat(day)
+        log.add(
+            at(date + dt.timedelta(days=1), 11, rng.randrange(60)),
+            {
+                "id": f"milestone-{n:03d}",
+                "type": "MilestoneReached",
+                "stream": f"indicator/{indicator}",
+                "occurred": day,
+                "actor": actor,
+                "data": {"indicator": indicator, "milestone": milestone, "date": day, "note": NOTE},
+            },
+        )
+    for n, (programme, amount, day, enterprise) in enumerate(FUNDS, start=1):
+        log.add(
+            at(dt.date.fromisoformat(day), 15),
+            {
+                "id": f"funds-{n:03d}",
+                "type": "FundsSecured",
+                "stream": f"funds/{programme}",
+                "occurred": day,
+                "actor": "科工信局",
+                "data": {
+                    "programme": programme,
+                    "amount": f"{amount} 万元",
+                    "enterprise": enterprise,
+                    "source": f"省级专项资金（{NOTE}）",
+                },
+            },
+        )
+    for n, (kind, area, day, enterprise, park, project) in enumerate(ASSETS, start=1):
+        log.add(
+            at(dt.date.fromisoformat(day), 16),
+            {
+                "id": f"asset-{n:03d}",
+                "type": "AssetRevitalised",
+                "stream": f"assets/{park}",
+                "occurred": day,
+                "actor": "循环区管委会" if park == "CEZ" else "集聚区管委会",
+                "data": {
+                    "kind": kind,
+                    "area": area,
+                    "enterprise": enterprise,
+                    "park": park,
+                    "project": project,
+                },
+            },
+        )
+    signings = [("ICZ", "示例·光伏新材料项目", "12 亿元", "2019-05-17")]
+    icz_amounts = [
+        "3.5",
+        "2.8",
+        "0.6",
+        "4.2",
+        "1.5",
+        "2.2",
+        "0.8",
+        "3.1",
+        "1.2",
+        "2.6",
+        "0.5",
+        "1.8",
+        "2.4",
+        "0.9",
+        "3.3",
+        "1.1",
+        "0.7",
+        "2.0",
+        "1.6",
+        "0.4",
+        "2.9",
+    ]
+    for n, amount in enumerate(icz_amounts, start=1):
+        month = 1 + (n * 11) // len(icz_amounts)
+        day = dt.date(YEAR, month, min(28, 3 + n))
+        signings.append(
+            ("ICZ", f"示例·产业集聚区招商项目{n:02d}", f"{amount} 亿元", day.isoformat())
+        )
+    for n, (amount, month) in enumerate(
+        [("6.5", 3), ("4.0", 5), ("15", 8), ("7.5", 9), ("3.0", 11), ("5.0", 12)], start=1
+    ):
+        signings.append(
+            (
+                "CEZ",
+                f"示例·循环区招商项目{n:02d}",
+                f"{amount} 亿元",
+                dt.date(YEAR, month, 12 + n).isoformat(),
+            )
+        )
+    for n, (park, project, amount, day) in enumerate(signings, start=1):
+        log.add(
+            at(dt.date.fromisoformat(day), 17),
+            {
+                "id": f"signing-{n:03d}",
+                "type": "InvestmentSigned",
+                "stream": f"investment/{park}",
+                "occurred": day,
+                "actor": "商务局",
+                "data": {
+                    "park": park,
+                    "project": project,
+                    "amount": amount,
+                    "investor": f"示例投资方{n:02d}",
+                },
+            },
+        )
+    for n in range(1, 19):
+        day = dt.date(YEAR, 2 + (n * 10) // 19, min(28, 2 * n))
+        log.add(
+            at(day, 14),
+            {
+                "id": f"listing-{n:03d}",
+                "type": "EnterpriseListed",
+                "stream": "listings",
+                "occurred": day.isoformat(),
+                "actor": "金融局",
+                "data": {"enterprise": f"示例挂牌企业{n:02d}", "board": "中原股权交易中心"},
+            },
+        )
+
+
+# -- weekly project reports (周汇总) ------------------------------------------------
+
+# (id, annual plan 亿元, planned start, completion, production); must match plan.toml
+PROJECTS = {
+    "P01": ("9.0", "2019-03-01", "2020-06-30", ""),
+    "P02": ("7.0", "2019-04-01", "2020-09-30", ""),
+    "P03": ("4.0", "2019-02-15", "2019-10-31", "2019-11-30"),
+    "P04": ("5.0", "2019-03-01", "2019-11-30", "2019-12-31"),
+    "P05": ("3.4", "2019-03-15", "2019-09-30", "2019-10-31"),
+    "P06": ("2.6", "2019-04-01", "2019-11-30", "2019-12-31"),
+    "P07": ("2.4", "2019-02-20", "2019-08-31", "2019-09-30"),
+    "P08": ("2.0", "2019-05-01", "2020-05-31", ""),
+    "P09": ("18.0", "2019-03-01", "2020-03-31", ""),
+    "P10": ("7.5", "2019-04-01", "2020-06-30", ""),
+    "P11": ("6.0", "2019-02-25", "2019-09-30", "2019-10-31"),
+    "P12": ("5.6", "2019-03-10", "2019-10-31", "2019-11-30"),
+    "P13": ("5.2", "2019-03-01", "2019-11-30", "2019-12-31"),
+    "P14": ("4.8", "2019-04-01", "2019-12-15", "2019-12-31"),
+    "P15": ("4.6", "2019-03-20", "2019-10-31", "2019-11-30"),
+    "P16": ("4.3", "2019-04-10", "2019-11-30", "2019-12-31"),
+    "P17": ("4.0", "2019-03-05", "2019-09-30", "2019-10-31"),
+    "P18": ("4.84", "2019-05-01", "2019-12-20", "2019-12-31"),
+    "P19": ("4.0", "2019-03-15", "2019-10-31", "2019-11-30"),
+    # 重大前期项目: no 2019 investment plan; they report weekly on their preliminary work.
+    "P20": ("0", "", "", ""),
+    "P21": ("0", "", "", ""),
+    "P22": ("0", "", "", ""),
+    "P23": ("0", "", "", ""),
+    "P24": ("0", "", "", ""),
+}
+UNIT_OF = {
+    f"P{n:02d}": ("循环区管委会" if n <= 8 or n in (21, 22, 23) else "集聚区管委会")
+    for n in range(1, 25)
+}
+LAGGING = "P06"  # falls far behind from week 14 to week 30
+EARLY = "P07"  # finishes (竣工) in July, six weeks early
+LATE_START = "P11"  # starts two weeks after its planned date
+SILENT = ("P15", (30, 31))  # no report for two weeks (无故拖延)
+RETRACTED = ("P12", 20)  # a report withdrawn the next day, then sent again
+
+
+def share_done(project: str, week: int, rng: random.Random) -> Decimal:
+    """The share of the annual plan invested by the end of ``week`` (0..1)."""
+    planned = Decimal(week) / Decimal(52)
+    if project == EARLY:
+        planned = min(Decimal(1), Decimal(week) / Decimal(30))
+    factor = Decimal(str(rng.uniform(0.93, 1.06)))
+    if project == LAGGING and 14 <= week <= 30:
+        factor = Decimal("0.45") + Decimal(week - 14) * Decimal("0.01")
+    elif project == LAGGING and week > 30:
+        factor = Decimal("0.62") + Decimal(week - 30) * Decimal("0.015")
+    return min(Decimal("1.02"), planned * factor)
+
+
+def project_reports(log: Log, rng: random.Random) -> None:
+    for project, (annual, start, completion, production) in PROJECTS.items():
+        annual_wan = Decimal(annual) * 10000
+        actor = UNIT_OF[project]
+        reached: dict[str, str] = {}
+        plan_dates = {"开工": start, "竣工": completion, "投产": production}
+        if project == EARLY:
+            plan_dates = {"开工": start, "竣工": "2019-07-19", "投产": "2019-08-20"}
+        if project == LATE_START:
+            plan_dates["开工"] = "2019-03-11"
+        last = Decimal(0)
+        for week in range(1, 53):
+            monday = dt.date.fromisocalendar(YEAR, week, 1)
+            sunday = monday + dt.timedelta(days=6)
+            if project == SILENT[0] and week in SILENT[1]:
+                continue
+            invested = max(
+                last, (annual_wan * share_done(project, week, rng)).quantize(Decimal("0.1"))
+            )
+            last = invested
+            milestone = None
+            for name, day in plan_dates.items():
+                if day and name not in reached and dt.date.fromisoformat(day) <= sunday:
+                    reached[name] = day
+                    milestone = name
+                    break
+            # Due on Tuesday (Sunday + 2); most arrive on Monday, some late on Thursday.
+            roll = rng.random()
+            when = at(sunday + dt.timedelta(days=1), 17, rng.randrange(60))
+            if roll < 0.05 or (project == LAGGING and week in (18, 19)):
+                when = at(sunday + dt.timedelta(days=4), 10, rng.randrange(60))
+            period = f"{YEAR}-W{week:02d}"
+            event_id = f"report-{project}-{period}"
+            data: dict[str, Any] = {
+                "project": project,
+                "invested_to_date": str(invested),
+                "note": NOTE,
+            }
+            if milestone:
+                data["milestone"] = milestone
+            if project == LAGGING and 14 <= week <= 30:
+                data["note"] = f"征地手续未完成，施工进度滞后（{NOTE}）"
+            if annual_wan == 0:
+                data["note"] = f"前期手续办理、项目对接中（{NOTE}）"
+            if (project, week) == RETRACTED:
+                wrong = {**data, "invested_to_date": str(invested * 10), "note": f"误报（{NOTE}）"}
+                log.add(
+                    when,
+                    {
+                        "id": f"{event_id}-wrong",
+                        "type": "ProjectProgressReported",
+                        "stream": f"project/{project}",
+                        "occurred": period,
+                        "actor": actor,
+                        "data": wrong,
+                    },
+                )
+                log.add(
+                    when + dt.timedelta(hours=15),
+                    {
+                        "id": f"{event_id}-retraction",
+                        "type": "EventRetracted",
+                        "stream": f"project/{project}",
+                        "occurred": period,
+                        "actor": actor,
+                        "supersedes": f"{event_id}-wrong",
+                        "data": {"reason": "投资额多填一位，撤回重报"},
+                    },
+                )
+                when = when + dt.timedelta(hours=16)
+            log.add(
+                when,
+                {
+                    "id": event_id,
+                    "type": "ProjectProgressReported",
+                    "stream": f"project/{project}",
+                    "occurred": period,
+                    "actor": actor,
+                    "data": data,
+                },
+            )
+
+
+PROBLEMS = [  # id, subject, owner, raised, deadline, resolved (or None), description, where
+    (
+        "Q01",
+        "P01",
+        "循环区管委会",
+        "2019-03-12",
+        "2019-04-30",
+        "2019-04-25",
+        "环己酮项目环评批复滞后",
+        "周例会",
+    ),
+    (
+        "Q02",
+        "P09",
+        "供电公司",
+        "2019-04-09",
+        "2019-06-30",
+        "2019-07-15",
+        "平煤隆基二期用电增容",
+        "周例会",
+    ),
+    (
+        "Q03",
+        "P06",
+        "循环区管委会",
+        "2019-04-16",
+        "2019-06-15",
+        "2019-08-20",
+        "精细化工中间体项目征地手续",
+        "周例会",
+    ),
+    (
+        "Q04",
+        "示例·鞋业企业",
+        "住建局",
+        "2019-05-21",
+        "2019-09-30",
+        None,
+        "企业厂房产权证办理遗留问题",
+        "企业服务日",
+    ),
+    (
+        "Q05",
+        "P04",
+        "集聚区管委会",
+        "2019-06-18",
+        "2019-07-31",
+        "2019-07-10",
+        "气凝胶项目厂房改造审批",
+        "周例会",
+    ),
+    (
+        "Q06",
+        "示例·食品企业",
+        "科工信局",
+        "2019-09-17",
+        "2019-11-30",
+        "2019-11-12",
+        "企业技改资金申报指导",
+        "企业服务日",
+    ),
+]
+
+
+def problems(log: Log) -> None:
+    for problem, subject, owner, raised, deadline, resolved, text, where in PROBLEMS:
+        log.add(
+            at(dt.date.fromisoformat(raised), 18),
+            {
+                "id": f"problem-{problem}",
+                "type": "ProblemRaised",
+                "stream": f"problem/{problem}",
+                "occurred": raised,
+                "actor": "转型办",
+                "data": {
+                    "problem": problem,
+                    "subject": subject,
+                    "owner": owner,
+                    "deadline": deadline,
+                    "description": f"{text}（{NOTE}）",
+                    "raised_at": where,
+                },
+            },
+        )
+        if resolved:
+            log.add(
+                at(dt.date.fromisoformat(resolved), 18),
+                {
+                    "id": f"problem-{problem}-resolved",
+                    "type": "ProblemResolved",
+                    "stream": f"problem/{problem}",
+                    "occurred": resolved,
+                    "actor": owner,
+                    "data": {"problem": problem, "resolution": f"已解决（{NOTE}）"},
+                },
+            )
+
+
+def cadences(log: Log) -> None:
+    for n, (event_type, cadence, days) in enumerate(
+        [("ProjectProgressReported", "week", 2), ("StatisticReported", "month", 10)], start=1
+    ):
+        log.add(
+            at(dt.date(2019, 1, 10), 9, n),
+            {
+                "id": f"cadence-{n}",
+                "type": "ReportingCadenceDeclared",
+                "stream": "office/cadence",
+                "actor": "转型办",
+                "data": {"event_type": event_type, "cadence": cadence, "grace_days": days},
+            },
+        )
+
+
+def generate() -> str:
+    rng = random.Random(SEED)
+    log = Log()
+    cadences(log)
+    statistics(log, rng)
+    one_offs(log, rng)
+    project_reports(log, rng)
+    problems(log)
+    return "".join(line + "\n" for line in log.lines())
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="exit 1 if the committed file differs")
+    parser.add_argument("--output", type=Path, default=OUTPUT)
+    args = parser.parse_args(argv)
+    text = generate()
+    if args.check:
+        same = args.output.exists() and args.output.read_text("utf-8") == text
+        print("up to date" if same else f"{args.output} differs from what generate.py writes")
+        return 0 if same else 1
+    args.output.write_text(text, "utf-8")
+    print(f"wrote {text.count(chr(10))} events to {args.output}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,720 @@
+"""The indicator evaluator: every target shape, judged month by month against 序时进度.
+
+For each indicator and month of the plan year (up to the as-of date, or the last
+day any fact is about) it yields a ``Score`` (metric ``completion``): the actual
+value, the target, what the schedule expects by then, completion %, the gap in
+percentage points, the status under the plan's profile and the points earned by
+the indicator's weight. Counts with parts also give each part's completion.
+Roll-ups give each responsible unit (lead and co-responsible weighted as the
+plan says) and each park a score per month (metric ``indicator_score``).
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+from collections.abc import Iterator
+from decimal import Decimal
+from typing import Any
+
+import attrs
+
+from gyengine import Event, Quantity, ReplayContext, Score
+from gyengine_plan.scoring import HUNDRED, StatusProfile, elapsed_fraction, pct, points, q2
+
+from .events import (
+    FACT_TYPES,
+    IndicatorDefined,
+    MilestoneReached,
+    StatisticReported,
+    TargetSet,
+)
+
+# -- state -----------------------------------------------------------------------
+
+
+@attrs.define
+class Stat:
+    period: str
+    start: dt.date
+    end: dt.date
+    value: Decimal
+    unit: str
+    seq: int
+
+
+@attrs.define
+class Entry:
+    """A target set by an authority, or a milestone reached."""
+
+    name: str
+    value: Decimal
+    unit: str
+    day: dt.date
+    seq: int
+
+
+@attrs.define
+class Fact:
+    type: str
+    texts: dict[str, str]
+    amounts: dict[str, Decimal]
+    units: dict[str, str]
+    day: dt.date
+    seq: int
+
+
+@attrs.define
+class Definition:
+    item: IndicatorDefined
+    seq: int
+
+
+@attrs.define
+class Params:
+    year: int
+    profile: str = "pp"
+    watch_pp: Decimal = Decimal(10)
+    yellow_pp: Decimal = Decimal(30)
+    yellow_ratio: Decimal = Decimal("0.5")
+    lead_weight: Decimal = Decimal(1)
+    co_weight: Decimal = Decimal("0.5")
+    seq: int = 0
+
+    def status_profile(self) -> StatusProfile:
+        return StatusProfile(self.profile, self.watch_pp, self.yellow_pp, self.yellow_ratio)
+
+
+@attrs.define
+class IndicatorState:
+    params: Params | None = None
+    definitions: dict[str, Definition] = attrs.Factory(dict)
+    stats: dict[str, list[Stat]] = attrs.Factory(dict)
+    targets: dict[str, list[Entry]] = attrs.Factory(dict)
+    milestones: dict[str, list[Entry]] = attrs.Factory(dict)
+    facts: list[Fact] = attrs.Factory(list)
+    units: dict[str, str] = attrs.Factory(dict)
+    parks: dict[str, str] = attrs.Factory(dict)
+    last_day: dt.date | None = None
+
+
+# -- fold ------------------------------------------------------------------------
+
+
+def _seen(state: IndicatorState, day: dt.date) -> None:
+    if state.last_day is None or day > state.last_day:
+        state.last_day = day
+
+
+def _day_of(event: Event, context: ReplayContext) -> dt.date:
+    if event.occurred is not None:
+        return context.period(event.occurred).start
+    return dt.date.fromisoformat(event.recorded[:10])
+
+
+def fold(state: IndicatorState, event: Event, context: ReplayContext) -> IndicatorState:
+    data = event.data
+    name = event.type
+    if name == "PlanDefined":
+        state.params = Params(
+            data.year,
+            data.status_profile,
+            data.watch_pp,
+            data.yellow_pp,
+            data.yellow_ratio,
+            data.lead_weight,
+            data.co_weight,
+            event.seq,
+        )
+    elif name == "UnitDefined":
+        state.units[data.id] = data.name
+    elif name == "ParkDefined":
+        state.parks[data.id] = data.name
+    elif isinstance(data, IndicatorDefined):
+        state.definitions[data.id] = Definition(data, event.seq)
+    elif isinstance(data, StatisticReported):
+        period = context.period(event.occurred) if event.occurred else None
+        if period is None:
+            return state
+        quantity = Quantity.parse(f"{data.value} {data.unit}")
+        key = f"{data.indicator}|{data.part}"
+        state.stats.setdefault(key, []).append(
+            Stat(period.text, period.start, period.end, quantity.amount, quantity.unit, event.seq)
+        )
+        _seen(state, period.end)
+    elif isinstance(data, TargetSet):
+        day = _day_of(event, context)
+        state.targets.setdefault(data.indicator, []).append(
+            Entry("target", data.target.amount, data.target.unit, day, event.seq)
+        )
+    elif isinstance(data, MilestoneReached):
+        state.milestones.setdefault(data.indicator, []).append(
+            Entry(data.milestone, Decimal(1), "", data.date, event.seq)
+        )
+        _seen(state, data.date)
+    elif isinstance(data, FACT_TYPES):
+        texts: dict[str, str] = {}
+        amounts: dict[str, Decimal] = {}
+        units: dict[str, str] = {}
+        for field in attrs.fields(type(data)):
+            value = getattr(data, field.name)
+            if isinstance(value, Quantity):
+                amounts[field.name], units[field.name] = value.amount, value.unit
+            elif isinstance(value, str):
+                texts[field.name] = value
+        day = _day_of(event, context)
+        state.facts.append(Fact(name, texts, amounts, units, day, event.seq))
+        _seen(state, day)
+    return state
+
+
+CONSUMES = [
+    "PlanDefined",
+    "UnitDefined",
+    "ParkDefined",
+    "IndicatorDefined",
+    "StatisticReported",
+    "TargetSet",
+    "MilestoneReached",
+    *(cls.__name__ for cls in FACT_TYPES),
+]
+
+
+# -- evaluation ------------------------------------------------------------------
+
+
+@attrs.frozen
+class Outcome:
+    actual: Decimal | None
+    target: Decimal | None
+    expected: Decimal | None
+    completion: Decimal | None
+    expected_pct: Decimal | None
+    status: str
+    points: Decimal | None
+    rationale: str
+    evidence: tuple[int, ...]
+    details: dict[str, str]
+
+
+def natural(text: str) -> list[Any]:
+    """Sort key: I2 before I10."""
+    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", text)]
+
+
+def _show(value: Decimal | None, unit: str = "") -> str:
+    if value is None:
+        return "—"
+    text = f"{q2(value):,}"
+    return f"{text} {unit}".strip()
+
+
+def _in(unit: str, amount: Decimal, base: str) -> Decimal:
+    return Quantity(amount, base).in_unit(unit)
+
+
+def _base(unit: str) -> str:
+    """The base unit of an indicator's unit (亿元 -> 元), for amounts not tied to a target."""
+    return Quantity.base_of(unit)
+
+
+class Evaluation:
+    """Judges one indicator on one day."""
+
+    def __init__(self, state: IndicatorState, params: Params, day: dt.date) -> None:
+        self.state, self.params, self.day = state, params, day
+        self.profile = params.status_profile()
+
+    def latest_stat(self, key: str, period: str | None = None) -> Stat | None:
+        """The latest statistic of ``key`` by this day, or the one of ``period``.
+
+        Without ``period`` only statistics about the plan year count: the 2018
+        figure a baseline is taken from is not the 2019 actual.
+        """
+        year_start = dt.date(self.params.year, 1, 1)
+        best = None
+        for stat in self.state.stats.get(key, []):
+            if period is not None:
+                if stat.period != period:
+                    continue
+            elif stat.start > self.day or stat.end < year_start:
+                continue
+            if best is None or (stat.end, stat.seq) > (best.end, best.seq):
+                best = stat
+        return best
+
+    def same_period(self, key_a: str, key_b: str, a: Stat, b: Stat) -> tuple[Stat, Stat]:
+        """The statistics of two series for the latest period end both have (else ``a``, ``b``)."""
+        year_start = dt.date(self.params.year, 1, 1)
+
+        def by_end(key: str) -> dict[dt.date, Stat]:
+            found: dict[dt.date, Stat] = {}
+            for stat in self.state.stats.get(key, []):
+                if stat.start > self.day or stat.end < year_start:
+                    continue
+                if stat.end not in found or stat.seq > found[stat.end].seq:
+                    found[stat.end] = stat
+            return found
+
+        ends_a, ends_b = by_end(key_a), by_end(key_b)
+        common = ends_a.keys() & ends_b.keys()
+        if not common:
+            return a, b
+        end = max(common)
+        return ends_a[end], ends_b[end]
+
+    def measure(
+        self, item: IndicatorDefined, part: str = ""
+    ) -> tuple[Decimal | None, list[int], str]:
+        """The actual value in base units, the seqs behind it and how it was obtained."""
+        spec = item.measure
+        if spec.source == "statistic":
+            stat = self.latest_stat(f"{item.id}|{part}")
+            if stat is None:
+                return None, [], "no statistic reported yet"
+            return stat.value, [stat.seq], f"statistic for {stat.period} (seq {stat.seq})"
+        if spec.source == "milestones":
+            reached = {}
+            for entry in self.state.milestones.get(item.id, []):
+                if entry.day <= self.day and entry.name not in reached:
+                    reached[entry.name] = entry.seq
+            return (
+                Decimal(len(reached)),
+                sorted(reached.values()),
+                f"{len(reached)} milestone(s) reached",
+            )
+        total = spec.initial.amount if spec.initial is not None else Decimal(0)
+        seqs = []
+        for fact in self.matching(item):
+            seqs.append(fact.seq)
+            total += (
+                Decimal(1) if spec.source == "count" else fact.amounts.get(spec.field, Decimal(0))
+            )
+        start = f"{_show(spec.initial.amount)} + " if spec.initial is not None else ""
+        how = f"{start}{spec.source} of {len(seqs)} {spec.event} event(s)"
+        return total, seqs, how
+
+    def matching(self, item: IndicatorDefined) -> Iterator[Fact]:
+        spec = item.measure
+        for fact in self.state.facts:
+            if fact.type != spec.event or fact.day > self.day:
+                continue
+            if all(fact.texts.get(k) == v for k, v in spec.where.items()):
+                yield fact
+
+    def fraction(self, item: IndicatorDefined) -> Decimal:
+        if not item.schedule:
+            return Decimal(1)
+        return elapsed_fraction(self.day, self.params.year, item.schedule, item.curve)
+
+    def judge(
+        self,
+        item: IndicatorDefined,
+        actual: Decimal | None,
+        target: Decimal | None,
+        base: str,
+        seqs: list[int],
+        how: str,
+    ) -> Outcome:
+        unit = item.unit
+        details = {"name": item.name, "shape": item.shape, "how": how}
+        if target is None:
+            return Outcome(
+                None if actual is None else _in(unit, actual, base),
+                None,
+                None,
+                None,
+                None,
+                "pending",
+                None,
+                f"{item.name}: no target yet; {how}",
+                tuple(seqs),
+                details,
+            )
+        fraction = self.fraction(item)
+        expected = target * fraction
+        expected_pct = fraction * HUNDRED
+        shown_target = _in(unit, target, base)
+        shown_expected = _in(unit, expected, base)
+        if actual is None:
+            status = "red" if expected_pct > 0 else "pending"
+            return Outcome(
+                None,
+                shown_target,
+                shown_expected,
+                None,
+                expected_pct,
+                status,
+                Decimal(0) if status == "red" else None,
+                f"{item.name}: nothing reported; target {_show(shown_target, unit)}",
+                tuple(seqs),
+                details,
+            )
+        shown_actual = _in(unit, actual, base)
+        completion = pct(actual, target)
+        if completion is None:  # a zero target: met when the actual is there
+            completion = HUNDRED
+        if item.op in ("<=", "<"):
+            met = actual <= target if item.op == "<=" else actual < target
+            status = "green" if met else "red"
+            earned = q2(item.weight) if met else Decimal(0)
+        else:
+            status = self.profile.status(completion, expected_pct)
+            earned = points(item.weight, completion, expected_pct)
+            if item.op == ">" and actual <= target and fraction >= 1 and status == "green":
+                # "More than" the target: reaching it exactly is not enough once the
+                # whole target is due (the library of 67 projects must grow past 67).
+                status = "yellow" if self.profile.name == "ratio" else "watch"
+                how = f"not more than the target ({item.op}); {how}"
+        gap = expected_pct - completion
+        schedule = f"序时 {_show(expected_pct)} %" if item.schedule else "目标 100 %"
+        rationale = (
+            f"{item.name}: {_show(shown_actual, unit)} / {_show(shown_target, unit)} = "
+            f"{_show(completion)} %，{schedule}，差 {_show(gap)} 个百分点 → {status} "
+            f"({self.profile.describe()}); {how}"
+        )
+        details["gap_pp"] = str(q2(gap))
+        return Outcome(
+            shown_actual,
+            shown_target,
+            shown_expected,
+            completion,
+            expected_pct,
+            status,
+            earned,
+            rationale,
+            tuple(seqs),
+            details,
+        )
+
+    def evaluate(self, definition: Definition) -> list[tuple[str, Outcome]]:
+        """``(metric, outcome)`` pairs for one indicator on this day."""
+        item = definition.item
+        shape = item.shape
+        if shape in ("threshold", "cumulative"):
+            actual, seqs, how = self.measure(item)
+            target = item.target.amount if item.target else None
+            base = item.target.unit if item.target else _base(item.unit)
+            return [("completion", self.judge(item, actual, target, base, seqs, how))]
+        if shape == "baseline_delta":
+            actual, seqs, how = self.measure(item)
+            baseline = self.latest_stat(f"{item.id}|", period=item.baseline_period)
+            if baseline is None or item.delta is None:
+                return [
+                    (
+                        "completion",
+                        self.judge(
+                            item,
+                            actual,
+                            None,
+                            _base(item.unit),
+                            seqs,
+                            f"{how}; baseline {item.baseline_period} not reported",
+                        ),
+                    )
+                ]
+            target = baseline.value + item.delta.amount
+            how = f"{how}; target = {item.baseline_period} {_show(baseline.value)} + {_show(item.delta.amount)}"
+            return [
+                (
+                    "completion",
+                    self.judge(item, actual, target, baseline.unit, [*seqs, baseline.seq], how),
+                )
+            ]
+        if shape == "external":
+            actual, seqs, how = self.measure(item)
+            known = list(self.state.targets.get(item.id, []))
+            if not known:
+                return [
+                    (
+                        "completion",
+                        self.judge(
+                            item,
+                            actual,
+                            None,
+                            _base(item.unit),
+                            seqs,
+                            f"{how}; target not yet set by the higher authority",
+                        ),
+                    )
+                ]
+            latest = max(known, key=lambda e: e.seq)
+            how = f"{how}; target set by seq {latest.seq}"
+            return [
+                (
+                    "completion",
+                    self.judge(item, actual, latest.value, latest.unit, [*seqs, latest.seq], how),
+                )
+            ]
+        if shape == "count_parts":
+            results = []
+            total, all_seqs, hows = Decimal(0), [], []
+            any_actual = False
+            for part, target in sorted(item.parts.items()):
+                actual, seqs, how = self.measure(item, part)
+                if actual is not None:
+                    any_actual = True
+                    total += actual
+                all_seqs.extend(seqs)
+                hows.append(f"{part} {how}")
+                results.append(
+                    (
+                        f"completion:{part}",
+                        self.judge(item, actual, target.amount, target.unit, seqs, how),
+                    )
+                )
+            target_total = (
+                item.target.amount
+                if item.target
+                else sum((q.amount for q in item.parts.values()), Decimal(0))
+            )
+            base = item.target.unit if item.target else next(iter(item.parts.values())).unit
+            overall = self.judge(
+                item, total if any_actual else None, target_total, base, all_seqs, "; ".join(hows)
+            )
+            return [("completion", overall), *results]
+        if shape == "compare":
+            a = self.latest_stat(f"{item.id}|{item.series}")
+            b = self.latest_stat(f"{item.id}|{item.compare_to}")
+            if a is not None and b is not None and a.end != b.end:
+                # Compare like with like: the latest period both series report
+                # (monthly investment against quarterly GDP meet at quarter ends).
+                a, b = self.same_period(
+                    f"{item.id}|{item.series}", f"{item.id}|{item.compare_to}", a, b
+                )
+            details = {"name": item.name, "shape": shape}
+            if a is None or b is None:
+                missing = item.series if a is None else item.compare_to
+                return [
+                    (
+                        "completion",
+                        Outcome(
+                            None,
+                            None,
+                            None,
+                            None,
+                            None,
+                            "pending",
+                            None,
+                            f"{item.name}: {missing} not reported yet",
+                            tuple(s.seq for s in (a, b) if s),
+                            details,
+                        ),
+                    )
+                ]
+            ops = {
+                ">=": a.value >= b.value,
+                ">": a.value > b.value,
+                "<=": a.value <= b.value,
+                "<": a.value < b.value,
+            }
+            met = ops[item.op]
+            status = "green" if met else "red"
+            rationale = (
+                f"{item.name}: {item.series} {_show(a.value, a.unit)} ({a.period}) {item.op} "
+                f"{item.compare_to} {_show(b.value, b.unit)} ({b.period})? {'是' if met else '否'}，差 {_show(a.value - b.value)} 个百分点 → {status}"
+            )
+            details["difference_pp"] = str(q2(a.value - b.value))
+            return [
+                (
+                    "completion",
+                    Outcome(
+                        a.value - b.value,
+                        Decimal(0),
+                        Decimal(0),
+                        None,
+                        None,
+                        status,
+                        q2(item.weight) if met else Decimal(0),
+                        rationale,
+                        (a.seq, b.seq),
+                        details,
+                    ),
+                )
+            ]
+        if shape == "milestone":
+            reached = sorted(self.state.milestones.get(item.id, []), key=lambda e: (e.day, e.seq))
+            done = [e for e in reached if e.day <= self.day]
+            deadline = item.deadline or dt.date(self.params.year, 12, 31)
+            details = {"name": item.name, "shape": shape, "deadline": deadline.isoformat()}
+            # With named milestones the target is reached when every one of them is.
+            wanted = list(item.milestones)
+            firsts: dict[str, Entry] = {}
+            for entry in done:
+                firsts.setdefault(entry.name, entry)
+            if wanted:
+                got = [firsts[name] for name in wanted if name in firsts]
+                complete = len(got) == len(wanted)
+                details["reached"] = f"{len(got)}/{len(wanted)}"
+            else:
+                got = list(firsts.values())[:1]
+                complete = bool(got)
+            seqs = tuple(entry.seq for entry in got)
+            if complete:
+                last = max(got, key=lambda e: e.day)
+                status = "green" if last.day <= deadline else "yellow"
+                earned = q2(item.weight) if status == "green" else q2(item.weight / 2)
+                names = "、".join(entry.name for entry in got)
+                rationale = (
+                    f"{item.name}: {names} reached by {last.day}, deadline {deadline} → {status}"
+                )
+                return [
+                    (
+                        "completion",
+                        Outcome(
+                            Decimal(1),
+                            Decimal(1),
+                            Decimal(1),
+                            HUNDRED,
+                            HUNDRED,
+                            status,
+                            earned,
+                            rationale,
+                            seqs,
+                            details,
+                        ),
+                    )
+                ]
+            if self.day >= deadline:
+                status, note = "red", "overdue"
+            elif (deadline - self.day).days <= 30:
+                status, note = "yellow", "due within 30 days"
+            else:
+                status, note = "green", "not yet due"
+            progress = f" ({details['reached']} reached)" if wanted else ""
+            rationale = f"{item.name}: not complete by {self.day}{progress}, deadline {deadline} ({note}) → {status}"
+            return [
+                (
+                    "completion",
+                    Outcome(
+                        Decimal(0),
+                        Decimal(1),
+                        None,
+                        Decimal(0),
+                        None,
+                        status,
+                        Decimal(0) if status == "red" else None,
+                        rationale,
+                        seqs,
+                        details,
+                    ),
+                )
+            ]
+        if shape == "composite":
+            actual, seqs, how = self.measure(item)
+            target = item.target.amount if item.target else None
+            base = item.target.unit if item.target else _base(item.unit)
+            overall = self.judge(item, actual, target, base, seqs, how)
+            year_end = self.day >= dt.date(self.params.year, 12, 31)
+            notes, worst = [], overall.status
+            order = ["pending", "green", "watch", "yellow", "red"]
+            for condition in item.conditions:
+                big = [
+                    f
+                    for f in self.matching(item)
+                    if f.amounts.get(item.measure.field, Decimal(0)) >= condition.at_least.amount
+                ]
+                met = len(big) >= condition.count
+                notes.append(
+                    f"≥ {condition.count} 个 ≥ {_show(condition.at_least.in_unit(item.unit), item.unit)}: "
+                    f"{len(big)} {'达到' if met else '未达到'}"
+                )
+                cond_status = "green" if met else ("red" if year_end else "watch")
+                if order.index(cond_status) > order.index(worst):
+                    worst = cond_status
+            earned = overall.points if worst != "red" else Decimal(0)
+            rationale = f"{overall.rationale}; " + "; ".join(notes) + f" → {worst}"
+            return [
+                (
+                    "completion",
+                    attrs.evolve(overall, status=worst, points=earned, rationale=rationale),
+                )
+            ]
+        raise ValueError(f"unknown shape {shape!r}")
+
+
+def months_until(year: int, last: dt.date) -> Iterator[tuple[str, dt.date]]:
+    """``(period, judging day)`` for each month of ``year`` up to ``last``."""
+    for month in range(1, 13):
+        start = dt.date(year, month, 1)
+        if start > last:
+            return
+        end = dt.date(year, month, calendar.monthrange(year, month)[1])
+        yield f"{year}-{month:02d}", min(end, last)
+
+
+def results(state: IndicatorState, context: ReplayContext) -> Iterator[Score]:
+    params = state.params
+    if params is None or not state.definitions:
+        return
+    last = context.as_of or state.last_day or dt.date(params.year, 1, 31)
+    last = min(last, dt.date(params.year, 12, 31))
+    profile = params.status_profile()
+    ordered = sorted(state.definitions.values(), key=lambda d: natural(d.item.id))
+    for period, day in months_until(params.year, last):
+        evaluation = Evaluation(state, params, day)
+        by_unit: dict[str, list[tuple[Decimal, Decimal, Decimal, tuple[int, ...]]]] = {}
+        by_park: dict[str, list[tuple[Decimal, Decimal, Decimal, tuple[int, ...]]]] = {}
+        for definition in ordered:
+            item = definition.item
+            for metric, outcome in evaluation.evaluate(definition):
+                yield Score(
+                    subject=item.id,
+                    label=item.name,
+                    metric=metric,
+                    period=period,
+                    value=outcome.actual,
+                    target=outcome.target,
+                    expected=outcome.expected,
+                    status=outcome.status,
+                    points=outcome.points if metric == "completion" else None,
+                    unit=item.unit,
+                    rationale=outcome.rationale,
+                    evidence=[*outcome.evidence, definition.seq, params.seq],
+                    details={
+                        **outcome.details,
+                        "completion_pct": ""
+                        if outcome.completion is None
+                        else str(q2(outcome.completion)),
+                        "expected_pct": ""
+                        if outcome.expected_pct is None
+                        else str(q2(outcome.expected_pct)),
+                        "weight": str(item.weight),
+                        "responsible": "、".join(item.responsible),
+                    },
+                )
+                if metric != "completion" or outcome.points is None or item.weight <= 0:
+                    continue
+                behind = (*outcome.evidence, definition.seq)
+                for position, unit in enumerate(item.responsible):
+                    role = params.lead_weight if position == 0 else params.co_weight
+                    by_unit.setdefault(unit, []).append((outcome.points, item.weight, role, behind))
+                if item.park:
+                    by_park.setdefault(item.park, []).append(
+                        (outcome.points, item.weight, Decimal(1), behind)
+                    )
+        for kind, groups, names in (("unit", by_unit, state.units), ("park", by_park, state.parks)):
+            for subject, rows in sorted(groups.items()):
+                earned = sum((p * r for p, _, r, _ in rows), Decimal(0))
+                possible = sum((w * r for _, w, r, _ in rows), Decimal(0))
+                score = earned / possible * HUNDRED if possible else HUNDRED
+                status = profile.status(score, HUNDRED)
+                yield Score(
+                    subject=subject,
+                    label=names.get(subject, subject),
+                    metric="indicator_score",
+                    period=period,
+                    value=q2(score),
+                    target=HUNDRED,
+                    status=status,
+                    points=q2(earned),
+                    unit="%",
+                    rationale=(
+                        f"{names.get(subject, subject)}: Σ(得分×权重) {_show(earned)} / Σ(分值×权重) "
+                        f"{_show(possible)} = {_show(score)} % over {len(rows)} indicator(s) "
+                        f"(lead ×{params.lead_weight}, co-responsible ×{params.co_weight}) → {status}"
+                    ),
+                    evidence=[seq for *_, seqs in rows for seq in seqs],
+                    details={"kind": kind, "indicators": str(len(rows))},
+                )

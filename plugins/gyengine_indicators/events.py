@@ -1,0 +1,163 @@
+"""The events and plan items of plan indicators (主要指标 and the measurable targets of the work items)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import attrs
+
+from gyengine import Quantity
+
+SHAPES = (
+    "threshold",
+    "baseline_delta",
+    "external",
+    "count_parts",
+    "compare",
+    "cumulative",
+    "milestone",
+    "composite",
+)
+OPS = (">=", ">", "<=", "<")
+SCHEDULES = ("day", "month", "curve")
+SOURCES = ("statistic", "sum", "count", "milestones")
+
+
+@attrs.frozen
+class Measure:
+    """Where an indicator's actual value comes from.
+
+    ``statistic``: the latest ``StatisticReported`` for the indicator (and part).
+    ``sum``: the sum of ``field`` over events of type ``event`` matching ``where``.
+    ``count``: how many events of type ``event`` match ``where``.
+    ``milestones``: how many distinct milestones of the indicator were reached.
+    ``initial`` is added to sums and counts (a library of 67 projects grows from 67).
+    """
+
+    source: str = attrs.field(default="statistic", validator=attrs.validators.in_(SOURCES))
+    event: str = ""
+    field: str = ""
+    where: dict[str, str] = attrs.Factory(dict)
+    initial: Quantity | None = None
+
+
+@attrs.frozen
+class Condition:
+    """A composite target's condition: at least ``count`` items of ``at_least`` each."""
+
+    count: int
+    at_least: Quantity
+
+
+@attrs.frozen
+class IndicatorDefined:
+    """The plan set a measurable target: an indicator, its shape, target and responsible units."""
+
+    id: str
+    name: str
+    unit: str
+    shape: str = attrs.field(validator=attrs.validators.in_(SHAPES))
+    responsible: tuple[str, ...]
+    group: str = "主要指标"
+    task: str = ""
+    op: str = attrs.field(default=">=", validator=attrs.validators.in_(OPS))
+    target: Quantity | None = None
+    baseline_period: str = ""
+    delta: Quantity | None = None
+    parts: dict[str, Quantity] = attrs.Factory(dict)
+    series: str = ""
+    compare_to: str = ""
+    schedule: str = attrs.field(default="", validator=attrs.validators.in_(("", *SCHEDULES)))
+    curve: tuple[Decimal, ...] = ()
+    deadline: dt.date | None = None
+    milestones: tuple[str, ...] = ()
+    conditions: tuple[Condition, ...] = ()
+    measure: Measure = attrs.Factory(Measure)
+    park: str = ""
+    weight: Decimal = Decimal(0)
+    text: str = ""
+    synthetic: bool = False
+
+
+@attrs.frozen
+class StatisticReported:
+    """The statistics bureau or a unit reported an indicator's value for a period."""
+
+    indicator: str
+    value: Decimal
+    unit: str
+    part: str = ""
+
+
+@attrs.frozen
+class TargetSet:
+    """A higher authority set an indicator's target (the province's energy target, say)."""
+
+    indicator: str
+    target: Quantity
+    source: str = ""
+
+
+@attrs.frozen
+class MilestoneReached:
+    """A named milestone of a target was reached on a date."""
+
+    indicator: str
+    milestone: str
+    date: dt.date
+    note: str = ""
+
+
+@attrs.frozen
+class FundsSecured:
+    """Funds from a higher level of government were secured for a programme."""
+
+    programme: str
+    amount: Quantity
+    enterprise: str = ""
+    source: str = ""
+
+
+@attrs.frozen
+class AssetRevitalised:
+    """Idle factory space or land was put back to use (盘活)."""
+
+    kind: str
+    area: Quantity
+    enterprise: str
+    park: str
+    project: str = ""
+
+
+@attrs.frozen
+class InvestmentSigned:
+    """A new project was signed to enter a park (招商引资)."""
+
+    park: str
+    project: str
+    amount: Quantity
+    investor: str = ""
+
+
+@attrs.frozen
+class EnterpriseListed:
+    """An enterprise was listed on an equity exchange (挂牌)."""
+
+    enterprise: str
+    board: str
+
+
+EVENT_TYPES: tuple[type, ...] = (
+    IndicatorDefined,
+    StatisticReported,
+    TargetSet,
+    MilestoneReached,
+    FundsSecured,
+    AssetRevitalised,
+    InvestmentSigned,
+    EnterpriseListed,
+)
+
+FACT_TYPES: tuple[type, ...] = (FundsSecured, AssetRevitalised, InvestmentSigned, EnterpriseListed)
+"""Events that sum and count measures read."""

@@ -1,0 +1,116 @@
+"""Shared arithmetic of the standard evaluators: 序时进度, status profiles, points.
+
+Everything is ``Decimal``; percentages are rounded half-up to 2 places only
+when shown, never in the middle of a computation.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from collections.abc import Sequence
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Final
+
+import attrs
+
+__all__ = [
+    "HUNDRED",
+    "StatusProfile",
+    "elapsed_fraction",
+    "pct",
+    "points",
+    "q2",
+]
+
+HUNDRED: Final = Decimal(100)
+CENT: Final = Decimal("0.01")
+
+
+def q2(value: Decimal) -> Decimal:
+    """Round half-up to 2 decimal places (for display and stored results)."""
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def pct(part: Decimal, whole: Decimal) -> Decimal | None:
+    """``part / whole × 100``, or None when ``whole`` is zero."""
+    if whole == 0:
+        return None
+    return part / whole * HUNDRED
+
+
+def elapsed_fraction(
+    day: dt.date, year: int, schedule: str, curve: Sequence[Decimal] = ()
+) -> Decimal:
+    """The share of the year's target expected by ``day`` (序时进度), from 0 to 1.
+
+    ``schedule`` is ``day`` (days elapsed, ``day`` included, over the days of the
+    year), ``month`` (whole months elapsed: a month counts once its last day is
+    reached) or ``curve`` (the cumulative share the plan gives for each month,
+    12 values, taken for whole months elapsed).
+    """
+    start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
+    if day < start:
+        return Decimal(0)
+    if day >= end:
+        return Decimal(1)
+    if schedule == "day":
+        return Decimal((day - start).days + 1) / Decimal((end - start).days + 1)
+    months = day.month if day.day == calendar.monthrange(year, day.month)[1] else day.month - 1
+    if schedule == "month":
+        return Decimal(months) / Decimal(12)
+    if schedule == "curve":
+        if len(curve) != 12:
+            raise ValueError("a schedule curve needs 12 monthly values")
+        return Decimal(0) if months == 0 else Decimal(curve[months - 1])
+    raise ValueError(f"unknown schedule {schedule!r} (day, month or curve)")
+
+
+@attrs.frozen
+class StatusProfile:
+    """How a gap against schedule becomes a traffic light.
+
+    ``pp`` (as Yinchuan publishes it): on or ahead of schedule green; up to
+    ``watch_pp`` percentage points behind watch; up to ``yellow_pp`` yellow;
+    beyond red. ``ratio`` (as Sanya publishes it): at or above schedule green;
+    down to ``1 - yellow_ratio`` of it yellow; below red.
+    """
+
+    name: str = "pp"
+    watch_pp: Decimal = Decimal(10)
+    yellow_pp: Decimal = Decimal(30)
+    yellow_ratio: Decimal = Decimal("0.5")
+
+    def status(self, completion: Decimal, expected: Decimal) -> str:
+        """The light for a completion % against an expected % (both of the target)."""
+        if self.name == "ratio":
+            if completion >= expected:
+                return "green"
+            if expected > 0 and completion / expected >= 1 - self.yellow_ratio:
+                return "yellow"
+            return "red"
+        gap = expected - completion
+        if gap <= 0:
+            return "green"
+        if gap <= self.watch_pp:
+            return "watch"
+        if gap <= self.yellow_pp:
+            return "yellow"
+        return "red"
+
+    def describe(self) -> str:
+        """The thresholds in words, for rationales."""
+        if self.name == "ratio":
+            return f"ratio profile: green ≥ schedule, yellow ≥ {q2((1 - self.yellow_ratio) * HUNDRED)} % of it, red below"
+        return (
+            f"pp profile: green on schedule, watch ≤ {self.watch_pp} pp behind, "
+            f"yellow ≤ {self.yellow_pp} pp, red beyond"
+        )
+
+
+def points(weight: Decimal, completion: Decimal, expected: Decimal) -> Decimal:
+    """Points earned: ``weight × min(1, completion / expected)``; full weight when nothing is expected yet."""
+    if expected <= 0:
+        return q2(weight)
+    share = min(Decimal(1), max(Decimal(0), completion / expected))
+    return q2(weight * share)

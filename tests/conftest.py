@@ -1,0 +1,79 @@
+"""Fixtures shared by the whole suite: payload registries, stores on every backend, Hypothesis profiles."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+import gyengine
+from gyengine import EventStore, EventTypes, NewEvent, PendingEvent, SQLiteEventStore
+from strategies import TEST_PAYLOADS, NoteTaken
+
+# deadline=None: a store round trip touches the file system, whose latency
+# varies on CI machines. "thorough" is for a local soak: HYPOTHESIS_PROFILE=thorough.
+settings.register_profile(
+    "gyengine", deadline=None, max_examples=60, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.register_profile(
+    "thorough", deadline=None, max_examples=1000, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "gyengine"))
+
+
+@pytest.fixture
+def registry() -> EventTypes:
+    """The event types of gyengine and its standard plugins, plus the test payloads."""
+    types = gyengine.build_event_types(gyengine.get_plugin_manager())
+    for cls in TEST_PAYLOADS:
+        types.register(cls, owner="tests")
+    return types
+
+
+def _open_sqlite(directory: Path, number: int, options: dict[str, Any]) -> EventStore:
+    return SQLiteEventStore(directory / f"store{number}.db", create=True, **options)
+
+
+# One entry per backend; the contract tests run once for each. A PostgreSQL
+# backend adds one pytest.param here (skipped when no server is configured).
+BACKENDS = [pytest.param(_open_sqlite, id="sqlite")]
+
+
+@pytest.fixture(params=BACKENDS)
+def store_factory(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> Iterator[Callable[..., EventStore]]:
+    """Make fresh, empty stores of one backend; keyword arguments (``clock=``) go to the backend."""
+    opener = request.param
+    opened: list[EventStore] = []
+
+    def make(**options: Any) -> EventStore:
+        store = opener(tmp_path, len(opened), options)
+        opened.append(store)
+        return store
+
+    yield make
+    for store in opened:
+        store.close()
+
+
+@pytest.fixture
+def store(store_factory: Callable[..., EventStore]) -> EventStore:
+    """A fresh, empty store of each backend."""
+    return store_factory()
+
+
+@pytest.fixture
+def note(registry: EventTypes) -> Callable[..., PendingEvent]:
+    """Encode a ``NoteTaken`` event: ``note(stream, text, id=..., supersedes=..., ...)``."""
+
+    def make(stream: str = "s", text: str = "", **envelope: Any) -> PendingEvent:
+        return registry.encode(
+            NewEvent(type="NoteTaken", stream=stream, data=NoteTaken(text), **envelope)
+        )
+
+    return make

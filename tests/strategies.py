@@ -1,0 +1,266 @@
+"""Hypothesis strategies for JSON values, payloads, envelopes and event batches.
+
+Also the payload classes the store and codec tests register: they live here
+because the strategies are built from them at import time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import string
+import types
+import typing
+from decimal import Decimal
+from typing import Any
+
+import attrs
+from hypothesis import strategies as st
+
+from gyengine.canonical import MAX_SAFE_INTEGER
+from gyengine.quantity import UNITS, Quantity
+
+# -- test payload classes -------------------------------------------------------
+
+
+@attrs.frozen
+class NoteTaken:
+    """A note was taken."""
+
+    text: str
+
+
+@attrs.frozen
+class Money:
+    """An amount of money in a currency (nested inside other payloads)."""
+
+    amount: Decimal
+    currency: str = "CNY"
+
+
+@attrs.frozen
+class SampleRecorded:
+    """A sample with one field of every kind the codec handles was recorded."""
+
+    name: str
+    amount: Decimal
+    count: int
+    ratio: float
+    day: dt.date
+    moment: dt.datetime
+    flag: bool
+    maybe: int | None
+    tags: list[str]
+    steps: tuple[int, ...]
+    weights: tuple[float, ...]
+    price: Money
+    prices: list[Money]
+    by_name: dict[str, int]
+    size: Quantity
+    refund: Money | None = None
+    note: str = ""
+
+
+TEST_PAYLOADS: tuple[type, ...] = (NoteTaken, SampleRecorded)
+"""The classes the ``registry`` fixture registers beside the built-in ones."""
+
+
+# -- JSON values ------------------------------------------------------------------
+
+safe_integers = st.integers(min_value=-MAX_SAFE_INTEGER, max_value=MAX_SAFE_INTEGER)
+"""Integers RFC 8785 can carry exactly (within +/-(2**53 - 1))."""
+
+finite_floats = st.floats(allow_nan=False, allow_infinity=False)
+
+# Every code point but lone surrogates (which have no UTF-8 form): control
+# characters, the BMP, and beyond it (non-BMP keys sort differently by UTF-16).
+json_text = st.text(st.characters(exclude_categories=["Cs"]), max_size=12)
+
+json_scalars = st.none() | st.booleans() | safe_integers | finite_floats | json_text
+
+json_values = st.recursive(
+    json_scalars,
+    lambda children: (
+        st.lists(children, max_size=5) | st.dictionaries(json_text, children, max_size=5)
+    ),
+    max_leaves=25,
+)
+"""Arbitrary JSON values as Python objects (dicts, lists, str, int, float, bool, None)."""
+
+plain_json_values = st.recursive(
+    st.none() | st.booleans() | safe_integers | json_text,
+    lambda children: (
+        st.lists(children, max_size=5) | st.dictionaries(json_text, children, max_size=5)
+    ),
+    max_leaves=25,
+)
+"""JSON values without floats: the ones gyengine's fast path handles without rfc8785."""
+
+
+# -- payloads, built field by field from the attrs annotations ---------------------
+
+
+def decimals() -> st.SearchStrategy[Decimal]:
+    """Finite decimals of up to 30 digits, exponents -20..20, built exactly (no context rounding)."""
+    return st.builds(
+        lambda sign, digits, exponent: Decimal((sign, tuple(int(d) for d in digits), exponent)),
+        st.integers(0, 1),
+        st.text(string.digits, min_size=1, max_size=30),
+        st.integers(-20, 20),
+    )
+
+
+fixed_offsets = st.integers(-(23 * 60 + 59), 23 * 60 + 59).map(
+    lambda minutes: dt.timezone(dt.timedelta(minutes=minutes))
+)
+"""UTC offsets in whole minutes, as ISO 8601 writes them (the codec reads an offset back, not a zone).
+
+Python's ``fromisoformat`` drops an offset of a fraction of a second
+(``+00:00:00.000001``), so the strategy keeps to offsets real clocks use.
+"""
+
+quantities = st.builds(
+    lambda amount, unit: Quantity.parse(f"{amount:f} {unit}"),
+    decimals(),
+    st.sampled_from(sorted(UNITS)),
+)
+"""Quantities as a plan writes them and :meth:`Quantity.parse` reads them (base unit, normalised)."""
+
+_SCALARS: dict[Any, st.SearchStrategy[Any]] = {
+    str: json_text,
+    int: safe_integers,
+    float: finite_floats,
+    bool: st.booleans(),
+    Decimal: decimals(),
+    dt.date: st.dates(),
+    dt.datetime: st.datetimes(timezones=fixed_offsets),
+    Quantity: quantities,
+}
+
+
+def for_type(tp: Any) -> st.SearchStrategy[Any]:
+    """A strategy for valid values of a payload field's type.
+
+    Raises:
+        NotImplementedError: for a type the strategies do not know yet, so a
+            new plugin field type shows up as a failing round-trip test.
+    """
+    if tp in _SCALARS:
+        return _SCALARS[tp]
+    if tp is type(None):
+        return st.none()
+    if attrs.has(tp):
+        return payloads(tp)
+    origin, args = typing.get_origin(tp), typing.get_args(tp)
+    if origin in (typing.Union, types.UnionType):
+        return st.one_of(*(for_type(arg) for arg in args))
+    if origin is list:
+        return st.lists(for_type(args[0]), max_size=4)
+    if origin is tuple and len(args) == 2 and args[1] is Ellipsis:
+        return st.lists(for_type(args[0]), max_size=4).map(tuple)
+    if origin is tuple:
+        return st.tuples(*(for_type(arg) for arg in args))
+    if origin is dict and args[0] is str:
+        return st.dictionaries(json_text, for_type(args[1]), max_size=4)
+    raise NotImplementedError(f"no strategy for payload field type {tp!r}")
+
+
+def _field(field: attrs.Attribute[Any], tp: Any) -> st.SearchStrategy[Any]:
+    validator = field.validator
+    # attrs.validators.optional(in_(...)) keeps the inner validator as .validator.
+    inner = getattr(validator, "validator", None)
+    options = getattr(inner if inner is not None else validator, "options", None)
+    if options is not None:  # attrs.validators.in_
+        allowed = st.sampled_from(sorted(options, key=repr))
+        return allowed if inner is None else st.none() | allowed
+    return for_type(tp)
+
+
+def _build(cls: type, kwargs: dict[str, Any]) -> Any:
+    try:
+        return cls(**kwargs)
+    except (TypeError, ValueError):  # refused by one of the class's validators
+        return None
+
+
+def payloads(cls: type) -> st.SearchStrategy[Any]:
+    """Instances of an attrs payload class with every field drawn from its annotation.
+
+    Values an ``in_`` validator allows are sampled; other validators filter.
+    """
+    hints = typing.get_type_hints(cls)
+    fields = {field.name: _field(field, hints[field.name]) for field in attrs.fields(cls)}
+    return (
+        st.fixed_dictionaries(fields)
+        .map(lambda kwargs: _build(cls, kwargs))
+        .filter(lambda payload: payload is not None)
+    )
+
+
+# -- envelopes and batches -----------------------------------------------------------
+
+names = st.text(st.characters(exclude_categories=["Cs", "Cc"]), min_size=1, max_size=10)
+"""Ids, streams, actors: non-empty, no control characters (what the registry accepts)."""
+
+hex_hashes = st.text("0123456789abcdef", min_size=64, max_size=64)
+
+timestamps = st.datetimes(
+    min_value=dt.datetime(2000, 1, 1), max_value=dt.datetime(2099, 12, 31)
+).map(lambda moment: moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ"))
+"""Record timestamps in the store's fixed-width UTC form."""
+
+periods = st.sampled_from(["2019", "2019-H1", "2019-Q2", "2019-06", "2019-W26", "2019-06-30"])
+
+envelopes = st.fixed_dictionaries(
+    {
+        "seq": st.integers(1, MAX_SAFE_INTEGER),
+        "id": names,
+        "stream": names,
+        "version": st.integers(1, MAX_SAFE_INTEGER),
+        "type": names,
+        "schema": st.integers(1, 1000),
+        "occurred": st.none() | periods | json_text,
+        "recorded": timestamps,
+        "actor": st.none() | json_text,
+        "supersedes": st.none() | names,
+        "data": st.dictionaries(json_text, json_values, max_size=4),
+        "prev_hash": hex_hashes,
+    }
+)
+"""Envelope dicts (without ``hash``) with a payload object as ``data``."""
+
+
+@attrs.frozen
+class Batch:
+    """One append call to make: events as ``(stream, note, occurred, supersedes index)``."""
+
+    events: tuple[tuple[str, str, str | None, int | None], ...]
+
+
+def batches(max_batches: int = 5, max_size: int = 6) -> st.SearchStrategy[list[Batch]]:
+    """Sequences of append batches over a few streams.
+
+    An event's supersedes index points at an earlier event of the whole
+    sequence (counted across batches); the test turns it into that event's id.
+    """
+
+    @st.composite
+    def build(draw: st.DrawFn) -> list[Batch]:
+        result = []
+        total = 0
+        for _ in range(draw(st.integers(1, max_batches))):
+            events = []
+            for _ in range(draw(st.integers(1, max_size))):
+                supersedes = draw(st.none() | st.integers(0, total - 1)) if total else None
+                events.append(
+                    (
+                        draw(st.sampled_from(["project/P01", "project/P02", "bank/B1", "统计局"])),
+                        draw(json_text),
+                        draw(st.none() | periods),
+                        supersedes,
+                    )
+                )
+                total += 1
+            result.append(Batch(tuple(events)))
+        return result
+
+    return build()

@@ -1,0 +1,225 @@
+"""Architecture: the engine never depends on a plugin, and plugins use only the public API."""
+
+from __future__ import annotations
+
+import ast
+import importlib.util
+import re
+import tomllib
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+import gyengine
+
+ROOT = Path(__file__).resolve().parent.parent
+ENGINE = ROOT / "src" / "gyengine"
+PLUGINS = ROOT / "plugins"
+DOMAIN_WORDS = ("indicator", "project", "bank", "reward")
+
+
+def entry_point_packages() -> list[str]:
+    """The top-level packages of the ``gyengine`` entry points declared in pyproject.toml."""
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    entry_points = pyproject["project"]["entry-points"]["gyengine"]
+    return sorted({value.split(":")[0].split(".")[0] for value in entry_points.values()})
+
+
+def plugin_directories() -> list[str]:
+    """The packages under plugins/ (directories with an ``__init__.py``)."""
+    return sorted(p.name for p in PLUGINS.iterdir() if (p / "__init__.py").is_file())
+
+
+def plugin_packages() -> list[str]:
+    """Every plugin package: those under plugins/ and those the entry points name."""
+    return sorted(set(plugin_directories()) | set(entry_point_packages()))
+
+
+def plugin_sources() -> list[Path]:
+    """The Python files of every plugin package, wherever it lives."""
+    files: set[Path] = set()
+    for package in plugin_packages():
+        spec = importlib.util.find_spec(package)
+        assert spec is not None, package
+        assert spec.submodule_search_locations, package
+        for location in spec.submodule_search_locations:
+            files.update(Path(location).rglob("*.py"))
+    return sorted(files)
+
+
+def engine_modules() -> list[Path]:
+    return sorted(ENGINE.rglob("*.py"))
+
+
+def _type_checking_only(tree: ast.AST) -> set[int]:
+    """The ids of import nodes inside ``if TYPE_CHECKING:`` blocks."""
+    guarded: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            for child in node.body:
+                for inner in ast.walk(child):
+                    if isinstance(inner, (ast.Import, ast.ImportFrom)):
+                        guarded.add(id(inner))
+    return guarded
+
+
+def imported_modules(source: str, *, runtime_only: bool = False) -> Iterator[tuple[int, str]]:
+    """``(line, module)`` for every import in ``source``, and every module named to importlib."""
+    tree = ast.parse(source)
+    skip = _type_checking_only(tree) if runtime_only else set()
+    for node in ast.walk(tree):
+        if id(node) in skip:
+            continue
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                yield node.lineno, alias.name
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            yield node.lineno, node.module
+        elif (
+            isinstance(node, ast.Call)
+            and ast.unparse(node.func) in ("importlib.import_module", "import_module", "__import__")
+            and node.args
+            and isinstance(node.args[0], ast.Constant)
+            and isinstance(node.args[0].value, str)
+        ):
+            yield node.lineno, node.args[0].value
+
+
+def plugin_imports(source: str, packages: list[str]) -> list[tuple[int, str]]:
+    """The imports of ``source`` that reach into one of ``packages``."""
+    return [
+        (line, module)
+        for line, module in imported_modules(source)
+        if module.split(".")[0] in packages
+    ]
+
+
+def test_plugin_packages_are_found() -> None:
+    """Every package under plugins/ is registered through the entry-point group, and every one imports."""
+    directories = plugin_directories()
+    assert {"gyengine_indicators", "gyengine_projects", "gyengine_timeliness"} <= set(directories)
+    assert sorted(set(directories) - set(entry_point_packages())) == []
+    assert "gyengine" not in plugin_packages()
+    for package in plugin_packages():
+        assert importlib.util.find_spec(package) is not None, package
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "import gyengine_projects",
+        "import gyengine_projects.ledger as ledger",
+        "from gyengine_timeliness import timeliness",
+        "def f():\n    from gyengine_indicators.events import StatisticReported",
+        "import importlib\nimportlib.import_module('gyengine_projects')",
+        "__import__('gyengine_timeliness')",
+    ],
+    ids=["import", "submodule", "from", "inside-function", "importlib", "dunder-import"],
+)
+def test_the_import_check_catches_plugin_imports(source: str) -> None:
+    """The check below finds every form of importing a plugin package."""
+    packages = ["gyengine_indicators", "gyengine_projects", "gyengine_timeliness"]
+    assert len(plugin_imports(source, packages)) == 1
+
+
+def test_engine_never_imports_a_plugin() -> None:
+    """No module under src/gyengine imports a package found under plugins/."""
+    packages = plugin_packages()
+    found = [
+        f"{path.relative_to(ROOT)}:{line}: {module}"
+        for path in engine_modules()
+        for line, module in plugin_imports(path.read_text(encoding="utf-8"), packages)
+    ]
+    assert found == []
+
+
+def test_engine_names_no_plugin_package() -> None:
+    """No string in the engine names a plugin package (no import by a computed name either)."""
+    pattern = re.compile("|".join(re.escape(p) for p in plugin_packages()))
+    found = []
+    for path in engine_modules():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (
+                isinstance(node, ast.Constant)
+                and isinstance(node.value, str)
+                and pattern.search(node.value)
+            ):
+                found.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert found == []
+
+
+def domain_named(source: str) -> list[str]:
+    """Classes, functions and their arguments, and assigned names with a domain word in them."""
+    names = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+            names.append(node.name)
+            if not isinstance(node, ast.ClassDef):
+                names.extend(arg.arg for arg in ast.walk(node.args) if isinstance(arg, ast.arg))
+        elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            names.append(node.id)
+        elif isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Store):
+            names.append(node.attr)
+    return [n for n in names if any(word in n.lower() for word in DOMAIN_WORDS)]
+
+
+def test_the_domain_word_check_catches_names() -> None:
+    """The check below finds a domain word in a class, function, argument or variable name."""
+    source = (
+        "class BankCard: pass\n"
+        "def score_project(x): pass\n"
+        "def f(reward_rule): pass\n"
+        "indicators = []\n"
+        "def g():\n    '''About banks and projects.'''\n    return 'indicator'\n"
+    )
+    assert domain_named(source) == ["BankCard", "score_project", "reward_rule", "indicators"]
+
+
+def test_engine_has_no_domain_names() -> None:
+    """No module, class, function, argument or variable of the engine is named for the domain."""
+    found = [
+        f"{path.relative_to(ROOT)}: {name}"
+        for path in engine_modules()
+        for name in [path.stem, *domain_named(path.read_text(encoding="utf-8"))]
+        if any(word in name.lower() for word in DOMAIN_WORDS)
+    ]
+    assert found == []
+
+
+def test_only_the_cli_imports_click_at_run_time() -> None:
+    """Only gyengine.cli imports click when running (others may for type checking only)."""
+    found = [
+        f"{path.relative_to(ROOT)}:{line}"
+        for path in engine_modules()
+        if path.name != "cli.py"
+        for line, module in imported_modules(path.read_text(encoding="utf-8"), runtime_only=True)
+        if module.split(".")[0] == "click"
+    ]
+    assert found == []
+
+
+def test_plugins_use_only_the_public_api() -> None:
+    """Plugins import gyengine's top level only, and only names in ``gyengine.__all__``."""
+    public = set(gyengine.__all__)
+    problems = []
+    for path in plugin_sources():
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            where = f"{path}:{getattr(node, 'lineno', '?')}"
+            if isinstance(node, ast.Import):
+                problems += [
+                    f"{where}: import {a.name}"
+                    for a in node.names
+                    if a.name.startswith("gyengine.")
+                ]
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                if node.module.startswith("gyengine."):
+                    problems.append(f"{where}: from {node.module}")
+                elif node.module == "gyengine":
+                    problems += [
+                        f"{where}: {a.name} is not public"
+                        for a in node.names
+                        if a.name not in public
+                    ]
+    assert problems == []
