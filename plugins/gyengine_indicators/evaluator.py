@@ -137,10 +137,16 @@ def fold(state: IndicatorState, event: Event, context: ReplayContext) -> Indicat
         period = context.period(event.occurred) if event.occurred else None
         if period is None:
             return state
-        quantity = Quantity.parse(f"{data.value} {data.unit}")
+        try:
+            per_unit = Quantity.parse(f"1 {data.unit}")
+            amount, unit = data.value * per_unit.amount, per_unit.unit
+        except ValueError:
+            # A unit gyengine does not know is kept as written: the evaluation
+            # names the statistic and leaves it out, instead of failing the replay.
+            amount, unit = data.value, data.unit
         key = f"{data.indicator}|{data.part}"
         state.stats.setdefault(key, []).append(
-            Stat(period.text, period.start, period.end, quantity.amount, quantity.unit, event.seq)
+            Stat(period.text, period.start, period.end, amount, unit, event.seq)
         )
         _seen(state, period.end)
     elif isinstance(data, TargetSet):
@@ -267,12 +273,25 @@ class Evaluation:
     def measure(
         self, item: IndicatorDefined, part: str = ""
     ) -> tuple[Decimal | None, list[int], str]:
-        """The actual value in base units, the seqs behind it and how it was obtained."""
+        """The actual value in base units, the seqs behind it and how it was obtained.
+
+        Figures in a unit that measures something else than the indicator (a
+        statistic in 亿元 for a rate in %, 亩 of land in a sum of m²) are left
+        out and named, never added as if they were in the indicator's unit.
+        """
         spec = item.measure
+        base = item.target.unit if item.target is not None else _base(item.unit)
         if spec.source == "statistic":
             stat = self.latest_stat(f"{item.id}|{part}")
             if stat is None:
                 return None, [], "no statistic reported yet"
+            if stat.unit != base:
+                return (
+                    None,
+                    [stat.seq],
+                    f"statistic for {stat.period} (seq {stat.seq}) is in {stat.unit}, "
+                    f"not {item.unit}: not counted",
+                )
             return stat.value, [stat.seq], f"statistic for {stat.period} (seq {stat.seq})"
         if spec.source == "milestones":
             reached = {}
@@ -285,14 +304,25 @@ class Evaluation:
                 f"{len(reached)} milestone(s) reached",
             )
         total = spec.initial.amount if spec.initial is not None else Decimal(0)
-        seqs = []
+        seqs, skipped = [], []
         for fact in self.matching(item):
+            if spec.source == "sum" and fact.units.get(spec.field, base) != base:
+                skipped.append(f"seq {fact.seq} in {fact.units[spec.field]}")
+                continue
             seqs.append(fact.seq)
             total += (
                 Decimal(1) if spec.source == "count" else fact.amounts.get(spec.field, Decimal(0))
             )
-        start = f"{_show(spec.initial.amount)} + " if spec.initial is not None else ""
+        start = ""
+        if spec.initial is not None:
+            try:
+                shown = _in(item.unit, spec.initial.amount, spec.initial.unit)
+                start = f"{_show(shown, item.unit)} + "
+            except ValueError:  # an initial count in 家 for an indicator in 个: show it as written
+                start = f"{_show(spec.initial.amount, spec.initial.unit)} + "
         how = f"{start}{spec.source} of {len(seqs)} {spec.event} event(s)"
+        if skipped:
+            how += f" ({', '.join(skipped)}: not in {item.unit}, not counted)"
         return total, seqs, how
 
     def matching(self, item: IndicatorDefined) -> Iterator[Fact]:
@@ -338,16 +368,17 @@ class Evaluation:
         shown_target = _in(unit, target, base)
         shown_expected = _in(unit, expected, base)
         if actual is None:
-            status = "red" if expected_pct > 0 else "pending"
+            # Awaiting data is not failure: a missing report is the timeliness
+            # evaluator's finding; here the indicator is not judged and scores nothing.
             return Outcome(
                 None,
                 shown_target,
                 shown_expected,
                 None,
                 expected_pct,
-                status,
-                Decimal(0) if status == "red" else None,
-                f"{item.name}: nothing reported; target {_show(shown_target, unit)}",
+                "pending",
+                None,
+                f"{item.name}: awaiting data (nothing reported yet); target {_show(shown_target, unit)}; {how}",
                 tuple(seqs),
                 details,
             )
@@ -369,9 +400,14 @@ class Evaluation:
                 how = f"not more than the target ({item.op}); {how}"
         gap = expected_pct - completion
         schedule = f"序时 {_show(expected_pct)} %" if item.schedule else "目标 100 %"
+        # The gap is in points of completion (完成率), which is what the bands judge;
+        # for a rate the difference in the indicator's own points is said too.
+        own = ""
+        if unit == "%" and not item.schedule:
+            own = f"；实际比目标{'低' if actual < target else '高'} {_show(abs(shown_actual - shown_target))} 个百分点"
         rationale = (
             f"{item.name}: {_show(shown_actual, unit)} / {_show(shown_target, unit)} = "
-            f"{_show(completion)} %，{schedule}，差 {_show(gap)} 个百分点 → {status} "
+            f"完成率 {_show(completion)} %，{schedule}，完成率差 {_show(gap)} 个百分点{own} → {status} "
             f"({self.profile.describe()}); {how}"
         )
         details["gap_pp"] = str(q2(gap))
@@ -400,22 +436,42 @@ class Evaluation:
         if shape == "baseline_delta":
             actual, seqs, how = self.measure(item)
             baseline = self.latest_stat(f"{item.id}|", period=item.baseline_period)
-            if baseline is None or item.delta is None:
+            delta = item.delta
+            problem = None
+            if baseline is None or delta is None:
+                problem = f"baseline {item.baseline_period} not reported"
+            elif baseline.unit != _base(item.unit):
+                problem = (
+                    f"baseline {item.baseline_period} (seq {baseline.seq}) is in {baseline.unit}, "
+                    f"not {item.unit}: not used"
+                )
+                seqs = [*seqs, baseline.seq]
+            elif not (
+                delta.unit == baseline.unit
+                or delta.unit == "%"
+                or (delta.unit == "pp" and baseline.unit == "%")
+            ):
+                problem = f"a delta in {delta.unit} cannot be added to {baseline.unit}"
+            if problem is not None or baseline is None or delta is None:
                 return [
                     (
                         "completion",
-                        self.judge(
-                            item,
-                            actual,
-                            None,
-                            _base(item.unit),
-                            seqs,
-                            f"{how}; baseline {item.baseline_period} not reported",
-                        ),
+                        self.judge(item, actual, None, _base(item.unit), seqs, f"{how}; {problem}"),
                     )
                 ]
-            target = baseline.value + item.delta.amount
-            how = f"{how}; target = {item.baseline_period} {_show(baseline.value)} + {_show(item.delta.amount)}"
+            shown_baseline = _show(_in(item.unit, baseline.value, baseline.unit), item.unit)
+            if delta.unit == "%" and baseline.unit != "%":
+                # Growth of an amount (同比增长 25 %): the baseline times 1.25.
+                target = baseline.value * (1 + delta.amount / HUNDRED)
+                formula = f"{shown_baseline} × (1 + {_show(delta.amount)} %)"
+            else:
+                # Points added to a rate or share (提高 3 个百分点), or an amount added to an amount.
+                target = baseline.value + delta.amount
+                shown_delta = _show(delta.amount, "个百分点" if delta.unit == "pp" else "")
+                if delta.unit not in ("pp", "%"):
+                    shown_delta = _show(_in(item.unit, delta.amount, delta.unit), item.unit)
+                formula = f"{shown_baseline} + {shown_delta}"
+            how = f"{how}; target = {item.baseline_period} {formula}"
             return [
                 (
                     "completion",
@@ -440,6 +496,21 @@ class Evaluation:
                     )
                 ]
             latest = max(known, key=lambda e: e.seq)
+            if latest.unit != _base(item.unit):
+                return [
+                    (
+                        "completion",
+                        self.judge(
+                            item,
+                            actual,
+                            None,
+                            _base(item.unit),
+                            [*seqs, latest.seq],
+                            f"{how}; the target set by seq {latest.seq} is in {latest.unit}, "
+                            f"not {item.unit}: not used",
+                        ),
+                    )
+                ]
             how = f"{how}; target set by seq {latest.seq}"
             return [
                 (
@@ -581,7 +652,7 @@ class Evaluation:
             elif (deadline - self.day).days <= 30:
                 status, note = "yellow", "due within 30 days"
             else:
-                status, note = "green", "not yet due"
+                status, note = "pending", "not yet due"
             progress = f" ({details['reached']} reached)" if wanted else ""
             rationale = f"{item.name}: not complete by {self.day}{progress}, deadline {deadline} ({note}) → {status}"
             return [
