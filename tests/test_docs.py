@@ -44,6 +44,7 @@ def test_hooks_are_all_known() -> None:
         "register_event_types",
         "register_plan_sections",
         "register_renderers",
+        "register_reports",
         "register_upcasters",
     ]
 
@@ -94,6 +95,10 @@ def test_hook_examples_register(code: str) -> None:
         assert "funds" in evaluators
     if "def register_renderers" in code:
         assert "subjects" in renderers
+    if "def register_reports" in code:
+        from gyengine.plugins import build_reports
+
+        assert list(build_reports(manager)) == ["size"]
     if "def register_datasets" in code:
         from gyengine.plugins import build_datasets
 

@@ -788,3 +788,70 @@ def test_every_hook_has_a_docstring() -> None:
     for name in hook_names():
         doc = getattr(hookspecs, name).__doc__ or ""
         assert len(doc.strip()) > 40, name
+
+
+REPORT_PLUGIN = """
+from decimal import Decimal
+
+from gyengine import Column, Document, ReportKind, Section, Table, hookimpl
+
+
+def build(replay, period, lang):
+    rows = [{"what": "events", "n": Decimal(replay.seq_to), "evidence": []}]
+    table = Table("size", "size" if lang == "en" else "规模",
+                  [Column("what", "what"), Column("n", "n", "number")], rows)
+    return Document(title=f"log size {period.text}", lang=lang, synthetic=replay.synthetic,
+                    meta=[("head", replay.head_hash)], sections=[Section("s", "s", [table])])
+
+
+@hookimpl
+def register_reports():
+    return [ReportKind(name="size", period="month", build=build, evaluators=())]
+"""
+
+
+def test_hook_register_reports(tmp_path: Path) -> None:
+    """register_reports: a plugin's report kind runs through `gyengine report` and a document renderer."""
+    plugins = tmp_path / "plugins"
+    write(plugins, "sizes", REPORT_PLUGIN)
+    db = tmp_path / "r.db"
+    assert h.run_cli(["init", "--db", db]).exit_code == 0
+    result = h.run_cli(
+        [
+            "--plugins-dir",
+            plugins,
+            "report",
+            "size",
+            "--month",
+            "2019-06",
+            "--db",
+            db,
+            "--format",
+            "json",
+            "--lang",
+            "en",
+        ]
+    )
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.stdout)
+    assert document["title"] == "log size 2019-06"
+    assert document["meta"] == [["head", "0" * 64]]
+    [section] = document["sections"]
+    assert section["blocks"][0]["title"] == "size"
+    assert section["blocks"][0]["rows"] == [{"what": "events", "n": "0", "evidence": []}]
+    wrong = h.run_cli(
+        [
+            "--plugins-dir",
+            plugins,
+            "report",
+            "size",
+            "--period",
+            "2019-W23",
+            "--db",
+            db,
+            "--format",
+            "json",
+        ]
+    )
+    assert wrong.exit_code == 2
+    assert "the size report covers a month, not '2019-W23'" in wrong.stderr

@@ -703,6 +703,16 @@ def problems(log: Log) -> None:
             )
 
 
+def declare_synthetic(log: Log) -> None:
+    log.add(at(dt.date(2019, 1, 2), 9, 30), {
+        "id": "synthetic-data", "type": "SyntheticDataDeclared", "stream": "office/data",
+        "actor": "gyengine",
+        "data": {"note": "本数据集中的报送数据均为合成的演示数据，仅方案目标取自方案原文。"
+                         " All reports in this dataset are synthetic demonstration data; only the "
+                         "plan's targets are taken from the plan text."},
+    })
+
+
 def cadences(log: Log) -> None:
     for n, (event_type, cadence, days) in enumerate(
         [("ProjectProgressReported", "week", 2), ("StatisticReported", "month", 10)], start=1
@@ -722,6 +732,7 @@ def cadences(log: Log) -> None:
 def generate() -> str:
     rng = random.Random(SEED)
     log = Log()
+    declare_synthetic(log)
     cadences(log)
     statistics(log, rng)
     one_offs(log, rng)

@@ -2,10 +2,24 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from .hookspecs import hookimpl
-from .render import CsvRenderer, JsonRenderer, MarkdownRenderer, Renderer, TableRenderer
+from .render import (
+    CsvRenderer,
+    DocumentJsonRenderer,
+    JsonRenderer,
+    MarkdownRenderer,
+    TableRenderer,
+)
 
 
 @hookimpl
-def register_renderers() -> list[Renderer]:
-    return [TableRenderer(), JsonRenderer(), CsvRenderer(), MarkdownRenderer()]
+def register_renderers() -> list[Any]:
+    return [
+        TableRenderer(),
+        JsonRenderer(),
+        CsvRenderer(),
+        MarkdownRenderer(),
+        DocumentJsonRenderer(),
+    ]

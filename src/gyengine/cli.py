@@ -679,6 +679,122 @@ def _db_is_default(db: str) -> bool:
     return source in (ParameterSource.DEFAULT, None) and db == DEFAULT_DB
 
 
+@cli.command()
+@click.argument("kind")
+@click.option(
+    "--period",
+    "--week",
+    "--month",
+    "--quarter",
+    "--year",
+    "period",
+    required=True,
+    help="The period the report covers: 2019-W23, 2019-06, 2019-Q2, 2019.",
+)
+@click.option("--as-of", help="Business time (default: the period's last day).")
+@click.option("--known-at", help="Record time: the log as known then (a date means its end, UTC).")
+@click.option(
+    "--lang",
+    type=click.Choice(["zh", "en"]),
+    default="zh",
+    show_default=True,
+    help="Language of the labels; names stay as written.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    default="terminal",
+    show_default=True,
+    help="terminal, markdown, html, csv, xlsx, json, or a plugin's document renderer.",
+)
+@click.option(
+    "-o",
+    "--output",
+    "output_path",
+    type=click.Path(dir_okay=False),
+    help="Write to this file (needed for binary formats such as xlsx).",
+)
+@click.option("--bom", is_flag=True, help="CSV: start with a UTF-8 byte-order mark, for Excel.")
+@db_option
+@click.pass_obj
+@handle_errors
+def report(
+    state: State,
+    kind: str,
+    period: str,
+    as_of: str | None,
+    known_at: str | None,
+    lang: str,
+    fmt: str,
+    output_path: str | None,
+    bom: bool,
+    db: str,
+) -> None:
+    """Publish a report: KIND is weekly, monthly, quarterly or a plugin's own.
+
+    The log is replayed as of the period's last day (or --as-of) and as known
+    at --known-at, so an old bulletin can be reproduced byte for byte.
+    """
+    from .plugins import build_renderers, build_reports
+    from .timeutil import parse_period
+
+    kinds = build_reports(state.manager)
+    if kind not in kinds:
+        raise UsageError(f"no report kind {kind!r} (kinds: {', '.join(sorted(kinds)) or 'none'})")
+    report_kind = kinds[kind]
+    renderers = build_renderers(state.manager, "document")
+    if fmt not in renderers:
+        raise UsageError(f"--format: {fmt!r} is not one of {', '.join(sorted(renderers))}")
+    renderer = renderers[fmt]
+    binary = bool(getattr(renderer, "binary", False))
+    if binary and output_path is None and sys.stdout.isatty():
+        raise UsageError(f"--format {fmt} writes a binary file: give -o FILE")
+    try:
+        covered = parse_period(period)
+    except ValueError as error:
+        raise UsageError(f"--period: {error}") from None
+    if covered.kind != report_kind.period:
+        raise UsageError(f"the {kind} report covers a {report_kind.period}, not {period!r}")
+    if _db_is_default(db) and not Path(db).exists():
+        engine = state.dataset_engine(state.default_dataset())
+    else:
+        engine = state.open_engine(db)
+    try:
+        result = engine.replay(
+            as_of=_as_of(as_of) if as_of else covered.end.isoformat(),
+            known_at=_timestamp(known_at, end_of_day=True, option="--known-at"),
+            evaluators=report_kind.evaluators,
+            save=False,
+        )
+    finally:
+        engine.close()
+    document = report_kind.build(result, covered, lang)
+    options = {"bom": "1"} if bom else {}
+    _write_document(output_path, binary, lambda out: renderer.render(document, out, options))
+
+
+def _write_document(path: str | None, binary: bool, write: Callable[[Any], None]) -> None:
+    if not binary:
+        _write(path, write)
+        return
+    if path is None:
+        write(sys.stdout.buffer)
+        return
+    import tempfile
+
+    target = Path(path)
+    with tempfile.NamedTemporaryFile(
+        dir=target.parent or ".", delete=False, suffix=".tmp"
+    ) as handle:
+        try:
+            write(handle)
+        except BaseException:
+            handle.close()
+            Path(handle.name).unlink(missing_ok=True)
+            raise
+    Path(handle.name).replace(target)
+
+
 @cli.group()
 def demo() -> None:
     """The bundled demo datasets (synthetic data) to explore gyengine with."""

@@ -39,6 +39,7 @@ __all__ = [
     "NewEvent",
     "PendingEvent",
     "StoredEvent",
+    "SyntheticDataDeclared",
     "Upcaster",
     "event_type",
     "new_event_id",
@@ -93,6 +94,13 @@ class EventRetracted:
     """The event named by ``supersedes`` was withdrawn and no longer counts."""
 
     reason: str
+
+
+@attrs.frozen
+class SyntheticDataDeclared:
+    """The log's data were declared synthetic: invented for demonstration, not reported by anyone."""
+
+    note: str
 
 
 @attrs.frozen(kw_only=True)
@@ -251,7 +259,7 @@ class EventTypes:
     """
 
     converter: cattrs.Converter
-    BUILTIN: ClassVar[tuple[type, ...]] = (EventRetracted,)
+    BUILTIN: ClassVar[tuple[type, ...]] = (EventRetracted, SyntheticDataDeclared)
 
     def __init__(self, *, builtins: bool = True) -> None:
         self.converter = make_converter()

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from .evaluation import Evaluator
     from .plan import PlanSection
     from .render import Renderer
+    from .reports import ReportKind
 
 __all__ = ["hookimpl", "hookspec"]
 
@@ -78,10 +79,25 @@ def register_datasets() -> list[Dataset]:  # type: ignore[empty-body]
 
 @hookspec
 def register_renderers() -> list[Renderer]:  # type: ignore[empty-body]
-    """Return renderers: objects with a ``name`` and ``render(report, output)``.
+    """Return renderers: objects with a ``name``, a ``kind`` and a ``render``.
 
-    A renderer's name is a ``--format`` choice of ``gyengine replay``; a
-    plugin's renderer with the name of a built-in one replaces it.
+    ``kind = "replay"`` renderers write a :class:`~gyengine.Replay` with
+    ``render(replay, output)`` (the ``--format`` choices of ``gyengine replay``);
+    ``kind = "document"`` renderers write a :class:`~gyengine.Document` with
+    ``render(document, output)`` (the ``--format`` choices of ``gyengine
+    report``); ``binary = True`` renderers get a binary ``output``. A plugin's
+    renderer with the name of a built-in one replaces it.
+    """
+
+
+@hookspec
+def register_reports() -> list[ReportKind]:  # type: ignore[empty-body]
+    """Return the kinds of report this plugin publishes (weekly summary, monthly bulletin...).
+
+    A :class:`~gyengine.ReportKind` names the report (``gyengine report NAME``),
+    the kind of period it covers (``week``, ``month``, ``quarter``...) and a
+    ``build(replay, period, lang)`` that turns a replay into a
+    :class:`~gyengine.Document`, which the document renderers then write.
     """
 
 

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from .datasets import Dataset
     from .evaluation import Evaluator
     from .plan import PlanSection
-    from .render import Renderer
+    from .reports import ReportKind
 
 __all__ = [
     "BUILTIN_PLUGINS",
@@ -40,6 +40,7 @@ __all__ = [
     "build_event_types",
     "build_plan_sections",
     "build_renderers",
+    "build_reports",
     "get_plugin_manager",
     "plugin_info",
 ]
@@ -324,16 +325,39 @@ def build_datasets(manager: pluggy.PluginManager) -> dict[str, Dataset]:
     return found
 
 
-def build_renderers(manager: pluggy.PluginManager) -> dict[str, Renderer]:
-    """Collect renderers by name; a plugin's renderer replaces a built-in one of that name."""
-    renderers: dict[str, Renderer] = {}
-    builtin: dict[str, Renderer] = {}
+def build_reports(manager: pluggy.PluginManager) -> dict[str, ReportKind]:
+    """Collect the report kinds of every plugin, by name."""
+    from .reports import ReportKind
+
+    found: dict[str, ReportKind] = {}
+    for name, kinds in _hook_results(manager, "register_reports"):
+        for kind in kinds:
+            if not isinstance(kind, ReportKind):
+                raise PluginError(
+                    name, f"register_reports() returned {type(kind).__name__}, not ReportKind"
+                )
+            if kind.name in found:
+                raise PluginError(name, f"report {kind.name!r} is registered twice")
+            found[kind.name] = kind
+    return found
+
+
+def build_renderers(manager: pluggy.PluginManager, kind: str = "replay") -> dict[str, Any]:
+    """Collect the renderers of one kind (``replay`` or ``document``) by name.
+
+    A plugin's renderer replaces a built-in one of the same name.
+    """
+    # Any: replay renderers take (replay, output), document ones (document, output, options).
+    renderers: dict[str, Any] = {}
+    builtin: dict[str, Any] = {}
     for name, items in _hook_results(manager, "register_renderers"):
         for renderer in items:
             if not isinstance(getattr(renderer, "name", None), str) or not callable(
                 getattr(renderer, "render", None)
             ):
                 raise PluginError(name, "register_renderers() items need a name and render()")
+            if getattr(renderer, "kind", "replay") != kind:
+                continue
             target = builtin if name in BUILTIN_PLUGINS else renderers
             if renderer.name in target:
                 raise PluginError(name, f"renderer {renderer.name!r} is registered twice")

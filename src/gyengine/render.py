@@ -309,3 +309,18 @@ def _short_evidence(text: str) -> str:
     if len(seqs) <= 4:
         return ", ".join(seqs)
     return f"{', '.join(seqs[:3])} … ({len(seqs)} events)"
+
+
+@attrs.frozen
+class DocumentJsonRenderer:
+    """A report document as JSON: header, sections, tables with their evidence (byte-stable)."""
+
+    name: str = "json"
+    description: str = "JSON: the whole report document"
+    kind: str = "document"
+
+    def render(self, document: Any, output: IO[str], options: Any = None) -> None:
+        from .document import document_json
+
+        json.dump(document_json(document), output, ensure_ascii=False, indent=2)
+        output.write("\n")

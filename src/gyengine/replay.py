@@ -198,6 +198,7 @@ class Replay:
     evaluators: tuple[tuple[str, str, str], ...]
     records: tuple[ResultRecord, ...]
     events_read: int = 0
+    synthetic: bool = False
     resumed: Mapping[str, int] = attrs.field(factory=dict)
     run_id: int | None = None
 
@@ -232,6 +233,7 @@ class Replay:
                 "head_hash": self.head_hash,
                 "chain_ok": self.chain_ok,
                 "chain_problem": str(self.chain_problem) if self.chain_problem else None,
+                "synthetic": self.synthetic,
             },
             "options": self.options.to_json(),
             "plugins": [{"name": n, "version": v} for n, v in self.plugins],
@@ -428,6 +430,10 @@ def replay(
     prev_hash = previous.hash if previous is not None else GENESIS_HASH
     expected = start
     problem: ChainProblem | None = None
+    # Read apart from the fold, so a replay resumed past the declaration still knows.
+    synthetic = any(
+        row.id not in superseded for row in store.read(types=["SyntheticDataDeclared"], stop=bound)
+    )
     as_of = options.as_of
     period = context.period
     read = 0
@@ -544,5 +550,6 @@ def replay(
         evaluators=tuple(sorted((ev.name, ev.version, owner[ev.name]) for ev in plan)),
         records=tuple(records),
         events_read=read,
+        synthetic=synthetic,
         resumed={name: seq for name, seq in after.items() if seq},
     )

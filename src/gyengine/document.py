@@ -1,0 +1,207 @@
+"""Documents: what a report says, independent of the format it is written in.
+
+A report plugin builds a :class:`Document` from a replay: a header (title,
+period, the log's seq range and head hash, plugins, "synthetic data" when it
+is), sections of tables, charts and paragraphs, and an evidence appendix that
+lists the event seqs behind every row. Renderers (``register_renderers`` with
+``kind="document"``) write it as terminal text, Markdown, HTML, CSV, XLSX or
+JSON; none of them knows what the rows are about.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any, Final, Literal
+
+import attrs
+
+__all__ = [
+    "BarChart",
+    "Block",
+    "Cell",
+    "Column",
+    "Document",
+    "GridChart",
+    "LineChart",
+    "Paragraph",
+    "Section",
+    "Table",
+]
+
+Cell = str | int | Decimal | None
+"""A table cell: text, an exact number, or empty."""
+
+STATUSES: Final = ("green", "watch", "yellow", "red", "pending")
+
+
+@attrs.frozen
+class Column:
+    """A table column: its key in the rows, its heading, and what its cells hold.
+
+    ``kind`` is ``text``, ``number`` (exact, right-aligned, written as a number
+    in spreadsheets), ``status`` (a traffic light) or ``evidence`` (event seqs).
+    """
+
+    key: str
+    title: str
+    kind: Literal["text", "number", "status", "evidence"] = "text"
+
+
+@attrs.frozen
+class Table:
+    """Rows of cells under columns; ``evidence`` of a row is the seqs behind it."""
+
+    id: str
+    title: str
+    columns: tuple[Column, ...] = attrs.field(converter=tuple)
+    rows: tuple[dict[str, Any], ...] = attrs.field(converter=tuple)
+    note: str = ""
+
+
+@attrs.frozen
+class Paragraph:
+    """Text, as written (escaped by renderers)."""
+
+    text: str
+
+
+@attrs.frozen
+class LineChart:
+    """Lines over common x labels, e.g. an indicator's actual against its 序时 line.
+
+    ``series`` are ``(name, values, style)`` with values aligned to ``x`` (None
+    where there is no point) and style ``solid`` or ``dashed``.
+    """
+
+    id: str
+    title: str
+    x: tuple[str, ...] = attrs.field(converter=tuple)
+    series: tuple[tuple[str, tuple[Decimal | None, ...], str], ...] = attrs.field(converter=tuple)
+    unit: str = ""
+
+
+@attrs.frozen
+class GridChart:
+    """A grid of traffic lights: rows (e.g. projects) by columns (e.g. weeks)."""
+
+    id: str
+    title: str
+    rows: tuple[str, ...] = attrs.field(converter=tuple)
+    columns: tuple[str, ...] = attrs.field(converter=tuple)
+    cells: tuple[tuple[str | None, ...], ...] = attrs.field(converter=tuple)
+
+
+@attrs.frozen
+class BarChart:
+    """Horizontal bars, e.g. each bank's score."""
+
+    id: str
+    title: str
+    labels: tuple[str, ...] = attrs.field(converter=tuple)
+    values: tuple[Decimal, ...] = attrs.field(converter=tuple)
+    unit: str = ""
+
+
+Block = Table | Paragraph | LineChart | GridChart | BarChart
+
+
+@attrs.frozen
+class Section:
+    """A titled part of a document."""
+
+    id: str
+    title: str
+    blocks: tuple[Block, ...] = attrs.field(converter=tuple)
+
+
+@attrs.frozen(kw_only=True)
+class Document:
+    """A report ready to be rendered.
+
+    ``meta`` is the header as ``(label, value)`` pairs; ``synthetic`` puts a
+    notice on every format; ``lang`` (``zh`` or ``en``) picks the renderers'
+    own few words.
+    """
+
+    title: str
+    subtitle: str = ""
+    lang: str = "zh"
+    synthetic: bool = False
+    meta: tuple[tuple[str, str], ...] = attrs.field(default=(), converter=tuple)
+    sections: tuple[Section, ...] = attrs.field(default=(), converter=tuple)
+
+    def tables(self) -> list[tuple[Section, Table]]:
+        """Every table with its section, in order."""
+        return [(s, b) for s in self.sections for b in s.blocks if isinstance(b, Table)]
+
+
+WORDS: Final[dict[str, dict[str, str]]] = {
+    "synthetic": {
+        "zh": "示例数据：本报告中的数据为合成的演示数据，并非任何单位的实际报送。",
+        "en": "Synthetic data: the figures in this report are invented for demonstration, not reported by anyone.",
+    },
+    "evidence": {"zh": "证据（事件序号）", "en": "Evidence (event seqs)"},
+    "section": {"zh": "部分", "en": "section"},
+    "table": {"zh": "表", "en": "table"},
+    "contents": {"zh": "目录", "en": "Contents"},
+    "none": {"zh": "无", "en": "none"},
+}
+
+
+def word(key: str, lang: str) -> str:
+    """One of the renderers' own words in ``lang`` (English when unknown)."""
+    return WORDS[key].get(lang, WORDS[key]["en"])
+
+
+def cell_text(value: Any) -> str:
+    """A cell as plain text: exact numbers without exponent, None as empty."""
+    if value is None:
+        return ""
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, (list, tuple)):
+        return " ".join(str(item) for item in value)
+    return str(value)
+
+
+def evidence_text(value: Sequence[int] | None) -> str:
+    """Seqs as ``12 15 40``."""
+    return " ".join(str(seq) for seq in value or ())
+
+
+def neutralise(text: str) -> str:
+    """Make a spreadsheet cell inert: text starting with = + - @ (or tab, CR) gets a leading '."""
+    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + text
+    return text
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(item) for item in value]
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    return value
+
+
+def document_json(document: Document) -> dict[str, Any]:
+    """The document as JSON-ready data; exact numbers as decimal strings."""
+    sections = []
+    for section in document.sections:
+        blocks = []
+        for block in section.blocks:
+            data = attrs.asdict(block, recurse=True)
+            data = {"type": type(block).__name__, **_jsonable(data)}
+            blocks.append(data)
+        sections.append({"id": section.id, "title": section.title, "blocks": blocks})
+    return {
+        "title": document.title,
+        "subtitle": document.subtitle,
+        "lang": document.lang,
+        "synthetic": document.synthetic,
+        "meta": [list(pair) for pair in document.meta],
+        "sections": sections,
+    }
