@@ -118,6 +118,9 @@ class Engine:
 
     def events(self, **filters: Any) -> Iterator[Event]:
         """Read decoded events; takes the filters of :meth:`SQLiteEventStore.read`."""
+        read_rows = getattr(self.store, "read_rows", None)
+        if read_rows is not None:
+            return self.registry.decode_rows(read_rows(**filters))
         return iter(self.registry.decode_all(self.store.read(**filters)))
 
     def replay(

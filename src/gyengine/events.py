@@ -14,9 +14,11 @@ Three shapes of one event:
 from __future__ import annotations
 
 import json
+import os
 import re
+import time
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, ClassVar, Final, TypeVar
 
 import attrs
@@ -55,8 +57,21 @@ _NAME = re.compile(r"[^\x00-\x1f\x7f]+")
 
 
 def new_event_id() -> str:
-    """Return a fresh random event id (a UUID4 in its canonical text form)."""
-    return str(uuid.uuid4())
+    """Return a fresh event id: a UUIDv7 (RFC 9562) in its canonical text form.
+
+    Time-ordered ids land next to each other in the id index, where random
+    UUID4s would scatter writes over the whole index as the log grows.
+    """
+    millis = time.time_ns() // 1_000_000
+    rand = int.from_bytes(os.urandom(10), "big")
+    value = (
+        (millis & 0xFFFF_FFFF_FFFF) << 80
+        | 0x7 << 76
+        | (rand >> 62 & 0xFFF) << 64
+        | 0b10 << 62
+        | rand & 0x3FFF_FFFF_FFFF_FFFF
+    )
+    return str(uuid.UUID(int=value))
 
 
 def event_type(name: str | None = None, *, schema: int = 1) -> Callable[[type[T]], type[T]]:
@@ -486,6 +501,37 @@ class EventTypes:
         """Decode a stream of stored rows lazily."""
         for row in rows:
             yield self.decode(row)
+
+    def decode_rows(self, rows: Iterable[tuple[Any, ...]]) -> Iterator[Event]:
+        """Decode plain row tuples (envelope order) straight into events: the fast read path."""
+        loads = json.loads
+        structure = self.converter.structure
+        types = self._types
+        make = Event
+        for row in rows:
+            registration = types.get(row[4])
+            if registration is None or registration.schema != row[5]:
+                data = self.decode_payload(row[4], row[5], row[10])
+            else:
+                try:
+                    data = structure(loads(row[10]), registration.cls)
+                except Exception:
+                    data = self.decode_payload(row[4], row[5], row[10])
+            yield make(
+                row[0],
+                row[1],
+                row[2],
+                row[3],
+                row[4],
+                row[5],
+                row[6],
+                row[7],
+                row[8],
+                row[9],
+                data,
+                row[11],
+                row[12],
+            )
 
 
 def _check_name(value: str, field: str) -> str:
