@@ -502,36 +502,37 @@ class EventTypes:
         for row in rows:
             yield self.decode(row)
 
-    def decode_rows(self, rows: Iterable[tuple[Any, ...]]) -> Iterator[Event]:
-        """Decode plain row tuples (envelope order) straight into events: the fast read path."""
-        loads = json.loads
-        structure = self.converter.structure
-        types = self._types
-        make = Event
-        for row in rows:
-            registration = types.get(row[4])
-            if registration is None or registration.schema != row[5]:
+    def decode_row(self, row: tuple[Any, ...]) -> Event:
+        """Decode one plain row tuple (envelope order) straight into an event."""
+        registration = self._types.get(row[4])
+        if registration is None or registration.schema != row[5]:
+            data = self.decode_payload(row[4], row[5], row[10])
+        else:
+            try:
+                data = self.converter.structure(json.loads(row[10]), registration.cls)
+            except Exception:  # the slow path names the field
                 data = self.decode_payload(row[4], row[5], row[10])
-            else:
-                try:
-                    data = structure(loads(row[10]), registration.cls)
-                except Exception:
-                    data = self.decode_payload(row[4], row[5], row[10])
-            yield make(
-                row[0],
-                row[1],
-                row[2],
-                row[3],
-                row[4],
-                row[5],
-                row[6],
-                row[7],
-                row[8],
-                row[9],
-                data,
-                row[11],
-                row[12],
-            )
+        return Event(
+            row[0],
+            row[1],
+            row[2],
+            row[3],
+            row[4],
+            row[5],
+            row[6],
+            row[7],
+            row[8],
+            row[9],
+            data,
+            row[11],
+            row[12],
+        )
+
+    def decode_rows(self, rows: Iterable[tuple[Any, ...]]) -> Iterator[Event]:
+        """Decode plain row tuples straight into events: the fast read path."""
+        decode = self.decode_row
+        for row in rows:
+            yield decode(row)
 
 
 def _check_name(value: str, field: str) -> str:

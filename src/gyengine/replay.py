@@ -259,6 +259,28 @@ class Replay:
         }
 
 
+def _row_hash(row: tuple[Any, ...]) -> str:
+    try:
+        return event_hash(
+            envelope_bytes(
+                seq=row[0],
+                id=row[1],
+                stream=row[2],
+                version=row[3],
+                type=row[4],
+                schema=row[5],
+                occurred=row[6],
+                recorded=row[7],
+                actor=row[8],
+                supersedes=row[9],
+                data=row[10],
+                prev_hash=row[11],
+            )
+        )
+    except (UnicodeError, TypeError, ValueError):
+        return ""  # check_link names the problem
+
+
 def check_link(row: StoredEvent, expected_seq: int, prev_hash: str) -> ChainProblem | None:
     """Check one row's place in the chain: its seq, its link and its hash."""
     if row.seq != expected_seq:
@@ -437,45 +459,63 @@ def replay(
     as_of = options.as_of
     period = context.period
     read = 0
-    for row in store.read(start=start, stop=bound):
-        read += 1
-        if progress is not None and read % 10_000 == 0:
-            progress(10_000)
-        found = check_link(row, expected, prev_hash)
-        if found is not None:
-            if not options.allow_broken_chain:
-                raise BrokenChain(found)
-            problem = problem or found
-        expected = row.seq + 1
-        prev_hash = row.hash
-        if row.id in superseded:
-            continue
-        targets = consumers.get(row.type)
-        if not targets:
-            continue
-        if as_of is not None and row.occurred is not None:
-            try:
-                if period(row.occurred).start > as_of:
-                    continue
-            except ValueError:
-                pass  # verify-level problem; the evaluator sees the event as it is
-        try:
-            event = registry.decode(row)
-        except GyengineError as error:
-            raise GyengineError(f"seq {row.seq} ({row.type}) cannot be decoded: {error}") from None
-        for evaluator in targets:
-            if row.seq <= after[evaluator.name]:
+    # Plain tuples (envelope order) where the store offers them: this loop runs
+    # once per event of the log, so every attribute lookup counts.
+    read_rows = getattr(store, "read_rows", None)
+    rows: Iterable[tuple[Any, ...]] = (
+        read_rows(start=start, stop=bound)
+        if read_rows is not None
+        else (attrs.astuple(r) for r in store.read(start=start, stop=bound))
+    )
+    decode = registry.decode_row
+    try:
+        for line in rows:
+            read += 1
+            if progress is not None and read % 10_000 == 0:
+                progress(10_000)
+            seq = line[0]
+            if seq != expected or line[11] != prev_hash or _row_hash(line) != line[12]:
+                found = check_link(StoredEvent(*line), expected, prev_hash)
+                if found is not None:
+                    if not options.allow_broken_chain:
+                        raise BrokenChain(found)
+                    problem = problem or found
+            expected = seq + 1
+            prev_hash = line[12]
+            targets = consumers.get(line[4])
+            if not targets or line[1] in superseded:
                 continue
+            occurred = line[6]
+            if as_of is not None and occurred is not None:
+                try:
+                    if period(occurred).start > as_of:
+                        continue
+                except ValueError:
+                    pass  # verify-level problem; the evaluator sees the event as it is
             try:
-                states[evaluator.name] = evaluator.fold(states[evaluator.name], event, fold_context)
-            except Exception as error:
-                raise EvaluatorError(
-                    plugin=owner[evaluator.name],
-                    evaluator=evaluator.name,
-                    seq=row.seq,
-                    event_type=row.type,
-                    cause=error,
-                ) from error
+                event = decode(line)
+            except GyengineError as error:
+                raise GyengineError(f"seq {seq} ({line[4]}) cannot be decoded: {error}") from None
+            for evaluator in targets:
+                name = evaluator.name
+                if seq <= after[name]:
+                    continue
+                try:
+                    states[name] = evaluator.fold(states[name], event, fold_context)
+                except Exception as error:
+                    raise EvaluatorError(
+                        plugin=owner[name],
+                        evaluator=name,
+                        seq=seq,
+                        event_type=line[4],
+                        cause=error,
+                    ) from error
+    finally:
+        # An evaluator error or a broken chain leaves the reader half-read:
+        # close it now, while the store is still open.
+        close = getattr(rows, "close", None)
+        if close is not None:
+            close()
     if progress is not None:
         progress(read % 10_000)
     if expected != bound + 1 and bound >= start:

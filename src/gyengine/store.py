@@ -477,7 +477,9 @@ class SQLiteEventStore:
         try:
             yield from cursor
         finally:
-            cursor.close()
+            # A reader abandoned after the store was closed: nothing left to release.
+            with contextlib.suppress(sqlite3.ProgrammingError):
+                cursor.close()
 
     # -- appending ---------------------------------------------------------------
 
