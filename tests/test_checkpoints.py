@@ -255,13 +255,13 @@ def test_no_checkpoints_neither_uses_nor_saves_them(engine: gyengine.Engine, db:
 def test_tampered_row_behind_a_checkpoint_gives_the_full_answer(
     engine: gyengine.Engine, db: Path
 ) -> None:
-    """With allow_broken_chain, a row tampered with behind a checkpoint counts as a full replay counts it."""
+    """With verify_all, a row tampered with behind a checkpoint is met as a full replay meets it."""
     three_reports(engine)
     engine.replay()
     h.execute(db, "UPDATE events SET data = ? WHERE seq = 1", ['{"subject":"a","value":"100"}'])
     with pytest.raises(BrokenChain, match="at seq 1: hash"):
-        engine.replay()
-    result = engine.replay(allow_broken_chain=True)
+        engine.replay(verify_all=True)
+    result = engine.replay(allow_broken_chain=True, verify_all=True)
     assert result.resumed == {}
     assert not result.chain_ok
     assert h.values_of(result, "totals") == {"a": "102"}

@@ -615,6 +615,9 @@ def replay_options(function: F) -> F:
 @click.option(
     "--no-checkpoints", is_flag=True, help="Replay in full; neither use nor save checkpoints."
 )
+@click.option(
+    "--verify-all", is_flag=True, help="Also verify the rows behind a checkpoint (slower)."
+)
 @click.pass_obj
 @handle_errors
 def replay(
@@ -629,6 +632,7 @@ def replay(
     output_path: str | None,
     no_save: bool,
     no_checkpoints: bool,
+    verify_all: bool,
 ) -> None:
     """Replay the log through every evaluator into scores, findings and evidence.
 
@@ -663,6 +667,7 @@ def replay(
                 checkpoints=not no_checkpoints,
                 save=not no_save,
                 progress=advance,
+                verify_all=verify_all,
             )
     finally:
         engine.close()

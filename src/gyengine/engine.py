@@ -134,6 +134,7 @@ class Engine:
         checkpoints: bool = True,
         save: bool = True,
         progress: Callable[[int], None] | None = None,
+        verify_all: bool = False,
     ) -> Replay:
         """Replay the log through the evaluators; save the run unless ``save`` is false.
 
@@ -147,6 +148,7 @@ class Engine:
             options=dict(options or {}),
             allow_broken_chain=allow_broken_chain,
             checkpoints=checkpoints,
+            verify_all=verify_all,
         )
         runs = self._runs()
         result = replay(

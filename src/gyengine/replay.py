@@ -10,9 +10,12 @@ same log, plugins and options give byte-identical JSON.
 Checkpoints make it incremental: an evaluator's state after seq N is saved with
 the hash at N and reused only when the evaluator's version and the options
 match, the hash at N is unchanged, and no later event supersedes one at or
-before N. The rows behind a checkpoint are still verified (hashing them is
-far cheaper than decoding and folding them). Whether a replay resumed or not
-never changes its answer.
+before N. Only the rows read are verified: after a checkpoint at N, rows
+N+1.. and the link to the hash at N. A row changed behind the checkpoint does not
+change the answer (the state was folded from the rows as they were), but is not
+noticed either; ``verify_all`` (``--verify-all``) checks every row first, and
+``gyengine verify`` checks the whole log. Whether a replay resumed or not never
+changes its answer.
 """
 
 from __future__ import annotations
@@ -80,6 +83,8 @@ class ReplayOptions:
         options: evaluator options (``-o key=value``), passed in the context.
         allow_broken_chain: go on when the log fails verification (the run says so).
         checkpoints: reuse and save checkpoints.
+        verify_all: also verify the rows behind a checkpoint (slower; a full
+            replay always verifies every row it reads).
     """
 
     as_of: dt.date | None = None
@@ -88,6 +93,7 @@ class ReplayOptions:
     options: dict[str, str] = attrs.field(factory=dict, converter=_sorted_dict)
     allow_broken_chain: bool = False
     checkpoints: bool = True
+    verify_all: bool = False
 
     def to_json(self) -> dict[str, Any]:
         """The options that decide the answer, as JSON (``checkpoints`` does not)."""
@@ -428,7 +434,7 @@ def replay(
             states[evaluator.name] = evaluator.initial_state(fold_context)
 
     start = min(after.values(), default=0) + 1
-    if start > 1 and not _prefix_verifies(store, start - 1, progress):
+    if start > 1 and options.verify_all and not _prefix_verifies(store, start - 1, progress):
         # A checkpoint vouches for the state, not for the rows behind it: a row
         # changed before it must still break the chain. Replay in full, so the
         # problem is met (and refused or recorded) exactly as without checkpoints.
