@@ -118,9 +118,10 @@ def phase(args: argparse.Namespace) -> None:
         started = time.perf_counter()
         conn = sqlite3.connect(path)
         count = 0
-        for (data,) in conn.execute("SELECT data FROM events ORDER BY seq"):
+        for count, (data,) in enumerate(  # noqa: B007 - the count is read after the loop
+            conn.execute("SELECT data FROM events ORDER BY seq"), start=1
+        ):
             json.loads(data)
-            count += 1
         seconds = time.perf_counter() - started
     elif args.phase == "full":
         with engine(path) as eng:

@@ -77,3 +77,19 @@ def note(registry: EventTypes) -> Callable[..., PendingEvent]:
         )
 
     return make
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-golden",
+        action="store_true",
+        default=False,
+        help="Rewrite the golden files under tests/golden/ from the current output "
+        "instead of comparing with them.",
+    )
+
+
+@pytest.fixture
+def update_golden(request: pytest.FixtureRequest) -> bool:
+    """Whether the run was asked to rewrite the golden files (``pytest --update-golden``)."""
+    return bool(request.config.getoption("--update-golden"))

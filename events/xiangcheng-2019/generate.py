@@ -5,7 +5,8 @@ report is invented to exercise gyengine (monthly statistics for every
 indicator; weekly reports for every key project, some late, some missing, one
 project lagging for weeks, one finishing early; a corrected statistic; a
 retracted report; the province's energy target arriving mid-year; revitalised
-assets; signed investments; funds secured; listings; enterprise problems). The
+assets; signed investments; funds secured; listings; enterprise problems; six
+banks' monthly lending reports, one corrected, one late, one month vetoed). The
 plan's own targets live in plan.toml.
 
 Run it from the repository root::
@@ -243,6 +244,21 @@ def statistics(log: Log, rng: random.Random) -> None:
             "actor": "统计局",
             "supersedes": "stat-I7-2019-05",
             "data": {"indicator": "I7", "value": "30.2", "unit": "亿元"},
+        },
+    )
+    # A correction after the June bulletin was issued (2019-07-10): the bureau revises
+    # June's ICZ revenue on 2019-08-05. The June bulletin "as known at" 2019-07-10 must
+    # still show 51.2; known at the year's end it shows 49.6.
+    log.add(
+        at(dt.date(2019, 8, 5), 10),
+        {
+            "id": "stat-I8-2019-06-corrected",
+            "type": "StatisticReported",
+            "stream": "indicator/I8",
+            "occurred": "2019-06",
+            "actor": "统计局",
+            "supersedes": "stat-I8-2019-06",
+            "data": {"indicator": "I8", "value": "49.6", "unit": "亿元"},
         },
     )
     # The province's energy target arrives mid-year.
@@ -605,6 +621,129 @@ def project_reports(log: Log, rng: random.Random) -> None:
             )
 
 
+# -- monthly bank reports (保障措施二：每月考核各银行) ---------------------------------
+
+# id: (loans at year start 万元, deposits 万元, yearly loan growth, monthly new loans 万元,
+#      industrial increment 万元, inclusive increment 万元, renewal share, matchmaking
+#      signed per month 万元, share disbursed); must match the [[bank]] items of plan.toml
+BANKS: dict[str, tuple[int, int, str, int, int, int, str, int, str]] = {
+    "ABC": (420000, 780000, "0.09", 9000, 1500, 900, "0.25", 3000, "0.80"),
+    "ICBC": (300000, 520000, "0.07", 7000, 2200, 600, "0.15", 2500, "0.85"),
+    "CCB": (350000, 600000, "0.08", 7500, 1200, 700, "0.20", 2800, "0.75"),
+    "BOC": (150000, 330000, "0.04", 3000, 300, 250, "0.08", 1200, "0.60"),
+    "PSBC": (120000, 420000, "0.10", 3500, 200, 900, "0.12", 1000, "0.70"),
+    "XCRCB": (500000, 800000, "0.12", 12000, 1800, 1500, "0.35", 4000, "0.90"),
+}
+BANK_TARGETS = [  # bank, new loans a month (万元), period; BOC has the card's default
+    ("ABC", "8000", "2019"),
+    ("ICBC", "6000", "2019"),
+    ("CCB", "6500", "2019"),
+    ("PSBC", "3500", "2019"),
+    ("XCRCB", "10000", "2019"),
+    ("XCRCB", "12000", "2019-H2"),  # raised for the second half: the shorter period wins
+]
+BANK_LATE = ("PSBC", 9)  # September's report arrives on 16 October (due the 10th)
+BANK_CORRECTED = ("ICBC", 4)  # April's industrial increment first sent a digit short
+BANK_VETO = ("CCB", 7, "拒不配合银企对接工作，未按要求参加对接活动（示例）")
+
+
+def wan(value: Decimal) -> str:
+    return f"{value.quantize(Decimal('0.1'), rounding=ROUND_HALF_UP)} 万元"
+
+
+def banks(log: Log, rng: random.Random) -> None:
+    """Each bank's monthly report around the 8th of the next month, targets, a correction, a veto."""
+    for n, (bank, target, period) in enumerate(BANK_TARGETS, start=1):
+        log.add(
+            at(dt.date(2019, 1, 18) if period == "2019" else dt.date(2019, 6, 28), 15, n),
+            {
+                "id": f"bank-target-{bank}-new_loans-{period}",
+                "type": "BankTargetSet",
+                "stream": f"bank/{bank}",
+                "occurred": period,
+                "actor": "金融局",
+                "data": {
+                    "bank": bank,
+                    "criterion": "new_loans",
+                    "target": f"{target} 万元",
+                    "period": period,
+                    "source": f"县金融工作局分解下达（{NOTE}）",
+                },
+            },
+        )
+    for bank, profile in BANKS.items():
+        start, deposits, growth, new, industrial, inclusive, renewal, signed, fulfil = profile
+        for month in range(1, 13):
+            noise = Decimal(str(rng.uniform(0.8, 1.2)))
+            balance = Decimal(start) * (1 + Decimal(growth) * month / 12 * noise)
+            low = -0.8 if bank == "BOC" else 0.3  # BOC's industrial loans shrink some months
+            figures = {
+                "loan_balance": balance,
+                "deposits": Decimal(deposits)
+                * (1 + Decimal("0.06") * month / 12)
+                * Decimal(str(rng.uniform(0.98, 1.02))),
+                "new_loans": Decimal(new) * Decimal(str(rng.uniform(0.7, 1.3))),
+                "industrial_increment": Decimal(industrial) * Decimal(str(rng.uniform(low, 1.7))),
+                "inclusive_loans": Decimal(inclusive) * Decimal(str(rng.uniform(0.6, 1.4))),
+                "balance_at_year_start": Decimal(start),
+            }
+            maturing = Decimal(start) * Decimal(str(rng.uniform(0.015, 0.03)))
+            figures["maturing_loans"] = maturing
+            figures["renewals_without_repayment"] = (
+                maturing * Decimal(renewal) * Decimal(str(rng.uniform(0.7, 1.3)))
+            )
+            signed_to_date = Decimal(signed) * month * Decimal(str(rng.uniform(0.9, 1.1)))
+            figures["matchmaking_signed"] = signed_to_date
+            figures["matchmaking_disbursed"] = min(
+                signed_to_date,
+                signed_to_date * Decimal(fulfil) * Decimal(str(rng.uniform(0.9, 1.1))),
+            )
+            data: dict[str, Any] = {"bank": bank, **{k: wan(v) for k, v in figures.items()}}
+            period = f"{YEAR}-{month:02d}"
+            event_id = f"bank-{bank}-{period}"
+            day = month_end(month) + dt.timedelta(days=rng.choice([6, 7, 8, 8, 9]))
+            if (bank, month) == BANK_LATE:
+                day = month_end(month) + dt.timedelta(days=16)
+            event = {
+                "id": event_id,
+                "type": "BankMonthlyReported",
+                "stream": f"bank/{bank}",
+                "occurred": period,
+                "actor": bank,
+                "data": data,
+            }
+            if (bank, month) == BANK_CORRECTED:
+                right = data["industrial_increment"]
+                wrong = wan(Decimal(right.split()[0]) / 10)
+                log.add(
+                    at(day, 16, rng.randrange(60)),
+                    {
+                        **event,
+                        "data": {**data, "industrial_increment": wrong},
+                        "id": f"{event_id}-wrong",
+                    },
+                )
+                log.add(
+                    # corrected the next morning, still before the due day (the 10th)
+                    at(day + dt.timedelta(days=1), 11),
+                    {**event, "id": event_id, "supersedes": f"{event_id}-wrong"},
+                )
+                continue
+            log.add(at(day, 16, rng.randrange(60)), event)
+    bank, month, reason = BANK_VETO
+    log.add(
+        at(month_end(month) + dt.timedelta(days=12), 10),
+        {
+            "id": f"bank-veto-{bank}-{YEAR}-{month:02d}",
+            "type": "BankVetoed",
+            "stream": f"bank/{bank}",
+            "occurred": f"{YEAR}-{month:02d}",
+            "actor": "金融局",
+            "data": {"bank": bank, "period": f"{YEAR}-{month:02d}", "reason": reason},
+        },
+    )
+
+
 PROBLEMS = [  # id, subject, owner, raised, deadline, resolved (or None), description, where
     (
         "Q01",
@@ -703,14 +842,71 @@ def problems(log: Log) -> None:
             )
 
 
+# -- justifications and a false report (表彰奖励与问责) ---------------------------------
+
+EXCUSES = [  # project, weeks or (from, to), reason, approved on
+    ("P06", ("2019-W18", "2019-W19"), "征地手续待省自然资源厅批复，非项目单位原因", "2019-05-14"),
+    ("P15", ("2019-W30",), "厂区停电检修、网络中断，周报无法报送", "2019-08-01"),
+]  # P15's week 31 stays unexcused (无故拖延)
+FALSE_REPORT = ("循环区管委会", "2019-Q3", "P07", "2019-W29", "2019-10-15")
+
+
+def rulings(log: Log) -> None:
+    """Justifications the office accepted, and one false report it found (一票否决)."""
+    for n, (project, weeks, reason, day) in enumerate(EXCUSES, start=1):
+        span: dict[str, Any] = (
+            {"from_week": weeks[0], "to_week": weeks[1]} if len(weeks) == 2 else {"weeks": weeks}
+        )
+        log.add(
+            at(dt.date.fromisoformat(day), 16),
+            {
+                "id": f"excuse-{n:03d}",
+                "type": "ReportExcused",
+                "stream": f"project/{project}",
+                "occurred": day,
+                "actor": "转型办",
+                "data": {
+                    "project": project,
+                    "reason": f"{reason}（{NOTE}）",
+                    "approved_by": "转型办",
+                    **span,
+                },
+            },
+        )
+    unit, period, project, week, day = FALSE_REPORT
+    log.add(
+        at(dt.date.fromisoformat(day), 16),
+        {
+            "id": "false-report-001",
+            "type": "FalseReportFound",
+            "stream": f"unit/{unit}",
+            "occurred": day,
+            "actor": "转型办",
+            "data": {
+                "subject": unit,
+                "period": period,
+                "reason": f"{project} 报{week}竣工，经核查主体工程未通过竣工验收（{NOTE}）",
+                "report_ids": [f"report-{project}-{week}"],
+            },
+        },
+    )
+
+
 def declare_synthetic(log: Log) -> None:
-    log.add(at(dt.date(2019, 1, 2), 9, 30), {
-        "id": "synthetic-data", "type": "SyntheticDataDeclared", "stream": "office/data",
-        "actor": "gyengine",
-        "data": {"note": "本数据集中的报送数据均为合成的演示数据，仅方案目标取自方案原文。"
-                         " All reports in this dataset are synthetic demonstration data; only the "
-                         "plan's targets are taken from the plan text."},
-    })
+    log.add(
+        at(dt.date(2019, 1, 2), 9, 30),
+        {
+            "id": "synthetic-data",
+            "type": "SyntheticDataDeclared",
+            "stream": "office/data",
+            "actor": "gyengine",
+            "data": {
+                "note": "本数据集中的报送数据均为合成的演示数据，仅方案目标取自方案原文。"
+                " All reports in this dataset are synthetic demonstration data; only the "
+                "plan's targets are taken from the plan text."
+            },
+        },
+    )
 
 
 def cadences(log: Log) -> None:
@@ -737,7 +933,9 @@ def generate() -> str:
     statistics(log, rng)
     one_offs(log, rng)
     project_reports(log, rng)
+    banks(log, rng)
     problems(log)
+    rulings(log)
     return "".join(line + "\n" for line in log.lines())
 
 

@@ -121,8 +121,10 @@ def results(state: TimelinessState, context: ReplayContext) -> Iterator[Score | 
         if late:
             listed = "; ".join(
                 f"seq {item.seq} for {item.occurred} due {item.due} recorded {item.recorded}"
-                for item in record.late
+                for item in record.late[:5]
             )
+            if late > 5:
+                listed += f"; and {late - 5} more (all in the evidence)"
             yield Finding(
                 kind="warn",
                 subject=actor,

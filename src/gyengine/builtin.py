@@ -1,9 +1,20 @@
-"""gyengine's own plugin: the built-in replay renderers (table, JSON, CSV, Markdown)."""
+"""gyengine's own plugin: the built-in renderers.
+
+Replay renderers (table, JSON, CSV, Markdown) and document renderers (terminal,
+Markdown, HTML, CSV, XLSX, JSON), registered the way a plugin would.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
+from .docrender import (
+    CsvDocumentRenderer,
+    HtmlDocumentRenderer,
+    MarkdownDocumentRenderer,
+    TerminalDocumentRenderer,
+    XlsxDocumentRenderer,
+)
 from .hookspecs import hookimpl
 from .render import (
     CsvRenderer,
@@ -21,5 +32,10 @@ def register_renderers() -> list[Any]:
         JsonRenderer(),
         CsvRenderer(),
         MarkdownRenderer(),
+        TerminalDocumentRenderer(),
+        MarkdownDocumentRenderer(),
+        HtmlDocumentRenderer(),
+        CsvDocumentRenderer(),
+        XlsxDocumentRenderer(),
         DocumentJsonRenderer(),
     ]

@@ -232,6 +232,10 @@ class TableRenderer:
                 table.add_column(col, overflow="fold")
             for item in findings:
                 row = _row(item)
+                rationale = str(row["rationale"] or "")
+                if len(rationale) > 140:  # the whole text is in JSON, CSV and `explain`
+                    rationale = rationale[:139] + "…"
+                row["rationale"] = rationale
                 table.add_row(
                     *[_text(row[c]) for c in ("kind", "subject", "rule", "period", "rationale")],
                     Text(_short_evidence(row["evidence"])),
