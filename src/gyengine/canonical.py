@@ -19,7 +19,14 @@ import rfc8785
 
 from .errors import CanonicalizationError
 
-__all__ = ["GENESIS_HASH", "canonical_json", "canonicalize", "envelope_bytes", "event_hash"]
+__all__ = [
+    "GENESIS_HASH",
+    "canonical_json",
+    "canonicalize",
+    "envelope_bytes",
+    "event_hash",
+    "row_envelope",
+]
 
 GENESIS_HASH: Final = "0" * 64
 """The ``prev_hash`` of the event at seq 1."""
@@ -112,6 +119,28 @@ def envelope_bytes(
         f'"stream":{encode_basestring(stream)},"supersedes":{_str_or_null(supersedes)},'
         f'"type":{encode_basestring(type)},"version":{version:d}}}'
     ).encode()
+
+
+def row_envelope(row: tuple[Any, ...]) -> bytes:
+    """The canonical bytes of a stored row (a tuple in envelope order, ``hash`` last).
+
+    Raises:
+        UnicodeEncodeError: a text column holds a lone surrogate.
+    """
+    return envelope_bytes(
+        seq=row[0],
+        id=row[1],
+        stream=row[2],
+        version=row[3],
+        type=row[4],
+        schema=row[5],
+        occurred=row[6],
+        recorded=row[7],
+        actor=row[8],
+        supersedes=row[9],
+        data=row[10],
+        prev_hash=row[11],
+    )
 
 
 def event_hash(canonical: bytes) -> str:

@@ -779,25 +779,7 @@ def report(
 
 
 def _write_document(path: str | None, binary: bool, write: Callable[[Any], None]) -> None:
-    if not binary:
-        _write(path, write)
-        return
-    if path is None:
-        write(sys.stdout.buffer)
-        return
-    import tempfile
-
-    target = Path(path)
-    with tempfile.NamedTemporaryFile(
-        dir=target.parent or ".", delete=False, suffix=".tmp"
-    ) as handle:
-        try:
-            write(handle)
-        except BaseException:
-            handle.close()
-            Path(handle.name).unlink(missing_ok=True)
-            raise
-    Path(handle.name).replace(target)
+    _write(path, write, binary=binary)
 
 
 @cli.group()
@@ -844,16 +826,21 @@ def demo_init(state: State, db: str, name: str | None) -> None:
         click.echo("the events are synthetic demonstration data, not figures reported by anyone")
 
 
-def _write(path: str | None, write: Callable[[IO[str]], None]) -> None:
+def _write(path: str | None, write: Callable[[Any], None], *, binary: bool = False) -> None:
+    """Write to stdout, or to ``path`` through a temporary file renamed at the end."""
     if path is None:
-        write(sys.stdout)
+        write(sys.stdout.buffer if binary else sys.stdout)
         return
     import tempfile
 
     target = Path(path)
     # Write beside the target and rename, so a failed render leaves no half file.
     with tempfile.NamedTemporaryFile(
-        "w", encoding="utf-8", dir=target.parent or ".", delete=False, suffix=".tmp"
+        "wb" if binary else "w",
+        encoding=None if binary else "utf-8",
+        dir=target.parent or ".",
+        delete=False,
+        suffix=".tmp",
     ) as handle:
         try:
             write(handle)

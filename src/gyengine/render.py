@@ -72,10 +72,10 @@ def _row(item: ResultRecord) -> dict[str, Any]:
 
 
 def neutralise_formula(value: Any) -> Any:
-    """Make a text cell inert in spreadsheets: one starting with = + - @ gets a leading '."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
+    """Make a text cell inert in spreadsheets (numbers and None pass as they are)."""
+    from .document import neutralise
+
+    return neutralise(value) if isinstance(value, str) else value
 
 
 def _header(replay: Replay) -> list[str]:

@@ -29,7 +29,7 @@ from typing import Any, Final
 import attrs
 import cattrs
 
-from .canonical import GENESIS_HASH, canonical_json, envelope_bytes, event_hash
+from .canonical import GENESIS_HASH, canonical_json, envelope_bytes, event_hash, row_envelope
 from .errors import GyengineError
 from .evaluation import (
     ANY_TYPE,
@@ -267,22 +267,7 @@ class Replay:
 
 def _row_hash(row: tuple[Any, ...]) -> str:
     try:
-        return event_hash(
-            envelope_bytes(
-                seq=row[0],
-                id=row[1],
-                stream=row[2],
-                version=row[3],
-                type=row[4],
-                schema=row[5],
-                occurred=row[6],
-                recorded=row[7],
-                actor=row[8],
-                supersedes=row[9],
-                data=row[10],
-                prev_hash=row[11],
-            )
-        )
+        return event_hash(row_envelope(row))
     except (UnicodeError, TypeError, ValueError):
         return ""  # check_link names the problem
 

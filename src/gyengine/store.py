@@ -18,7 +18,7 @@ from typing import Any, Final, Literal, Protocol, runtime_checkable
 
 import attrs
 
-from .canonical import GENESIS_HASH, envelope_bytes, event_hash
+from .canonical import GENESIS_HASH, envelope_bytes, event_hash, row_envelope
 from .errors import (
     ConcurrencyError,
     CorruptDatabase,
@@ -829,20 +829,7 @@ def _check_row(
             f"prev_hash {row[11]:.12}... is not the hash of seq {seq - 1} ({prev:.12}...)",
         )
     try:
-        canonical = envelope_bytes(
-            seq=seq,
-            id=row[1],
-            stream=row[2],
-            version=row[3],
-            type=row[4],
-            schema=row[5],
-            occurred=row[6],
-            recorded=row[7],
-            actor=row[8],
-            supersedes=row[9],
-            data=row[10],
-            prev_hash=row[11],
-        )
+        canonical = row_envelope(row)
     except UnicodeEncodeError as error:
         return ChainProblem(seq, "undecodable", f"text is not valid Unicode: {error}")
     digest = event_hash(canonical)
