@@ -714,12 +714,13 @@ SCHEDULE_CASES = [
     # days elapsed, the judging day included: 31 + 28 + 31 + 30 + 31 = 151 of 365
     ("day", "2019-05-31", "2019-05", ("2019-05", "31.2"), D(151) / 365 * 100, "green"),
     ("day", "2019-03-10", "2019-03", ("2019-02", "10.9"), D(31 + 28 + 10) / 365 * 100, "watch"),
-    ("day", "2019-01-01", "2019-01", ("2019-01", "0"), D(1) / 365 * 100, "watch"),
+    # a figure counts once the period it is about has ended: here a day's figure
+    ("day", "2019-01-01", "2019-01", ("2019-01-01", "0"), D(1) / 365 * 100, "watch"),
     # the curve's value for the last whole month elapsed
     ("curve", "2019-05-31", "2019-05", ("2019-05", "31.2"), D("0.35") * 100, "green"),
     ("curve", "2019-06-20", "2019-06", ("2019-05", "31.2"), D("0.35") * 100, "green"),
     ("curve", "2019-09-30", "2019-09", ("2019-09", "40"), D("0.72") * 100, "yellow"),
-    ("curve", "2019-01-20", "2019-01", ("2019-01", "3"), D(0), "green"),
+    ("curve", "2019-01-20", "2019-01", ("2019-01-15", "3"), D(0), "green"),
 ]
 
 
@@ -1261,3 +1262,57 @@ def test_demo_uses_the_corrected_may_investment(demo: gyengine.Engine) -> None:
     assert may.record.status == "watch"
     statuses = {item.record.status for item in result.records}
     assert statuses <= {"green", "watch", "yellow", "red", "pending"}
+
+
+def test_a_statistic_counts_once_its_period_has_ended(county: County) -> None:
+    """On 30 April a Q2 figure is not yet a fact; at the end of June it is."""
+    county.plan(indicator("I6", unit="%", shape="threshold", target="70 %"))
+    county.add(stat("I6", "2019-03", "68", "%"), stat("I6", "2019-Q2", "71", "%"))
+    april = county.replay("2019-04-30")("I6", "2019-04")
+    assert april.value == D(68)  # March's figure: Q2 has not ended
+    june = county.replay("2019-06-30")("I6", "2019-06")
+    assert june.value == D(71)
+
+
+def test_parts_of_a_count_are_credited_to_their_parks(county: County) -> None:
+    """I4's parts earn their park a share of the weight: 15 / 21 and 6 / 21 of 10 points."""
+    county.plan(I4)
+    county.add(
+        stat("I4", "2019-06", "6", "家", part="ICZ"), stat("I4", "2019-06", "3", "家", part="CEZ")
+    )
+    results = county.replay("2019-06-30")
+    expected_pct = D(6) / 12 * 100  # June: half the year
+    icz_share = D(10) * D(15) / D(21)
+    cez_share = D(10) * D(6) / D(21)
+    icz_points = q2(icz_share * min(D(1), (D(6) / 15 * 100) / expected_pct))  # 40 % of 50 %
+    cez_points = q2(cez_share * min(D(1), (D(3) / 6 * 100) / expected_pct))  # 50 % of 50 %: full
+    icz = results("ICZ", "2019-06", "indicator_score")
+    cez = results("CEZ", "2019-06", "indicator_score")
+    assert icz.points == icz_points == D("5.71")
+    assert icz.value == D(80)  # 40 % done of 50 % expected, from the unrounded points
+    assert cez.points == cez_points == D("2.86")
+    assert cez.value == D(100)
+
+
+def test_joint_leads(county: County) -> None:
+    """With `lead` listing two units, both earn at the lead weight; the rest at the co weight."""
+    county.plan(
+        indicator(
+            "K2",
+            unit="%",
+            shape="threshold",
+            target="10 %",
+            weight=4,
+            responsible=["循环区管委会", "集聚区管委会", "科工信局"],
+            lead=["循环区管委会", "集聚区管委会"],
+        ),
+        lead_weight="1",
+        co_weight="0.5",
+    )
+    county.add(stat("K2", "2019-06", "5", "%"))
+    results = county.replay("2019-06-30")
+    earned = q2(D(4) * D(5) / D(10))  # 50 % of the target: 2 points
+    for unit, role in (("循环区管委会", D(1)), ("集聚区管委会", D(1)), ("科工信局", D("0.5"))):
+        score = results(unit, "2019-06", "indicator_score")
+        assert score.points == q2(earned * role)
+        assert score.value == D(50)

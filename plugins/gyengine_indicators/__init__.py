@@ -51,6 +51,14 @@ def check(plan: Plan) -> Iterator[PlanProblem]:
                 yield PlanProblem(
                     "indicator", item.id, f"unknown unit {unit!r}", field="responsible"
                 )
+        for unit in item.lead:
+            if unit not in item.responsible:
+                yield PlanProblem(
+                    "indicator",
+                    item.id,
+                    f"lead {unit!r} is not among the responsible",
+                    field="lead",
+                )
         if item.park and item.park not in parks:
             yield PlanProblem("indicator", item.id, f"unknown park {item.park!r}", field="park")
         if item.task and item.task not in tasks:

@@ -235,8 +235,10 @@ class Evaluation:
     def latest_stat(self, key: str, period: str | None = None) -> Stat | None:
         """The latest statistic of ``key`` by this day, or the one of ``period``.
 
-        Without ``period`` only statistics about the plan year count: the 2018
-        figure a baseline is taken from is not the 2019 actual.
+        Without ``period`` only statistics about the plan year count (the 2018
+        figure a baseline is taken from is not the 2019 actual), and only about
+        periods that have ended by the judging day: on 30 April a Q2 figure is
+        not yet a fact, and as of 15 June the latest month known is May.
         """
         year_start = dt.date(self.params.year, 1, 1)
         best = None
@@ -244,7 +246,7 @@ class Evaluation:
             if period is not None:
                 if stat.period != period:
                     continue
-            elif stat.start > self.day or stat.end < year_start:
+            elif stat.end > self.day or stat.end < year_start:
                 continue
             if best is None or (stat.end, stat.seq) > (best.end, best.seq):
                 best = stat
@@ -257,7 +259,7 @@ class Evaluation:
         def by_end(key: str) -> dict[dt.date, Stat]:
             found: dict[dt.date, Stat] = {}
             for stat in self.state.stats.get(key, []):
-                if stat.start > self.day or stat.end < year_start:
+                if stat.end > self.day or stat.end < year_start:
                     continue
                 if stat.end not in found or stat.seq > found[stat.end].seq:
                     found[stat.end] = stat
@@ -755,11 +757,27 @@ def results(state: IndicatorState, context: ReplayContext) -> Iterator[Score]:
                         "responsible": "、".join(item.responsible),
                     },
                 )
+                behind = (*outcome.evidence, definition.seq)
+                part = metric.partition(":")[2]
+                if (
+                    part
+                    and part in item.parts
+                    and outcome.completion is not None
+                    and item.weight > 0
+                ):
+                    # A part of a count (I4's 15 firms in ICZ) is its park's share of the weight.
+                    total = sum((q.amount for q in item.parts.values()), Decimal(0))
+                    share = item.weight * item.parts[part].amount / total if total else Decimal(0)
+                    expected_pct = outcome.expected_pct or HUNDRED
+                    # Unrounded: the park's score divides it by the share again.
+                    ratio = min(Decimal(1), max(Decimal(0), outcome.completion / expected_pct))
+                    earned = share * ratio
+                    by_park.setdefault(part, []).append((earned, share, Decimal(1), behind))
                 if metric != "completion" or outcome.points is None or item.weight <= 0:
                     continue
-                behind = (*outcome.evidence, definition.seq)
-                for position, unit in enumerate(item.responsible):
-                    role = params.lead_weight if position == 0 else params.co_weight
+                leads = set(item.lead or item.responsible[:1])
+                for unit in item.responsible:
+                    role = params.lead_weight if unit in leads else params.co_weight
                     by_unit.setdefault(unit, []).append((outcome.points, item.weight, role, behind))
                 if item.park:
                     by_park.setdefault(item.park, []).append(

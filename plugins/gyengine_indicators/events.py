@@ -59,6 +59,7 @@ class IndicatorDefined:
     unit: str
     shape: str = attrs.field(validator=attrs.validators.in_(SHAPES))
     responsible: tuple[str, ...]
+    lead: tuple[str, ...] = ()
     group: str = "主要指标"
     task: str = ""
     op: str = attrs.field(default=">=", validator=attrs.validators.in_(OPS))
