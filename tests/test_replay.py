@@ -667,3 +667,67 @@ def test_known_at_equals_a_truncated_log(
     assert right["options"].pop("known_at") is None
     assert left == right
     assert known.seq_to == bound
+
+
+def test_first_recorded_follows_a_chain_of_corrections(tmp_path: Path) -> None:
+    """context.first_recorded gives a correction the record time of the first version it replaces."""
+    import attrs as _attrs
+
+    @_attrs.frozen
+    class Noted:
+        """A note was taken."""
+
+        text: str
+
+    @_attrs.define
+    class Seen:
+        firsts: dict[str, str] = _attrs.Factory(dict)
+
+    def fold(state: Seen, event: gyengine.Event, context: gyengine.ReplayContext) -> Seen:
+        state.firsts[event.data.text] = context.first_recorded(event)
+        return state
+
+    def results(state: Seen, context: gyengine.ReplayContext):
+        for text, first in sorted(state.firsts.items()):
+            yield Score(subject=text, metric="first", period="all", value=first)
+
+    class Plugin:
+        __name__ = "firsts"
+
+        @gyengine.hookimpl
+        def register_event_types(self) -> list[type]:
+            return [Noted]
+
+        @gyengine.hookimpl
+        def register_evaluators(self) -> list[gyengine.Evaluator]:
+            return [
+                gyengine.Evaluator(
+                    name="firsts",
+                    version="1",
+                    consumes=["Noted"],
+                    state_type=Seen,
+                    fold=fold,
+                    results=results,
+                )
+            ]
+
+    times = iter(
+        [
+            "2019-01-01T00:00:00.000000Z",
+            "2019-02-01T00:00:00.000000Z",
+            "2019-03-01T00:00:00.000000Z",
+            "2019-04-01T00:00:00.000000Z",
+        ]
+    )
+    store = gyengine.SQLiteEventStore(tmp_path / "f.db", create=True, clock=lambda: next(times))
+    engine = gyengine.Engine(
+        store, gyengine.get_plugin_manager(entry_points=False, plugins=[Plugin()])
+    )
+    note = gyengine.NewEvent
+    engine.append([note(type="Noted", stream="s", id="a", data={"text": "v1"})])
+    engine.append([note(type="Noted", stream="s", id="b", supersedes="a", data={"text": "v2"})])
+    engine.append([note(type="Noted", stream="s", id="c", supersedes="b", data={"text": "v3"})])
+    engine.append([note(type="Noted", stream="t", id="d", data={"text": "other"})])
+    firsts = {item.record.subject: item.record.value for item in engine.replay(save=False).records}
+    assert firsts == {"v3": "2019-01-01T00:00:00.000000Z", "other": "2019-04-01T00:00:00.000000Z"}
+    engine.close()

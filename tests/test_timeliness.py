@@ -99,8 +99,10 @@ def test_reports_before_any_declaration_do_not_count(engine: gyengine.Engine, cl
     assert engine.replay(save=False, evaluators=["timeliness"]).records == ()
 
 
-def test_correcting_a_late_report_keeps_it_late(engine: gyengine.Engine, clock: Clock) -> None:
-    """A correction recorded later is itself judged by its own recorded time."""
+def test_correcting_an_on_time_report_keeps_it_on_time(
+    engine: gyengine.Engine, clock: Clock
+) -> None:
+    """A correction recorded after the due day is judged by when the fact was first reported."""
     declare(engine, clock, grace_days=0)
     report(engine, clock, "2019-W02", "2019-01-13T10:00:00.000000Z", "甲")
     first = engine.store.at(2)
@@ -120,4 +122,5 @@ def test_correcting_a_late_report_keeps_it_late(engine: gyengine.Engine, clock: 
     )
     [score] = engine.replay(save=False, evaluators=["timeliness"]).find("甲", "reports_on_time")
     assert score.record.evidence == (1, 3)
-    assert score.record.value == Decimal("0.00")
+    assert score.record.value == Decimal("100.00")
+    assert engine.replay(save=False, evaluators=["timeliness"]).find("甲", "late-reporting") == []

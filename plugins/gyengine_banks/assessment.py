@@ -182,7 +182,7 @@ def _on_report(state: BanksState, event: Event, context: ReplayContext) -> None:
     state.reports.setdefault(month, {})[event.data.bank] = ReportEntry(
         event.seq,
         month,
-        dt.date.fromisoformat(event.recorded[:10]),
+        dt.date.fromisoformat(context.first_recorded(event)[:10]),
         event.data,
         event.actor,
     )

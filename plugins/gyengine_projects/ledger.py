@@ -159,7 +159,8 @@ def _on_report(state: LedgerState, event: Event, context: ReplayContext) -> None
             occurred=event.occurred or last.isoformat(),
             first_day=first,
             last_day=last,
-            recorded=dt.date.fromisoformat(event.recorded[:10]),
+            # A correction of an on-time report was still reported on time.
+            recorded=dt.date.fromisoformat(context.first_recorded(event)[:10]),
             invested=data.invested_to_date,
             milestone=data.milestone,
             actor=event.actor,

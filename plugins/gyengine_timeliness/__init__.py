@@ -87,7 +87,8 @@ def fold(state: TimelinessState, event: Event, context: ReplayContext) -> Timeli
     record = state.actors.setdefault(event.actor or "(unknown)", ActorRecord())
     record.reports.append(event.seq)
     due = period.end + dt.timedelta(days=cadence.grace_days)
-    recorded = dt.date.fromisoformat(event.recorded[:10])
+    # A correction is judged by when the fact was first reported.
+    recorded = dt.date.fromisoformat(context.first_recorded(event)[:10])
     if recorded > due:
         record.late.append(Late(event.seq, event.occurred, due, recorded))
     return state

@@ -190,6 +190,16 @@ class ReplayContext:
     options: Mapping[str, str]
     bound: int | None
     _results: Mapping[str, tuple[Record, ...]] = attrs.field(factory=dict, alias="results")
+    _origins: Mapping[str, str] = attrs.field(factory=dict, alias="origins")
+
+    def first_recorded(self, event: Event) -> str:
+        """When the fact this event reports was first recorded.
+
+        For a correction, the record time of the first version it (through a
+        chain of corrections) replaces; otherwise the event's own ``recorded``.
+        A report sent on time and corrected later was still sent on time.
+        """
+        return self._origins.get(event.id, event.recorded)
 
     def results_of(self, evaluator: str) -> tuple[Record, ...]:
         """The records of an evaluator this one ``requires`` (already computed)."""

@@ -385,10 +385,17 @@ def replay(
     bound = store.seq_at(known_at) if known_at is not None else store.head().seq
     bound_row = store.at(bound) if bound else None
     bound_hash = bound_row.hash if bound_row is not None else GENESIS_HASH
-    context = ReplayContext(options.as_of, options.known_at, options.options, bound)
+    # The first record time of each correction's fact, through chains of corrections.
+    origins: dict[str, str] = {}
+    for later, earlier, earlier_recorded in store.corrections(bound) if bound else ():
+        first = origins.get(earlier, earlier_recorded)
+        origins[later] = min(first, origins.get(later, first))
+    context = ReplayContext(
+        options.as_of, options.known_at, options.options, bound, origins=origins
+    )
     # Folds see neither the bound nor known_at: their state must be the same
     # whether it was folded in one go or resumed from a checkpoint.
-    fold_context = ReplayContext(options.as_of, None, options.options, None)
+    fold_context = ReplayContext(options.as_of, None, options.options, None, origins=origins)
     converter = _checkpoint_converter(registry.converter)
 
     states: dict[str, Any] = {}

@@ -168,6 +168,10 @@ class EventStore(Protocol):
         """Whether an event in seqs ``start..stop`` supersedes one at or before seq ``before``."""
         ...
 
+    def corrections(self, stop: int) -> Iterator[tuple[str, str, str]]:
+        """``(id, superseded id, recorded of the superseded)`` of corrections up to ``stop``, in seq order."""
+        ...
+
     def verify(self, *, progress: Progress | None = None) -> VerifyResult:
         """Check the whole chain and name the first broken seq."""
         ...
@@ -382,6 +386,16 @@ class SQLiteEventStore:
             (start, stop, before),
         ).fetchone()
         return row is not None
+
+    def corrections(self, stop: int) -> Iterator[tuple[str, str, str]]:
+        """``(id, superseded id, recorded of the superseded)`` of corrections up to ``stop``, in seq order."""
+        rows = self.conn.execute(
+            "SELECT later.id, later.supersedes, target.recorded FROM events AS later "
+            "JOIN events AS target ON target.id = later.supersedes "
+            "WHERE later.supersedes IS NOT NULL AND later.seq <= ? ORDER BY later.seq",
+            (stop,),
+        ).fetchall()
+        yield from rows
 
     def seq_at(self, known_at: str) -> int:
         """The last seq recorded at or before ``known_at`` (0 if none)."""
