@@ -359,18 +359,24 @@ class EventTypes:
         """
         cls = self.class_of(event.type)
         data = event.data
-        if isinstance(data, Mapping):
+        given_object = not isinstance(data, Mapping)
+        if not given_object:
             data = self.structure(event.type, data)
         elif not isinstance(data, cls):
             raise InvalidEvent(
                 f"payload is a {type(data).__name__}, not a {cls.__name__}", field="$.data"
             )
         try:
-            text = canonical_json(self.converter.unstructure(data, cls))
+            plain = self.converter.unstructure(data, cls)
+            text = canonical_json(plain)
         except CanonicalizationError as error:
             raise InvalidEvent(str(error), field="$.data") from None
-        except ValueError as error:
-            raise InvalidEvent(str(error), field="$.data") from None
+        except (ValueError, TypeError, AttributeError) as error:
+            raise InvalidEvent(f"cannot be encoded: {error}", field="$.data") from None
+        if given_object:
+            # attrs does not check field types: NoteTaken(5) would store 5 for a
+            # str and fail every later read. Read it back now, as a reader would.
+            self.structure(event.type, plain)
         _check_name(event.stream, "stream")
         event_id = new_event_id() if event.id is None else _check_name(event.id, "id")
         if event.actor is not None:
