@@ -43,6 +43,13 @@ def _dumps(value: Any) -> str:
     return "".join(_encode(value, 0))
 
 
+def plain_json(value: Any) -> str:
+    """JCS text of a value known to hold only strings, booleans, nulls, safe integers,
+    lists and objects with BMP keys, without checking that it does (the fast path
+    for payload classes whose fields guarantee it)."""
+    return "".join(_encode(value, 0))
+
+
 def _is_plain(value: Any) -> bool:
     """Tell whether the C encoder with sorted keys already gives JCS for ``value``."""
     kind = type(value)

@@ -13,18 +13,23 @@ Three shapes of one event:
 
 from __future__ import annotations
 
+import datetime as dt
+import functools
 import json
 import os
 import re
 import time
-import uuid
+import types
+import typing
+from collections import abc
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from decimal import Decimal
 from typing import Any, ClassVar, Final, TypeVar
 
 import attrs
 import cattrs
 
-from .canonical import canonical_json
+from .canonical import canonical_json, plain_json
 from .codec import describe_errors, make_converter
 from .errors import (
     CanonicalizationError,
@@ -32,6 +37,7 @@ from .errors import (
     InvalidEvent,
     UnknownEventType,
 )
+from .quantity import Quantity
 from .timeutil import parse_period, parse_timestamp
 
 __all__ = [
@@ -71,7 +77,8 @@ def new_event_id() -> str:
         | 0b10 << 62
         | rand & 0x3FFF_FFFF_FFFF_FFFF
     )
-    return str(uuid.UUID(int=value))
+    text = f"{value:032x}"  # the canonical 8-4-4-4-12 form, without building a UUID object
+    return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
 
 
 def event_type(name: str | None = None, *, schema: int = 1) -> Callable[[type[T]], type[T]]:
@@ -280,6 +287,7 @@ class EventTypes:
         self.converter = make_converter()
         self._types: dict[str, _Registration] = {}
         self._upcasters: dict[tuple[str, int], Upcaster] = {}
+        self._plain: dict[str, bool] = {}
         if builtins:
             for cls in self.BUILTIN:
                 self.register(cls, owner="gyengine")
@@ -302,6 +310,13 @@ class EventTypes:
         if previous is not None and previous.cls is not cls:
             raise DuplicateEventType(name, schema, previous.owner, owner)
         self._types[name] = _Registration(cls, schema, owner)
+
+    def _plain_safe(self, name: str, cls: type) -> bool:
+        """Whether every payload of ``cls`` unstructures to strings, ints, booleans and nulls only."""
+        known = self._plain.get(name)
+        if known is None:
+            known = self._plain[name] = _plain_type(cls, ())
+        return known
 
     def register_upcaster(self, name: str, from_schema: int, upcaster: Upcaster) -> None:
         """Register the function that turns schema ``from_schema`` of ``name`` into the next."""
@@ -368,9 +383,19 @@ class EventTypes:
             )
         try:
             plain = self.converter.unstructure(data, cls)
-            text = canonical_json(plain)
+            if self._plain_safe(event.type, cls):
+                # Only strings, booleans, integers (range-checked when structured)
+                # and nulls can come out: the C encoder's text is already JCS.
+                text = plain_json(plain)
+                text.encode("utf-8")  # a lone surrogate has no UTF-8 form
+            else:
+                text = canonical_json(plain)
         except CanonicalizationError as error:
             raise InvalidEvent(str(error), field="$.data") from None
+        except UnicodeEncodeError:
+            raise InvalidEvent(
+                "holds a lone surrogate, which has no UTF-8 form", field="$.data"
+            ) from None
         except (ValueError, TypeError, AttributeError) as error:
             raise InvalidEvent(f"cannot be encoded: {error}", field="$.data") from None
         if given_object:
@@ -541,15 +566,54 @@ class EventTypes:
             yield decode(row)
 
 
+_PLAIN_SCALARS: Final = (str, int, bool, type(None), Decimal, dt.date, dt.datetime, Quantity)
+"""Types whose unstructured form is a string, an integer, a boolean or null."""
+
+
+def _plain_type(kind: Any, seen: tuple[Any, ...]) -> bool:
+    """Whether values of ``kind`` always unstructure to JSON the C encoder writes as JCS.
+
+    Floats, dicts (their keys could sort differently under JCS) and anything
+    unknown say no; the full canonicaliser then handles them.
+    """
+    if kind in _PLAIN_SCALARS:
+        return True
+    origin, args = typing.get_origin(kind), typing.get_args(kind)
+    if origin in (typing.Union, types.UnionType):
+        return all(_plain_type(arg, seen) for arg in args)
+    if origin in (tuple, list, abc.Sequence):
+        return all(_plain_type(arg, seen) for arg in args if arg is not Ellipsis)
+    if origin is typing.Literal:
+        return all(type(arg) in (str, int, bool) for arg in args)
+    if isinstance(kind, type) and attrs.has(kind):
+        if kind in seen:
+            return True
+        try:
+            hints = typing.get_type_hints(kind)
+        except Exception:  # unresolvable annotations: let the full path decide
+            return False
+        return all(_plain_type(hints.get(f.name, Any), (*seen, kind)) for f in attrs.fields(kind))
+    return False
+
+
 def _check_name(value: str, field: str) -> str:
-    if not isinstance(value, str) or not value:
-        raise InvalidEvent("must be a non-empty string", field=f"$.{field}")
+    problem = _name_problem(value) if isinstance(value, str) else "must be a non-empty string"
+    if problem is not None:
+        raise InvalidEvent(problem, field=f"$.{field}")
+    return value
+
+
+@functools.lru_cache(maxsize=8192)
+def _name_problem(value: str) -> str | None:
+    """What is wrong with a stream, id or actor name, if anything (cached: streams repeat)."""
+    if not value:
+        return "must be a non-empty string"
     if len(value) > MAX_NAME_LENGTH:
-        raise InvalidEvent(f"is longer than {MAX_NAME_LENGTH} characters", field=f"$.{field}")
+        return f"is longer than {MAX_NAME_LENGTH} characters"
     if not _NAME.fullmatch(value):
-        raise InvalidEvent("must not contain control characters", field=f"$.{field}")
+        return "must not contain control characters"
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:
-        raise InvalidEvent("is not valid Unicode (a lone surrogate)", field=f"$.{field}") from None
-    return value
+        return "is not valid Unicode (a lone surrogate)"
+    return None
