@@ -91,6 +91,8 @@ def test_payload_round_trip(
     event = registry.decode(stored)
     assert type(event.data) is cls
     assert event.data == payload
+    # The fast read path (generated decoders for flat classes) gives the same event.
+    assert registry.decode_row(attrs.astuple(stored)) == event
     assert _encode(registry, event.data, name).data == stored.data
     # The same payload as a JSON Lines file carries it (fractions parsed as Decimal).
     line = registry.parse_line({"type": name, "stream": "codec", "data": parse_json(stored.data)})
@@ -388,3 +390,19 @@ def test_newer_schema_than_registered_is_reported(store: EventStore) -> None:
     assert stored is not None
     with pytest.raises(UnknownEventType, match="newer"):
         _registry_with(ThingCountedV1).decode(stored)
+
+
+def test_flat_classes_get_a_fast_decoder_and_others_do_not(registry: EventTypes) -> None:
+    """Generated decoders cover flat payloads of simple fields; nested or mapping fields use cattrs."""
+    from gyengine.events import _fast_decoder
+
+    flat = _fast_decoder(registry.class_of("StatisticReported"))
+    assert flat is not None
+    assert flat(
+        {"indicator": "I1", "value": "8.70", "unit": "%", "part": ""}
+    ) == registry.structure(
+        "StatisticReported", {"indicator": "I1", "value": "8.70", "unit": "%", "part": ""}
+    )
+    with pytest.raises(KeyError):
+        flat({"indicator": "I1", "value": "8.7", "unit": "%"})  # a field missing: cattrs decides
+    assert _fast_decoder(registry.class_of("SampleRecorded")) is None  # nested and mapping fields

@@ -288,6 +288,7 @@ class EventTypes:
         self._types: dict[str, _Registration] = {}
         self._upcasters: dict[tuple[str, int], Upcaster] = {}
         self._plain: dict[str, bool] = {}
+        self._fast: dict[str, Any] = {}
         if builtins:
             for cls in self.BUILTIN:
                 self.register(cls, owner="gyengine")
@@ -539,8 +540,15 @@ class EventTypes:
         if registration is None or registration.schema != row[5]:
             data = self.decode_payload(row[4], row[5], row[10])
         else:
+            fast = self._fast.get(row[4], _UNSET)
+            if fast is _UNSET:
+                fast = self._fast[row[4]] = _fast_decoder(registration.cls)
             try:
-                data = self.converter.structure(json.loads(row[10]), registration.cls)
+                value = json.loads(row[10])
+                if fast is not None:
+                    data = fast(value)
+                else:
+                    data = self.converter.structure(value, registration.cls)
             except Exception:  # the slow path names the field
                 data = self.decode_payload(row[4], row[5], row[10])
         return Event(
@@ -564,6 +572,70 @@ class EventTypes:
         decode = self.decode_row
         for row in rows:
             yield decode(row)
+
+
+_UNSET: Final = object()
+
+_FAST_FIELDS: Final[dict[Any, str]] = {
+    str: "{v}",
+    int: "{v}",
+    bool: "{v}",
+    Decimal: "_Decimal({v})",
+    dt.date: "_date({v})",
+    dt.datetime: "_datetime({v})",
+    Quantity: "_quantity({v})",
+}
+
+
+def _fast_field(kind: Any) -> str | None:
+    """A Python expression template that builds a field from its stored JSON value, if simple."""
+    if kind in _FAST_FIELDS:
+        return _FAST_FIELDS[kind]
+    origin, args = typing.get_origin(kind), typing.get_args(kind)
+    if origin in (typing.Union, types.UnionType) and len(args) == 2 and type(None) in args:
+        inner = _fast_field(next(arg for arg in args if arg is not type(None)))
+        if inner is not None:
+            return "(None if {v} is None else " + inner + ")"
+    if origin is tuple and len(args) == 2 and args[1] is Ellipsis and args[0] in (str, int, bool):
+        return "tuple({v})"
+    return None
+
+
+def _fast_decoder(cls: type) -> Callable[[Any], Any] | None:
+    """Build a decoder for payloads already validated when they were appended.
+
+    Stored payloads passed the strict converter on their way in, so reading them
+    back needs no type checks, only conversions (a decimal string to Decimal):
+    a generated function does that about three times faster than cattrs. It
+    covers flat classes of simple fields; anything else, and any payload that
+    does not fit (a field added later, a changed row), goes through cattrs.
+    """
+    try:
+        hints = typing.get_type_hints(cls)
+    except Exception:
+        return None
+    parts = []
+    for field in attrs.fields(cls):
+        template = _fast_field(hints.get(field.name, Any))
+        if template is None or not field.init:
+            return None
+        parts.append(f"{field.alias}=" + template.format(v=f"value[{field.name!r}]"))
+    source = (
+        "def decode(value):\n"
+        f"    if len(value) != {len(parts)}:\n"
+        "        raise KeyError('fields differ')\n"
+        f"    return _cls({', '.join(parts)})\n"
+    )
+    namespace: dict[str, Any] = {
+        "_cls": cls,
+        "_Decimal": Decimal,
+        "_date": dt.date.fromisoformat,
+        "_datetime": dt.datetime.fromisoformat,
+        "_quantity": Quantity.parse,
+    }
+    exec(compile(source, f"<gyengine fast decoder for {cls.__qualname__}>", "exec"), namespace)
+    decoder: Callable[[Any], Any] = namespace["decode"]
+    return decoder
 
 
 _PLAIN_SCALARS: Final = (str, int, bool, type(None), Decimal, dt.date, dt.datetime, Quantity)
