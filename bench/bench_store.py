@@ -247,7 +247,16 @@ def run_phase(phase: str, db: Path) -> dict[str, Any]:
             raise SystemExit(f"unknown phase {phase!r}")
         seconds = time.perf_counter() - start
         store.close()
-    return {"phase": phase, "count": count, "seconds": seconds, "peak_rss": peak_rss()}
+    # verify() may fork worker processes: count the largest of them too (ru_maxrss of
+    # the children is the biggest single child, not their sum).
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    children = children if sys.platform == "darwin" else children * 1024
+    return {
+        "phase": phase,
+        "count": count,
+        "seconds": seconds,
+        "peak_rss": max(peak_rss(), children),
+    }
 
 
 def in_child(phase: str, db: Path) -> dict[str, Any]:
