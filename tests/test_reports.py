@@ -515,3 +515,46 @@ def test_june_bulletin_is_reproducible(demo: Demo, renderers: set[str], tmp_path
 
     # June's I8 was corrected on 2019-08-05: the issued bulletin keeps the figure of its day.
     assert (i8(issued), i8(year_end)) == ("51.2", "49.6")
+
+
+@pytest.mark.parametrize(
+    ("kind", "period"),
+    [("weekly", "2019-W23"), ("monthly", "2019-06"), ("quarterly", "2019-Q2")],
+    ids=["weekly", "monthly", "quarterly"],
+)
+def test_xlsx_holds_the_numbers_of_the_json(
+    demo: Demo, tmp_path: Path, kind: str, period: str
+) -> None:
+    """Every number of the report's JSON is a number cell of its XLSX, equal to the last digit."""
+    from collections import Counter
+    from decimal import Decimal
+
+    import openpyxl
+
+    data = demo.document(kind, period)
+    path = tmp_path / f"{kind}.xlsx"
+    demo.report(kind, period, "-o", str(path), fmt="xlsx")
+    wanted: Counter[Decimal] = Counter()
+    for section in data["sections"]:
+        for block in section["blocks"]:
+            if block["type"] != "Table":
+                continue
+            numeric = [c["key"] for c in block["columns"] if c["kind"] == "number"]
+            for row in block["rows"]:
+                for key in numeric:
+                    if row.get(key) is not None:
+                        wanted[Decimal(row[key])] += 1
+    assert wanted, "the report has numbers"
+    found: Counter[Decimal] = Counter()
+    book = openpyxl.load_workbook(path)
+    for sheet in book.worksheets:
+        for cells in sheet.iter_rows():
+            for cell in cells:
+                if isinstance(cell.value, (int, float)) and not isinstance(cell.value, bool):
+                    assert cell.data_type == "n"
+                    # A double holds these decimals exactly enough to give them back.
+                    found[Decimal(repr(cell.value)).normalize()] += 1
+    missing = {
+        number: count for number, count in wanted.items() if found[number.normalize()] < count
+    }
+    assert not missing, f"numbers of the JSON not in the XLSX: {sorted(missing)[:10]}"
