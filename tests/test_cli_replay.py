@@ -373,3 +373,24 @@ def test_evaluator_error_with_debug_shows_the_traceback(log: tuple[Path, Path]) 
         "Error: evaluator 'fragile' of plugin fragile failed at seq 4 (ValueReported)"
         in result.stderr
     )
+
+
+def test_scoreboard_shows_judged_results_of_the_bundled_year(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With no database the table is the bundled year's scoreboard: synthetic notice, judged rows only."""
+    from click.testing import CliRunner
+
+    from gyengine.cli import cli
+
+    for name in ("GYENGINE_DB", "GYENGINE_PLUGINS_DIR"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, ["replay"], prog_name="gyengine")
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("synthetic data — ")
+    assert any(line.split()[:2] == ["I1", "规上工业增加值增速"] for line in lines)
+    assert "criterion:" not in result.stdout  # bank criteria carry points, not a status
+    assert "results without a status left out" in result.stdout
+    assert not (tmp_path / "gyengine.db").exists()

@@ -188,7 +188,15 @@ class TableRenderer:
         console = Console(file=output, width=160 if not output.isatty() else None, highlight=False)
         for line in _header(replay):
             console.print(line, markup=False)
-        latest = latest_scores(replay.records)
+        # The scoreboard shows judged results (those with a status), latest period
+        # of each; breakdowns without a verdict are in the other formats.
+        every = latest_scores(replay.records)
+        latest = [
+            item
+            for item in every
+            if isinstance(item.record, Score) and item.record.status is not None
+        ]
+        hidden = len(every) - len(latest)
         for evaluator, _, _ in replay.evaluators:
             rows = [item for item in latest if item.evaluator == evaluator]
             if not rows:
@@ -245,8 +253,10 @@ class TableRenderer:
             console.print("no results (no evaluator produced any)")
         else:
             console.print(
-                "\nthe latest period of each result; every period, with its rationale, is in "
-                "--format json, csv or markdown; `gyengine explain SUBJECT` shows the evidence",
+                "\nthe latest period of each judged result"
+                + (f" ({hidden} results without a status left out)" if hidden else "")
+                + "; every period and result, with its rationale, is in --format json, csv or "
+                "markdown; `gyengine explain SUBJECT` shows the evidence",
                 markup=False,
             )
 
