@@ -163,7 +163,7 @@ def fold(state: IndicatorState, event: Event, context: ReplayContext) -> Indicat
         texts: dict[str, str] = {}
         amounts: dict[str, Decimal] = {}
         units: dict[str, str] = {}
-        for field in attrs.fields(type(data)):
+        for field in attrs.fields(type(data)):  # type: ignore[arg-type]  # FACT_TYPES are attrs classes
             value = getattr(data, field.name)
             if isinstance(value, Quantity):
                 amounts[field.name], units[field.name] = value.amount, value.unit
@@ -524,7 +524,7 @@ class Evaluation:
             results = []
             total, all_seqs, hows = Decimal(0), [], []
             any_actual = False
-            for part, target in sorted(item.parts.items()):
+            for part, part_target in sorted(item.parts.items()):
                 actual, seqs, how = self.measure(item, part)
                 if actual is not None:
                     any_actual = True
@@ -534,7 +534,7 @@ class Evaluation:
                 results.append(
                     (
                         f"completion:{part}",
-                        self.judge(item, actual, target.amount, target.unit, seqs, how),
+                        self.judge(item, actual, part_target.amount, part_target.unit, seqs, how),
                     )
                 )
             target_total = (
@@ -623,7 +623,7 @@ class Evaluation:
             else:
                 got = list(firsts.values())[:1]
                 complete = bool(got)
-            seqs = tuple(entry.seq for entry in got)
+            reached_seqs = [entry.seq for entry in got]
             if complete:
                 last = max(got, key=lambda e: e.day)
                 status = "green" if last.day <= deadline else "yellow"
@@ -644,7 +644,7 @@ class Evaluation:
                             status,
                             earned,
                             rationale,
-                            seqs,
+                            tuple(reached_seqs),
                             details,
                         ),
                     )
@@ -669,7 +669,7 @@ class Evaluation:
                         status,
                         Decimal(0) if status == "red" else None,
                         rationale,
-                        seqs,
+                        tuple(reached_seqs),
                         details,
                     ),
                 )
@@ -696,12 +696,14 @@ class Evaluation:
                 cond_status = "green" if met else ("red" if year_end else "watch")
                 if order.index(cond_status) > order.index(worst):
                     worst = cond_status
-            earned = overall.points if worst != "red" else Decimal(0)
+            composite_points = overall.points if worst != "red" else Decimal(0)
             rationale = f"{overall.rationale}; " + "; ".join(notes) + f" → {worst}"
             return [
                 (
                     "completion",
-                    attrs.evolve(overall, status=worst, points=earned, rationale=rationale),
+                    attrs.evolve(
+                        overall, status=worst, points=composite_points, rationale=rationale
+                    ),
                 )
             ]
         raise ValueError(f"unknown shape {shape!r}")

@@ -599,7 +599,10 @@ def bank_sections(view: View, period: str, section_id: str, title: str) -> list[
                 f"{section_id}-chart",
                 f"{view.t('chart.banks')}（{period}）",
                 [str(row["bank"]) for row in rows],
-                [row["total"] if row["total"] is not None else Decimal(0) for row in rows],
+                [
+                    Decimal(str(row["total"])) if row["total"] is not None else Decimal(0)
+                    for row in rows
+                ],
                 unit=scores[0].unit or "",
             )
         )

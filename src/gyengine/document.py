@@ -10,7 +10,7 @@ JSON; none of them knows what the rows are about.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any, Final, Literal
 
@@ -35,6 +35,46 @@ Cell = str | int | Decimal | None
 STATUSES: Final = ("green", "watch", "yellow", "red", "pending")
 
 
+# Typed converters (not a bare ``tuple``), so that type checkers see what each
+# field takes: any iterable of the right items.
+def _columns(value: Iterable[Column]) -> tuple[Column, ...]:
+    return tuple(value)
+
+
+def _rows(value: Iterable[dict[str, Any]]) -> tuple[dict[str, Any], ...]:
+    return tuple(value)
+
+
+def _texts(value: Iterable[str]) -> tuple[str, ...]:
+    return tuple(value)
+
+
+def _numbers(value: Iterable[Decimal]) -> tuple[Decimal, ...]:
+    return tuple(value)
+
+
+def _series(
+    value: Iterable[tuple[str, Sequence[Decimal | None], str]],
+) -> tuple[tuple[str, tuple[Decimal | None, ...], str], ...]:
+    return tuple((name, tuple(points), style) for name, points, style in value)
+
+
+def _cells(value: Iterable[Sequence[str | None]]) -> tuple[tuple[str | None, ...], ...]:
+    return tuple(tuple(row) for row in value)
+
+
+def _pairs(value: Iterable[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
+    return tuple((str(a), str(b)) for a, b in value)
+
+
+def _blocks(value: Iterable[Block]) -> tuple[Block, ...]:
+    return tuple(value)
+
+
+def _sections(value: Iterable[Section]) -> tuple[Section, ...]:
+    return tuple(value)
+
+
 @attrs.frozen
 class Column:
     """A table column: its key in the rows, its heading, and what its cells hold.
@@ -54,8 +94,8 @@ class Table:
 
     id: str
     title: str
-    columns: tuple[Column, ...] = attrs.field(converter=tuple)
-    rows: tuple[dict[str, Any], ...] = attrs.field(converter=tuple)
+    columns: tuple[Column, ...] = attrs.field(converter=_columns)
+    rows: tuple[dict[str, Any], ...] = attrs.field(converter=_rows)
     note: str = ""
 
 
@@ -76,8 +116,8 @@ class LineChart:
 
     id: str
     title: str
-    x: tuple[str, ...] = attrs.field(converter=tuple)
-    series: tuple[tuple[str, tuple[Decimal | None, ...], str], ...] = attrs.field(converter=tuple)
+    x: tuple[str, ...] = attrs.field(converter=_texts)
+    series: tuple[tuple[str, tuple[Decimal | None, ...], str], ...] = attrs.field(converter=_series)
     unit: str = ""
 
 
@@ -87,9 +127,9 @@ class GridChart:
 
     id: str
     title: str
-    rows: tuple[str, ...] = attrs.field(converter=tuple)
-    columns: tuple[str, ...] = attrs.field(converter=tuple)
-    cells: tuple[tuple[str | None, ...], ...] = attrs.field(converter=tuple)
+    rows: tuple[str, ...] = attrs.field(converter=_texts)
+    columns: tuple[str, ...] = attrs.field(converter=_texts)
+    cells: tuple[tuple[str | None, ...], ...] = attrs.field(converter=_cells)
 
 
 @attrs.frozen
@@ -98,8 +138,8 @@ class BarChart:
 
     id: str
     title: str
-    labels: tuple[str, ...] = attrs.field(converter=tuple)
-    values: tuple[Decimal, ...] = attrs.field(converter=tuple)
+    labels: tuple[str, ...] = attrs.field(converter=_texts)
+    values: tuple[Decimal, ...] = attrs.field(converter=_numbers)
     unit: str = ""
 
 
@@ -112,7 +152,7 @@ class Section:
 
     id: str
     title: str
-    blocks: tuple[Block, ...] = attrs.field(converter=tuple)
+    blocks: tuple[Block, ...] = attrs.field(converter=_blocks)
 
 
 @attrs.frozen(kw_only=True)
@@ -128,8 +168,8 @@ class Document:
     subtitle: str = ""
     lang: str = "zh"
     synthetic: bool = False
-    meta: tuple[tuple[str, str], ...] = attrs.field(default=(), converter=tuple)
-    sections: tuple[Section, ...] = attrs.field(default=(), converter=tuple)
+    meta: tuple[tuple[str, str], ...] = attrs.field(default=(), converter=_pairs)
+    sections: tuple[Section, ...] = attrs.field(default=(), converter=_sections)
 
     def tables(self) -> list[tuple[Section, Table]]:
         """Every table with its section, in order."""
