@@ -513,19 +513,51 @@ def _log_table(rows: Iterator[Any]) -> None:
 
 @cli.command()
 @db_option
+@click.option(
+    "--expect-head",
+    "expected_heads",
+    multiple=True,
+    metavar="HASH",
+    help="A head hash published earlier (a bulletin's header): the log must still hold it.",
+)
 @click.pass_obj
 @handle_errors
-def verify(state: State, db: str) -> None:
-    """Recompute the hash chain and name the first broken seq, if any."""
+def verify(state: State, db: str, expected_heads: tuple[str, ...]) -> None:
+    """Recompute the hash chain and name the first broken seq, if any.
+
+    Then check the log against the heads it was seen with: every saved run's
+    last seq must still carry the hash the run recorded (so removed or rewritten
+    tails are found too), and so must each --expect-head HASH.
+    """
+    from .runs import RunStore
+
     with state.open_store(db) as store:
-        total = store.head().seq
+        total = store.count()
         with progress_bar("verifying", total) as advance:
             result = store.verify(progress=advance)
-    if result.problem is not None:
-        raise _fail(
-            f"{db}: chain broken at {result.problem}",
-            f"the {result.checked} events before seq {result.problem.seq} verify",
-        )
+        if result.problem is not None:
+            raise _fail(
+                f"{db}: chain broken at {result.problem}",
+                f"the {result.checked} events before seq {result.problem.seq} verify",
+            )
+        head = result.head.seq
+        for run_id, seq, digest, created in RunStore(store.conn).anchors():
+            if seq > head:
+                raise _fail(
+                    f"{db}: the log ends at seq {head}, but run {run_id} of {created} "
+                    f"read up to seq {seq}: events were removed"
+                )
+            row = store.at(seq)
+            if row is None or row.hash != digest:
+                raise _fail(
+                    f"{db}: seq {seq} does not have the hash run {run_id} of {created} "
+                    f"recorded ({digest[:12]}...): the log was rewritten"
+                )
+        for digest in expected_heads:
+            if not store.holds_hash(digest):
+                raise _fail(
+                    f"{db}: no event has the hash {digest}: the log is not the one published"
+                )
     if result.checked == 0:
         click.echo(f"{db}: empty log, nothing to verify")
     else:

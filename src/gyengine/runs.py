@@ -178,6 +178,19 @@ class RunStore:
             self.db.table("evidence").insert_all(evidence, batch_size=500)
         return run_id
 
+    def anchors(self) -> list[tuple[int, int, str, str]]:
+        """``(run id, last seq read, hash at it, created)`` of every saved run, oldest first.
+
+        Each is a witness of the log as it was: a later log must still hold that
+        seq with that hash, or events were removed or rewritten since.
+        """
+        if "runs" not in self.db.table_names():
+            return []
+        rows = self.db.execute(
+            "SELECT id, seq_to, head_hash, created FROM runs WHERE seq_to > 0 ORDER BY id"
+        ).fetchall()
+        return [(int(r[0]), int(r[1]), str(r[2]), str(r[3])) for r in rows]
+
     def latest_run(self) -> dict[str, Any] | None:
         """The newest saved run's row, if any."""
         if "runs" not in self.db.table_names():

@@ -406,6 +406,11 @@ class SQLiteEventStore:
         for _, later, earlier, recorded in sorted(rows):
             yield later, earlier, recorded
 
+    def holds_hash(self, digest: str) -> bool:
+        """Whether some event has this hash (a head hash published earlier, say)."""
+        row = self.conn.execute("SELECT 1 FROM events WHERE hash = ? LIMIT 1", (digest,)).fetchone()
+        return row is not None
+
     def seq_at(self, known_at: str) -> int:
         """The last seq recorded at or before ``known_at`` (0 if none)."""
         return self._last_seq_where(lambda recorded: recorded <= known_at)
