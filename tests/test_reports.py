@@ -558,3 +558,29 @@ def test_xlsx_holds_the_numbers_of_the_json(
         number: count for number, count in wanted.items() if found[number.normalize()] < count
     }
     assert not missing, f"numbers of the JSON not in the XLSX: {sorted(missing)[:10]}"
+
+
+def test_without_lang_a_report_speaks_the_plans_language(demo: Demo) -> None:
+    """No --lang: the bundled zh plan gives zh labels, and a plan written in en gives en labels."""
+    from gyengine import ReplayOptions, ResultRecord, Score
+    from gyengine.replay import Replay as ReplayResult
+    from gyengine_reports.view import View
+
+    assert (
+        demo.report("monthly", "2019-06").stdout
+        == demo.report("monthly", "2019-06", "--lang", "zh").stdout
+    )
+    title = Score(
+        subject="plan", metric="title", period="2020", label="A plan", details={"lang": "en"}
+    )
+    replay = ReplayResult(
+        options=ReplayOptions(),
+        seq_to=1,
+        head_hash="0" * 64,
+        chain_problem=None,
+        plugins=(),
+        evaluators=(("report_header", "1", "reports"),),
+        records=(ResultRecord("report_header", "1", "reports", title),),
+    )
+    assert View(replay, None).lang == "en"
+    assert View(replay, "zh").lang == "zh"

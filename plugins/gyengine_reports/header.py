@@ -38,6 +38,7 @@ class HeaderState:
     plan_seq: int = 0
     office: str = ""
     office_seq: int = 0
+    lang: str = "zh"
     parks: dict[str, Named] = attrs.Factory(dict)
     units: dict[str, Named] = attrs.Factory(dict)
 
@@ -54,6 +55,7 @@ def fold(state: HeaderState, event: Event, context: ReplayContext) -> HeaderStat
         state.county = _text(data, "county")
         state.year = _text(data, "year")
         state.source = _text(data, "source")
+        state.lang = _text(data, "lang") or "zh"
         state.plan_seq = event.seq
     elif event.type == "SupervisionDefined":
         state.office = _text(data, "office")
@@ -90,6 +92,7 @@ def results(state: HeaderState, context: ReplayContext) -> Iterator[Score]:
             "county": state.county,
             "year": state.year,
             "source": state.source,
+            "lang": state.lang,
             "office": state.office,
             "office_name": office.name if office is not None else state.office,
             **names,

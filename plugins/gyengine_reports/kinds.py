@@ -90,7 +90,7 @@ def _in_period(period: Period, *also: str) -> Callable[[Finding], bool]:
     return reported
 
 
-def build_weekly(replay: Replay, period: Period, lang: str) -> Document:
+def build_weekly(replay: Replay, period: Period, lang: str | None) -> Document:
     """周汇总 of week ``period``: the ledger, its grid, milestones, open problems, findings."""
     view = View(replay, lang)
     sections = [
@@ -104,7 +104,7 @@ def build_weekly(replay: Replay, period: Period, lang: str) -> Document:
     return document(view, "weekly", period, sections)
 
 
-def build_monthly(replay: Replay, period: Period, lang: str) -> Document:
+def build_monthly(replay: Replay, period: Period, lang: str | None) -> Document:
     """月通报 of month ``period``: indicators, their charts, unit scores, ledger, banks, findings."""
     view = View(replay, lang)
     sections = [
@@ -119,7 +119,7 @@ def build_monthly(replay: Replay, period: Period, lang: str) -> Document:
     return document(view, "monthly", period, sections)
 
 
-def build_quarterly(replay: Replay, period: Period, lang: str) -> Document:
+def build_quarterly(replay: Replay, period: Period, lang: str | None) -> Document:
     """季考评 of quarter ``period``: unit and bank rankings, findings, indicators at its end."""
     view = View(replay, lang)
     last_month = parse_period(f"{period.end.year}-{period.end.month:02d}")

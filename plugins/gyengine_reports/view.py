@@ -77,9 +77,8 @@ def month_of_week(period: Period) -> str:
 class View:
     """The records of a replay, indexed by evaluator, metric (or rule) and period."""
 
-    def __init__(self, replay: Replay, lang: str) -> None:
+    def __init__(self, replay: Replay, lang: str | None) -> None:
         self.replay = replay
-        self.lang = lang
         self.evaluators = {name for name, _, _ in replay.evaluators}
         self._scores: dict[tuple[str, str], list[Score]] = {}
         self.findings: list[tuple[str, Finding]] = []
@@ -90,11 +89,15 @@ class View:
             else:
                 self.findings.append((item.evaluator, record))
         self._names: dict[str, str] = {}
+        plan_lang = "zh"
         for score in self.scores("report_header", "title"):
+            plan_lang = score.details.get("lang") or plan_lang
             for kind in ("unit", "park"):  # a park's name wins over a unit's of the same id
                 for key, name in score.details.items():
                     if key.startswith(f"{kind}:"):
                         self._names[key.split(":", 1)[1]] = name
+        # Without --lang, the plan's own language (zh for a zh plan).
+        self.lang = lang or plan_lang
 
     def has(self, evaluator: str) -> bool:
         """Whether the evaluator ran in this replay (its plugin is installed and it was asked for)."""

@@ -733,9 +733,7 @@ def _db_is_default(db: str) -> bool:
 @click.option(
     "--lang",
     type=click.Choice(["zh", "en"]),
-    default="zh",
-    show_default=True,
-    help="Language of the labels; names stay as written.",
+    help="Language of the labels (default: the plan's own); names stay as written.",
 )
 @click.option(
     "--format",
@@ -761,7 +759,7 @@ def report(
     period: str,
     as_of: str | None,
     known_at: str | None,
-    lang: str,
+    lang: str | None,
     fmt: str,
     output_path: str | None,
     bom: bool,

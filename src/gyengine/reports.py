@@ -25,13 +25,14 @@ class ReportKind:
     Args:
         name: the command's argument: ``weekly``, ``monthly``, ``quarterly``...
         period: the kind of period it covers (``week``, ``month``, ``quarter``, ``year``).
-        build: ``build(replay, period, lang) -> Document``.
+        build: ``build(replay, period, lang) -> Document``; ``lang`` is ``zh``,
+            ``en`` or None (no --lang given: the plan's own language).
         evaluators: the evaluators it needs (with what they require); None for all.
         description: one line for help texts.
     """
 
     name: str
     period: str
-    build: Callable[[Replay, Period, str], Document]
+    build: Callable[[Replay, Period, str | None], Document]
     evaluators: tuple[str, ...] | None = None
     description: str = ""
