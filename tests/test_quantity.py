@@ -216,3 +216,12 @@ def test_in_unit_of_an_unknown_unit() -> None:
     """Asking for an unknown unit is a ValueError naming it, not a KeyError."""
     with pytest.raises(ValueError, match="unknown unit 'kg'"):
         Quantity.parse("1 元").in_unit("kg")
+
+
+def test_a_quantity_built_directly_has_one_form() -> None:
+    """Quantity(Decimal("1.50"), "元") is the same value, text and JSON as Quantity.parse("1.5 元")."""
+    built = Quantity(Decimal("1.50"), "元")
+    parsed = Quantity.parse("1.5 元")
+    assert built == parsed
+    assert str(built) == str(parsed) == "1.5 元"
+    assert Quantity(Decimal("7.50E+9"), "元").amount == Decimal(7500000000)

@@ -46,6 +46,11 @@ UNITS: Final[dict[str, tuple[str, Decimal]]] = {
 _QUANTITY: Final = re.compile(r"\s*([+-]?(?:\d+(?:\.\d*)?|\.\d+))\s*(\S+?)\s*", re.ASCII)
 
 
+def _normal(value: Decimal | int) -> Decimal:
+    """One form per amount: Quantity(Decimal("1.50"), "元") equals and writes as 1.5 元."""
+    return _exact(Decimal(value), Decimal(1))
+
+
 @functools.total_ordering
 @attrs.frozen(order=False)
 class Quantity:
@@ -58,7 +63,7 @@ class Quantity:
         Decimal('0.3')
     """
 
-    amount: Decimal
+    amount: Decimal = attrs.field(converter=_normal)
     unit: str
 
     @classmethod
