@@ -75,6 +75,11 @@ def _sections(value: Iterable[Section]) -> tuple[Section, ...]:
     return tuple(value)
 
 
+def _lang(value: str | None) -> str:
+    # A report built with no --lang and no plan language of its own is in Chinese.
+    return value or "zh"
+
+
 @attrs.frozen
 class Column:
     """A table column: its key in the rows, its heading, and what its cells hold.
@@ -166,7 +171,7 @@ class Document:
 
     title: str
     subtitle: str = ""
-    lang: str = "zh"
+    lang: str = attrs.field(default="zh", converter=_lang)
     synthetic: bool = False
     meta: tuple[tuple[str, str], ...] = attrs.field(default=(), converter=_pairs)
     sections: tuple[Section, ...] = attrs.field(default=(), converter=_sections)
