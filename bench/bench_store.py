@@ -239,7 +239,8 @@ def run_phase(phase: str, db: Path) -> dict[str, Any]:
             if last is not None and not isinstance(last.data, ProjectInvestmentReported):
                 raise SystemExit(f"read decoded a {type(last.data).__name__}")
         elif phase == "verify":
-            result = store.verify()
+            # As `gyengine verify` does: one worker process per core on a long log.
+            result = store.verify(workers=None)
             if not result.ok:
                 raise SystemExit(f"verify failed: {result.problem}")
             count = result.checked

@@ -534,7 +534,8 @@ def verify(state: State, db: str, expected_heads: tuple[str, ...]) -> None:
     with state.open_store(db) as store:
         total = store.count()
         with progress_bar("verifying", total) as advance:
-            result = store.verify(progress=advance)
+            # The console script is its own main module: spawning workers is safe here.
+            result = store.verify(progress=advance, workers=None)
         if result.problem is not None:
             raise _fail(
                 f"{db}: chain broken at {result.problem}",
@@ -700,6 +701,7 @@ def replay(
                 save=not no_save,
                 progress=advance,
                 verify_all=verify_all,
+                parallel=True,
             )
     finally:
         engine.close()
@@ -800,6 +802,7 @@ def report(
             known_at=_timestamp(known_at, end_of_day=True, option="--known-at"),
             evaluators=report_kind.evaluators,
             save=False,
+            parallel=True,
         )
     finally:
         engine.close()
@@ -921,6 +924,7 @@ def explain(
             evaluators=evaluators or None,
             options=_key_values(option_pairs),
             allow_broken_chain=allow_broken_chain,
+            parallel=True,
         )
     finally:
         engine.close()

@@ -135,6 +135,7 @@ class Engine:
         save: bool = True,
         progress: Callable[[int], None] | None = None,
         verify_all: bool = False,
+        parallel: bool = False,
     ) -> Replay:
         """Replay the log through the evaluators; save the run unless ``save`` is false.
 
@@ -149,6 +150,7 @@ class Engine:
             allow_broken_chain=allow_broken_chain,
             checkpoints=checkpoints,
             verify_all=verify_all,
+            parallel=parallel,
         )
         runs = self._runs()
         result = replay(

@@ -735,9 +735,7 @@ class SQLiteEventStore:
 
     # -- verifying ---------------------------------------------------------------
 
-    def verify(
-        self, *, progress: Progress | None = None, workers: int | None = None
-    ) -> VerifyResult:
+    def verify(self, *, progress: Progress | None = None, workers: int | None = 1) -> VerifyResult:
         """Recompute the chain from seq 1 and name the first broken seq.
 
         Checks, row by row: seq has no gap, ``prev_hash`` links to the previous
@@ -748,8 +746,11 @@ class SQLiteEventStore:
         Args:
             progress: called with the number of rows checked, now and then.
             workers: processes to verify seq ranges in parallel (their streams'
-                versions are joined up afterwards); by default 2 on a machine with
-                2 or more cores for logs of 200,000 events or more, else 1.
+                versions are joined up afterwards). The default, 1, checks in this
+                process. ``None`` picks one per core (up to 4) for logs of 200,000
+                events or more, as ``gyengine verify`` does. Workers are started
+                with ``spawn``, which imports the main module again: call this from
+                a script only under ``if __name__ == "__main__":``.
         """
         # Not head(): its text columns may be the very thing that is broken.
         total = int(self.conn.execute("SELECT coalesce(max(seq), 0) FROM events").fetchone()[0])
