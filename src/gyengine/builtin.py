@@ -8,25 +8,28 @@ from __future__ import annotations
 
 from typing import Any
 
-from .docrender import (
-    CsvDocumentRenderer,
-    HtmlDocumentRenderer,
-    MarkdownDocumentRenderer,
-    TerminalDocumentRenderer,
-    XlsxDocumentRenderer,
-)
 from .hookspecs import hookimpl
-from .render import (
-    CsvRenderer,
-    DocumentJsonRenderer,
-    JsonRenderer,
-    MarkdownRenderer,
-    TableRenderer,
-)
 
 
 @hookimpl
 def register_renderers() -> list[Any]:
+    # Imported here, not at the top: loading plugins (for `gyengine --help`) must
+    # not pay for the renderers' modules.
+    from .docrender import (
+        CsvDocumentRenderer,
+        HtmlDocumentRenderer,
+        MarkdownDocumentRenderer,
+        TerminalDocumentRenderer,
+        XlsxDocumentRenderer,
+    )
+    from .render import (
+        CsvRenderer,
+        DocumentJsonRenderer,
+        JsonRenderer,
+        MarkdownRenderer,
+        TableRenderer,
+    )
+
     return [
         TableRenderer(),
         JsonRenderer(),
