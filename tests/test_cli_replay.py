@@ -394,3 +394,28 @@ def test_scoreboard_shows_judged_results_of_the_bundled_year(
     assert "criterion:" not in result.stdout  # bank criteria carry points, not a status
     assert "results without a status left out" in result.stdout
     assert not (tmp_path / "gyengine.db").exists()
+
+
+def test_an_output_file_gets_the_usual_permissions(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """--output writes through a private temporary file, but the result is readable as umask allows."""
+    import os
+    import stat
+
+    from click.testing import CliRunner
+
+    from gyengine.cli import cli
+
+    for name in ("GYENGINE_DB", "GYENGINE_PLUGINS_DIR"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)
+    old = os.umask(0o022)
+    try:
+        result = CliRunner().invoke(
+            cli, ["replay", "--format", "json", "--output", "r.json"], prog_name="gyengine"
+        )
+    finally:
+        os.umask(old)
+    assert result.exit_code == 0, result.output
+    assert stat.S_IMODE((tmp_path / "r.json").stat().st_mode) == 0o644

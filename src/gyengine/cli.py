@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import sqlite3
 import sys
 from collections.abc import Callable, Iterator
@@ -881,6 +882,10 @@ def _write(path: str | None, write: Callable[[Any], None], *, binary: bool = Fal
             handle.close()
             Path(handle.name).unlink(missing_ok=True)
             raise
+    # A temporary file is private (0600); the report gets the usual permissions.
+    umask = os.umask(0)
+    os.umask(umask)
+    Path(handle.name).chmod(0o666 & ~umask)
     Path(handle.name).replace(target)
 
 
