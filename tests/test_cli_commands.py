@@ -696,3 +696,29 @@ def test_progress_bar_on_a_terminal(big_file: Path) -> None:
     text = seen.decode("utf-8", "replace")
     assert "verifying" in text
     assert "━" in text
+
+
+def test_log_table_is_never_markup_and_is_capped(
+    workdir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Brackets in a stream are shown as written; a long log's table stops at TABLE_ROWS and says so."""
+    import gyengine.cli
+
+    monkeypatch.setattr(gyengine.cli, "TABLE_ROWS", 3)
+    registry = build_event_types(get_plugin_manager())
+    with SQLiteEventStore(workdir / "gy.db", create=True) as store:
+        store.append(
+            registry.encode(
+                NewEvent(
+                    type="StatisticReported",
+                    stream=f"[bold]s{n}[/]",
+                    data={"indicator": "I1", "value": str(n), "unit": "%"},
+                )
+            )
+            for n in range(5)
+        )
+    result = invoke(["log", "--db", "gy.db"])
+    assert result.exit_code == 0, result.output
+    assert "[bold]s0[/]" in result.stdout
+    assert "[bold]s3[/]" not in result.stdout
+    assert "the first 3 events; --format jsonl lists them all" in result.stdout

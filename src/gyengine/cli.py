@@ -482,32 +482,54 @@ def log(
             _log_table(rows)
 
 
+TABLE_ROWS = 1000
+"""The most events ``gyengine log`` shows as a table (the other formats stream them all)."""
+
+
 def _log_table(rows: Iterator[Any]) -> None:
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
     table = Table(box=None, header_style="bold")
     for name in ("seq", "recorded", "stream", "v", "type", "occurred", "actor", "data"):
         table.add_column(name, no_wrap=name != "data", overflow="fold")
     count = 0
+    more = False
     for row in rows:
+        if count == TABLE_ROWS:
+            more = True
+            close = getattr(rows, "close", None)
+            if close is not None:
+                close()  # release the reader while the store is open
+            break
         count += 1
         data = row.data if len(row.data) <= 80 else row.data[:77] + "..."
+        # Text cells, never markup: every one of them comes from an event.
         table.add_row(
-            str(row.seq),
-            row.recorded[:19] + "Z",
-            row.stream,
-            str(row.version),
-            row.type,
-            row.occurred or "",
-            row.actor or "",
-            data,
+            *(
+                Text(value)
+                for value in (
+                    str(row.seq),
+                    row.recorded[:19] + "Z",
+                    row.stream,
+                    str(row.version),
+                    row.type,
+                    row.occurred or "",
+                    row.actor or "",
+                    data,
+                )
+            )
         )
     console = Console()
     if not console.is_terminal:
         console = Console(width=200)  # piped: let rows run long rather than truncate ids
     if count:
         console.print(table)
+        if more:
+            console.print(
+                f"the first {TABLE_ROWS} events; --format jsonl lists them all", markup=False
+            )
     else:
         console.print("no events match")
 

@@ -503,7 +503,10 @@ class SQLiteEventStore:
         # consumed, so a million-event read holds one row at a time.
         cursor = self.conn.execute(sql, params)
         try:
-            yield from cursor
+            # A loop, not `yield from`: closing this generator would make
+            # `yield from` call cursor.close() itself, outside the guard below.
+            for row in cursor:  # noqa: UP028 - see above
+                yield row
         finally:
             # A reader abandoned after the store was closed: nothing left to release.
             with contextlib.suppress(sqlite3.ProgrammingError):
