@@ -855,3 +855,28 @@ def test_hook_register_reports(tmp_path: Path) -> None:
     )
     assert wrong.exit_code == 2
     assert "the size report covers a month, not '2019-W23'" in wrong.stderr
+
+
+def test_two_plugins_registering_one_report_name_are_both_named() -> None:
+    """A report kind (like an evaluator) registered by two plugins is an error naming both."""
+    from gyengine import ReportKind
+    from gyengine.plugins import build_reports
+
+    def plugin(plugin_name: str) -> object:
+        class Plugin:
+            __name__ = plugin_name
+
+            @gyengine.hookimpl
+            def register_reports(self) -> list[ReportKind]:
+                return [ReportKind(name="weekly", period="week", build=lambda r, p, lang: None)]  # type: ignore[arg-type,return-value]
+
+        return Plugin()
+
+    manager = gyengine.get_plugin_manager(
+        entry_points=False, plugins=[plugin("first"), plugin("second")]
+    )
+    with pytest.raises(gyengine.PluginError) as caught:
+        build_reports(manager)
+    assert (
+        str(caught.value) == "plugin second: report 'weekly' is registered by first and by second"
+    )

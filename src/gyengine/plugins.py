@@ -12,9 +12,10 @@ from __future__ import annotations
 import importlib.metadata
 import importlib.util
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 import pluggy
 
@@ -256,6 +257,38 @@ def build_event_types(manager: pluggy.PluginManager) -> EventTypes:
     return registry
 
 
+T = TypeVar("T")
+
+
+def _collect(
+    manager: pluggy.PluginManager,
+    hook_name: str,
+    cls: type[T],
+    label: Callable[[T], str],
+) -> dict[str, tuple[T, str]]:
+    """Every plugin's items of one ``register_*`` hook: ``key -> (item, plugin name)``.
+
+    ``label(item)`` is how an item is named in errors (``evaluator 'x'``); its
+    key is the item's ``name``.
+
+    Raises:
+        PluginError: for an item that is not a ``cls``, or a name two plugins register.
+    """
+    found: dict[str, tuple[T, str]] = {}
+    for plugin, items in _hook_results(manager, hook_name):
+        for item in items:
+            if not isinstance(item, cls):
+                raise PluginError(
+                    plugin, f"{hook_name}() returned {type(item).__name__}, not {cls.__name__}"
+                )
+            key = str(getattr(item, "name"))  # noqa: B009 - every collected class has a name
+            if key in found:
+                other = found[key][1]
+                raise PluginError(plugin, f"{label(item)} is registered by {other} and by {plugin}")
+            found[key] = (item, plugin)
+    return found
+
+
 def build_evaluators(manager: pluggy.PluginManager) -> dict[str, tuple[Evaluator, str]]:
     """Collect every plugin's evaluators: ``name -> (evaluator, plugin name)``.
 
@@ -264,21 +297,7 @@ def build_evaluators(manager: pluggy.PluginManager) -> dict[str, tuple[Evaluator
     """
     from .evaluation import Evaluator
 
-    found: dict[str, tuple[Evaluator, str]] = {}
-    for name, evaluators in _hook_results(manager, "register_evaluators"):
-        for evaluator in evaluators:
-            if not isinstance(evaluator, Evaluator):
-                raise PluginError(
-                    name,
-                    f"register_evaluators() returned {type(evaluator).__name__}, not Evaluator",
-                )
-            if evaluator.name in found:
-                other = found[evaluator.name][1]
-                raise PluginError(
-                    name, f"evaluator {evaluator.name!r} is registered by {other} and by {name}"
-                )
-            found[evaluator.name] = (evaluator, name)
-    return found
+    return _collect(manager, "register_evaluators", Evaluator, lambda e: f"evaluator {e.name!r}")
 
 
 def build_plan_sections(manager: pluggy.PluginManager) -> dict[str, PlanSection]:
@@ -289,57 +308,26 @@ def build_plan_sections(manager: pluggy.PluginManager) -> dict[str, PlanSection]
     """
     from .plan import PlanSection
 
-    found: dict[str, PlanSection] = {}
-    owners: dict[str, str] = {}
-    for name, sections in _hook_results(manager, "register_plan_sections"):
-        for section in sections:
-            if not isinstance(section, PlanSection):
-                raise PluginError(
-                    name,
-                    f"register_plan_sections() returned {type(section).__name__}, not PlanSection",
-                )
-            if section.name in found:
-                raise PluginError(
-                    name,
-                    f"plan section [{section.name}] is owned by {owners[section.name]} and by {name}",
-                )
-            found[section.name] = section
-            owners[section.name] = name
-    return found
+    found = _collect(
+        manager, "register_plan_sections", PlanSection, lambda s: f"plan section [{s.name}]"
+    )
+    return {key: item for key, (item, _) in found.items()}
 
 
 def build_datasets(manager: pluggy.PluginManager) -> dict[str, Dataset]:
     """Collect the datasets of every plugin, by name."""
     from .datasets import Dataset
 
-    found: dict[str, Dataset] = {}
-    for name, datasets in _hook_results(manager, "register_datasets"):
-        for dataset in datasets:
-            if not isinstance(dataset, Dataset):
-                raise PluginError(
-                    name, f"register_datasets() returned {type(dataset).__name__}, not Dataset"
-                )
-            if dataset.name in found:
-                raise PluginError(name, f"dataset {dataset.name!r} is registered twice")
-            found[dataset.name] = dataset
-    return found
+    found = _collect(manager, "register_datasets", Dataset, lambda d: f"dataset {d.name!r}")
+    return {key: item for key, (item, _) in found.items()}
 
 
 def build_reports(manager: pluggy.PluginManager) -> dict[str, ReportKind]:
     """Collect the report kinds of every plugin, by name."""
     from .reports import ReportKind
 
-    found: dict[str, ReportKind] = {}
-    for name, kinds in _hook_results(manager, "register_reports"):
-        for kind in kinds:
-            if not isinstance(kind, ReportKind):
-                raise PluginError(
-                    name, f"register_reports() returned {type(kind).__name__}, not ReportKind"
-                )
-            if kind.name in found:
-                raise PluginError(name, f"report {kind.name!r} is registered twice")
-            found[kind.name] = kind
-    return found
+    found = _collect(manager, "register_reports", ReportKind, lambda k: f"report {k.name!r}")
+    return {key: item for key, (item, _) in found.items()}
 
 
 def build_renderers(manager: pluggy.PluginManager, kind: str = "replay") -> dict[str, Any]:
