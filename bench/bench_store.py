@@ -15,7 +15,7 @@ streams:
   in batches of the same size (validation, canonical JSON, hashing, id and
   (stream, version) uniqueness all included);
 * floor read: ``SELECT ... ORDER BY seq`` and ``json.loads`` of each payload;
-* gyengine read decoded: ``registry.decode_rows(store.read_rows())`` (typed events,
+* gyengine read decoded: ``registry.decode_rows(store.read_rows(data_bytes=True))`` (typed events,
   the path ``Engine.events()`` takes);
 * verify: ``store.verify()``.
 
@@ -234,7 +234,7 @@ def run_phase(phase: str, db: Path) -> dict[str, Any]:
         start = time.perf_counter()
         if phase == "read":
             last = None
-            for last in registry.decode_rows(store.read_rows()):  # noqa: B007 - the last one is checked
+            for last in registry.decode_rows(store.read_rows(data_bytes=True)):  # noqa: B007 - the last one is checked
                 count += 1
             if last is not None and not isinstance(last.data, ProjectInvestmentReported):
                 raise SystemExit(f"read decoded a {type(last.data).__name__}")

@@ -294,3 +294,6 @@ def test_envelope_bytes_equal_rfc8785_of_the_envelope(envelope: dict[str, Any]) 
     """The hand-spliced envelope is byte for byte rfc8785 of the envelope object."""
     fields = dict(envelope, data=canonical_json(envelope["data"]))
     assert envelope_bytes(**fields) == rfc8785.dumps(envelope)
+    # The payload's UTF-8 bytes (what the typed read path fetches) splice the same way.
+    fields["data"] = fields["data"].encode()
+    assert envelope_bytes(**fields) == rfc8785.dumps(envelope)

@@ -91,8 +91,13 @@ def test_payload_round_trip(
     event = registry.decode(stored)
     assert type(event.data) is cls
     assert event.data == payload
-    # The fast read path (generated decoders for flat classes) gives the same event.
-    assert registry.decode_row(attrs.astuple(stored)) == event
+    # The fast read paths (msgspec or generated decoders, from the text or from
+    # its UTF-8 bytes) give the same event as the converter.
+    row = attrs.astuple(stored)
+    assert registry.decode_row(row) == event
+    by_bytes = registry.decode_row((*row[:10], row[10].encode(), *row[11:]))
+    assert by_bytes == event
+    assert type(by_bytes.data) is cls
     assert _encode(registry, event.data, name).data == stored.data
     # The same payload as a JSON Lines file carries it (fractions parsed as Decimal).
     line = registry.parse_line({"type": name, "stream": "codec", "data": parse_json(stored.data)})
@@ -406,3 +411,45 @@ def test_flat_classes_get_a_fast_decoder_and_others_do_not(registry: EventTypes)
     with pytest.raises(KeyError):
         flat({"indicator": "I1", "value": "8.7", "unit": "%"})  # a field missing: cattrs decides
     assert _fast_decoder(registry.class_of("SampleRecorded")) is None  # nested and mapping fields
+
+
+def test_classes_of_simple_fields_are_decoded_by_msgspec(registry: EventTypes) -> None:
+    """msgspec decodes classes of simple fields; converters, mappings and custom types keep cattrs."""
+    from gyengine.events import _direct_decoder
+
+    direct = _direct_decoder(registry.class_of("StatisticReported"))
+    assert direct is not None
+    text = '{"indicator":"I1","part":"","unit":"%","value":"8.70"}'
+    assert (
+        direct(text)
+        == direct(text.encode())
+        == registry.structure("StatisticReported", json.loads(text))
+    )
+    assert _direct_decoder(registry.class_of("SampleRecorded")) is None  # a mapping, a Quantity
+
+    @attrs.frozen
+    class Converted:
+        name: str = attrs.field(converter=str.strip)
+
+    assert _direct_decoder(Converted) is None  # msgspec would not run the converter
+
+
+def test_a_row_the_fast_path_cannot_decode_goes_to_the_converter(registry: EventTypes) -> None:
+    """A stored payload missing a field is not guessed at: the converter names the field."""
+    row = (
+        7,
+        "e7",
+        "s",
+        1,
+        "StatisticReported",
+        1,
+        None,
+        "2019-01-01T00:00:00.000000Z",
+        None,
+        None,
+        b'{"indicator":"I1","part":"","unit":"%"}',
+        "0" * 64,
+        "1" * 64,
+    )
+    with pytest.raises(InvalidEvent, match="value"):
+        registry.decode_row(row)

@@ -494,6 +494,22 @@ def test_read_filters(timed: EventStore, filters: dict[str, Any], seqs: list[int
     assert [row.seq for row in timed.read(**filters)] == seqs
 
 
+@pytest.mark.parametrize(("filters", "seqs"), [r[1:] for r in READS], ids=[r[0] for r in READS])
+def test_read_rows_with_data_bytes(
+    timed: EventStore, filters: dict[str, Any], seqs: list[int]
+) -> None:
+    """read_rows(data_bytes=True) gives the rows read() gives, data as its UTF-8 bytes."""
+    read_rows = getattr(timed, "read_rows", None)
+    if read_rows is None:
+        pytest.fail(f"{type(timed).__name__} has no read_rows")
+    rows = list(read_rows(data_bytes=True, **filters))
+    assert [row[10] for row in rows] == [row.data.encode() for row in timed.read(**filters)]
+    assert [row[:10] + row[11:] for row in rows] == [
+        (*attrs.astuple(row)[:10], *attrs.astuple(row)[11:]) for row in timed.read(**filters)
+    ]
+    assert [row[0] for row in rows] == seqs
+
+
 def test_read_gives_what_get_and_at_give(timed: EventStore) -> None:
     """read(), get(id) and at(seq) return the same rows."""
     for row in timed.read():

@@ -98,6 +98,30 @@ def _str_or_null(value: str | None) -> str:
     return "null" if value is None else str(encode_basestring(value))
 
 
+def _envelope_parts(
+    seq: int,
+    id: str,
+    stream: str,
+    version: int,
+    type: str,
+    schema: int,
+    occurred: str | None,
+    recorded: str,
+    actor: str | None,
+    supersedes: str | None,
+    prev_hash: str,
+) -> tuple[str, str]:
+    """The canonical text of an envelope before and after its ``data`` value."""
+    return (
+        f'{{"actor":{_str_or_null(actor)},"data":',
+        f',"id":{encode_basestring(id)},'
+        f'"occurred":{_str_or_null(occurred)},"prev_hash":{encode_basestring(prev_hash)},'
+        f'"recorded":{encode_basestring(recorded)},"schema":{schema:d},"seq":{seq:d},'
+        f'"stream":{encode_basestring(stream)},"supersedes":{_str_or_null(supersedes)},'
+        f'"type":{encode_basestring(type)},"version":{version:d}}}',
+    )
+
+
 def envelope_bytes(
     *,
     seq: int,
@@ -110,44 +134,39 @@ def envelope_bytes(
     recorded: str,
     actor: str | None,
     supersedes: str | None,
-    data: str,
+    data: str | bytes,
     prev_hash: str,
 ) -> bytes:
     """Return the canonical bytes of an envelope without ``hash``.
 
-    ``data`` is the payload's canonical JSON text, spliced in as it is: the
-    stored ``data`` column holds exactly that text, so verifying a row needs no
-    JSON parsing. Keys are written in JCS order (all ASCII, so code-point order).
+    ``data`` is the payload's canonical JSON text (or its UTF-8 bytes), spliced
+    in as it is: the stored ``data`` column holds exactly that text, so
+    verifying a row needs no JSON parsing. Keys are written in JCS order (all
+    ASCII, so code-point order).
     """
-    return (
-        f'{{"actor":{_str_or_null(actor)},"data":{data},"id":{encode_basestring(id)},'
-        f'"occurred":{_str_or_null(occurred)},"prev_hash":{encode_basestring(prev_hash)},'
-        f'"recorded":{encode_basestring(recorded)},"schema":{schema:d},"seq":{seq:d},'
-        f'"stream":{encode_basestring(stream)},"supersedes":{_str_or_null(supersedes)},'
-        f'"type":{encode_basestring(type)},"version":{version:d}}}'
-    ).encode()
+    head, tail = _envelope_parts(
+        seq, id, stream, version, type, schema, occurred, recorded, actor, supersedes, prev_hash
+    )
+    if isinstance(data, bytes):
+        return b"".join((head.encode(), data, tail.encode()))
+    return (head + data + tail).encode()
 
 
 def row_envelope(row: tuple[Any, ...]) -> bytes:
     """The canonical bytes of a stored row (a tuple in envelope order, ``hash`` last).
 
+    ``data`` may be text or UTF-8 bytes.
+
     Raises:
         UnicodeEncodeError: a text column holds a lone surrogate.
     """
-    return envelope_bytes(
-        seq=row[0],
-        id=row[1],
-        stream=row[2],
-        version=row[3],
-        type=row[4],
-        schema=row[5],
-        occurred=row[6],
-        recorded=row[7],
-        actor=row[8],
-        supersedes=row[9],
-        data=row[10],
-        prev_hash=row[11],
+    head, tail = _envelope_parts(
+        row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7], row[8], row[9], row[11]
     )
+    data: str | bytes = row[10]
+    if isinstance(data, bytes):
+        return b"".join((head.encode(), data, tail.encode()))
+    return (head + data + tail).encode()
 
 
 def event_hash(canonical: bytes) -> str:

@@ -120,7 +120,7 @@ class Engine:
         """Read decoded events; takes the filters of :meth:`SQLiteEventStore.read`."""
         read_rows = getattr(self.store, "read_rows", None)
         if read_rows is not None:
-            return self.registry.decode_rows(read_rows(**filters))
+            return self.registry.decode_rows(read_rows(data_bytes=True, **filters))
         return iter(self.registry.decode_all(self.store.read(**filters)))
 
     def replay(

@@ -288,7 +288,7 @@ class EventTypes:
         self._types: dict[str, _Registration] = {}
         self._upcasters: dict[tuple[str, int], Upcaster] = {}
         self._plain: dict[str, bool] = {}
-        self._fast: dict[str, Any] = {}
+        self._row_decoders: dict[tuple[str, int], Callable[[str | bytes], Any]] = {}
         if builtins:
             for cls in self.BUILTIN:
                 self.register(cls, owner="gyengine")
@@ -311,6 +311,7 @@ class EventTypes:
         if previous is not None and previous.cls is not cls:
             raise DuplicateEventType(name, schema, previous.owner, owner)
         self._types[name] = _Registration(cls, schema, owner)
+        self._row_decoders.clear()
 
     def _plain_safe(self, name: str, cls: type) -> bool:
         """Whether every payload of ``cls`` unstructures to strings, ints, booleans and nulls only."""
@@ -325,6 +326,7 @@ class EventTypes:
         if key in self._upcasters and self._upcasters[key] is not upcaster:
             raise ValueError(f"two upcasters for {name!r} schema {from_schema}")
         self._upcasters[key] = upcaster
+        self._row_decoders.clear()
 
     def names(self) -> list[str]:
         """The registered type names, sorted."""
@@ -498,8 +500,8 @@ class EventTypes:
             )
         return data
 
-    def decode_payload(self, name: str, schema: int, text: str) -> Any:
-        """Decode a stored payload into the current class of ``name``, upcasting old schemas."""
+    def decode_payload(self, name: str, schema: int, text: str | bytes) -> Any:
+        """Decode a stored payload (its text or UTF-8 bytes) into the current class of ``name``, upcasting old schemas."""
         registration = self._types.get(name)
         if registration is None:
             raise UnknownEventType(f"unknown event type {name!r}", field="$.type")
@@ -535,22 +537,14 @@ class EventTypes:
             yield self.decode(row)
 
     def decode_row(self, row: tuple[Any, ...]) -> Event:
-        """Decode one plain row tuple (envelope order) straight into an event."""
-        registration = self._types.get(row[4])
-        if registration is None or registration.schema != row[5]:
-            data = self.decode_payload(row[4], row[5], row[10])
-        else:
-            fast = self._fast.get(row[4], _UNSET)
-            if fast is _UNSET:
-                fast = self._fast[row[4]] = _fast_decoder(registration.cls)
-            try:
-                value = json.loads(row[10])
-                if fast is not None:
-                    data = fast(value)
-                else:
-                    data = self.converter.structure(value, registration.cls)
-            except Exception:  # the slow path names the field
-                data = self.decode_payload(row[4], row[5], row[10])
+        """Decode one plain row tuple (envelope order) straight into an event.
+
+        ``data`` may be the payload's text or its UTF-8 bytes (what
+        ``read_rows(data_bytes=True)`` gives, the fastest to decode).
+        """
+        decode = self._row_decoders.get((row[4], row[5]))
+        if decode is None:
+            decode = self._row_decoder(row[4], row[5])
         return Event(
             row[0],
             row[1],
@@ -562,19 +556,125 @@ class EventTypes:
             row[7],
             row[8],
             row[9],
-            data,
+            decode(row[10]),
             row[11],
             row[12],
         )
 
     def decode_rows(self, rows: Iterable[tuple[Any, ...]]) -> Iterator[Event]:
         """Decode plain row tuples straight into events: the fast read path."""
-        decode = self.decode_row
+        decoders = self._row_decoders
+        make = Event
         for row in rows:
-            yield decode(row)
+            decode = decoders.get((row[4], row[5]))
+            if decode is None:
+                decode = self._row_decoder(row[4], row[5])
+            yield make(
+                row[0],
+                row[1],
+                row[2],
+                row[3],
+                row[4],
+                row[5],
+                row[6],
+                row[7],
+                row[8],
+                row[9],
+                decode(row[10]),
+                row[11],
+                row[12],
+            )
+
+    def _row_decoder(self, name: str, schema: int) -> Callable[[str | bytes], Any]:
+        """The function that decodes stored payloads of one type and schema (cached).
+
+        Stored payloads passed the strict converter on their way in, so reading
+        them back needs conversions, not the converter's checks. The fastest
+        path that fits the class is chosen once: msgspec straight from the
+        stored bytes for classes of simple fields; a generated function after
+        ``json.loads`` for other flat classes; cattrs for the rest, for old
+        schemas (upcast first) and for unknown types (which raise). When a fast
+        path fails on a row (a field the class no longer has a value for, a
+        tampered row) the slow path decodes it, or names what is wrong.
+        """
+        slow = functools.partial(self.decode_payload, name, schema)
+        registration = self._types.get(name)
+        decode: Callable[[str | bytes], Any] = slow
+        if registration is not None and registration.schema == schema:
+            direct = _direct_decoder(registration.cls)
+            if direct is not None:
+                decode = _or_else(direct, slow)
+            else:
+                fast = _fast_decoder(registration.cls)
+                if fast is not None:
+                    decode = _or_else(lambda text: fast(json.loads(text)), slow)
+        self._row_decoders[(name, schema)] = decode
+        return decode
 
 
-_UNSET: Final = object()
+def _or_else(
+    fast: Callable[[str | bytes], Any], slow: Callable[[str | bytes], Any]
+) -> Callable[[str | bytes], Any]:
+    def decode(text: str | bytes) -> Any:
+        try:
+            return fast(text)
+        except Exception:  # the slow path decodes it or names the field
+            return slow(text)
+
+    return decode
+
+
+_DIRECT_SCALARS: Final = (str, int, bool, Decimal, dt.date, type(None))
+
+
+def _direct_type(kind: Any, seen: tuple[type, ...]) -> bool:
+    """Whether msgspec decodes stored values of ``kind`` exactly as the converter does."""
+    if kind in _DIRECT_SCALARS:
+        return True
+    origin, args = typing.get_origin(kind), typing.get_args(kind)
+    if origin in (typing.Union, types.UnionType):
+        # Only X | None: msgspec picks union members by JSON kind, cattrs otherwise.
+        others = [arg for arg in args if arg is not type(None)]
+        return len(others) == 1 and len(args) == 2 and _direct_type(others[0], seen)
+    if origin is tuple:
+        return len(args) == 2 and args[1] is Ellipsis and _direct_type(args[0], seen)
+    if origin is typing.Literal:
+        return all(type(arg) is str for arg in args)
+    if isinstance(kind, type) and attrs.has(kind) and kind not in seen:
+        return _direct_class(kind, (*seen, kind))
+    return False
+
+
+def _direct_class(cls: type, seen: tuple[type, ...]) -> bool:
+    try:
+        hints = typing.get_type_hints(cls)
+    except Exception:
+        return False
+    return all(
+        field.init
+        and field.converter is None  # msgspec sets fields without running converters
+        and field.alias == field.name
+        and _direct_type(hints.get(field.name, Any), seen)
+        for field in attrs.fields(cls)
+    )
+
+
+def _direct_decoder(cls: type) -> Callable[[str | bytes], Any] | None:
+    """A msgspec decoder of ``cls`` from JSON text or bytes, if every field is simple.
+
+    Simple: strings, integers, booleans, decimals, dates, string literals,
+    ``X | None``, ``tuple[X, ...]`` and attrs classes of those, with no field
+    converters. For such classes msgspec (which builds the object and runs its
+    validators in C) gives what the converter gives for any stored payload;
+    ``test_payload_round_trip`` checks it for every registered type.
+    """
+    if not _direct_class(cls, (cls,)):
+        return None
+    import msgspec  # imported on the first read: it costs ~20 ms at start-up
+
+    decoder: Callable[[str | bytes], Any] = msgspec.json.Decoder(cls).decode
+    return decoder
+
 
 _FAST_FIELDS: Final[dict[Any, str]] = {
     str: "{v}",

@@ -507,7 +507,7 @@ def replay(
     # once per event of the log, so every attribute lookup counts.
     read_rows = getattr(store, "read_rows", None)
     rows: Iterable[tuple[Any, ...]] = (
-        read_rows(start=start, stop=bound)
+        read_rows(start=start, stop=bound, data_bytes=True)
         if read_rows is not None
         else (attrs.astuple(r) for r in store.read(start=start, stop=bound))
     )

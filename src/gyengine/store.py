@@ -187,6 +187,7 @@ class EventStore(Protocol):
 
 
 _COLUMNS: Final = ", ".join(ENVELOPE_FIELDS)
+_COLUMNS_DATA_BYTES: Final = _COLUMNS.replace("data,", "CAST(data AS BLOB),")
 _INSERT: Final = f"INSERT INTO events ({_COLUMNS}) VALUES ({', '.join('?' * len(ENVELOPE_FIELDS))})"
 
 _SCHEMA: Final = """
@@ -468,6 +469,7 @@ class SQLiteEventStore:
         types: Collection[str] | None = None,
         since: str | None = None,
         known_at: str | None = None,
+        data_bytes: bool = False,
     ) -> Iterator[tuple[Any, ...]]:
         """Stream rows as plain tuples in envelope order (the fast path of :meth:`read`).
 
@@ -478,6 +480,8 @@ class SQLiteEventStore:
             types: only these event types.
             since: only events recorded at or after this record timestamp.
             known_at: only events recorded at or before this record timestamp.
+            data_bytes: give ``data`` as the UTF-8 bytes of its text, which
+                saves decoding it where a decoder reads bytes anyway.
         """
         clauses = ["seq >= ?"]
         params: list[Any] = [start]
@@ -498,7 +502,8 @@ class SQLiteEventStore:
         if known_at is not None:
             clauses.append("seq <= ?")
             params.append(self.seq_at(known_at))
-        sql = f"SELECT {_COLUMNS} FROM events WHERE {' AND '.join(clauses)} ORDER BY seq"
+        columns = _COLUMNS_DATA_BYTES if data_bytes else _COLUMNS
+        sql = f"SELECT {columns} FROM events WHERE {' AND '.join(clauses)} ORDER BY seq"
         # A cursor of its own: SQLite steps through the rows as they are
         # consumed, so a million-event read holds one row at a time.
         cursor = self.conn.execute(sql, params)
