@@ -17,11 +17,17 @@ plugin is, using only gyengine's public API and the plan frame.
 
 from __future__ import annotations
 
-from gyengine import Evaluator, PlanSection, hookimpl
+import importlib
+from typing import TYPE_CHECKING, Any
 
-from .assessment import evaluator
-from .events import BankMonthlyReported, BankTargetSet, BankVetoed
-from .plan import BankAssessmentDefined, BankDefined, Criterion, check_assessment, check_banks
+from gyengine import hookimpl
+
+if TYPE_CHECKING:
+    from gyengine import Evaluator, PlanSection
+
+    from .assessment import evaluator
+    from .events import BankMonthlyReported, BankTargetSet, BankVetoed
+    from .plan import BankAssessmentDefined, BankDefined, Criterion
 
 __version__ = "0.1.0"
 
@@ -35,14 +41,47 @@ __all__ = [
     "evaluator",
 ]
 
+# The names above, and the submodules, are imported on first use: loading the
+# plugin (for `gyengine --help` or `gyengine plugins`) must not pay for them.
+_SUBMODULES = ("assessment", "events", "measures", "methods", "plan")
+_NAMES = {
+    "BankAssessmentDefined": ".plan",
+    "BankDefined": ".plan",
+    "BankMonthlyReported": ".events",
+    "BankTargetSet": ".events",
+    "BankVetoed": ".events",
+    "Criterion": ".plan",
+    "check_assessment": ".plan",
+    "check_banks": ".plan",
+    "evaluator": ".assessment",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _SUBMODULES:
+        return importlib.import_module(f".{name}", __name__)
+    module = _NAMES.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
 
 @hookimpl
 def register_event_types() -> list[type]:
+    from .events import BankMonthlyReported, BankTargetSet, BankVetoed
+    from .plan import BankAssessmentDefined, BankDefined
+
     return [BankDefined, BankAssessmentDefined, BankMonthlyReported, BankTargetSet, BankVetoed]
 
 
 @hookimpl
 def register_plan_sections() -> list[PlanSection]:
+    from gyengine import PlanSection
+
+    from .plan import BankAssessmentDefined, BankDefined, check_assessment, check_banks
+
     return [
         PlanSection(
             name="bank",
@@ -62,4 +101,6 @@ def register_plan_sections() -> list[PlanSection]:
 
 @hookimpl
 def register_evaluators() -> list[Evaluator]:
+    from .assessment import evaluator
+
     return [evaluator]

@@ -9,23 +9,27 @@ exactly as a third-party plugin is; it uses only gyengine's public API.
 
 from __future__ import annotations
 
+import functools
+import importlib
 from collections.abc import Iterator
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
-from gyengine import Evaluator, Plan, PlanProblem, PlanSection, hookimpl
+from gyengine import hookimpl
 
-from .evaluator import CONSUMES, IndicatorState, fold, results
-from .events import (
-    EVENT_TYPES,
-    AssetRevitalised,
-    EnterpriseListed,
-    FundsSecured,
-    IndicatorDefined,
-    InvestmentSigned,
-    MilestoneReached,
-    StatisticReported,
-    TargetSet,
-)
+if TYPE_CHECKING:
+    from gyengine import Evaluator, Plan, PlanProblem, PlanSection
+
+    from .events import (
+        AssetRevitalised,
+        EnterpriseListed,
+        FundsSecured,
+        IndicatorDefined,
+        InvestmentSigned,
+        MilestoneReached,
+        StatisticReported,
+        TargetSet,
+    )
 
 __version__ = "0.1.0"
 
@@ -41,9 +45,43 @@ __all__ = [
     "indicators",
 ]
 
+# The names above, and the submodules, are imported on first use: loading the
+# plugin (for `gyengine --help` or `gyengine plugins`) must not pay for them.
+_SUBMODULES = ("evaluator", "events")
+_NAMES = {
+    "AssetRevitalised": ".events",
+    "CONSUMES": ".evaluator",
+    "EVENT_TYPES": ".events",
+    "EnterpriseListed": ".events",
+    "FundsSecured": ".events",
+    "IndicatorDefined": ".events",
+    "IndicatorState": ".evaluator",
+    "InvestmentSigned": ".events",
+    "MilestoneReached": ".events",
+    "StatisticReported": ".events",
+    "TargetSet": ".events",
+    "fold": ".evaluator",
+    "results": ".evaluator",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name == "indicators":
+        value: Any = _indicators()
+    elif name in _SUBMODULES:
+        return importlib.import_module(f".{name}", __name__)
+    elif name in _NAMES:
+        value = getattr(importlib.import_module(_NAMES[name], __name__), name)
+    else:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    globals()[name] = value
+    return value
+
 
 def check(plan: Plan) -> Iterator[PlanProblem]:
     """References resolve, parts add up to the total, each shape has what it needs."""
+    from gyengine import PlanProblem
+
     units, parks, tasks = plan.keys("unit"), plan.keys("park"), plan.keys("task")
     for item in plan.items("indicator"):
         for unit in item.responsible:
@@ -103,24 +141,37 @@ def check(plan: Plan) -> Iterator[PlanProblem]:
             )
 
 
-indicators = Evaluator(
-    name="indicators",
-    version="1",
-    consumes=CONSUMES,
-    state_type=IndicatorState,
-    fold=fold,
-    results=results,
-    description="plan indicators and targets against 序时进度, with unit and park roll-ups",
-)
+@functools.cache
+def _indicators() -> Evaluator:
+    """The evaluator ``indicators`` (the module attribute), made on first use."""
+    from gyengine import Evaluator
+
+    from .evaluator import CONSUMES, IndicatorState, fold, results
+
+    return Evaluator(
+        name="indicators",
+        version="1",
+        consumes=CONSUMES,
+        state_type=IndicatorState,
+        fold=fold,
+        results=results,
+        description="plan indicators and targets against 序时进度, with unit and park roll-ups",
+    )
 
 
 @hookimpl
 def register_event_types() -> list[type]:
+    from .events import EVENT_TYPES
+
     return list(EVENT_TYPES)
 
 
 @hookimpl
 def register_plan_sections() -> list[PlanSection]:
+    from gyengine import PlanSection
+
+    from .events import IndicatorDefined
+
     return [
         PlanSection(
             name="indicator",
@@ -133,4 +184,4 @@ def register_plan_sections() -> list[PlanSection]:
 
 @hookimpl
 def register_evaluators() -> list[Evaluator]:
-    return [indicators]
+    return [_indicators()]

@@ -11,11 +11,17 @@ and the frame of the plan (units, parks, scoring helpers) from ``gyengine_plan``
 
 from __future__ import annotations
 
-from gyengine import Evaluator, PlanSection, hookimpl
+import importlib
+from typing import TYPE_CHECKING, Any
 
-from .events import ProblemRaised, ProblemResolved, ProjectProgressReported
-from .ledger import evaluator
-from .plan import ProjectDefined, ProjectGroupDefined, check_groups, check_projects
+from gyengine import hookimpl
+
+if TYPE_CHECKING:
+    from gyengine import Evaluator, PlanSection
+
+    from .events import ProblemRaised, ProblemResolved, ProjectProgressReported
+    from .ledger import evaluator
+    from .plan import ProjectDefined, ProjectGroupDefined
 
 __version__ = "0.1.0"
 
@@ -28,9 +34,37 @@ __all__ = [
     "evaluator",
 ]
 
+# The names above, and the submodules, are imported on first use: loading the
+# plugin (for `gyengine --help` or `gyengine plugins`) must not pay for them.
+_SUBMODULES = ("events", "ledger", "plan")
+_NAMES = {
+    "ProblemRaised": ".events",
+    "ProblemResolved": ".events",
+    "ProjectDefined": ".plan",
+    "ProjectGroupDefined": ".plan",
+    "ProjectProgressReported": ".events",
+    "check_groups": ".plan",
+    "check_projects": ".plan",
+    "evaluator": ".ledger",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _SUBMODULES:
+        return importlib.import_module(f".{name}", __name__)
+    module = _NAMES.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
 
 @hookimpl
 def register_event_types() -> list[type]:
+    from .events import ProblemRaised, ProblemResolved, ProjectProgressReported
+    from .plan import ProjectDefined, ProjectGroupDefined
+
     return [
         ProjectDefined,
         ProjectGroupDefined,
@@ -42,6 +76,10 @@ def register_event_types() -> list[type]:
 
 @hookimpl
 def register_plan_sections() -> list[PlanSection]:
+    from gyengine import PlanSection
+
+    from .plan import ProjectDefined, ProjectGroupDefined, check_groups, check_projects
+
     return [
         PlanSection(
             name="project",
@@ -60,4 +98,6 @@ def register_plan_sections() -> list[PlanSection]:
 
 @hookimpl
 def register_evaluators() -> list[Evaluator]:
+    from .ledger import evaluator
+
     return [evaluator]

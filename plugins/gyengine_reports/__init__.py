@@ -15,18 +15,49 @@ and reads other plugins' results, never their code.
 
 from __future__ import annotations
 
-from gyengine import Evaluator, ReportKind, hookimpl
+import importlib
+from typing import TYPE_CHECKING, Any
 
+from gyengine import Evaluator, hookimpl
+
+# Light (and the name of its module too): imported at once.
 from .header import header
-from .kinds import REPORT_KINDS, build_monthly, build_quarterly, build_weekly
+
+if TYPE_CHECKING:
+    from gyengine import ReportKind
+
+    from .kinds import build_monthly, build_quarterly, build_weekly
 
 __version__ = "0.1.0"
 
 __all__ = ["build_monthly", "build_quarterly", "build_weekly", "header"]
 
+# The report kinds, and the submodules, are imported on first use: loading the
+# plugin (for `gyengine --help` or `gyengine plugins`) must not pay for them.
+_SUBMODULES = ("kinds", "labels", "sections", "view")
+_NAMES = {
+    "REPORT_KINDS": ".kinds",
+    "build_monthly": ".kinds",
+    "build_quarterly": ".kinds",
+    "build_weekly": ".kinds",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _SUBMODULES:
+        return importlib.import_module(f".{name}", __name__)
+    module = _NAMES.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
 
 @hookimpl
 def register_reports() -> list[ReportKind]:
+    from .kinds import REPORT_KINDS
+
     return list(REPORT_KINDS)
 
 

@@ -21,13 +21,18 @@ The rules over the bank bulletin are the separate plugin
 
 from __future__ import annotations
 
-from gyengine import Evaluator, PlanSection, hookimpl
+import importlib
+from typing import TYPE_CHECKING, Any
 
-from .evaluator import rules
-from .events import FalseReportFound, QuarterlyEvaluationDefined, ReportExcused, RuleDefined
-from .plan import check_quarterly, check_rules
-from .quarterly import quarterly
-from .triggers import TRIGGERS
+from gyengine import hookimpl
+
+if TYPE_CHECKING:
+    from gyengine import Evaluator, PlanSection
+
+    from .evaluator import rules
+    from .events import FalseReportFound, QuarterlyEvaluationDefined, ReportExcused, RuleDefined
+    from .quarterly import quarterly
+    from .triggers import TRIGGERS
 
 __version__ = "0.1.0"
 
@@ -41,14 +46,51 @@ __all__ = [
     "rules",
 ]
 
+# The names above, and the submodules, are imported on first use: loading the
+# plugin (for `gyengine --help` or `gyengine plugins`) must not pay for them.
+_SUBMODULES = ("evaluator", "events", "plan", "triggers")
+_NAMES = {
+    "FalseReportFound": ".events",
+    "QuarterlyEvaluationDefined": ".events",
+    "ReportExcused": ".events",
+    "RuleDefined": ".events",
+    "TRIGGERS": ".triggers",
+    "check_quarterly": ".plan",
+    "check_rules": ".plan",
+    "quarterly": ".quarterly",
+    "rules": ".evaluator",
+}
+
+
+def _load(name: str) -> Any:
+    value = getattr(importlib.import_module(_NAMES[name], __name__), name)
+    # Also over the submodule of the same name: ``gyengine_rules.quarterly`` is the evaluator.
+    globals()[name] = value
+    return value
+
+
+def __getattr__(name: str) -> Any:
+    if name in _NAMES:
+        return _load(name)
+    if name in _SUBMODULES:
+        return importlib.import_module(f".{name}", __name__)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 @hookimpl
 def register_event_types() -> list[type]:
+    from .events import FalseReportFound, QuarterlyEvaluationDefined, ReportExcused, RuleDefined
+
     return [RuleDefined, QuarterlyEvaluationDefined, ReportExcused, FalseReportFound]
 
 
 @hookimpl
 def register_plan_sections() -> list[PlanSection]:
+    from gyengine import PlanSection
+
+    from .events import QuarterlyEvaluationDefined, RuleDefined
+    from .plan import check_quarterly, check_rules
+
     return [
         PlanSection(
             name="rule",
@@ -68,4 +110,4 @@ def register_plan_sections() -> list[PlanSection]:
 
 @hookimpl
 def register_evaluators() -> list[Evaluator]:
-    return [rules, quarterly]
+    return [_load("rules"), _load("quarterly")]

@@ -10,101 +10,41 @@ and its ``rules`` and ``quarterly`` evaluators still run. Its one trigger:
   ``list`` (top or bottom) for a ``period`` (month, quarter or year); one
   finding per bank and list. A false report found for the bank and period
   withdraws its commendation.
+
+The evaluator lives in :mod:`gyengine_rules.bank_evaluator`, imported on first
+use: loading this plugin (for ``gyengine --help`` or ``gyengine plugins``) must
+not pay for the rules' triggers.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from typing import Final
+import importlib
+from typing import TYPE_CHECKING, Any
 
-import attrs
+from gyengine import hookimpl
 
-from gyengine import Evaluator, Event, Finding, ReplayContext, Score, hookimpl
+if TYPE_CHECKING:
+    from gyengine import Evaluator
 
-from .evaluator import fold_rule, fold_veto, rules_of
-from .triggers import Rule, Veto, apply_vetoes, finding
+    from .bank_evaluator import BankRulesState, bank_rules, results
 
 __all__ = ["BankRulesState", "bank_rules", "results"]
 
 __version__ = "0.1.0"
 
-BULLETIN: Final = "bulletin"
+_NAMES = ("BULLETIN", "HANDLERS", "BankRulesState", "bank_rules", "fold", "results")
 
 
-@attrs.define
-class BankRulesState:
-    rules: dict[str, Rule] = attrs.Factory(dict)
-    vetoes: list[Veto] = attrs.Factory(list)
-
-
-HANDLERS: Final[dict[str, Callable[[BankRulesState, Event], None]]] = {
-    "RuleDefined": lambda state, event: fold_rule(state.rules, event),
-    "FalseReportFound": lambda state, event: fold_veto(state.vetoes, event),
-}
-
-
-def fold(state: BankRulesState, event: Event, context: ReplayContext) -> BankRulesState:
-    """Add one event to the state."""
-    HANDLERS[event.type](state, event)
-    return state
-
-
-def results(state: BankRulesState, context: ReplayContext) -> Iterator[Finding]:
-    """A finding per bank named in a bulletin list a rule watches; vetoed commendations withdrawn."""
-    rules = rules_of(state.rules, "bank_rules")
-    if not rules:
-        return
-    records = [r for r in context.results_of("banks") if isinstance(r, Score)]
-    scores = {(r.subject, r.period): r for r in records if r.metric == "score"}
-    names = {r.subject: r.label for r in records if r.metric == "score" and r.label}
-    found: list[Finding] = []
-    for rule in rules:
-        wanted, kind = rule.value("list"), rule.value("period")
-        for bulletin in records:
-            if bulletin.subject != BULLETIN or bulletin.metric != wanted:
-                continue
-            if context.period(bulletin.period).kind != kind:
-                continue
-            if bulletin.details.get("provisional") == "yes":
-                continue  # a list of an unfinished period is not yet a verdict
-            banks = [b.strip() for b in bulletin.details.get("banks", "").split(",") if b.strip()]
-            for bank in banks:
-                score = scores.get((bank, bulletin.period))
-                label = names.get(bank, bank)
-                place = f"第 {score.details.get('rank')} 名，得分 {score.value}" if score else ""
-                found.append(
-                    finding(
-                        rule,
-                        subject=bank,
-                        label=label,
-                        period=bulletin.period,
-                        facts=(
-                            f"{label} 列 {bulletin.period} 银行考核通报"
-                            f"{'前列' if wanted == 'top' else '后列'}（{place or bulletin.rationale}）"
-                        ),
-                        evidence=[*bulletin.evidence, *(score.evidence if score else ())],
-                    )
-                )
-    veto_rules = [rule for rule in state.rules.values() if rule.trigger == "false_report"]
-    kept, vetoes = apply_vetoes(
-        [*rules, *veto_rules], found, state.vetoes, names, scope="银行考核", always=False
-    )
-    yield from kept
-    yield from vetoes
-
-
-bank_rules = Evaluator(
-    name="bank_rules",
-    version="1",
-    consumes=sorted(HANDLERS),
-    requires=["banks"],
-    state_type=BankRulesState,
-    fold=fold,
-    results=results,
-    description="rules over the bank bulletin: commend the top banks, warn the bottom ones",
-)
+def __getattr__(name: str) -> Any:
+    if name not in _NAMES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(".bank_evaluator", __package__), name)
+    globals()[name] = value
+    return value
 
 
 @hookimpl
 def register_evaluators() -> list[Evaluator]:
+    from .bank_evaluator import bank_rules
+
     return [bank_rules]

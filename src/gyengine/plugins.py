@@ -21,13 +21,13 @@ import pluggy
 
 from . import hookspecs
 from .errors import DuplicateEventType, GyengineError
-from .events import EventTypes
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
     from .datasets import Dataset
     from .evaluation import Evaluator
+    from .events import EventTypes
     from .plan import PlanSection
     from .reports import ReportKind
 
@@ -238,6 +238,8 @@ def build_event_types(manager: pluggy.PluginManager) -> EventTypes:
     Raises:
         PluginError: when a plugin registers something invalid or a name twice.
     """
+    from .events import EventTypes
+
     registry = EventTypes()
     for name, classes in _hook_results(manager, "register_event_types"):
         for cls in classes:

@@ -1,0 +1,96 @@
+"""The ``bank_rules`` evaluator itself; the plugin is :mod:`gyengine_rules.bank_rules`.
+
+Kept apart so that loading the plugin (for ``gyengine --help`` or ``gyengine
+plugins``) does not import the rules' triggers: the plugin module imports this
+one when the evaluator is asked for.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Final
+
+import attrs
+
+from gyengine import Evaluator, Event, Finding, ReplayContext, Score
+
+from .evaluator import fold_rule, fold_veto, rules_of
+from .triggers import Rule, Veto, apply_vetoes, finding
+
+__all__ = ["BULLETIN", "HANDLERS", "BankRulesState", "bank_rules", "fold", "results"]
+
+BULLETIN: Final = "bulletin"
+
+
+@attrs.define
+class BankRulesState:
+    rules: dict[str, Rule] = attrs.Factory(dict)
+    vetoes: list[Veto] = attrs.Factory(list)
+
+
+HANDLERS: Final[dict[str, Callable[[BankRulesState, Event], None]]] = {
+    "RuleDefined": lambda state, event: fold_rule(state.rules, event),
+    "FalseReportFound": lambda state, event: fold_veto(state.vetoes, event),
+}
+
+
+def fold(state: BankRulesState, event: Event, context: ReplayContext) -> BankRulesState:
+    """Add one event to the state."""
+    HANDLERS[event.type](state, event)
+    return state
+
+
+def results(state: BankRulesState, context: ReplayContext) -> Iterator[Finding]:
+    """A finding per bank named in a bulletin list a rule watches; vetoed commendations withdrawn."""
+    rules = rules_of(state.rules, "bank_rules")
+    if not rules:
+        return
+    records = [r for r in context.results_of("banks") if isinstance(r, Score)]
+    scores = {(r.subject, r.period): r for r in records if r.metric == "score"}
+    names = {r.subject: r.label for r in records if r.metric == "score" and r.label}
+    found: list[Finding] = []
+    for rule in rules:
+        wanted, kind = rule.value("list"), rule.value("period")
+        for bulletin in records:
+            if bulletin.subject != BULLETIN or bulletin.metric != wanted:
+                continue
+            if context.period(bulletin.period).kind != kind:
+                continue
+            if bulletin.details.get("provisional") == "yes":
+                continue  # a list of an unfinished period is not yet a verdict
+            banks = [b.strip() for b in bulletin.details.get("banks", "").split(",") if b.strip()]
+            for bank in banks:
+                score = scores.get((bank, bulletin.period))
+                label = names.get(bank, bank)
+                place = f"第 {score.details.get('rank')} 名，得分 {score.value}" if score else ""
+                found.append(
+                    finding(
+                        rule,
+                        subject=bank,
+                        label=label,
+                        period=bulletin.period,
+                        facts=(
+                            f"{label} 列 {bulletin.period} 银行考核通报"
+                            f"{'前列' if wanted == 'top' else '后列'}（{place or bulletin.rationale}）"
+                        ),
+                        evidence=[*bulletin.evidence, *(score.evidence if score else ())],
+                    )
+                )
+    veto_rules = [rule for rule in state.rules.values() if rule.trigger == "false_report"]
+    kept, vetoes = apply_vetoes(
+        [*rules, *veto_rules], found, state.vetoes, names, scope="银行考核", always=False
+    )
+    yield from kept
+    yield from vetoes
+
+
+bank_rules = Evaluator(
+    name="bank_rules",
+    version="1",
+    consumes=sorted(HANDLERS),
+    requires=["banks"],
+    state_type=BankRulesState,
+    fold=fold,
+    results=results,
+    description="rules over the bank bulletin: commend the top banks, warn the bottom ones",
+)
