@@ -9,8 +9,12 @@ figures) with a SYNTHETIC year of supervision data (``demo-2019.jsonl``, made by
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from gyengine import Dataset, hookimpl
+from gyengine import hookimpl
+
+if TYPE_CHECKING:
+    from gyengine import Dataset
 
 __version__ = "0.1.0"
 
@@ -19,6 +23,10 @@ HERE = Path(__file__).resolve().parent
 
 @hookimpl
 def register_datasets() -> list[Dataset]:
+    # Imported here: loading the plugin (for `gyengine --help`) must not pay for
+    # the dataset loader and the plan reader.
+    from gyengine import Dataset
+
     folder = HERE / "xiangcheng-2019"
     return [
         Dataset(

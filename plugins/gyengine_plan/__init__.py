@@ -11,11 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from gyengine import Plan, PlanProblem, PlanSection, hookimpl
+from gyengine import hookimpl
+
+if TYPE_CHECKING:
+    from gyengine import Plan, PlanProblem, PlanSection
 
 __version__ = "0.1.0"
 
@@ -93,6 +96,8 @@ def check_units(
     plan: Plan, section: str, key: str, field: str, values: Any
 ) -> Iterator[PlanProblem]:
     """Problems for every unit id in ``values`` that the plan does not define."""
+    from gyengine import PlanProblem
+
     known = units_of(plan)
     for value in [values] if isinstance(values, str) else values:
         if value not in known:
@@ -101,6 +106,8 @@ def check_units(
 
 def check(plan: Plan) -> Iterator[PlanProblem]:
     """Parks and tasks name defined units; a lead is among the responsible."""
+    from gyengine import PlanProblem
+
     for park in plan.items("park"):
         yield from check_units(plan, "park", park.id, "committee", park.committee)
     for task in plan.items("task"):
@@ -124,6 +131,8 @@ def register_event_types() -> list[type]:
 
 @hookimpl
 def register_plan_sections() -> list[PlanSection]:
+    from gyengine import PlanSection
+
     return [
         PlanSection(
             name="plan",
