@@ -21,6 +21,7 @@ changes its answer.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import os
 from collections.abc import Callable, Iterable, Mapping
@@ -42,7 +43,7 @@ from .evaluation import (
     Score,
     order_evaluators,
 )
-from .events import EventTypes, StoredEvent
+from .events import Event, EventTypes, StoredEvent
 from .runs import Checkpoint, RunStore
 from .store import ChainProblem, EventStore
 
@@ -275,22 +276,20 @@ PARALLEL_HASHING_FROM: Final = 100_000
 
 
 class _Hashing:
-    """A worker process verifying a seq range while the replay folds it."""
+    """A worker process recomputing the hashes of a seq range while the replay folds it."""
 
     def __init__(self, path: str, start: int, stop: int) -> None:
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
-        from .store import _verify_part
-
         # spawn, not fork: a forked child must not touch the parent's SQLite connection.
         self.pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
-        self.future = self.pool.submit(_verify_part, path, (start, stop))
+        self.future = self.pool.submit(_hash_part, path, (start, stop))
 
     def result(self) -> ChainProblem | None:
         """Wait for the worker: the first problem it found, if any."""
         try:
-            problem: ChainProblem | None = self.future.result()[1]
+            problem: ChainProblem | None = self.future.result()
         finally:
             self.pool.shutdown(cancel_futures=True)
         return problem
@@ -298,6 +297,40 @@ class _Hashing:
     def stop(self) -> None:
         """Give up on the worker (the replay already failed)."""
         self.pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _hash_part(path: str, span: tuple[int, int]) -> ChainProblem | None:
+    """Recompute the hash of every row of a seq range (in a worker process).
+
+    The replay checks seqs and links as it reads; this is the rest of the
+    check, the costly part, done on another core. Returns the first row whose
+    hash is wrong, described as ``verify`` describes it.
+    """
+    from .store import SQLiteEventStore
+
+    start, stop = span
+    sha256 = hashlib.sha256
+    with SQLiteEventStore(path) as store:
+        for row in store.read_rows(start=start, stop=stop, data_bytes=True):
+            try:
+                if sha256(row_envelope(row)).hexdigest() == row[12]:
+                    continue
+            except (UnicodeError, TypeError, ValueError):
+                pass
+            return _row_problem(row, row[0], row[11])
+    return None
+
+
+def _row_problem(row: tuple[Any, ...], expected_seq: int, prev_hash: str) -> ChainProblem | None:
+    """:func:`check_link` of a row tuple whose ``data`` may be UTF-8 bytes."""
+    data = row[10]
+    if isinstance(data, bytes):
+        try:
+            data = data.decode("utf-8")
+        except UnicodeDecodeError as error:
+            return ChainProblem(row[0], "undecodable", f"data is not UTF-8 text: {error}")
+    fields = (*row[:10], data, *row[11:])
+    return check_link(StoredEvent(*fields), expected_seq, prev_hash)
 
 
 def _start_hashing(store: EventStore, start: int, stop: int) -> _Hashing | None:
@@ -491,6 +524,23 @@ def replay(
         for type_name in sorted(evaluator.consumes - {ANY_TYPE}):
             if evaluator not in consumers.setdefault(type_name, []):
                 consumers[type_name].append(evaluator)
+    # What the loop below needs per event type, looked up once per row: the
+    # folds (name, function, the seq its state already holds) and the decoder
+    # of the current schema.
+    folds: dict[str, tuple[tuple[str, Callable[..., Any], int], ...]] = {
+        type_name: tuple((ev.name, ev.fold, after[ev.name]) for ev in interested)
+        for type_name, interested in consumers.items()
+        if interested
+    }
+    row_decoder = registry.row_decoder
+    current = {
+        type_name: (
+            registry.schema_of(type_name),
+            row_decoder(type_name, registry.schema_of(type_name)),
+        )
+        for type_name in folds
+        if type_name in registry
+    }
 
     previous = store.at(start - 1) if start > 1 else None
     prev_hash = previous.hash if previous is not None else GENESIS_HASH
@@ -511,7 +561,7 @@ def replay(
         if read_rows is not None
         else (attrs.astuple(r) for r in store.read(start=start, stop=bound))
     )
-    decode = registry.decode_row
+    make_event = Event
     # On a long read, another process recomputes the hashes while this one folds
     # (the links and seqs are still checked here); its verdict is awaited below.
     hashing = _start_hashing(store, start, bound) if options.parallel else None
@@ -527,15 +577,16 @@ def replay(
                 or line[11] != prev_hash
                 or (check_hash and _row_hash(line) != line[12])
             ):
-                found = check_link(StoredEvent(*line), expected, prev_hash)
+                found = _row_problem(line, expected, prev_hash)
                 if found is not None:
                     if not options.allow_broken_chain:
                         raise BrokenChain(found)
                     problem = problem or found
             expected = seq + 1
             prev_hash = line[12]
-            targets = consumers.get(line[4])
-            if not targets or line[1] in superseded:
+            type_name = line[4]
+            targets = folds.get(type_name)
+            if targets is None or line[1] in superseded:
                 continue
             occurred = line[6]
             if as_of is not None and occurred is not None:
@@ -544,22 +595,40 @@ def replay(
                         continue
                 except ValueError:
                     pass  # verify-level problem; the evaluator sees the event as it is
+            entry = current.get(type_name)
+            if entry is not None and entry[0] == line[5]:
+                decode = entry[1]
+            else:  # an old schema (upcast) or an unknown type (an error naming it)
+                decode = row_decoder(type_name, line[5])
             try:
-                event = decode(line)
+                event = make_event(
+                    seq,
+                    line[1],
+                    line[2],
+                    line[3],
+                    type_name,
+                    line[5],
+                    occurred,
+                    line[7],
+                    line[8],
+                    line[9],
+                    decode(line[10]),
+                    line[11],
+                    line[12],
+                )
             except GyengineError as error:
-                raise GyengineError(f"seq {seq} ({line[4]}) cannot be decoded: {error}") from None
-            for evaluator in targets:
-                name = evaluator.name
-                if seq <= after[name]:
+                raise GyengineError(f"seq {seq} ({type_name}) cannot be decoded: {error}") from None
+            for name, fold, skip_to in targets:
+                if seq <= skip_to:
                     continue
                 try:
-                    states[name] = evaluator.fold(states[name], event, fold_context)
+                    states[name] = fold(states[name], event, fold_context)
                 except Exception as error:
                     raise EvaluatorError(
                         plugin=owner[name],
                         evaluator=name,
                         seq=seq,
-                        event_type=line[4],
+                        event_type=type_name,
                         cause=error,
                     ) from error
     except Exception as error:
