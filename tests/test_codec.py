@@ -84,6 +84,8 @@ def test_payload_round_trip(
     cls = registry.class_of(name)
     payload = data.draw(payloads(cls), label="payload")
     pending = _encode(registry, payload, name)
+    # The generated encoder (classes of simple fields) writes the converter's text.
+    assert pending.data == registry._payload_text(name, cls, payload)
     store.append([pending])
     stored = store.get(pending.id)
     assert stored is not None
@@ -432,6 +434,27 @@ def test_classes_of_simple_fields_are_decoded_by_msgspec(registry: EventTypes) -
         name: str = attrs.field(converter=str.strip)
 
     assert _direct_decoder(Converted) is None  # msgspec would not run the converter
+
+
+def test_classes_of_simple_fields_get_a_fast_encoder(registry: EventTypes) -> None:
+    """A generated encoder writes objects whose field types it can vouch for, and no others."""
+    from gyengine.events import _direct_encoder
+
+    cls = registry.class_of("StatisticReported")
+    fast = _direct_encoder(cls)
+    assert fast is not None
+    good = cls(indicator="I1", value=Decimal("8.70"), unit="%", part="")
+    assert fast(good) == registry._payload_text("StatisticReported", cls, good)
+    # Each of these is left to the converter's path (which accepts or names the field).
+    assert fast(cls(indicator="I1", value=Decimal("1E+3"), unit="%", part="")) is None
+    assert fast(cls(indicator="I1", value=Decimal("NaN"), unit="%", part="")) is None
+    assert fast(cls(indicator=5, value=Decimal("1"), unit="%", part="")) is None  # type: ignore[arg-type]
+    assert fast(cls(indicator="\ud800", value=Decimal("1"), unit="%", part="")) is None
+    assert _direct_encoder(registry.class_of("SampleRecorded")) is None
+    exponent = _encode(
+        registry, cls(indicator="I1", value=Decimal("1E+3"), unit="%", part=""), "StatisticReported"
+    )
+    assert '"value":"1000"' in exponent.data
 
 
 def test_a_row_the_fast_path_cannot_decode_goes_to_the_converter(registry: EventTypes) -> None:

@@ -294,6 +294,7 @@ class EventTypes:
         self._upcasters: dict[tuple[str, int], Upcaster] = {}
         self._plain: dict[str, bool] = {}
         self._row_decoders: dict[tuple[str, int], Callable[[str | bytes], Any]] = {}
+        self._encoders: dict[str, Any] = {}
         if builtins:
             for cls in self.BUILTIN:
                 self.register(cls, owner="gyengine")
@@ -317,6 +318,7 @@ class EventTypes:
             raise DuplicateEventType(name, schema, previous.owner, owner)
         self._types[name] = _Registration(cls, schema, owner)
         self._row_decoders.clear()
+        self._encoders.pop(name, None)
 
     def _plain_safe(self, name: str, cls: type) -> bool:
         """Whether every payload of ``cls`` unstructures to strings, ints, booleans and nulls only."""
@@ -382,16 +384,29 @@ class EventTypes:
         """
         cls = self.class_of(event.type)
         data = event.data
+        text: str | None = None
+        if type(data) is cls:
+            fast = self._encoders.get(event.type, _UNSET)
+            if fast is _UNSET:
+                fast = self._encoders[event.type] = _direct_encoder(cls)
+            if fast is not None:
+                text = fast(data)
+        if text is None:
+            text = self._payload_text(event.type, cls, data)
+        return self._pending(event, text)
+
+    def _payload_text(self, name: str, cls: type, data: Any) -> str:
+        """The canonical JSON text of a payload, through the converter (the reference path)."""
         given_object = not isinstance(data, Mapping)
         if not given_object:
-            data = self.structure(event.type, data)
+            data = self.structure(name, data)
         elif not isinstance(data, cls):
             raise InvalidEvent(
                 f"payload is a {type(data).__name__}, not a {cls.__name__}", field="$.data"
             )
         try:
             plain = self.converter.unstructure(data, cls)
-            if self._plain_safe(event.type, cls):
+            if self._plain_safe(name, cls):
                 # Only strings, booleans, integers (range-checked when structured)
                 # and nulls can come out: the C encoder's text is already JCS.
                 text = plain_json(plain)
@@ -409,7 +424,11 @@ class EventTypes:
         if given_object:
             # attrs does not check field types: NoteTaken(5) would store 5 for a
             # str and fail every later read. Read it back now, as a reader would.
-            self.structure(event.type, plain)
+            self.structure(name, plain)
+        return text
+
+    def _pending(self, event: NewEvent, text: str) -> PendingEvent:
+        """Check the envelope fields of a new event and pair them with its payload text."""
         _check_name(event.stream, "stream")
         event_id = new_event_id() if event.id is None else _check_name(event.id, "id")
         if event.actor is not None:
@@ -630,6 +649,92 @@ def _or_else(
             return slow(text)
 
     return decode
+
+
+_UNSET: Final = object()
+
+_CHECKS: Final[dict[Any, str]] = {
+    str: "type({v}) is str",
+    bool: "type({v}) is bool",
+    int: "type({v}) is int and -_MAX <= {v} <= _MAX",
+    # The converter writes decimals without an exponent (format "f"); msgspec
+    # writes str(): the same text unless str() would use an exponent.
+    Decimal: "type({v}) is _Decimal and {v}.is_finite() and 'E' not in str({v})",
+    dt.date: "type({v}) is _date",
+    type(None): "{v} is None",
+}
+
+
+def _check_expression(kind: Any, value: str, names: dict[str, Any], depth: int) -> str | None:
+    """A Python expression true when ``value`` is a ``kind`` the fast encoder may write."""
+    if kind in _CHECKS:
+        return "(" + _CHECKS[kind].format(v=value) + ")"
+    origin, args = typing.get_origin(kind), typing.get_args(kind)
+    if origin in (typing.Union, types.UnionType):
+        others = [arg for arg in args if arg is not type(None)]
+        if len(others) != 1 or len(args) != 2:
+            return None
+        inner = _check_expression(others[0], value, names, depth)
+        return None if inner is None else f"({value} is None or {inner})"
+    if origin is tuple and len(args) == 2 and args[1] is Ellipsis:
+        item = f"_x{depth}"
+        inner = _check_expression(args[0], item, names, depth + 1)
+        if inner is None:
+            return None
+        return f"(type({value}) is tuple and all({inner} for {item} in {value}))"
+    if origin is typing.Literal and all(type(arg) is str for arg in args):
+        names[f"_literal{len(names)}"] = frozenset(args)
+        return f"(type({value}) is str and {value} in _literal{len(names) - 1})"
+    if isinstance(kind, type) and attrs.has(kind) and depth < 8 and _direct_class(kind, (kind,)):
+        hints = typing.get_type_hints(kind)
+        names[f"_class{len(names)}"] = kind
+        parts = [f"type({value}) is _class{len(names) - 1}"]
+        for field in attrs.fields(kind):
+            inner = _check_expression(
+                hints.get(field.name, Any), f"{value}.{field.name}", names, depth + 1
+            )
+            if inner is None:
+                return None
+            parts.append(inner)
+        return "(" + " and ".join(parts) + ")"
+    return None
+
+
+def _direct_encoder(cls: type) -> Callable[[Any], str | None] | None:
+    """A generated encoder of ``cls`` payload objects, if every field is simple.
+
+    It checks each field's exact type (what reading the object back through the
+    strict converter would check) and writes the object with msgspec, keys
+    sorted: for these field types that is the converter's JCS text, byte for
+    byte (``test_payload_round_trip`` compares the two for every registered
+    type). It returns ``None`` for any object it cannot vouch for; the
+    converter's path then decides, and names what is wrong.
+    """
+    if not _direct_class(cls, (cls,)):
+        return None
+    names: dict[str, Any] = {}
+    check = _check_expression(cls, "obj", names, 0)
+    if check is None:
+        return None
+    source = (
+        "def encode(obj):\n"
+        f"    if not {check}:\n"
+        "        return None\n"
+        "    try:\n"
+        "        return _encode(obj).decode()\n"
+        "    except Exception:\n"
+        "        return None\n"
+    )
+    namespace: dict[str, Any] = {
+        **names,
+        "_encode": msgspec.json.Encoder(order="sorted").encode,
+        "_Decimal": Decimal,
+        "_date": dt.date,
+        "_MAX": 2**53 - 1,
+    }
+    exec(compile(source, f"<gyengine fast encoder for {cls.__qualname__}>", "exec"), namespace)
+    encoder: Callable[[Any], str | None] = namespace["encode"]
+    return encoder
 
 
 _DIRECT_SCALARS: Final = (str, int, bool, Decimal, dt.date, type(None))
