@@ -9,6 +9,7 @@ and leave as rows (:class:`StoredEvent`).
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import sqlite3
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
@@ -18,7 +19,7 @@ from typing import Any, Final, Literal, Protocol, runtime_checkable
 
 import attrs
 
-from .canonical import GENESIS_HASH, envelope_bytes, event_hash, row_envelope
+from .canonical import GENESIS_HASH, event_hash, row_envelope
 from .errors import (
     ConcurrencyError,
     CorruptDatabase,
@@ -220,6 +221,94 @@ def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
         yield chunk
 
 
+_VERSION_CACHE_LIMIT: Final = 100_000
+"""A store remembers its streams' versions between appends up to this many streams."""
+
+
+class _Batch:
+    """The running state of one append: positions, versions, what it saw and did."""
+
+    def __init__(
+        self,
+        start: Head,
+        recorded: str,
+        expected_version: int | Mapping[str, int] | None,
+        keep_recorded: bool,
+    ) -> None:
+        self.start = start
+        self.head = start
+        self.recorded = recorded
+        self.keep_recorded = keep_recorded
+        self.last_recorded = start.recorded or ""
+        self.seq = start.seq
+        self.prev = start.hash
+        self.index = -1
+        self.expected_version = expected_version
+        self.expected: dict[str, int] = (
+            dict(expected_version) if isinstance(expected_version, Mapping) else {}
+        )
+        self.single_stream: str | None = None
+        self.versions: dict[str, int] = {}
+        self.appended: list[tuple[int, str]] = []
+        self.duplicates: list[str] = []
+        self.resent: set[str] = set()
+        self.seen: dict[str, PendingEvent] = {}
+        self.known: set[str] = set()
+
+    def save(self, chunk: list[PendingEvent]) -> _Saved:
+        """What :meth:`restore` needs to undo what ``chunk`` does to this state.
+
+        Only the entries the chunk can touch are kept (its streams, its ids):
+        the state of a long batch is never copied whole.
+        """
+        streams = {event.stream for event in chunk}
+        ids = {event.id for event in chunk}
+        return _Saved(
+            (self.seq, self.prev, self.index, self.last_recorded, self.single_stream),
+            {name: self.versions.get(name) for name in streams},
+            {name: self.expected.get(name) for name in streams},
+            streams & self.resent,
+            streams,
+            ids & self.seen.keys(),
+            ids & self.known,
+            ids,
+            len(self.appended),
+            len(self.duplicates),
+        )
+
+    def restore(self, saved: _Saved) -> None:
+        """Undo what a chunk did to this state."""
+        self.seq, self.prev, self.index, self.last_recorded, self.single_stream = saved.scalars
+        for entries, target in ((saved.versions, self.versions), (saved.expected, self.expected)):
+            for name, value in entries.items():
+                if value is None:
+                    target.pop(name, None)
+                else:
+                    target[name] = value
+        self.resent -= saved.streams - saved.resent
+        for event_id in saved.ids - saved.seen:
+            self.seen.pop(event_id, None)
+        self.known -= saved.ids - saved.known
+        del self.appended[saved.appended :]
+        del self.duplicates[saved.duplicates :]
+
+
+@attrs.frozen
+class _Saved:
+    """A chunk's undo record (see :meth:`_Batch.save`)."""
+
+    scalars: tuple[int, str, int, str, str | None]
+    versions: dict[str, int | None]
+    expected: dict[str, int | None]
+    resent: set[str]
+    streams: set[str]
+    seen: set[str]
+    known: set[str]
+    ids: set[str]
+    appended: int
+    duplicates: int
+
+
 class SQLiteEventStore:
     """The event log in one SQLite file (WAL mode), safe for many processes at once.
 
@@ -244,6 +333,7 @@ class SQLiteEventStore:
     ) -> None:
         self.path = str(path)
         self._clock = clock
+        self._versions: tuple[Head, dict[str, int]] | None = None
         memory = self.path == ":memory:"
         if not memory:
             self._check_file(create)
@@ -564,8 +654,9 @@ class SQLiteEventStore:
             conn.execute("BEGIN IMMEDIATE")
         except sqlite3.DatabaseError as error:
             raise self._database_error(error) from None
+        self._versions, known = None, self._versions
         try:
-            result = self._append_locked(events, expected_version, progress, keep_recorded)
+            batch = self._append_locked(events, expected_version, progress, keep_recorded, known)
             conn.execute("ROLLBACK" if dry_run else "COMMIT")
         except BaseException:
             # rollback() fails if the error already ended the transaction; the
@@ -573,32 +664,69 @@ class SQLiteEventStore:
             with contextlib.suppress(sqlite3.Error):
                 conn.execute("ROLLBACK")
             raise
-        return result
+        if not dry_run and len(batch.versions) <= _VERSION_CACHE_LIMIT:
+            # The next append of this store starts from these versions if the
+            # head is still the one this commit left (nobody wrote in between).
+            self._versions = (batch.head, batch.versions)
+        return AppendResult(tuple(batch.appended), tuple(batch.duplicates), batch.head)
 
     def _append_locked(
         self,
         events: Iterable[PendingEvent],
         expected_version: int | Mapping[str, int] | None,
         progress: Progress | None,
-        keep_recorded: bool = False,
-    ) -> AppendResult:
+        keep_recorded: bool,
+        known_versions: tuple[Head, dict[str, int]] | None,
+    ) -> _Batch:
         conn = self.conn
         head = self.head()
         recorded = self._clock()
         if head.recorded is not None and recorded < head.recorded:
             recorded = head.recorded
-        seq, prev = head.seq, head.hash
-        last_recorded = head.recorded or ""
-        single_stream: str | None = None
-        batch_expected: dict[str, int] = {}
-        if isinstance(expected_version, Mapping):
-            batch_expected = dict(expected_version)
-        versions: dict[str, int] = {}
-        appended: list[tuple[int, str]] = []
-        duplicates: list[str] = []
-        resent: set[str] = set()
-        index = -1
+        batch = _Batch(head, recorded, expected_version, keep_recorded)
+        if known_versions is not None and known_versions[0] == head:
+            batch.versions = dict(known_versions[1])
         for chunk in _chunks(events, CHUNK):
+            # Ids are rarely in the log already (a retry, a re-import): insert
+            # first, under a savepoint, and look the chunk's ids up only when
+            # the insert or a check fails. The careful pass then gives the
+            # authoritative answer (a no-op duplicate, an IdConflict...).
+            saved = batch.save(chunk)
+            conn.execute("SAVEPOINT chunk")
+            try:
+                self._append_chunk(batch, chunk, careful=False)
+            except (sqlite3.IntegrityError, GyengineError):
+                conn.execute("ROLLBACK TO chunk")
+                batch.restore(saved)
+                self._append_chunk(batch, chunk, careful=True)
+            conn.execute("RELEASE chunk")
+            if progress is not None:
+                progress(len(chunk))
+        # Expectations about streams the batch never wrote still have to hold;
+        # a stream whose events were all already there is a retry, which succeeds
+        # (as the int form of expected_version lets it).
+        for stream, wanted_version in sorted(batch.expected.items()):
+            if stream in batch.resent:
+                continue
+            actual = self.stream_version(stream)
+            if wanted_version != actual:
+                raise ConcurrencyError(stream, wanted_version, actual)
+        if keep_recorded:
+            recorded = batch.last_recorded
+        batch.head = Head(batch.seq, batch.prev, recorded if batch.appended else head.recorded)
+        return batch
+
+    def _append_chunk(self, batch: _Batch, chunk: list[PendingEvent], *, careful: bool) -> None:
+        """Check, hash and insert one chunk of a batch, updating ``batch``.
+
+        ``careful``: look up every id of the chunk first, and read the versions
+        of its streams from the database rather than from what ``batch`` knows.
+        """
+        conn = self.conn
+        head = batch.start
+        existing: dict[str, StoredEvent] = {}
+        versions = batch.versions
+        if careful:
             ids = [event.id for event in chunk]
             existing = {
                 row[1]: StoredEvent(*row)
@@ -606,60 +734,69 @@ class SQLiteEventStore:
                     f"SELECT {_COLUMNS} FROM events WHERE id IN ({', '.join('?' * len(ids))})", ids
                 )
             }
+            wanted = {event.stream for event in chunk}
+        else:
             wanted = {event.stream for event in chunk} - versions.keys()
-            # One stream at a time: max() over the (stream, version) index is a
-            # single seek, where an IN (...) GROUP BY scans each stream's entries.
-            for name in wanted:
-                versions[name] = (
-                    conn.execute(
-                        "SELECT max(version) FROM events WHERE stream = ?", (name,)
-                    ).fetchone()[0]
-                    or 0
+        # One stream at a time: max() over the (stream, version) index is a
+        # single seek, where an IN (...) GROUP BY scans each stream's entries.
+        for name in wanted:
+            versions[name] = (
+                conn.execute(
+                    "SELECT max(version) FROM events WHERE stream = ?", (name,)
+                ).fetchone()[0]
+                or 0
+            )
+        # Ids of this chunk are looked up as well: one may be a re-sent
+        # duplicate of a logged event that another event here supersedes.
+        targets = {e.supersedes for e in chunk if e.supersedes is not None}
+        known = batch.known
+        if targets:
+            names = sorted(targets - known)
+            known.update(
+                row[0]
+                for row in conn.execute(
+                    f"SELECT id FROM events WHERE id IN ({', '.join('?' * len(names))})", names
                 )
-            # Ids of this chunk are looked up as well: one may be a re-sent
-            # duplicate of a logged event that another event here supersedes.
-            targets = {e.supersedes for e in chunk if e.supersedes is not None}
-            known = set()
-            if targets:
-                names = sorted(targets)
-                known = {
-                    row[0]
-                    for row in conn.execute(
-                        f"SELECT id FROM events WHERE id IN ({', '.join('?' * len(names))})", names
+            )
+        rows = []
+        seen = batch.seen
+        expected_version = batch.expected_version
+        batch_expected = batch.expected
+        keep_recorded = batch.keep_recorded
+        recorded = batch.recorded
+        seq, prev, index = batch.seq, batch.prev, batch.index
+        sha256 = hashlib.sha256
+        for event in chunk:
+            index += 1
+            try:
+                old = existing.get(event.id)
+                if old is not None:
+                    if old.content() != event.content():
+                        # A row past the head is this batch's own, not yet committed.
+                        raise IdConflict(event.id, old.seq if old.seq <= head.seq else None)
+                    batch.duplicates.append(event.id)
+                    batch.resent.add(event.stream)
+                    continue
+                twin = seen.get(event.id)
+                if twin is not None:
+                    if twin.content() != event.content():
+                        raise IdConflict(event.id, None)
+                    batch.duplicates.append(event.id)
+                    batch.resent.add(event.stream)
+                    continue
+                if event.supersedes is not None and event.supersedes not in known:
+                    raise UnknownSupersededEvent(
+                        f"supersedes {event.supersedes!r}, which is not in the log",
+                        field="$.supersedes",
                     )
-                }
-            rows = []
-            seen: dict[str, PendingEvent] = {}
-            for event in chunk:
-                index += 1
-                try:
-                    old = existing.get(event.id)
-                    if old is not None:
-                        if old.content() != event.content():
-                            # A row past the head is this batch's own, not yet committed.
-                            raise IdConflict(event.id, old.seq if old.seq <= head.seq else None)
-                        duplicates.append(event.id)
-                        resent.add(event.stream)
-                        continue
-                    twin = seen.get(event.id)
-                    if twin is not None:
-                        if twin.content() != event.content():
-                            raise IdConflict(event.id, None)
-                        duplicates.append(event.id)
-                        resent.add(event.stream)
-                        continue
-                    if event.supersedes is not None and event.supersedes not in known:
-                        raise UnknownSupersededEvent(
-                            f"supersedes {event.supersedes!r}, which is not in the log",
-                            field="$.supersedes",
-                        )
-                    stream = event.stream
-                    current = versions[stream]
+                stream = event.stream
+                current = versions[stream]
+                if expected_version is not None:
                     if isinstance(expected_version, int):
-                        if single_stream is None:
-                            single_stream = stream
+                        if batch.single_stream is None:
+                            batch.single_stream = stream
                             batch_expected[stream] = expected_version
-                        elif stream != single_stream:
+                        elif stream != batch.single_stream:
                             raise InvalidEvent(
                                 "an integer expected_version needs a one-stream batch; "
                                 f"this one also writes {stream!r}",
@@ -668,78 +805,46 @@ class SQLiteEventStore:
                     wanted_version = batch_expected.pop(stream, None)
                     if wanted_version is not None and wanted_version != current:
                         raise ConcurrencyError(stream, wanted_version, current)
-                    if event.expected_version is not None and event.expected_version != current:
-                        raise ConcurrencyError(stream, event.expected_version, current)
-                    if keep_recorded:
-                        if event.recorded is None:
-                            raise InvalidEvent("has no recorded time to keep", field="$.recorded")
-                        if event.recorded < last_recorded:
-                            raise InvalidEvent(
-                                f"{event.recorded} is earlier than {last_recorded}, the time "
-                                "of the event before it: recorded times never go backwards",
-                                field="$.recorded",
-                            )
-                        last_recorded = event.recorded
-                except GyengineError as error:
-                    error.index = index  # type: ignore[attr-defined]
-                    raise
-                seen[event.id] = event
-                known.add(event.id)
-                current += 1
-                versions[stream] = current
-                seq += 1
-                digest = event_hash(
-                    envelope_bytes(
-                        seq=seq,
-                        id=event.id,
-                        stream=stream,
-                        version=current,
-                        type=event.type,
-                        schema=event.schema,
-                        occurred=event.occurred,
-                        recorded=last_recorded if keep_recorded else recorded,
-                        actor=event.actor,
-                        supersedes=event.supersedes,
-                        data=event.data,
-                        prev_hash=prev,
-                    )
-                )
-                rows.append(
-                    (
-                        seq,
-                        event.id,
-                        stream,
-                        current,
-                        event.type,
-                        event.schema,
-                        event.occurred,
-                        last_recorded if keep_recorded else recorded,
-                        event.actor,
-                        event.supersedes,
-                        event.data,
-                        prev,
-                        digest,
-                    )
-                )
-                appended.append((seq, event.id))
-                prev = digest
-            if rows:
-                conn.executemany(_INSERT, rows)
-            if progress is not None:
-                progress(len(chunk))
-        # Expectations about streams the batch never wrote still have to hold;
-        # a stream whose events were all already there is a retry, which succeeds
-        # (as the int form of expected_version lets it).
-        for stream, wanted_version in sorted(batch_expected.items()):
-            if stream in resent:
-                continue
-            actual = self.stream_version(stream)
-            if wanted_version != actual:
-                raise ConcurrencyError(stream, wanted_version, actual)
-        if keep_recorded:
-            recorded = last_recorded
-        head_after = Head(seq, prev, recorded if appended else head.recorded)
-        return AppendResult(tuple(appended), tuple(duplicates), head_after)
+                if event.expected_version is not None and event.expected_version != current:
+                    raise ConcurrencyError(stream, event.expected_version, current)
+                if keep_recorded:
+                    if event.recorded is None:
+                        raise InvalidEvent("has no recorded time to keep", field="$.recorded")
+                    if event.recorded < batch.last_recorded:
+                        raise InvalidEvent(
+                            f"{event.recorded} is earlier than {batch.last_recorded}, the time "
+                            "of the event before it: recorded times never go backwards",
+                            field="$.recorded",
+                        )
+                    recorded = batch.last_recorded = event.recorded
+            except GyengineError as error:
+                error.index = index  # type: ignore[attr-defined]
+                raise
+            seen[event.id] = event
+            known.add(event.id)
+            current += 1
+            versions[stream] = current
+            seq += 1
+            row = (
+                seq,
+                event.id,
+                stream,
+                current,
+                event.type,
+                event.schema,
+                event.occurred,
+                recorded,
+                event.actor,
+                event.supersedes,
+                event.data,
+                prev,
+            )
+            prev = sha256(row_envelope(row)).hexdigest()
+            rows.append((*row, prev))
+            batch.appended.append((seq, event.id))
+        batch.seq, batch.prev, batch.index = seq, prev, index
+        if rows:
+            conn.executemany(_INSERT, rows)
 
     # -- verifying ---------------------------------------------------------------
 
