@@ -334,6 +334,58 @@ def test_duplicates_mix_with_new_events(store: EventStore, note: Note) -> None:
     assert result.duplicates == ("a",)
 
 
+def test_a_resent_event_deep_in_a_long_batch(store: EventStore, note: Note) -> None:
+    """Duplicates past the first chunk are no-ops; the rest lands gap-free and the chain verifies.
+
+    The store inserts a chunk before looking its ids up; a chunk holding an id
+    already in the log is redone the careful way, which must give the same result.
+    """
+    store.append([note("old", "logged", id="old-1"), note("old", "logged too", id="old-2")])
+    batch = [note(f"s/{i % 7}", str(i), id=f"n-{i}") for i in range(1700)]
+    batch[900] = note("old", "logged", id="old-1")
+    batch[1600] = note("old", "logged too", id="old-2")
+    result = store.append(batch)
+    assert result.duplicates == ("old-1", "old-2")
+    assert [seq for seq, _ in result.appended] == list(range(3, 3 + 1698))
+    assert store.stream_version("old") == 2
+    assert sum(store.stream_version(f"s/{i}") for i in range(7)) == 1698
+    assert store.verify().ok
+
+
+def test_a_resent_event_before_an_expected_version(store: EventStore, note: Note) -> None:
+    """A re-sent event does not count as a new version for the events after it in the batch."""
+    store.append([note("s", "a", id="a")])
+    result = store.append([note("s", "a", id="a"), note("s", "b", id="b", expected_version=1)])
+    assert result.duplicates == ("a",)
+    assert result.appended == ((2, "b"),)
+
+
+def test_versions_are_reread_after_another_writer(tmp_path: Path, note: Note) -> None:
+    """A store that remembers its streams' versions notices a write by another connection."""
+    path = tmp_path / "two.db"
+    with SQLiteEventStore(path, create=True) as one, SQLiteEventStore(path) as two:
+        one.append([note("s"), note("t")])
+        two.append([note("s")])
+        result = one.append([note("s"), note("t")])
+        assert [seq for seq, _ in result.appended] == [4, 5]
+        assert one.stream_version("s") == 3
+        assert [row.version for row in one.read(stream="s")] == [1, 2, 3]
+        assert one.verify().ok
+
+
+def test_a_dry_run_or_a_refused_batch_leaves_versions_as_they_were(
+    store: EventStore, note: Note
+) -> None:
+    """Versions counted by a batch that was not committed are not carried into the next one."""
+    store.append([note("s")])
+    store.append([note("s"), note("s")], dry_run=True)
+    with pytest.raises(ConcurrencyError):
+        store.append([note("s"), note("s", expected_version=9)])
+    result = store.append([note("s")], expected_version=1)
+    assert result.appended == ((2, result.appended[0][1]),)
+    assert [row.version for row in store.read(stream="s")] == [1, 2]
+
+
 def test_same_id_twice_in_one_batch(store: EventStore, note: Note) -> None:
     """An event repeated within one batch is appended once and reported once as a duplicate."""
     result = store.append([note("s", "a", id="a"), note("s", "a", id="a")])
