@@ -4,21 +4,28 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sqlite3
 import struct
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import rfc8785
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 
 from gyengine.canonical import (
+    ENVELOPE_SQL,
     GENESIS_HASH,
     canonical_json,
     canonicalize,
     envelope_bytes,
     event_hash,
+    row_envelope,
+    sqlite_quotes_as_jcs,
 )
 from gyengine.errors import CanonicalizationError
+from gyengine.events import ENVELOPE_FIELDS
+from gyengine.store import _SCHEMA
 from strategies import envelopes, json_values, plain_json_values
 
 # RFC 8785 section 3.2.2, the input as printed in the RFC.
@@ -297,3 +304,31 @@ def test_envelope_bytes_equal_rfc8785_of_the_envelope(envelope: dict[str, Any]) 
     # The payload's UTF-8 bytes (what the typed read path fetches) splice the same way.
     fields["data"] = fields["data"].encode()
     assert envelope_bytes(**fields) == rfc8785.dumps(envelope)
+
+
+@pytest.fixture(scope="module")
+def events_table() -> Iterator[sqlite3.Connection]:
+    """An in-memory copy of the store's events table (STRICT, the same column types)."""
+    conn = sqlite3.connect(":memory:")
+    conn.executescript(_SCHEMA)
+    yield conn
+    conn.close()
+
+
+def test_this_sqlite_quotes_strings_as_jcs() -> None:
+    """The SQLite gyengine runs on here escapes as JCS does, so the SQL envelope path is the one tested."""
+    assert sqlite_quotes_as_jcs(sqlite3.connect(":memory:"))
+
+
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(envelope=envelopes)
+def test_the_sql_envelope_equals_the_python_one(
+    envelope: dict[str, Any], events_table: sqlite3.Connection
+) -> None:
+    """ENVELOPE_SQL renders a stored row byte for byte as row_envelope and rfc8785 do."""
+    fields = dict(envelope, data=canonical_json(envelope["data"]))
+    row = (*(fields[name] for name in ENVELOPE_FIELDS[:-1]), "f" * 64)
+    events_table.execute("DELETE FROM events")
+    events_table.execute(f"INSERT INTO events VALUES ({', '.join('?' * len(row))})", row)
+    (in_sql,) = events_table.execute(f"SELECT {ENVELOPE_SQL} FROM events").fetchone()
+    assert in_sql == row_envelope(row) == rfc8785.dumps(envelope)

@@ -100,3 +100,26 @@ def test_parallel_hashing_refuses_a_changed_row(db: Path) -> None:
     broken = json.loads(answer(db, parallel=True, allow_broken_chain=True))
     assert broken == json.loads(answer(db, parallel=False, allow_broken_chain=True))
     assert broken["log"]["chain_ok"] is False
+
+
+@pytest.mark.parametrize("in_sql", [True, False], ids=["sqlite-builds-the-bytes", "python-builds"])
+@pytest.mark.parametrize(
+    "change",
+    [
+        "actor = 'someone'",
+        "data = replace(data, 'value', 'valve')",
+        "stream = 'm\"1'",
+        "recorded = '2019-01-01T00:00:00.000000Z'",
+        "type = 'Reading\\'",
+        "occurred = '2019-06'",
+    ],
+)
+def test_the_hashing_worker_finds_a_changed_row(db: Path, in_sql: bool, change: str) -> None:
+    """Both ways of building the canonical bytes (SQL, Python) pass a good log and name a changed row."""
+    assert gyengine.replay._hash_part(str(db), (1, 60), in_sql=in_sql) is None
+    with sqlite3.connect(db) as conn:
+        conn.execute(f"UPDATE events SET {change} WHERE seq = 41")
+    problem = gyengine.replay._hash_part(str(db), (1, 60), in_sql=in_sql)
+    assert problem is not None
+    assert (problem.seq, problem.kind) == (41, "hash")
+    assert gyengine.replay._hash_part(str(db), (1, 40), in_sql=in_sql) is None

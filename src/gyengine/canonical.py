@@ -178,6 +178,36 @@ def row_envelope(row: tuple[Any, ...]) -> bytes:
     return text.encode()
 
 
+ENVELOPE_SQL: Final = (
+    """CAST('{"actor":' || json_quote(actor) || ',"data":' || data"""
+    """ || ',"id":' || json_quote(id) || ',"occurred":' || json_quote(occurred)"""
+    """ || ',"prev_hash":' || json_quote(prev_hash) || ',"recorded":' || json_quote(recorded)"""
+    """ || ',"schema":' || schema || ',"seq":' || seq || ',"stream":' || json_quote(stream)"""
+    """ || ',"supersedes":' || json_quote(supersedes) || ',"type":' || json_quote(type)"""
+    """ || ',"version":' || version || '}' AS BLOB)"""
+)
+"""An SQLite expression giving a row's canonical envelope bytes (see :func:`row_envelope`).
+
+Exact where SQLite's ``json_quote`` escapes strings as JCS does (control
+characters as ``\\b \\t \\n \\f \\r`` or lowercase ``\\u00xx``, ``"`` and ``\\``,
+nothing else), which :func:`sqlite_quotes_as_jcs` checks on a connection; the
+columns' types are those of the store's STRICT table. A row this expression
+renders differently (a changed column type, say) hashes differently, so a
+check built on it still finds the row.
+"""
+
+_QUOTE_PROBE: Final = "".join(map(chr, range(0x80))) + "é中文\u2028\u2029\U0001f600"
+
+
+def sqlite_quotes_as_jcs(conn: Any) -> bool:
+    """Whether this SQLite's ``json_quote`` escapes strings exactly as JCS does."""
+    try:
+        quoted = conn.execute("SELECT json_quote(?), json_quote(NULL)", (_QUOTE_PROBE,)).fetchone()
+    except Exception:  # no JSON functions in this build
+        return False
+    return tuple(quoted) == (encode_basestring(_QUOTE_PROBE), "null")
+
+
 def event_hash(canonical: bytes) -> str:
     """Return ``sha256(canonical)`` as lowercase hex."""
     return hashlib.sha256(canonical).hexdigest()

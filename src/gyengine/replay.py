@@ -31,7 +31,14 @@ from typing import Any, Final
 import attrs
 import cattrs
 
-from .canonical import GENESIS_HASH, canonical_json, event_hash, row_envelope
+from .canonical import (
+    ENVELOPE_SQL,
+    GENESIS_HASH,
+    canonical_json,
+    event_hash,
+    row_envelope,
+    sqlite_quotes_as_jcs,
+)
 from .errors import GyengineError
 from .evaluation import (
     ANY_TYPE,
@@ -299,18 +306,38 @@ class _Hashing:
         self.pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _hash_part(path: str, span: tuple[int, int]) -> ChainProblem | None:
+def _hash_part(
+    path: str, span: tuple[int, int], *, in_sql: bool | None = None
+) -> ChainProblem | None:
     """Recompute the hash of every row of a seq range (in a worker process).
 
     The replay checks seqs and links as it reads; this is the rest of the
-    check, the costly part, done on another core. Returns the first row whose
-    hash is wrong, described as ``verify`` describes it.
+    check, the costly part, done on another core. SQLite builds each row's
+    canonical bytes (:data:`ENVELOPE_SQL`) where its ``json_quote`` is JCS's
+    (``in_sql=None`` asks the connection), so Python only hashes them.
+    Returns the first row whose hash is wrong, described as ``verify``
+    describes it.
     """
     from .store import SQLiteEventStore
 
     start, stop = span
     sha256 = hashlib.sha256
     with SQLiteEventStore(path) as store:
+        if in_sql is None:
+            in_sql = sqlite_quotes_as_jcs(store.conn)
+        if in_sql:
+            rows = store.conn.execute(
+                f"SELECT seq, {ENVELOPE_SQL}, hash FROM events"
+                " WHERE seq >= ? AND seq <= ? ORDER BY seq",
+                (start, stop),
+            )
+            for seq, envelope, digest in rows:
+                if envelope is None or sha256(envelope).hexdigest() != digest:
+                    row = next(store.read_rows(start=seq, stop=seq, data_bytes=True))
+                    return _row_problem(row, seq, row[11]) or ChainProblem(
+                        seq, "hash", f"the row does not hash to its stored hash {digest:.12}..."
+                    )
+            return None
         for row in store.read_rows(start=start, stop=stop, data_bytes=True):
             try:
                 if sha256(row_envelope(row)).hexdigest() == row[12]:
