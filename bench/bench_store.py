@@ -70,6 +70,8 @@ PRAGMAS = (
     "PRAGMA journal_mode = WAL",
     "PRAGMA synchronous = FULL",
     "PRAGMA cache_size = -65536",
+    "PRAGMA wal_autocheckpoint = 10000",
+    "PRAGMA journal_size_limit = 67108864",
 )
 
 # -- the payload -----------------------------------------------------------------
@@ -145,9 +147,10 @@ FLOOR_INSERT = "INSERT INTO events (seq, stream, type, data) VALUES (?, ?, ?, ?)
 FLOOR_NOTE = """\
 The floor is a plain table (seq INTEGER PRIMARY KEY, stream, type, data) filled by
 executemany of json.dumps rows, one transaction per batch, with gyengine's PRAGMAs
-(WAL, synchronous=FULL, 64 MiB cache). It does NOT validate, canonicalise, hash,
-generate ids, check id or (stream, version) uniqueness, keep versions, or maintain
-any index but the rowid; its read is json.loads, not typed objects."""
+(WAL, synchronous=FULL, 64 MiB cache, a checkpoint every 10,000 WAL pages). It does
+NOT validate, canonicalise, hash, generate ids, check id or (stream, version)
+uniqueness, keep versions, or maintain any index but the rowid; its read is
+json.loads, not typed objects."""
 
 
 def open_floor(path: Path, *, create: bool = False) -> sqlite3.Connection:
