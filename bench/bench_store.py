@@ -14,9 +14,12 @@ streams:
 * gyengine append: ``NewEvent`` -> ``EventTypes.encode`` -> ``SQLiteEventStore.append``
   in batches of the same size (validation, canonical JSON, hashing, id and
   (stream, version) uniqueness all included);
+* SQLite alone: the rows gyengine wrote, inserted again into a fresh store (its
+  schema, indexes and PRAGMAs) with only ``BEGIN``/``executemany``/``COMMIT``
+  timed: the part of an append that no Python change can remove;
 * floor read: ``SELECT ... ORDER BY seq`` and ``json.loads`` of each payload;
-* gyengine read decoded: ``registry.decode_rows(store.read_rows(data_bytes=True))`` (typed events,
-  the path ``Engine.events()`` takes);
+* gyengine read decoded: ``registry.decode_rows(store.read_rows(data_bytes=True))``
+  (typed events, the path ``Engine.events()`` takes);
 * verify: ``store.verify()``.
 
 Every read phase (and verify) runs in a fresh child process (this script with
@@ -391,6 +394,12 @@ def report(results: dict[str, Any]) -> bool:
         f"{r['append_tail'] / r['floor_append_tail']:.2f}",
         f"floor: {r['floor_append_tail']:,.0f} ev/s",
     )
+    row(
+        "  SQLite alone, gyengine rows",
+        f"{r['storage']:>12,.0f} ev/s",
+        f"{r['storage'] / r['floor_append']:.2f}",
+        f"no Python work; last 10%: {r['storage_tail']:,.0f} ev/s",
+    )
     row("floor read (json.loads)", f"{r['floor_read']:>12,.0f} ev/s", "1.00", "reference")
     row(
         "gyengine read decoded",
@@ -438,6 +447,42 @@ def report(results: dict[str, Any]) -> bool:
 def batches(total: int, size: int) -> Iterator[tuple[int, int]]:
     for start in range(0, total, size):
         yield start, min(size, total - start)
+
+
+def storage_only(source: Path, target: Path, size: int, tail_from: int) -> tuple[float, float]:
+    """Insert the rows gyengine wrote into a fresh store, timing only the SQL.
+
+    The target is made by ``SQLiteEventStore`` (its schema, indexes and PRAGMAs);
+    each batch is ``BEGIN IMMEDIATE``, ``executemany`` of the finished 13-column
+    rows and ``COMMIT``. Reading the rows from ``source`` is not timed. This is
+    what SQLite alone costs for gyengine's rows: the part of an append no Python
+    change can remove. Returns the seconds overall and over the last 10 % of
+    batches; the target is deleted afterwards.
+    """
+    reader = sqlite3.connect(source)
+    writer = SQLiteEventStore(target, create=True)
+    conn = writer.conn
+    insert = f"INSERT INTO events VALUES ({', '.join('?' * 13)})"
+    total = tail = 0.0
+    try:
+        cursor = reader.execute("SELECT * FROM events ORDER BY seq")
+        number = 0
+        while rows := cursor.fetchmany(size):
+            began = time.perf_counter()
+            conn.execute("BEGIN IMMEDIATE")
+            conn.executemany(insert, rows)
+            conn.execute("COMMIT")
+            took = time.perf_counter() - began
+            total += took
+            if number >= tail_from:
+                tail += took
+            number += 1
+    finally:
+        reader.close()
+        writer.close()
+        for path in target.parent.glob(target.name + "*"):
+            path.unlink()
+    return total, tail
 
 
 def mean_payload_bytes(db: Path) -> float:
@@ -494,6 +539,9 @@ def bench(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     floor.close()
     store.close()
 
+    print("storage only: gyengine's rows into a fresh store, SQL timed...", file=sys.stderr)
+    t_storage, tail_storage = storage_only(gy_db, workdir / "storage.db", args.batch, tail_from)
+
     sizes = {
         "floor_payload": mean_payload_bytes(floor_db),
         "payload": mean_payload_bytes(gy_db),
@@ -529,6 +577,8 @@ def bench(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
             "floor_append": rate(args.events, t_floor),
             "append": rate(args.events, t_gy),
             "floor_append_tail": rate(tail_events, tail_floor),
+            "storage": rate(args.events, t_storage),
+            "storage_tail": rate(tail_events, tail_storage),
             "append_tail": rate(tail_events, tail_gy),
             "floor_read": child_rate("floor-read"),
             "read": child_rate("read"),
