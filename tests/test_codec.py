@@ -435,6 +435,40 @@ def test_classes_of_simple_fields_are_decoded_by_msgspec(registry: EventTypes) -
 
     assert _direct_decoder(Converted) is None  # msgspec would not run the converter
 
+    @attrs.frozen(cache_hash=True)
+    class CachedHash:
+        name: str
+
+    assert _direct_decoder(CachedHash) is None  # msgspec would leave the cache unset
+
+    @attrs.frozen
+    class PreInit:
+        name: str
+
+        def __attrs_pre_init__(self) -> None:
+            pass
+
+    assert _direct_decoder(PreInit) is None
+
+    @attrs.define(init=False)
+    class OwnInit:
+        name: str
+
+        def __init__(self, name: str) -> None:
+            self.name = name.strip()
+
+    assert _direct_decoder(OwnInit) is None
+
+    @attrs.frozen
+    class Plain:
+        name: str
+        count: int = 0
+
+    plain = _direct_decoder(Plain)
+    assert plain is not None
+    assert plain(b'{"name":"x"}') == Plain("x")
+    assert hash(plain(b'{"name":"x"}')) == hash(Plain("x"))
+
 
 def test_classes_of_simple_fields_get_a_fast_encoder(registry: EventTypes) -> None:
     """A generated encoder writes objects whose field types it can vouch for, and no others."""

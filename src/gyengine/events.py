@@ -759,6 +759,18 @@ def _direct_type(kind: Any, seen: tuple[type, ...]) -> bool:
 
 
 def _direct_class(cls: type, seen: tuple[type, ...]) -> bool:
+    # msgspec builds attrs objects without __init__ (it runs the validators and
+    # __attrs_post_init__): a cached hash would be missing, a pre-init hook or a
+    # hand-written __init__ skipped.
+    init_code = getattr(getattr(cls, "__init__", None), "__code__", None)
+    hash_code = getattr(getattr(cls, "__hash__", None), "__code__", None)
+    if (
+        hasattr(cls, "__attrs_pre_init__")
+        or init_code is None
+        or not init_code.co_filename.startswith("<attrs generated")
+        or (hash_code is not None and "_attrs_cached_hash" in hash_code.co_names)
+    ):
+        return False
     try:
         hints = typing.get_type_hints(cls)
     except Exception:
