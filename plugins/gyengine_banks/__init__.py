@@ -17,10 +17,9 @@ plugin is, using only gyengine's public API and the plan frame.
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING, Any
 
-from gyengine import hookimpl
+from gyengine import hookimpl, lazy_exports
 
 if TYPE_CHECKING:
     from gyengine import Evaluator, PlanSection
@@ -57,15 +56,11 @@ _NAMES = {
 }
 
 
+_exports = lazy_exports(__name__, _NAMES, _SUBMODULES)
+
+
 def __getattr__(name: str) -> Any:
-    if name in _SUBMODULES:
-        return importlib.import_module(f".{name}", __name__)
-    module = _NAMES.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module, __name__), name)
-    globals()[name] = value
-    return value
+    return _exports(name)
 
 
 @hookimpl

@@ -10,12 +10,11 @@ exactly as a third-party plugin is; it uses only gyengine's public API.
 from __future__ import annotations
 
 import functools
-import importlib
 from collections.abc import Iterator
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from gyengine import hookimpl
+from gyengine import hookimpl, lazy_exports
 
 if TYPE_CHECKING:
     from gyengine import Evaluator, Plan, PlanProblem, PlanSection
@@ -66,16 +65,7 @@ _NAMES = {
 
 
 def __getattr__(name: str) -> Any:
-    if name == "indicators":
-        value: Any = _indicators()
-    elif name in _SUBMODULES:
-        return importlib.import_module(f".{name}", __name__)
-    elif name in _NAMES:
-        value = getattr(importlib.import_module(_NAMES[name], __name__), name)
-    else:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    globals()[name] = value
-    return value
+    return _exports(name)
 
 
 def check(plan: Plan) -> Iterator[PlanProblem]:
@@ -157,6 +147,9 @@ def _indicators() -> Evaluator:
         results=results,
         description="plan indicators and targets against 序时进度, with unit and park roll-ups",
     )
+
+
+_exports = lazy_exports(__name__, _NAMES, _SUBMODULES, built={"indicators": _indicators})
 
 
 @hookimpl

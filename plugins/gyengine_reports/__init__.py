@@ -15,10 +15,9 @@ and reads other plugins' results, never their code.
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING, Any
 
-from gyengine import Evaluator, hookimpl
+from gyengine import Evaluator, hookimpl, lazy_exports
 
 # Light (and the name of its module too): imported at once.
 from .header import header
@@ -43,15 +42,11 @@ _NAMES = {
 }
 
 
+_exports = lazy_exports(__name__, _NAMES, _SUBMODULES)
+
+
 def __getattr__(name: str) -> Any:
-    if name in _SUBMODULES:
-        return importlib.import_module(f".{name}", __name__)
-    module = _NAMES.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module, __name__), name)
-    globals()[name] = value
-    return value
+    return _exports(name)
 
 
 @hookimpl

@@ -21,10 +21,9 @@ The rules over the bank bulletin are the separate plugin
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING, Any
 
-from gyengine import hookimpl
+from gyengine import hookimpl, lazy_exports
 
 if TYPE_CHECKING:
     from gyengine import Evaluator, PlanSection
@@ -62,19 +61,13 @@ _NAMES = {
 }
 
 
-def _load(name: str) -> Any:
-    value = getattr(importlib.import_module(_NAMES[name], __name__), name)
-    # Also over the submodule of the same name: ``gyengine_rules.quarterly`` is the evaluator.
-    globals()[name] = value
-    return value
+# A name wins over the submodule of the same name: ``gyengine_rules.quarterly``
+# is the evaluator, even once the submodule has been imported.
+_exports = lazy_exports(__name__, _NAMES, _SUBMODULES)
 
 
 def __getattr__(name: str) -> Any:
-    if name in _NAMES:
-        return _load(name)
-    if name in _SUBMODULES:
-        return importlib.import_module(f".{name}", __name__)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return _exports(name)
 
 
 @hookimpl
@@ -110,4 +103,4 @@ def register_plan_sections() -> list[PlanSection]:
 
 @hookimpl
 def register_evaluators() -> list[Evaluator]:
-    return [_load("rules"), _load("quarterly")]
+    return [_exports("rules"), _exports("quarterly")]

@@ -18,10 +18,9 @@ not pay for the rules' triggers.
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING, Any
 
-from gyengine import hookimpl
+from gyengine import hookimpl, lazy_exports
 
 if TYPE_CHECKING:
     from gyengine import Evaluator
@@ -35,12 +34,11 @@ __version__ = "0.1.0"
 _NAMES = ("BULLETIN", "HANDLERS", "BankRulesState", "bank_rules", "fold", "results")
 
 
+_exports = lazy_exports(__name__, dict.fromkeys(_NAMES, "gyengine_rules.bank_evaluator"))
+
+
 def __getattr__(name: str) -> Any:
-    if name not in _NAMES:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(".bank_evaluator", __package__), name)
-    globals()[name] = value
-    return value
+    return _exports(name)
 
 
 @hookimpl

@@ -7,8 +7,9 @@ and a plugin that needs only ``hookimpl`` start fast.
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING, Any
+
+from .lazy import lazy_exports
 
 if TYPE_CHECKING:
     from .canonical import GENESIS_HASH, canonicalize, event_hash
@@ -121,6 +122,7 @@ _MODULES = {
     "event_type": "events",
     "get_plugin_manager": "plugins",
     "hookimpl": "hookspecs",
+    "lazy_exports": "lazy",
     "open": "engine",
     "parse_period": "timeutil",
     "parse_timestamp": "timeutil",
@@ -185,19 +187,18 @@ __all__ = [
     "event_type",
     "get_plugin_manager",
     "hookimpl",
+    "lazy_exports",
     "open",
     "parse_period",
     "parse_timestamp",
 ]
 
 
+_exports = lazy_exports(__name__, {name: f".{module}" for name, module in _MODULES.items()})
+
+
 def __getattr__(name: str) -> Any:
-    module = _MODULES.get(name)
-    if module is None:
-        raise AttributeError(f"module 'gyengine' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f".{module}", __name__), name)
-    globals()[name] = value
-    return value
+    return _exports(name)
 
 
 def __dir__() -> list[str]:
