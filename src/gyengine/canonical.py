@@ -98,30 +98,6 @@ def _str_or_null(value: str | None) -> str:
     return "null" if value is None else str(encode_basestring(value))
 
 
-def _envelope_parts(
-    seq: int,
-    id: str,
-    stream: str,
-    version: int,
-    type: str,
-    schema: int,
-    occurred: str | None,
-    recorded: str,
-    actor: str | None,
-    supersedes: str | None,
-    prev_hash: str,
-) -> tuple[str, str]:
-    """The canonical text of an envelope before and after its ``data`` value."""
-    return (
-        f'{{"actor":{_str_or_null(actor)},"data":',
-        f',"id":{encode_basestring(id)},'
-        f'"occurred":{_str_or_null(occurred)},"prev_hash":{encode_basestring(prev_hash)},'
-        f'"recorded":{encode_basestring(recorded)},"schema":{schema:d},"seq":{seq:d},'
-        f'"stream":{encode_basestring(stream)},"supersedes":{_str_or_null(supersedes)},'
-        f'"type":{encode_basestring(type)},"version":{version:d}}}',
-    )
-
-
 def envelope_bytes(
     *,
     seq: int,
@@ -144,19 +120,29 @@ def envelope_bytes(
     verifying a row needs no JSON parsing. Keys are written in JCS order (all
     ASCII, so code-point order).
     """
-    head, tail = _envelope_parts(
-        seq, id, stream, version, type, schema, occurred, recorded, actor, supersedes, prev_hash
+    return row_envelope(
+        (
+            seq,
+            id,
+            stream,
+            version,
+            type,
+            schema,
+            occurred,
+            recorded,
+            actor,
+            supersedes,
+            data,
+            prev_hash,
+        )
     )
-    if isinstance(data, bytes):
-        return b"".join((head.encode(), data, tail.encode()))
-    return (head + data + tail).encode()
 
 
 def row_envelope(row: tuple[Any, ...]) -> bytes:
     """The canonical bytes of a stored row (a tuple in envelope order, ``hash`` last).
 
-    ``data`` may be text or UTF-8 bytes. Written out in one expression, not
-    through :func:`envelope_bytes`: verify and replay run this once per row.
+    ``data`` may be text or UTF-8 bytes. Verify, replay and append run this
+    once per row, so it is written out in one expression.
 
     Raises:
         UnicodeEncodeError: a text column holds a lone surrogate.

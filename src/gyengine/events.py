@@ -566,24 +566,7 @@ class EventTypes:
         ``data`` may be the payload's text or its UTF-8 bytes (what
         ``read_rows(data_bytes=True)`` gives, the fastest to decode).
         """
-        decode = self._row_decoders.get((row[4], row[5]))
-        if decode is None:
-            decode = self.row_decoder(row[4], row[5])
-        return Event(
-            row[0],
-            row[1],
-            row[2],
-            row[3],
-            row[4],
-            row[5],
-            row[6],
-            row[7],
-            row[8],
-            row[9],
-            decode(row[10]),
-            row[11],
-            row[12],
-        )
+        return next(self.decode_rows((row,)))
 
     def decode_rows(self, rows: Iterable[tuple[Any, ...]]) -> Iterator[Event]:
         """Decode plain row tuples straight into events: the fast read path."""
