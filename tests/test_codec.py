@@ -135,6 +135,8 @@ STRICTNESS = [
     ("infinity-for-decimal", {"amount": "Infinity"}, "$.data.amount", "expected a decimal"),
     ("fullwidth-digits-for-decimal", {"amount": "１２３"}, "$.data.amount", "expected a decimal"),
     ("arabic-digits-for-decimal", {"amount": "١٢٣"}, "$.data.amount", "expected a decimal"),
+    ("spaced-decimal", {"amount": " 5 "}, "$.data.amount", "expected a decimal"),
+    ("empty-string-for-decimal", {"amount": ""}, "$.data.amount", "expected a decimal"),
     ("int-for-string", {"name": 5}, "$.data.name", "expected a string"),
     ("int-for-bool", {"flag": 1}, "$.data.flag", "expected true or false"),
     ("string-for-bool", {"flag": "true"}, "$.data.flag", "expected true or false"),

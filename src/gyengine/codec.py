@@ -73,9 +73,10 @@ def _structure_bool(value: Any, _: type) -> bool:
 def _structure_decimal(value: Any, _: type) -> Decimal:
     if isinstance(value, bool):
         raise _Mismatch(f"expected a decimal number, got {_show(value)}")
-    if isinstance(value, str) and _DECIMAL.fullmatch(value.strip()):
+    # Exactly the digits: " 5 " is refused, as "5 " would be for an integer.
+    if isinstance(value, str) and _DECIMAL.fullmatch(value):
         try:
-            return Decimal(value.strip())
+            return Decimal(value)
         except InvalidOperation:  # pragma: no cover - the regex admits only valid text
             pass
     elif isinstance(value, int):
