@@ -195,7 +195,9 @@ def main() -> int:
             )
         incremental = child(db, "incremental")
         python = wall([sys.executable, "-c", "pass"])
-        script = shutil.which("gyengine") or "gyengine"
+        # The gyengine of this interpreter's environment, activated or not.
+        beside = Path(sys.executable).with_name("gyengine")
+        script = str(beside) if beside.exists() else shutil.which("gyengine") or "gyengine"
         help_time = wall([script, "--help"])
         plugins_time = wall([script, "plugins"])
     finally:
