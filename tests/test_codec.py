@@ -493,6 +493,60 @@ def test_classes_of_simple_fields_get_a_fast_encoder(registry: EventTypes) -> No
     assert '"value":"1000"' in exponent.data
 
 
+@attrs.frozen
+class _Inner:
+    name: str
+    size: int = 0
+
+
+@event_type("ShapeChecked")
+@attrs.frozen
+class _Outer:
+    label: str
+    inner: _Inner
+    items: tuple[_Inner, ...] = ()
+    maybe: _Inner | None = None
+    note: str = ""
+
+
+@pytest.mark.parametrize(
+    ("data", "unknown"),
+    [
+        ('{"extra":1,"inner":{"name":"a","size":1},"label":"x"}', "extra"),
+        ('{"inner":{"name":"a","renamed":1},"label":"x"}', "renamed"),
+        ('{"inner":{"name":"a"},"items":[{"name":"b","zz":2}],"label":"x"}', "zz"),
+        ('{"inner":{"name":"a"},"label":"x","maybe":{"name":"c","yy":3}}', "yy"),
+    ],
+    ids=["top-level", "nested", "in-a-tuple", "in-an-optional"],
+)
+def test_a_stored_key_the_class_does_not_have_is_refused(data: str, unknown: str) -> None:
+    """A field renamed without a new schema is an error on the fast path too, not a silent default."""
+    from gyengine.events import _direct_decoder
+
+    types = _registry_with(_Outer)
+    assert _direct_decoder(_Outer) is not None
+    row = (
+        1,
+        "e1",
+        "s",
+        1,
+        "ShapeChecked",
+        1,
+        None,
+        "2019-01-01T00:00:00.000000Z",
+        None,
+        None,
+        data.encode(),
+        "0" * 64,
+        "1" * 64,
+    )
+    with pytest.raises(InvalidEvent, match=unknown):
+        types.decode_row(row)
+    # Keys the class has, some left out (fields added later, with defaults), decode.
+    good = (*row[:10], b'{"inner":{"name":"a"},"label":"x","maybe":null}', *row[11:])
+    assert types.decode_row(good).data == _Outer("x", _Inner("a"))
+
+
 def test_a_row_the_fast_path_cannot_decode_goes_to_the_converter(registry: EventTypes) -> None:
     """A stored payload missing a field is not guessed at: the converter names the field."""
     row = (

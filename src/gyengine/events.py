@@ -775,11 +775,52 @@ def _direct_decoder(cls: type) -> Callable[[str | bytes], Any] | None:
     converters. For such classes msgspec (which builds the object and runs its
     validators in C) gives what the converter gives for any stored payload;
     ``test_payload_round_trip`` checks it for every registered type.
+
+    msgspec ignores keys an attrs class does not have, where the converter
+    refuses them; a payload first goes through :func:`_key_struct`'s decoder,
+    which refuses them too. So a field renamed without a new schema and an
+    upcaster is an error, as on the converter's path, not a silent default.
     """
     if not _direct_class(cls, (cls,)):
         return None
-    decoder: Callable[[str | bytes], Any] = msgspec.json.Decoder(cls).decode
-    return decoder
+    check: Callable[[str | bytes], Any] = msgspec.json.Decoder(_key_struct(cls)).decode
+    build: Callable[[str | bytes], Any] = msgspec.json.Decoder(cls).decode
+
+    def decode(data: str | bytes) -> Any:
+        check(data)
+        return build(data)
+
+    return decode
+
+
+@functools.cache
+def _key_struct(cls: type) -> Any:
+    """A msgspec Struct with the keys of ``cls`` (values unparsed) that refuses any other key."""
+    hints = typing.get_type_hints(cls)
+    return msgspec.defstruct(
+        f"{cls.__name__}Keys",
+        [
+            (field.name, _keys_type(hints.get(field.name, Any)), msgspec.UNSET)
+            for field in attrs.fields(cls)
+        ],
+        forbid_unknown_fields=True,
+    )
+
+
+def _keys_type(kind: Any) -> Any:
+    """What the key check reads for a field of ``kind``: nested classes' keys, else nothing."""
+    if isinstance(kind, type) and attrs.has(kind):
+        return _key_struct(kind)
+    origin, args = typing.get_origin(kind), typing.get_args(kind)
+    if origin in (typing.Union, types.UnionType):
+        inner = [_keys_type(arg) for arg in args if arg is not type(None)]
+        if len(inner) == 1 and inner[0] is not msgspec.Raw:
+            return inner[0] | None
+    if origin is tuple and len(args) == 2 and args[1] is Ellipsis:
+        item = _keys_type(args[0])
+        if item is not msgspec.Raw:
+            return tuple[item, ...]  # type: ignore[valid-type]
+    return msgspec.Raw
 
 
 _FAST_FIELDS: Final[dict[Any, str]] = {
