@@ -25,6 +25,18 @@ settings.register_profile(
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "gyengine"))
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _sealing_key(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """One key for the whole run, never the user's own (``$GYENGINE_KEY``, inherited by subprocesses)."""
+    before = os.environ.get("GYENGINE_KEY")
+    os.environ["GYENGINE_KEY"] = str(tmp_path_factory.mktemp("key") / "key")
+    yield
+    if before is None:
+        del os.environ["GYENGINE_KEY"]
+    else:
+        os.environ["GYENGINE_KEY"] = before
+
+
 @pytest.fixture
 def registry() -> EventTypes:
     """The event types of gyengine and its standard plugins, plus the test payloads."""

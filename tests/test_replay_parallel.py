@@ -12,6 +12,7 @@ import pytest
 
 import gyengine
 import gyengine.replay
+import gyengine.store
 from gyengine import BrokenChain, NewEvent, Score
 
 
@@ -62,7 +63,7 @@ class Plugin:
 @pytest.fixture
 def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """60 readings, and a threshold low enough that a replay of them hashes in parallel."""
-    monkeypatch.setattr(gyengine.replay, "PARALLEL_HASHING_FROM", 10)
+    monkeypatch.setattr(gyengine.store, "PARALLEL_HASHING_FROM", 10)
     path = tmp_path / "m.db"
     with engine(path, create=True) as eng:
         eng.append(
@@ -116,10 +117,10 @@ def test_parallel_hashing_refuses_a_changed_row(db: Path) -> None:
 )
 def test_the_hashing_worker_finds_a_changed_row(db: Path, in_sql: bool, change: str) -> None:
     """Both ways of building the canonical bytes (SQL, Python) pass a good log and name a changed row."""
-    assert gyengine.replay._hash_part(str(db), (1, 60), in_sql=in_sql) is None
+    assert gyengine.store._hash_part(str(db), (1, 60), in_sql=in_sql) is None
     with sqlite3.connect(db) as conn:
         conn.execute(f"UPDATE events SET {change} WHERE seq = 41")
-    problem = gyengine.replay._hash_part(str(db), (1, 60), in_sql=in_sql)
+    problem = gyengine.store._hash_part(str(db), (1, 60), in_sql=in_sql)
     assert problem is not None
     assert (problem.seq, problem.kind) == (41, "hash")
-    assert gyengine.replay._hash_part(str(db), (1, 40), in_sql=in_sql) is None
+    assert gyengine.store._hash_part(str(db), (1, 40), in_sql=in_sql) is None

@@ -16,6 +16,7 @@ __all__ = [
     "GyengineError",
     "IdConflict",
     "InvalidEvent",
+    "KeyFileError",
     "NotAGyengineDatabase",
     "UnknownEventType",
     "UnknownSupersededEvent",
@@ -136,3 +137,11 @@ class CorruptDatabase(GyengineError):
     def __init__(self, path: str, reason: str) -> None:
         self.path, self.reason = path, reason
         super().__init__(f"{path} is damaged: {reason}")
+
+
+class KeyFileError(GyengineError):
+    """The key that seals checkpoints and saved runs cannot be read or created."""
+
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.hint = hint

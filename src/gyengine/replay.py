@@ -21,9 +21,7 @@ changes its answer.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
-import os
 from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 from typing import Any, Final
@@ -32,13 +30,11 @@ import attrs
 import cattrs
 
 from .canonical import (
-    ENVELOPE_SQL,
     GENESIS_HASH,
     canonical_json,
     event_hash,
-    row_envelope,
-    sqlite_quotes_as_jcs,
 )
+from .chain import ChainProblem, UnreadableRow
 from .errors import GyengineError
 from .evaluation import (
     ANY_TYPE,
@@ -50,16 +46,16 @@ from .evaluation import (
     Score,
     order_evaluators,
 )
-from .events import Event, EventTypes, StoredEvent
+from .events import Event, EventTypes
 from .runs import Checkpoint, RunStore
-from .store import ChainProblem, EventStore
+from .store import EventStore
 
 __all__ = [
     "BrokenChain",
     "Replay",
     "ReplayOptions",
     "ResultRecord",
-    "check_link",
+    "Trusted",
     "replay",
 ]
 
@@ -201,6 +197,15 @@ def _sort_key(item: ResultRecord) -> tuple[Any, ...]:
     return (item.evaluator, *head, canonical_json(item.to_json()))
 
 
+@attrs.frozen
+class Trusted:
+    """A sealed checkpoint a replay started from: the rows up to ``seq`` were not re-read."""
+
+    evaluator: str
+    seq: int
+    hash: str
+
+
 @attrs.frozen(kw_only=True)
 class Replay:
     """The outcome of a replay: the log range read, the plugins, and the records.
@@ -220,11 +225,46 @@ class Replay:
     synthetic: bool = False
     resumed: Mapping[str, int] = attrs.field(factory=dict)
     run_id: int | None = None
+    verified_from: int = 1
+    trusted: tuple[Trusted, ...] = ()
+    notes: tuple[str, ...] = ()
 
     @property
     def chain_ok(self) -> bool:
-        """Whether every row read verified."""
+        """Whether every row this replay verified (``verified_from..seq_to``) is sound."""
         return self.chain_problem is None
+
+    def verification_json(self) -> dict[str, Any]:
+        """What this replay checked and what it trusted (depends on the checkpoints it found)."""
+        return {
+            "rows_verified": [self.verified_from, self.seq_to]
+            if self.verified_from <= self.seq_to
+            else None,
+            "trusted_checkpoints": [attrs.asdict(point) for point in self.trusted],
+            "summary": self.verification_text(),
+            "notes": list(self.notes),
+        }
+
+    def verification_text(self) -> str:
+        """One line: the rows verified, and the sealed checkpoints trusted for the rows before."""
+        first, last = self.verified_from, self.seq_to
+        if last == 0:
+            parts = ["empty log"]
+        elif first <= last:
+            parts = [f"rows {first}..{last} verified"]
+        else:
+            parts = ["no rows re-read"]
+        if self.trusted:
+            seqs = sorted({point.seq for point in self.trusted})
+            where = ", ".join(str(seq) for seq in seqs)
+            top = max(self.trusted, key=lambda point: point.seq)
+            parts.append(
+                f"rows 1..{first - 1} trusted to sealed checkpoints at seq {where}"
+                f" (hash at {top.seq}: {top.hash[:12]}...)"
+            )
+        if self.chain_problem is not None:
+            parts.append(f"chain broken at {self.chain_problem}")
+        return "; ".join(parts)
 
     def find(
         self, subject: str, metric: str | None = None, period: str | None = None
@@ -275,137 +315,11 @@ class Replay:
             "options": json.dumps(data["options"], ensure_ascii=False, sort_keys=True),
             "plugins": json.dumps(data["plugins"], ensure_ascii=False),
             "evaluators": json.dumps(data["evaluators"], ensure_ascii=False),
+            "verified_from": self.verified_from,
+            "trusted": json.dumps(
+                [attrs.asdict(point) for point in self.trusted], ensure_ascii=False
+            ),
         }
-
-
-PARALLEL_HASHING_FROM: Final = 100_000
-"""Reads at least this long hash their rows in a second process (starting it costs ~0.2 s)."""
-
-
-class _Hashing:
-    """A worker process recomputing the hashes of a seq range while the replay folds it."""
-
-    def __init__(self, path: str, start: int, stop: int) -> None:
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
-
-        # spawn, not fork: a forked child must not touch the parent's SQLite connection.
-        self.pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
-        self.future = self.pool.submit(_hash_part, path, (start, stop))
-
-    def result(self) -> ChainProblem | None:
-        """Wait for the worker: the first problem it found, if any."""
-        try:
-            problem: ChainProblem | None = self.future.result()
-        finally:
-            self.pool.shutdown(cancel_futures=True)
-        return problem
-
-    def stop(self) -> None:
-        """Give up on the worker (the replay already failed)."""
-        self.pool.shutdown(wait=True, cancel_futures=True)
-
-
-def _hash_part(
-    path: str, span: tuple[int, int], *, in_sql: bool | None = None
-) -> ChainProblem | None:
-    """Recompute the hash of every row of a seq range (in a worker process).
-
-    The replay checks seqs and links as it reads; this is the rest of the
-    check, the costly part, done on another core. SQLite builds each row's
-    canonical bytes (:data:`ENVELOPE_SQL`) where its ``json_quote`` is JCS's
-    (``in_sql=None`` asks the connection), so Python only hashes them.
-    Returns the first row whose hash is wrong, described as ``verify``
-    describes it.
-    """
-    from .store import SQLiteEventStore
-
-    start, stop = span
-    sha256 = hashlib.sha256
-    with SQLiteEventStore(path) as store:
-        if in_sql is None:
-            in_sql = sqlite_quotes_as_jcs(store.conn)
-        if in_sql:
-            rows = store.conn.execute(
-                f"SELECT seq, {ENVELOPE_SQL}, hash FROM events"
-                " WHERE seq >= ? AND seq <= ? ORDER BY seq",
-                (start, stop),
-            )
-            for seq, envelope, digest in rows:
-                if envelope is None or sha256(envelope).hexdigest() != digest:
-                    row = next(store.read_rows(start=seq, stop=seq, data_bytes=True))
-                    return _row_problem(row, seq, row[11]) or ChainProblem(
-                        seq, "hash", f"the row does not hash to its stored hash {digest:.12}..."
-                    )
-            return None
-        for row in store.read_rows(start=start, stop=stop, data_bytes=True):
-            try:
-                if sha256(row_envelope(row)).hexdigest() == row[12]:
-                    continue
-            except (UnicodeError, TypeError, ValueError):
-                pass
-            return _row_problem(row, row[0], row[11])
-    return None
-
-
-def _row_problem(row: tuple[Any, ...], expected_seq: int, prev_hash: str) -> ChainProblem | None:
-    """:func:`check_link` of a row tuple whose ``data`` may be UTF-8 bytes."""
-    data = row[10]
-    if isinstance(data, bytes):
-        try:
-            data = data.decode("utf-8")
-        except UnicodeDecodeError as error:
-            return ChainProblem(row[0], "undecodable", f"data is not UTF-8 text: {error}")
-    fields = (*row[:10], data, *row[11:])
-    return check_link(StoredEvent(*fields), expected_seq, prev_hash)
-
-
-def _start_hashing(store: EventStore, start: int, stop: int) -> _Hashing | None:
-    path = getattr(store, "path", None)
-    if (
-        stop - start + 1 < PARALLEL_HASHING_FROM
-        or not isinstance(path, str)
-        or path == ":memory:"
-        or (os.cpu_count() or 1) < 2
-    ):
-        return None
-    return _Hashing(path, start, stop)
-
-
-def _row_hash(row: tuple[Any, ...]) -> str:
-    try:
-        return event_hash(row_envelope(row))
-    except (UnicodeError, TypeError, ValueError):
-        return ""  # check_link names the problem
-
-
-def check_link(row: StoredEvent, expected_seq: int, prev_hash: str) -> ChainProblem | None:
-    """Check one row's place in the chain: its seq, its link and its hash.
-
-    The messages are those of ``verify`` for the same faults.
-    """
-    if row.seq != expected_seq:
-        missing = (
-            f"seq {expected_seq}"
-            if row.seq == expected_seq + 1
-            else f"seqs {expected_seq}..{row.seq - 1}"
-        )
-        return ChainProblem(expected_seq, "gap", f"{missing} missing before seq {row.seq}")
-    if row.prev_hash != prev_hash:
-        return ChainProblem(
-            row.seq,
-            "link",
-            f"prev_hash {row.prev_hash:.12}... is not the hash of seq {row.seq - 1} ({prev_hash:.12}...)",
-        )
-    try:
-        digest = event_hash(row_envelope(attrs.astuple(row)))
-    except (UnicodeError, TypeError, ValueError) as error:
-        return ChainProblem(row.seq, "undecodable", str(error))
-    if digest != row.hash:
-        return ChainProblem(
-            row.seq, "hash", f"stored hash {row.hash:.12}... but the row hashes to {digest:.12}..."
-        )
-    return None
 
 
 def _exact_decimal(value: Decimal) -> str:
@@ -424,21 +338,6 @@ def _checkpoint_converter(converter: cattrs.Converter) -> cattrs.Converter:
     exact = converter.copy()
     exact.register_unstructure_hook(Decimal, _exact_decimal)
     return exact
-
-
-def _prefix_verifies(store: EventStore, stop: int, progress: Callable[[int], None] | None) -> bool:
-    """Whether seqs 1..``stop`` (skipped thanks to checkpoints) still verify."""
-    prev_hash = GENESIS_HASH
-    expected = 1
-    for row in store.read(stop=stop):
-        if check_link(row, expected, prev_hash) is not None:
-            return False
-        expected, prev_hash = row.seq + 1, row.hash
-        if progress is not None and expected % 10_000 == 0:
-            progress(10_000)
-    if progress is not None:
-        progress((expected - 1) % 10_000)
-    return expected == stop + 1
 
 
 CONFIG_VERSION: Final = 1
@@ -460,87 +359,77 @@ def config_key(evaluator: Evaluator, options: ReplayOptions) -> str:
     )
 
 
-def replay(
+@attrs.define
+class _Folding:
+    """The replay's working state: the evaluators, their states and where each resumes."""
+
+    plan: list[Evaluator]
+    owner: dict[str, str]
+    keys: dict[str, str]
+    states: dict[str, Any]
+    after: dict[str, int]
+    trusted: dict[str, Trusted]
+    notes: list[str]
+
+    @property
+    def start(self) -> int:
+        """The first seq some evaluator still has to fold."""
+        return min(self.after.values(), default=0) + 1
+
+    def restart(self, context: ReplayContext) -> None:
+        """Forget every restored state: fold from seq 1."""
+        for evaluator in self.plan:
+            self.states[evaluator.name] = evaluator.initial_state(context)
+            self.after[evaluator.name] = 0
+        self.trusted.clear()
+
+
+def _restore(
     store: EventStore,
-    registry: EventTypes,
-    evaluators: Mapping[str, tuple[Evaluator, str]],
-    options: ReplayOptions,
-    *,
-    plugins: Iterable[tuple[str, str]] = (),
-    runs: RunStore | None = None,
-    progress: Callable[[int], None] | None = None,
-) -> Replay:
-    """Replay the log through the evaluators.
+    runs: RunStore | None,
+    folding: _Folding,
+    bound: int,
+    converter: cattrs.Converter,
+    context: ReplayContext,
+) -> None:
+    """Resume each evaluator from its newest usable sealed checkpoint.
 
-    Args:
-        store: the event log.
-        registry: the event types (decoding and the converter for checkpoints).
-        evaluators: ``name -> (evaluator, plugin name)``.
-        options: what to replay.
-        plugins: ``(name, version)`` of every plugin, recorded in the result.
-        runs: where checkpoints live (``None``: no checkpoints).
-        progress: called with the number of rows read, now and then.
-
-    Raises:
-        BrokenChain: a row fails verification (unless ``allow_broken_chain``).
-        EvaluatorError: an evaluator raised; names plugin, evaluator, seq and type.
+    A checkpoint whose seal does not check (edited, or sealed with another
+    key) makes the whole replay start from seq 1, with a note saying why.
     """
-    plan = order_evaluators({name: ev for name, (ev, _) in evaluators.items()}, options.evaluators)
-    owner = {name: plugin for name, (_, plugin) in evaluators.items()}
-    known_at = options.known_at
-    bound = store.seq_at(known_at) if known_at is not None else store.head().seq
-    bound_row = store.at(bound) if bound else None
-    bound_hash = bound_row.hash if bound_row is not None else GENESIS_HASH
-    # The first record time of each correction's fact, through chains of corrections.
-    origins: dict[str, str] = {}
-    for later, earlier, earlier_recorded in store.corrections(bound) if bound else ():
-        first = origins.get(earlier, earlier_recorded)
-        origins[later] = min(first, origins.get(later, first))
-    context = ReplayContext(
-        options.as_of, options.known_at, options.options, bound, origins=origins
-    )
-    # Folds see neither the bound nor known_at: their state must be the same
-    # whether it was folded in one go or resumed from a checkpoint.
-    fold_context = ReplayContext(options.as_of, None, options.options, None, origins=origins)
-    converter = _checkpoint_converter(registry.converter)
+    folding.restart(context)
+    if runs is None:
+        return
+    for evaluator in folding.plan:
+        name = evaluator.name
+        for point in runs.checkpoints(name, evaluator.version, folding.keys[name], bound):
+            problem = runs.checkpoint_problem(point)
+            if problem is not None:
+                folding.notes.append(
+                    f"checkpoint of {name} at seq {point.seq} not used: {problem}; replayed in full"
+                )
+                folding.restart(context)
+                return
+            row = store.at(point.seq)
+            if row is None or row.hash != point.hash:
+                continue
+            if store.supersedes_before(point.seq + 1, bound, point.seq):
+                continue
+            try:
+                state: Any = converter.structure(json.loads(point.state), evaluator.state_type)
+            except Exception:  # an unreadable checkpoint is only a lost shortcut
+                continue
+            folding.states[name] = state
+            folding.after[name] = point.seq
+            folding.trusted[name] = Trusted(name, point.seq, point.hash)
+            break
 
-    states: dict[str, Any] = {}
-    after: dict[str, int] = {}
-    keys: dict[str, str] = {}
-    for evaluator in plan:
-        keys[evaluator.name] = config_key(evaluator, options)
-        states[evaluator.name] = None
-        after[evaluator.name] = 0
-        if options.checkpoints and runs is not None:
-            for point in runs.checkpoints(
-                evaluator.name, evaluator.version, keys[evaluator.name], bound
-            ):
-                row = store.at(point.seq)
-                if row is None or row.hash != point.hash:
-                    continue
-                if store.supersedes_before(point.seq + 1, bound, point.seq):
-                    continue
-                try:
-                    states[evaluator.name] = converter.structure(
-                        json.loads(point.state), evaluator.state_type
-                    )
-                except Exception:  # an unreadable checkpoint is only a lost shortcut
-                    continue
-                after[evaluator.name] = point.seq
-                break
-        if after[evaluator.name] == 0:
-            states[evaluator.name] = evaluator.initial_state(fold_context)
 
-    start = min(after.values(), default=0) + 1
-    if start > 1 and options.verify_all and not _prefix_verifies(store, start - 1, progress):
-        # A checkpoint vouches for the state, not for the rows behind it: a row
-        # changed before it must still break the chain. Replay in full, so the
-        # problem is met (and refused or recorded) exactly as without checkpoints.
-        for evaluator in plan:
-            states[evaluator.name] = evaluator.initial_state(fold_context)
-            after[evaluator.name] = 0
-        start = 1
-    superseded = store.superseded(bound) if bound else {}
+def _fold_tables(
+    registry: EventTypes, folding: _Folding
+) -> tuple[dict[str, tuple[tuple[str, Callable[..., Any], int], ...]], dict[str, Any]]:
+    """Per event type: the folds that consume it, and the decoder of its current schema."""
+    plan = folding.plan
     consumers: dict[str, list[Evaluator]] = {}
     everything = [ev for ev in plan if ANY_TYPE in ev.consumes]
     for type_name in registry.names():
@@ -551,11 +440,8 @@ def replay(
         for type_name in sorted(evaluator.consumes - {ANY_TYPE}):
             if evaluator not in consumers.setdefault(type_name, []):
                 consumers[type_name].append(evaluator)
-    # What the loop below needs per event type, looked up once per row: the
-    # folds (name, function, the seq its state already holds) and the decoder
-    # of the current schema.
-    folds: dict[str, tuple[tuple[str, Callable[..., Any], int], ...]] = {
-        type_name: tuple((ev.name, ev.fold, after[ev.name]) for ev in interested)
+    folds = {
+        type_name: tuple((ev.name, ev.fold, folding.after[ev.name]) for ev in interested)
         for type_name, interested in consumers.items()
         if interested
     }
@@ -568,54 +454,49 @@ def replay(
         for type_name in folds
         if type_name in registry
     }
+    return folds, current
 
-    previous = store.at(start - 1) if start > 1 else None
-    prev_hash = previous.hash if previous is not None else GENESIS_HASH
-    expected = start
+
+def _fold(
+    store: EventStore,
+    registry: EventTypes,
+    folding: _Folding,
+    options: ReplayOptions,
+    bound: int,
+    context: ReplayContext,
+    progress: Callable[[int], None] | None,
+) -> tuple[int, ChainProblem | None]:
+    """Read and check rows ``folding.start..bound`` and fold them; (rows read, first problem)."""
+    start = folding.start
+    superseded = store.superseded(bound) if bound else {}
+    folds, current = _fold_tables(registry, folding)
+    row_decoder = registry.row_decoder
+    # On a long read the backend may recompute the hashes in another process
+    # while this one checks everything else and folds; its verdict is awaited below.
+    hashing = store.hash_in_background(start, bound) if options.parallel else None
+    checker = store.checker_at(start, hashes=hashing is None)
+    allow_broken = options.allow_broken_chain
     problem: ChainProblem | None = None
-    # Read apart from the fold, so a replay resumed past the declaration still knows.
-    synthetic = any(
-        row.id not in superseded for row in store.read(types=["SyntheticDataDeclared"], stop=bound)
-    )
-    as_of = options.as_of
-    period = context.period
-    read = 0
-    # Plain tuples (envelope order) where the store offers them: this loop runs
-    # once per event of the log, so every attribute lookup counts.
-    read_rows = getattr(store, "read_rows", None)
-    rows: Iterable[tuple[Any, ...]] = (
-        read_rows(start=start, stop=bound, data_bytes=True)
-        if read_rows is not None
-        else (attrs.astuple(r) for r in store.read(start=start, stop=bound))
-    )
+    as_of, period, states = options.as_of, context.period, folding.states
     make_event = Event
-    # On a long read, another process recomputes the hashes while this one folds
-    # (the links and seqs are still checked here); its verdict is awaited below.
-    hashing = _start_hashing(store, start, bound) if options.parallel else None
-    check_hash = hashing is None
+    read = 0
+    rows = store.chain_rows(start, bound)
     try:
         for line in rows:
             read += 1
             if progress is not None and read % 10_000 == 0:
                 progress(10_000)
-            seq = line[0]
-            if (
-                seq != expected
-                or line[11] != prev_hash
-                or (check_hash and _row_hash(line) != line[12])
-            ):
-                found = _row_problem(line, expected, prev_hash)
-                if found is not None:
-                    if not options.allow_broken_chain:
-                        raise BrokenChain(found)
-                    problem = problem or found
-            expected = seq + 1
-            prev_hash = line[12]
+            found = checker.check(line)
+            if found is not None:
+                if not allow_broken:
+                    raise BrokenChain(found)
+                problem = problem or found
+                checker.accept(line)
             type_name = line[4]
             targets = folds.get(type_name)
             if targets is None or line[1] in superseded:
                 continue
-            occurred = line[6]
+            seq, occurred = line[0], line[6]
             if as_of is not None and occurred is not None:
                 try:
                     if period(occurred).start > as_of:
@@ -649,15 +530,20 @@ def replay(
                 if seq <= skip_to:
                     continue
                 try:
-                    states[name] = fold(states[name], event, fold_context)
+                    states[name] = fold(states[name], event, context)
                 except Exception as error:
                     raise EvaluatorError(
-                        plugin=owner[name],
+                        plugin=folding.owner[name],
                         evaluator=name,
                         seq=seq,
                         event_type=type_name,
                         cause=error,
                     ) from error
+    except UnreadableRow as error:
+        # Nothing after it can be read in order: the replay cannot go on.
+        if hashing is not None:
+            hashing.stop()
+        raise BrokenChain(checker.unreadable(error)) from None
     except Exception as error:
         # A fold that tripped over a changed row: the broken chain is the news.
         if hashing is not None:
@@ -665,64 +551,69 @@ def replay(
                 hashing.stop()
             else:
                 found = hashing.result()
-                if found is not None and not options.allow_broken_chain:
+                if found is not None and not allow_broken:
                     raise BrokenChain(found) from error
         raise
     finally:
         # An evaluator error or a broken chain leaves the reader half-read:
         # close it now, while the store is still open.
-        close = getattr(rows, "close", None)
-        if close is not None:
-            close()
+        rows.close()
+    if progress is not None:
+        progress(read % 10_000)
     if hashing is not None:
         found = hashing.result()
         if found is not None:
-            if not options.allow_broken_chain:
+            if not allow_broken:
                 raise BrokenChain(found)
             if problem is None or found.seq < problem.seq:
                 problem = found
-    if progress is not None:
-        progress(read % 10_000)
-    if expected != bound + 1 and bound >= start:
-        gap = ChainProblem(expected, "gap", f"seqs {expected}..{bound} are missing")
-        if not options.allow_broken_chain:
-            raise BrokenChain(gap)
-        problem = problem or gap
+    if bound >= start:
+        found = checker.finish(bound, None)
+        if found is not None:
+            if not allow_broken:
+                raise BrokenChain(found)
+            problem = problem or found
+    return read, problem
 
-    checkpoints = []
-    if options.checkpoints and runs is not None and problem is None and bound > 0:
-        for evaluator in plan:
-            if after[evaluator.name] == bound:
-                continue
-            try:
-                text = canonical_json(
-                    converter.unstructure(states[evaluator.name], evaluator.state_type)
-                )
-            except Exception as error:
-                raise EvaluatorError(
-                    plugin=owner[evaluator.name],
-                    evaluator=evaluator.name,
-                    seq=None,
-                    event_type=None,
-                    cause=TypeError(f"its state cannot be checkpointed: {error}"),
-                ) from error
-            checkpoints.append(
-                Checkpoint(
-                    evaluator.name, evaluator.version, keys[evaluator.name], bound, bound_hash, text
-                )
-            )
 
+def _checkpoints(
+    folding: _Folding, converter: cattrs.Converter, bound: int, bound_hash: str
+) -> list[Checkpoint]:
+    """The states after ``bound`` to save, for the evaluators that moved past their checkpoint."""
+    saved = []
+    for evaluator in folding.plan:
+        name = evaluator.name
+        if folding.after[name] == bound:
+            continue
+        try:
+            text = canonical_json(converter.unstructure(folding.states[name], evaluator.state_type))
+        except Exception as error:
+            raise EvaluatorError(
+                plugin=folding.owner[name],
+                evaluator=name,
+                seq=None,
+                event_type=None,
+                cause=TypeError(f"its state cannot be checkpointed: {error}"),
+            ) from error
+        saved.append(
+            Checkpoint(name, evaluator.version, folding.keys[name], bound, bound_hash, text)
+        )
+    return saved
+
+
+def _collect(folding: _Folding, context: ReplayContext, bound: int) -> list[ResultRecord]:
+    """Every evaluator's results, in ``requires`` order, each list sorted by stable keys."""
     produced: dict[str, tuple[Record, ...]] = {}
     records: list[ResultRecord] = []
-    for evaluator in plan:
-        plugin = owner[evaluator.name]
+    for evaluator in folding.plan:
+        plugin = folding.owner[evaluator.name]
         # Only what it requires: reading another evaluator's results because it
         # happened to run earlier would break under --evaluator and name order.
         scoped = attrs.evolve(
             context, results={name: produced[name] for name in sorted(evaluator.requires)}
         )
         try:
-            items = list(evaluator.results(states[evaluator.name], scoped))
+            items = list(evaluator.results(folding.states[evaluator.name], scoped))
             for item in items:
                 if not isinstance(item, (Score, Finding)):
                     raise TypeError(
@@ -743,18 +634,101 @@ def replay(
         )
         produced[evaluator.name] = tuple(item.record for item in wrapped)
         records.extend(wrapped)
+    return records
 
-    if checkpoints and runs is not None:
-        runs.save_checkpoints(checkpoints)
+
+def _origins(store: EventStore, bound: int) -> dict[str, str]:
+    """The first record time of each correction's fact, through chains of corrections."""
+    origins: dict[str, str] = {}
+    for later, earlier, earlier_recorded in store.corrections(bound) if bound else ():
+        first = origins.get(earlier, earlier_recorded)
+        origins[later] = min(first, origins.get(later, first))
+    return origins
+
+
+def replay(
+    store: EventStore,
+    registry: EventTypes,
+    evaluators: Mapping[str, tuple[Evaluator, str]],
+    options: ReplayOptions,
+    *,
+    plugins: Iterable[tuple[str, str]] = (),
+    runs: RunStore | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> Replay:
+    """Replay the log through the evaluators.
+
+    In stages: restore sealed checkpoints, read, check and fold the rows after
+    them, save new checkpoints, collect the results.
+
+    Args:
+        store: the event log.
+        registry: the event types (decoding and the converter for checkpoints).
+        evaluators: ``name -> (evaluator, plugin name)``.
+        options: what to replay.
+        plugins: ``(name, version)`` of every plugin, recorded in the result.
+        runs: where checkpoints live (``None``: no checkpoints).
+        progress: called with the number of rows read, now and then.
+
+    Raises:
+        BrokenChain: a row fails verification (unless ``allow_broken_chain``).
+        EvaluatorError: an evaluator raised; names plugin, evaluator, seq and type.
+    """
+    plan = order_evaluators({name: ev for name, (ev, _) in evaluators.items()}, options.evaluators)
+    bound = store.seq_at(options.known_at) if options.known_at is not None else store.head().seq
+    bound_row = store.at(bound) if bound else None
+    bound_hash = bound_row.hash if bound_row is not None else GENESIS_HASH
+    origins = _origins(store, bound)
+    context = ReplayContext(
+        options.as_of, options.known_at, options.options, bound, origins=origins
+    )
+    # Folds see neither the bound nor known_at: their state must be the same
+    # whether it was folded in one go or resumed from a checkpoint.
+    fold_context = ReplayContext(options.as_of, None, options.options, None, origins=origins)
+    converter = _checkpoint_converter(registry.converter)
+    folding = _Folding(
+        plan=plan,
+        owner={name: plugin for name, (_, plugin) in evaluators.items()},
+        keys={ev.name: config_key(ev, options) for ev in plan},
+        states={},
+        after={},
+        trusted={},
+        notes=[],
+    )
+    use_checkpoints = runs if options.checkpoints else None
+    _restore(store, use_checkpoints, folding, bound, converter, fold_context)
+    if folding.start > 1 and options.verify_all:
+        # The checkpoints vouch for the states; --verify-all checks the rows
+        # behind them too. A broken one makes the replay start over, so the
+        # problem is met (and refused or recorded) exactly as without checkpoints.
+        found = store.check_chain(store.checker_at(1), folding.start - 1, progress)
+        if found is not None:
+            folding.restart(fold_context)
+    verified_from = 1 if options.verify_all else folding.start
+    read, problem = _fold(store, registry, folding, options, bound, fold_context, progress)
+    # Read apart from the fold, so a replay resumed past the declaration still knows.
+    superseded = store.superseded(bound) if bound else {}
+    synthetic = any(
+        row.id not in superseded for row in store.read(types=["SyntheticDataDeclared"], stop=bound)
+    )
+    saved: list[Checkpoint] = []
+    if use_checkpoints is not None and problem is None and bound > 0:
+        saved = _checkpoints(folding, converter, bound, bound_hash)
+    records = _collect(folding, context, bound)
+    if saved and runs is not None:
+        runs.save_checkpoints(saved)
     return Replay(
         options=options,
         seq_to=bound,
         head_hash=bound_hash,
         chain_problem=problem,
         plugins=tuple(sorted(set(plugins))),
-        evaluators=tuple(sorted((ev.name, ev.version, owner[ev.name]) for ev in plan)),
+        evaluators=tuple(sorted((ev.name, ev.version, folding.owner[ev.name]) for ev in plan)),
         records=tuple(records),
         events_read=read,
         synthetic=synthetic,
-        resumed={name: seq for name, seq in after.items() if seq},
+        resumed={name: seq for name, seq in folding.after.items() if seq},
+        verified_from=verified_from,
+        trusted=tuple(sorted(folding.trusted.values(), key=lambda point: point.evaluator)),
+        notes=tuple(folding.notes),
     )

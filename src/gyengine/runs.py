@@ -1,32 +1,116 @@
-"""Saved replay runs and evaluator checkpoints, in plain SQLite tables.
+"""Saved replay runs and evaluator checkpoints, in plain SQLite tables, sealed.
 
 Tables (query them with ``sqlite-utils`` or datasette):
 
-* ``runs``: one row per saved replay: its options, the seq range read, the
-  hash at the last seq, the plugins and evaluators with their versions and
-  whether the chain verified.
+* ``runs``: one row per saved replay: its options, the seq range read and
+  verified, the hash at the last seq, the checkpoints it trusted, the plugins
+  and evaluators with their versions and whether the chain verified.
 * ``results``: one row per score or finding of a run.
-* ``evidence``: ``(run_id, result, seq)``: the events each result rests on.
+* ``evidence``: ``(run_id, n, seq)``: the events each result rests on.
 * ``checkpoints``: an evaluator's folded state at a seq, as canonical JSON.
 
-The events table is never touched here.
+Every run (with its results and evidence) and every checkpoint carries a seal
+(:mod:`gyengine.seal`) under a key kept outside the database, and is bound to
+the chain: a run to the hash at its last seq, a checkpoint to the hash at its
+seq. :meth:`RunStore.problems` finds any edit. The events table is never
+touched here.
 """
 
 from __future__ import annotations
 
-import json
+import contextlib
+import hashlib
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, Final
 
 import attrs
 
+from .canonical import canonical_json
+from .seal import Sealer, key_path, load_sealer
 from .timeutil import utc_now
 
 __all__ = ["Checkpoint", "RunStore"]
 
 KEEP_CHECKPOINTS: Final = 3
 """Checkpoints kept per evaluator and configuration; older ones are deleted."""
+
+RUN_COLUMNS: Final = (
+    "id",
+    "created",
+    "as_of",
+    "known_at",
+    "seq_from",
+    "seq_to",
+    "head_hash",
+    "chain_ok",
+    "chain_problem",
+    "allow_broken_chain",
+    "options",
+    "plugins",
+    "evaluators",
+    "result_count",
+    "verified_from",
+    "trusted",
+)
+RESULT_COLUMNS: Final = (
+    "evaluator",
+    "evaluator_version",
+    "record_type",
+    "subject",
+    "label",
+    "metric",
+    "period",
+    "value",
+    "target",
+    "expected",
+    "status",
+    "points",
+    "unit",
+    "kind",
+    "rule",
+    "rationale",
+    "details",
+)
+_INTEGER: Final = {"id", "seq_from", "seq_to", "chain_ok", "allow_broken_chain"}
+_INTEGER_RUN: Final = _INTEGER | {"result_count", "verified_from"}
+
+_SCHEMA: Final = f"""
+CREATE TABLE IF NOT EXISTS runs (
+    {", ".join(f"[{c}] {'INTEGER' if c in _INTEGER_RUN else 'TEXT'}" + (" PRIMARY KEY" if c == "id" else "") for c in RUN_COLUMNS)},
+    [seal] TEXT
+);
+CREATE TABLE IF NOT EXISTS results (
+    [run_id] INTEGER REFERENCES [runs]([id]),
+    [n] INTEGER,
+    {", ".join(f"[{c}] TEXT" for c in RESULT_COLUMNS)},
+    PRIMARY KEY ([run_id], [n])
+);
+CREATE TABLE IF NOT EXISTS evidence (
+    [run_id] INTEGER REFERENCES [runs]([id]),
+    [n] INTEGER,
+    [seq] INTEGER,
+    PRIMARY KEY ([run_id], [n], [seq])
+);
+CREATE TABLE IF NOT EXISTS checkpoints (
+    [evaluator] TEXT,
+    [version] TEXT,
+    [config] TEXT,
+    [seq] INTEGER,
+    [hash] TEXT,
+    [state] TEXT,
+    [created] TEXT,
+    [seal] TEXT,
+    PRIMARY KEY ([evaluator], [version], [config], [seq])
+);
+CREATE INDEX IF NOT EXISTS [idx_results_run_id_subject] ON [results] ([run_id], [subject]);
+"""
+
+_ADDED_COLUMNS: Final = {
+    "runs": ("verified_from INTEGER", "trusted TEXT", "seal TEXT"),
+    "checkpoints": ("seal TEXT",),
+}
+"""Columns later layouts added, put into older databases on their first write."""
 
 
 @attrs.frozen
@@ -39,88 +123,94 @@ class Checkpoint:
     seq: int
     hash: str
     state: str
+    seal: str | None = None
+
+    def content(self) -> bytes:
+        """What the seal vouches for: everything but the seal."""
+        fields = [self.evaluator, self.version, self.config, self.seq, self.hash, self.state]
+        return canonical_json(fields).encode("utf-8")
+
+
+def _run_content(run: dict[str, Any], results_digest: str) -> bytes:
+    fields = {name: run.get(name) for name in RUN_COLUMNS}
+    return canonical_json({"run": fields, "results": results_digest}).encode("utf-8")
+
+
+class _Digest:
+    """The sha256 of a run's results and evidence, one result at a time in ``n`` order."""
+
+    def __init__(self) -> None:
+        self._hash = hashlib.sha256()
+
+    def add(self, n: int, fields: Sequence[Any], evidence: Sequence[int]) -> None:
+        line = canonical_json([n, list(fields), sorted(evidence)]) + "\n"
+        self._hash.update(line.encode("utf-8"))
+
+    def hexdigest(self) -> str:
+        return self._hash.hexdigest()
 
 
 class RunStore:
-    """Runs, results, evidence and checkpoints beside the event log (same SQLite file)."""
+    """Runs, results, evidence and checkpoints beside the event log (same SQLite file).
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
-        import sqlite_utils  # imported here: it costs 30 ms that `--help` should not pay
+    Args:
+        conn: the store's connection (autocommit mode; writes take ``BEGIN IMMEDIATE``).
+        sealer: the key to seal and check with (default: the key file, made on
+            the first seal if there is none).
+    """
 
-        self.db = sqlite_utils.Database(conn)
+    def __init__(self, conn: sqlite3.Connection, sealer: Sealer | None = None) -> None:
+        self.conn = conn
+        self._sealer = sealer
 
-    def _ensure(self) -> None:
-        """Create the tables on first write, so a read-only use leaves the file alone."""
-        db = self.db
-        if "checkpoints" in db.table_names():
+    # -- plumbing ----------------------------------------------------------------
+
+    def _tables(self) -> set[str]:
+        return {row[0] for row in self.conn.execute("SELECT name FROM sqlite_master")}
+
+    def _sealing(self) -> Sealer:
+        if self._sealer is None:
+            self._sealer = load_sealer(create=True)
+        assert self._sealer is not None
+        return self._sealer
+
+    def _checking(self) -> Sealer | None:
+        if self._sealer is None:
+            self._sealer = load_sealer(create=False)
+        return self._sealer
+
+    @contextlib.contextmanager
+    def _writing(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction taken at once (``BEGIN IMMEDIATE``), so that
+        concurrent replays queue on the busy timeout instead of failing when a
+        deferred read lock cannot be upgraded."""
+        conn = self.conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            self._ensure(conn)
+            yield conn
+        except BaseException:
+            with contextlib.suppress(sqlite3.Error):
+                conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
+    def _ensure(self, conn: sqlite3.Connection) -> None:
+        """Create the tables on first write, and add the columns newer layouts have."""
+        tables = self._tables()
+        if "checkpoints" not in tables:
+            for statement in _SCHEMA.split(";"):
+                if statement.strip():
+                    conn.execute(statement)
             return
-        with db.atomic():
-            db.table("runs").create(
-                {
-                    "id": int,
-                    "created": str,
-                    "as_of": str,
-                    "known_at": str,
-                    "seq_from": int,
-                    "seq_to": int,
-                    "head_hash": str,
-                    "chain_ok": int,
-                    "chain_problem": str,
-                    "allow_broken_chain": int,
-                    "options": str,
-                    "plugins": str,
-                    "evaluators": str,
-                    "result_count": int,
-                },
-                pk="id",
-                if_not_exists=True,
-            )
-            db.table("results").create(
-                {
-                    "run_id": int,
-                    "n": int,
-                    "evaluator": str,
-                    "evaluator_version": str,
-                    "record_type": str,
-                    "subject": str,
-                    "label": str,
-                    "metric": str,
-                    "period": str,
-                    "value": str,
-                    "target": str,
-                    "expected": str,
-                    "status": str,
-                    "points": str,
-                    "unit": str,
-                    "kind": str,
-                    "rule": str,
-                    "rationale": str,
-                    "details": str,
-                },
-                pk=("run_id", "n"),
-                foreign_keys=[("run_id", "runs", "id")],
-                if_not_exists=True,
-            )
-            db.table("evidence").create(
-                {"run_id": int, "n": int, "seq": int},
-                pk=("run_id", "n", "seq"),
-                foreign_keys=[("run_id", "runs", "id")],
-                if_not_exists=True,
-            )
-            db.table("checkpoints").create(
-                {
-                    "evaluator": str,
-                    "version": str,
-                    "config": str,
-                    "seq": int,
-                    "hash": str,
-                    "state": str,
-                    "created": str,
-                },
-                pk=("evaluator", "version", "config", "seq"),
-                if_not_exists=True,
-            )
-            db.table("results").create_index(["run_id", "subject"], if_not_exists=True)
+        for table, columns in _ADDED_COLUMNS.items():
+            present = {row[1] for row in conn.execute(f"PRAGMA table_info([{table}])")}
+            for column in columns:
+                if column.split()[0] not in present:
+                    conn.execute(f"ALTER TABLE [{table}] ADD COLUMN {column}")
+
+    def _columns(self, table: str) -> set[str]:
+        return {row[1] for row in self.conn.execute(f"PRAGMA table_info([{table}])")}
 
     # -- checkpoints -------------------------------------------------------------
 
@@ -128,29 +218,48 @@ class RunStore:
         self, evaluator: str, version: str, config: str, max_seq: int
     ) -> Iterator[Checkpoint]:
         """Checkpoints of one evaluator configuration at or before ``max_seq``, newest first."""
-        if "checkpoints" not in self.db.table_names():
+        if "checkpoints" not in self._tables():
             return
-        rows = self.db.execute(
-            "SELECT evaluator, version, config, seq, hash, state FROM checkpoints "
+        seal = "seal" if "seal" in self._columns("checkpoints") else "NULL"
+        rows = self.conn.execute(
+            f"SELECT evaluator, version, config, seq, hash, state, {seal} FROM checkpoints "
             "WHERE evaluator = ? AND version = ? AND config = ? AND seq <= ? ORDER BY seq DESC",
             [evaluator, version, config, max_seq],
         )
         for row in rows.fetchall():
             yield Checkpoint(*row)
 
+    def checkpoint_problem(self, point: Checkpoint) -> str | None:
+        """Why ``point``'s seal does not vouch for it; ``None`` when it does."""
+        sealer = self._checking()
+        if sealer is None:
+            return f"no key to check its seal with ({key_path()} does not exist)"
+        return sealer.check("checkpoint", point.content(), point.seal)
+
     def save_checkpoints(self, checkpoints: Sequence[Checkpoint]) -> None:
-        """Save checkpoints and drop all but the newest few of each configuration."""
+        """Seal and save checkpoints; drop all but the newest few of each configuration."""
         if not checkpoints:
             return
-        self._ensure()
-        with self.db.atomic():
-            created = utc_now()
+        sealer = self._sealing()
+        created = utc_now()
+        with self._writing() as conn:
             for point in checkpoints:
-                self.db.table("checkpoints").upsert(
-                    {**attrs.asdict(point), "created": created},
-                    pk=("evaluator", "version", "config", "seq"),
+                conn.execute(
+                    "INSERT OR REPLACE INTO checkpoints"
+                    " (evaluator, version, config, seq, hash, state, created, seal)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        point.evaluator,
+                        point.version,
+                        point.config,
+                        point.seq,
+                        point.hash,
+                        point.state,
+                        created,
+                        sealer.seal("checkpoint", point.content()),
+                    ),
                 )
-                self.db.execute(
+                conn.execute(
                     "DELETE FROM checkpoints WHERE evaluator = ? AND version = ? AND config = ? "
                     "AND seq NOT IN (SELECT seq FROM checkpoints WHERE evaluator = ? AND "
                     "version = ? AND config = ? ORDER BY seq DESC LIMIT ?)",
@@ -160,23 +269,61 @@ class RunStore:
     # -- runs --------------------------------------------------------------------
 
     def save_run(self, run: dict[str, Any], results: Sequence[dict[str, Any]]) -> int:
-        """Save a run and its results and evidence in one transaction; return the run id."""
-        self._ensure()
-        with self.db.atomic():
-            table = self.db.table("runs")
-            table.insert({**run, "created": utc_now(), "result_count": len(results)})
-            run_id = int(str(table.last_pk))
-            rows: list[dict[str, Any]] = []
-            evidence: list[dict[str, Any]] = []
-            for n, result in enumerate(results, start=1):
-                row = {k: v for k, v in result.items() if k != "evidence"}
-                rows.append({"run_id": run_id, "n": n, **row})
-                evidence.extend(
-                    {"run_id": run_id, "n": n, "seq": seq} for seq in result["evidence"]
-                )
-            self.db.table("results").insert_all(rows, batch_size=500)
-            self.db.table("evidence").insert_all(evidence, batch_size=500)
+        """Save a run and its results and evidence in one sealed transaction; return the run id."""
+        sealer = self._sealing()
+        digest = _Digest()
+        rows: list[tuple[Any, ...]] = []
+        evidence: list[tuple[int, int]] = []
+        for n, result in enumerate(results, start=1):
+            fields = tuple(result[name] for name in RESULT_COLUMNS)
+            seqs = sorted(set(result["evidence"]))
+            digest.add(n, fields, seqs)
+            rows.append((n, *fields))
+            evidence.extend((n, seq) for seq in seqs)
+        with self._writing() as conn:
+            row = {**run, "created": utc_now(), "result_count": len(results)}
+            names = [name for name in RUN_COLUMNS if name != "id"]
+            cursor = conn.execute(
+                f"INSERT INTO runs ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})",
+                [row.get(name) for name in names],
+            )
+            run_id = int(cursor.lastrowid or 0)
+            row["id"] = run_id
+            seal = sealer.seal("run", _run_content(row, digest.hexdigest()))
+            conn.execute("UPDATE runs SET seal = ? WHERE id = ?", (seal, run_id))
+            marks = ", ".join("?" * (len(RESULT_COLUMNS) + 2))
+            conn.executemany(
+                f"INSERT INTO results (run_id, n, {', '.join(RESULT_COLUMNS)}) VALUES ({marks})",
+                ((run_id, *values) for values in rows),
+            )
+            conn.executemany(
+                "INSERT INTO evidence (run_id, n, seq) VALUES (?, ?, ?)",
+                ((run_id, n, seq) for n, seq in evidence),
+            )
         return run_id
+
+    def _results_digest(self, run_id: int) -> str:
+        digest = _Digest()
+        evidence: dict[int, list[int]] = {}
+        for n, seq in self.conn.execute(
+            "SELECT n, seq FROM evidence WHERE run_id = ? ORDER BY n, seq", (run_id,)
+        ):
+            evidence.setdefault(n, []).append(seq)
+        columns = ", ".join(RESULT_COLUMNS)
+        for n, *fields in self.conn.execute(
+            f"SELECT n, {columns} FROM results WHERE run_id = ? ORDER BY n", (run_id,)
+        ):
+            digest.add(n, fields, evidence.pop(n, []))
+        for n in evidence:  # evidence of a result that is not there
+            digest.add(n, ["evidence without a result"], evidence[n])
+        return digest.hexdigest()
+
+    def _runs(self) -> Iterator[dict[str, Any]]:
+        columns = self._columns("runs")
+        names = [name for name in (*RUN_COLUMNS, "seal") if name in columns]
+        cursor = self.conn.execute(f"SELECT {', '.join(names)} FROM runs ORDER BY id")
+        for values in cursor:
+            yield dict(zip(names, values, strict=True))
 
     def anchors(self) -> list[tuple[int, int, str, str]]:
         """``(run id, last seq read, hash at it, created)`` of every saved run, oldest first.
@@ -184,21 +331,89 @@ class RunStore:
         Each is a witness of the log as it was: a later log must still hold that
         seq with that hash, or events were removed or rewritten since.
         """
-        if "runs" not in self.db.table_names():
+        if "runs" not in self._tables():
             return []
-        rows = self.db.execute(
-            "SELECT id, seq_to, head_hash, created FROM runs WHERE seq_to > 0 ORDER BY id"
-        ).fetchall()
-        return [(int(r[0]), int(r[1]), str(r[2]), str(r[3])) for r in rows]
+        return [
+            (int(run["id"]), int(run["seq_to"]), str(run["head_hash"]), str(run["created"]))
+            for run in self._runs()
+            if run["seq_to"] and run["seq_to"] > 0
+        ]
 
     def latest_run(self) -> dict[str, Any] | None:
         """The newest saved run's row, if any."""
-        if "runs" not in self.db.table_names():
+        import json
+
+        if "runs" not in self._tables():
             return None
-        rows = list(self.db.query("SELECT * FROM runs ORDER BY id DESC LIMIT 1"))
-        if not rows:
+        cursor = self.conn.execute("SELECT * FROM runs ORDER BY id DESC LIMIT 1")
+        values = cursor.fetchone()
+        if values is None:
             return None
-        row = rows[0]
+        row = dict(zip([d[0] for d in cursor.description], values, strict=True))
         for key in ("options", "plugins", "evaluators"):
             row[key] = json.loads(row[key])
         return row
+
+    # -- checking ----------------------------------------------------------------
+
+    def counts(self) -> tuple[int, int]:
+        """How many saved runs and checkpoints there are."""
+        if "runs" not in self._tables():
+            return 0, 0
+        runs = self.conn.execute("SELECT count(*) FROM runs").fetchone()[0]
+        points = self.conn.execute("SELECT count(*) FROM checkpoints").fetchone()[0]
+        return int(runs), int(points)
+
+    def problems(self, hash_at: Callable[[int], str | None]) -> Iterator[str]:
+        """Every saved run and checkpoint that fails its seal or its binding to the chain.
+
+        ``hash_at(seq)`` gives the log's hash at a seq (``None`` past its end).
+        Runs come oldest first, then checkpoints; each problem is one line naming
+        the row.
+        """
+        tables = self._tables()
+        if "runs" not in tables:
+            return
+        sealer = self._checking()
+        no_key = f"no key to check its seal with ({key_path()} does not exist)"
+        for run in self._runs():
+            name = f"run {run['id']} of {run['created']}"
+            reason = (
+                no_key
+                if sealer is None
+                else sealer.check(
+                    "run", _run_content(run, self._results_digest(run["id"])), run.get("seal")
+                )
+            )
+            if reason is not None:
+                yield f"{name}: {reason}"
+                continue
+            bound = _bound(hash_at, run["seq_to"], run["head_hash"])
+            if bound is not None:
+                yield f"{name} read up to seq {run['seq_to']}, but {bound}"
+        for values in self.conn.execute(
+            "SELECT evaluator, version, config, seq, hash, state"
+            + (", seal" if "seal" in self._columns("checkpoints") else ", NULL")
+            + " FROM checkpoints ORDER BY evaluator, seq"
+        ):
+            point = Checkpoint(*values)
+            name = f"checkpoint of {point.evaluator} at seq {point.seq}"
+            reason = no_key if sealer is None else self.checkpoint_problem(point)
+            if reason is not None:
+                yield f"{name}: {reason}"
+                continue
+            bound = _bound(hash_at, point.seq, point.hash)
+            if bound is not None:
+                yield f"{name}: {bound}"
+
+
+def _bound(hash_at: Callable[[int], str | None], seq: int, digest: str) -> str | None:
+    """Why the log no longer holds ``digest`` at ``seq`` (``None``: it does)."""
+    if seq <= 0:
+        return None
+    found = hash_at(seq)
+    if found is None:
+        return f"the log has no seq {seq}: events were removed"
+    if found != digest:
+        return f"seq {seq} no longer has the hash recorded then ({digest[:12]}...): the log was rewritten"
+    return None

@@ -12,14 +12,20 @@ import contextlib
 import hashlib
 import os
 import sqlite3
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Generator, Iterable, Iterator, Mapping
 from itertools import islice
 from pathlib import Path
-from typing import Any, Final, Literal, Protocol, runtime_checkable
+from typing import Any, Final, Protocol, runtime_checkable
 
 import attrs
 
-from .canonical import GENESIS_HASH, event_hash, row_envelope
+from .canonical import (
+    ENVELOPE_SQL,
+    GENESIS_HASH,
+    row_envelope,
+    sqlite_quotes_as_jcs,
+)
+from .chain import ChainChecker, ChainProblem, UnreadableRow, hash_problem
 from .errors import (
     ConcurrencyError,
     CorruptDatabase,
@@ -49,13 +55,14 @@ APPLICATION_ID: Final = 0x47594547
 SCHEMA_VERSION: Final = 1
 """``PRAGMA user_version`` of the current database layout."""
 
+PARALLEL_HASHING_FROM: Final = 100_000
+"""Replays reading at least this many rows hash them in a second process (starting it costs ~0.2 s)."""
+
 PARALLEL_VERIFY_FROM: Final = 200_000
 """Logs at least this long are verified by several processes (spawning them costs ~0.2 s)."""
 
 CHUNK: Final = 500
 """Events validated, hashed and inserted per round trip inside one transaction."""
-
-ProblemKind = Literal["gap", "link", "hash", "order", "version", "undecodable"]
 
 
 @attrs.frozen
@@ -83,18 +90,6 @@ class AppendResult:
     def count(self) -> int:
         """How many events were appended."""
         return len(self.appended)
-
-
-@attrs.frozen
-class ChainProblem:
-    """The first thing wrong with a log: where and what."""
-
-    seq: int
-    kind: ProblemKind
-    detail: str
-
-    def __str__(self) -> str:
-        return f"seq {self.seq}: {self.kind}: {self.detail}"
 
 
 @attrs.frozen
@@ -152,8 +147,8 @@ class EventStore(Protocol):
         """The event with this id, if any."""
         ...
 
-    def stream_version(self, stream: str) -> int:
-        """The stream's current version (0 when it has no events)."""
+    def stream_version(self, stream: str, *, before: int | None = None) -> int:
+        """The stream's current version, or its last before seq ``before`` (0: no events)."""
         ...
 
     def seq_at(self, known_at: str) -> int:
@@ -180,6 +175,26 @@ class EventStore(Protocol):
         self, *, progress: Progress | None = None, workers: int | None = None
     ) -> VerifyResult:
         """Check the whole chain and name the first broken seq."""
+        ...
+
+    def chain_rows(
+        self, start: int = 1, stop: int | None = None
+    ) -> Generator[tuple[Any, ...], None, None]:
+        """Rows for checking, in envelope order; raises UnreadableRow at a row it cannot read."""
+        ...
+
+    def check_chain(
+        self, checker: ChainChecker, stop: int | None = None, progress: Progress | None = None
+    ) -> ChainProblem | None:
+        """Feed rows from ``checker.expected`` to ``stop`` through ``checker``; the first problem."""
+        ...
+
+    def checker_at(self, start: int, *, hashes: bool = True) -> ChainChecker:
+        """A chain checker for rows from ``start``, seeded from the stored row before it."""
+        ...
+
+    def hash_in_background(self, start: int, stop: int) -> BackgroundCheck | None:
+        """Recompute the hashes of a seq range in another process, if worth it."""
         ...
 
     def close(self) -> None:
@@ -459,12 +474,20 @@ class SQLiteEventStore:
         ).fetchone()
         return None if row is None else StoredEvent(*row)
 
-    def stream_version(self, stream: str) -> int:
-        """The stream's current version (0 when it has no events)."""
-        row = self.conn.execute(
-            "SELECT max(version) FROM events WHERE stream = ?", (stream,)
-        ).fetchone()
-        return int(row[0] or 0)
+    def stream_version(self, stream: str, *, before: int | None = None) -> int:
+        """The stream's current version, or its last before seq ``before`` (0: no events)."""
+        if before is None:
+            row = self.conn.execute(
+                "SELECT max(version) FROM events WHERE stream = ?", (stream,)
+            ).fetchone()
+        else:
+            # Versions rise with seq: walk the stream's index down from its top.
+            row = self.conn.execute(
+                "SELECT version FROM events WHERE stream = ? AND seq < ?"
+                " ORDER BY version DESC LIMIT 1",
+                (stream, before),
+            ).fetchone()
+        return int(row[0]) if row and row[0] is not None else 0
 
     def at(self, seq: int) -> StoredEvent | None:
         """The event at ``seq``, if any."""
@@ -855,22 +878,85 @@ class SQLiteEventStore:
 
     # -- verifying ---------------------------------------------------------------
 
+    def chain_rows(
+        self, start: int = 1, stop: int | None = None
+    ) -> Generator[tuple[Any, ...], None, None]:
+        """Rows ``start..stop`` for checking: tuples in envelope order, ``data`` as bytes.
+
+        From seq 1 this includes any row below seq 1 (only an edit behind the
+        store's back makes one). At a row that cannot be read (a text column
+        that is not UTF-8) it raises :class:`UnreadableRow`.
+        """
+        bound = "" if stop is None else f" AND seq <= {int(stop)}"
+        sql = f"SELECT {_COLUMNS_DATA_BYTES} FROM events WHERE seq >= ?{bound} ORDER BY seq"
+        lowest = start if start > 1 else -(2**63)
+        size = 2000
+        cursor = self.conn.execute(sql, (lowest,))
+        following = lowest
+        try:
+            while True:
+                try:
+                    rows = cursor.fetchmany(size)
+                except sqlite3.OperationalError as error:
+                    # A failed fetch drops the good rows before the bad one too:
+                    # read on one row at a time from the first one not yet given.
+                    if size == 1:
+                        seq = self._next_seq(following)
+                        raise UnreadableRow(
+                            following if seq is None else seq, f"a column cannot be read: {error}"
+                        ) from None
+                    cursor.close()
+                    cursor = self.conn.execute(sql, (following,))
+                    size = 1
+                    continue
+                if not rows:
+                    return
+                yield from rows
+                following = rows[-1][0] + 1
+        finally:
+            with contextlib.suppress(sqlite3.ProgrammingError):
+                cursor.close()
+
+    def check_chain(
+        self,
+        checker: ChainChecker,
+        stop: int | None = None,
+        progress: Progress | None = None,
+    ) -> ChainProblem | None:
+        """Feed rows from ``checker.expected`` to ``stop`` through ``checker``; the first problem."""
+        rows = self.chain_rows(checker.expected, stop)
+        count = 0
+        try:
+            for row in rows:
+                found = checker.check(row)
+                if found is not None:
+                    return found
+                count += 1
+                if progress is not None and count == 2000:
+                    progress(count)
+                    count = 0
+        except UnreadableRow as error:
+            return checker.unreadable(error)
+        finally:
+            rows.close()
+            if progress is not None and count:
+                progress(count)
+        if stop is None:
+            return None
+        return checker.finish(stop, self._next_seq(checker.expected))
+
     def verify(self, *, progress: Progress | None = None, workers: int | None = 1) -> VerifyResult:
         """Recompute the chain from seq 1 and name the first broken seq.
 
-        Checks, row by row: seq has no gap, ``prev_hash`` links to the previous
-        ``hash``, ``hash`` is the sha256 of the canonical envelope, ``recorded``
-        never decreases, each stream's versions run 1, 2, 3... and every column
-        holds a value of its type.
+        Every rule of :mod:`gyengine.chain` is checked on every row.
 
         Args:
             progress: called with the number of rows checked, now and then.
-            workers: processes to verify seq ranges in parallel (their streams'
-                versions are joined up afterwards). The default, 1, checks in this
-                process. ``None`` picks one per core (up to 4) for logs of 200,000
-                events or more, as ``gyengine verify`` does. Workers are started
-                with ``spawn``, which imports the main module again: call this from
-                a script only under ``if __name__ == "__main__":``.
+            workers: processes to verify seq ranges in parallel. The default, 1,
+                checks in this process. ``None`` picks one per core (up to 4) for
+                logs of 200,000 events or more, as ``gyengine verify`` does.
+                Workers are started with ``spawn``, which imports the main module
+                again: call this from a script only under ``if __name__ == "__main__":``.
         """
         # Not head(): its text columns may be the very thing that is broken.
         total = int(self.conn.execute("SELECT coalesce(max(seq), 0) FROM events").fetchone()[0])
@@ -878,12 +964,10 @@ class SQLiteEventStore:
             cores = os.cpu_count() or 1
             workers = min(cores, 4) if total >= PARALLEL_VERIFY_FROM and cores > 1 else 1
         if workers <= 1 or self.path == ":memory:" or total < 2 * workers:
-            checked, problem, tail, _, _ = self._verify_range(
-                1, None, GENESIS_HASH, "", {}, None, progress
-            )
-            if problem is not None:
-                return VerifyResult(checked, Head(checked, tail[0], tail[1]), problem)
-            return VerifyResult(checked, Head(checked, tail[0], tail[1]), None)
+            checker = ChainChecker()
+            problem = self.check_chain(checker, None, progress)
+            head = Head(checker.checked_to, checker.prev_hash, checker.last_recorded or None)
+            return VerifyResult(checker.checked_to, head, problem)
         return self._verify_parallel(total, workers, progress)
 
     def _verify_parallel(self, total: int, workers: int, progress: Progress | None) -> VerifyResult:
@@ -896,220 +980,132 @@ class SQLiteEventStore:
         context = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(len(ranges), mp_context=context) as pool:
             parts = list(pool.map(_verify_part, [self.path] * len(ranges), ranges))
-        problems = [part[1] for part in parts if part[1] is not None]
-        versions: dict[str, int] = {}
-        for (_, _, _, firsts, lasts), (first, _) in zip(parts, ranges, strict=True):
-            for stream, (version, seq) in sorted(firsts.items(), key=lambda item: item[1][1]):
-                if version != versions.get(stream, 0) + 1:
-                    problems.append(
-                        ChainProblem(
-                            seq,
-                            "version",
-                            f"stream {stream!r} jumps from version {versions.get(stream, 0)} to {version}",
-                        )
-                    )
-            versions.update(lasts)
-            del first
         if progress is not None:
             progress(total)
+        problems = [problem for problem, _ in parts if problem is not None]
         if problems:
             problem = min(problems, key=lambda found: found.seq)
             checked = problem.seq - 1
-            row = self.at(checked) if checked else None
+            row = self.at(checked) if checked > 0 else None
             head = Head(checked, row.hash if row else GENESIS_HASH, row.recorded if row else None)
             return VerifyResult(checked, head, problem)
-        tail = parts[-1][2]
-        return VerifyResult(total, Head(total, tail[0], tail[1]), None)
+        last_hash, last_recorded = parts[-1][1]
+        return VerifyResult(total, Head(total, last_hash, last_recorded), None)
 
-    def _verify_range(
-        self,
-        start: int,
-        stop: int | None,
-        prev: str,
-        last_recorded: str,
-        versions: dict[str, int],
-        firsts: dict[str, tuple[int, int]] | None,
-        progress: Progress | None,
-    ) -> tuple[
-        int, ChainProblem | None, tuple[str, str | None], dict[str, tuple[int, int]], dict[str, int]
-    ]:
-        """Verify seqs ``start..stop`` given the row before them.
+    def hash_in_background(self, start: int, stop: int) -> BackgroundCheck | None:
+        """Recompute the hashes of seqs ``start..stop`` in another process, if worth it.
 
-        Returns the rows checked, the first problem, the last (hash, recorded), and
-        for a range of a parallel check (``firsts`` given) each stream's first
-        (version, seq) seen and last version, to be joined up by the caller.
+        For a replay that checks everything else as it reads (a
+        :class:`ChainChecker` with ``hashes=False``). ``None`` when the range is
+        short, the log is in memory or there is one core.
         """
-        expected_seq = start
-        checked = 0
-        last_hash = prev
-        last_row_recorded: str | None = last_recorded or None
-        bound = "" if stop is None else f" AND seq <= {int(stop)}"
-        # From the very first row, whatever its seq: a row moved below 1 must be seen.
-        lowest = start if start > 1 else -(2**63)
-        cursor = self.conn.execute(
-            f"SELECT {_COLUMNS} FROM events WHERE seq >= ?{bound} ORDER BY seq", (lowest,)
-        )
-        size = 2000
-        tail: tuple[str, str | None]
+        if (
+            stop - start + 1 < PARALLEL_HASHING_FROM
+            or self.path == ":memory:"
+            or (os.cpu_count() or 1) < 2
+        ):
+            return None
+        return BackgroundCheck(self.path, start, stop)
+
+    def checker_at(self, start: int, *, hashes: bool = True) -> ChainChecker:
+        """A :class:`ChainChecker` for rows from ``start``, seeded from the stored row before it.
+
+        Only for resuming a check whose earlier rows are checked elsewhere (by
+        another worker, or vouched for by a sealed checkpoint).
+        """
+        if start <= 1:
+            return ChainChecker(hashes=hashes)
         try:
-            while True:
-                try:
-                    rows = cursor.fetchmany(size)
-                except sqlite3.OperationalError as error:
-                    # A text column holding bytes that are not UTF-8. The failed
-                    # fetch drops the good rows before it too, so read on one row
-                    # at a time from the first unchecked seq to find the bad one.
-                    if size > 1:
-                        cursor.close()
-                        cursor = self.conn.execute(
-                            f"SELECT {_COLUMNS} FROM events WHERE seq >= ?{bound} ORDER BY seq",
-                            (expected_seq,),
-                        )
-                        size = 1
-                        continue
-                    bad = self._next_seq(expected_seq)
-                    problem = (
-                        ChainProblem(
-                            expected_seq, "gap", f"seq {expected_seq} missing before seq {bad}"
-                        )
-                        if bad != expected_seq
-                        else ChainProblem(bad, "undecodable", f"a column cannot be read: {error}")
-                    )
-                    return checked, problem, (last_hash, last_row_recorded), firsts or {}, versions
-                if not rows:
-                    break
-                for row in rows:
-                    if (
-                        firsts is not None
-                        and type(row[2]) is str
-                        and type(row[3]) is int
-                        and row[2] not in versions
-                    ):
-                        # A stream's first row in this range: its version is joined
-                        # up with the ranges before it by the caller.
-                        firsts[row[2]] = (row[3], row[0])
-                        versions[row[2]] = row[3] - 1
-                    found = _check_row(row, expected_seq, prev, last_recorded, versions)
-                    if found is not None:
-                        tail = (last_hash, last_row_recorded)
-                        return checked, found, tail, firsts or {}, versions
-                    expected_seq += 1
-                    prev = last_hash = row[12]
-                    last_recorded = last_row_recorded = row[7]
-                    checked += 1
-                if progress is not None:
-                    progress(len(rows))
-        finally:
-            cursor.close()
-        if stop is not None and expected_seq != stop + 1:
-            after = self._next_seq(expected_seq)
-            missing = (
-                f"seq {expected_seq}"
-                if after == expected_seq + 1
-                else f"seqs {expected_seq}..{after - 1}"
-            )
-            gap = ChainProblem(expected_seq, "gap", f"{missing} missing before seq {after}")
-            return checked, gap, (last_hash, last_row_recorded), firsts or {}, versions
-        return checked, None, (last_hash, last_row_recorded), firsts or {}, versions
-
-    def _next_seq(self, expected_seq: int) -> int:
-        row = self.conn.execute(
-            "SELECT min(seq) FROM events WHERE seq >= ?", (expected_seq,)
-        ).fetchone()
-        return int(row[0]) if row and row[0] is not None else expected_seq
-
-
-_TYPES: Final[tuple[type | tuple[type, ...], ...]] = (
-    int,
-    str,
-    str,
-    int,
-    str,
-    int,
-    (str, type(None)),
-    str,
-    (str, type(None)),
-    (str, type(None)),
-    str,
-    str,
-    str,
-)
-
-
-def _row_types() -> frozenset[tuple[type, ...]]:
-    """Every exact combination of column types a sound row can have (one set lookup per row)."""
-    combos: list[tuple[type, ...]] = [()]
-    for kind in _TYPES:
-        options = kind if isinstance(kind, tuple) else (kind,)
-        combos = [(*combo, option) for combo in combos for option in options]
-    return frozenset(combos)
-
-
-_ROW_TYPES: Final = _row_types()
-
-
-def _check_row(
-    row: tuple[Any, ...],
-    expected_seq: int,
-    prev: str,
-    last_recorded: str,
-    versions: dict[str, int],
-) -> ChainProblem | None:
-    seq = row[0]
-    if not isinstance(seq, int):
-        return ChainProblem(expected_seq, "undecodable", f"seq is {seq!r}")
-    if seq < expected_seq:
-        # Rows come in seq order, so only a seq below 1 can come before the
-        # one expected; append() never writes one.
-        return ChainProblem(seq, "undecodable", f"seq {seq} is below 1, where the log starts")
-    if seq != expected_seq:
-        missing = (
-            f"seq {expected_seq}" if seq == expected_seq + 1 else f"seqs {expected_seq}..{seq - 1}"
+            before = self.at(start - 1)
+        except sqlite3.Error:  # unreadable: whoever checks that row says so
+            before = None
+        return ChainChecker(
+            start,
+            before.hash if before is not None else GENESIS_HASH,
+            before.recorded if before is not None else "",
+            version_before=lambda stream: self.stream_version(stream, before=start),
+            hashes=hashes,
         )
-        return ChainProblem(expected_seq, "gap", f"{missing} missing before seq {seq}")
-    if tuple(map(type, row)) not in _ROW_TYPES:
-        for name, value, kind in zip(ENVELOPE_FIELDS, row, _TYPES, strict=True):
-            if not isinstance(value, kind) or isinstance(value, bool):
-                return ChainProblem(
-                    seq, "undecodable", f"{name} holds {type(value).__name__} {value!r:.40}"
-                )
-    if row[11] != prev:
-        return ChainProblem(
-            seq,
-            "link",
-            f"prev_hash {row[11]:.12}... is not the hash of seq {seq - 1} ({prev:.12}...)",
-        )
-    try:
-        canonical = row_envelope(row)
-    except UnicodeEncodeError as error:
-        return ChainProblem(seq, "undecodable", f"text is not valid Unicode: {error}")
-    digest = event_hash(canonical)
-    if digest != row[12]:
-        return ChainProblem(
-            seq, "hash", f"stored hash {row[12]:.12}... but the row hashes to {digest:.12}..."
-        )
-    if row[7] < last_recorded:
-        return ChainProblem(seq, "order", f"recorded {row[7]} is earlier than {last_recorded}")
-    stream, version = row[2], row[3]
-    if version != versions.get(stream, 0) + 1:
-        return ChainProblem(
-            seq,
-            "version",
-            f"stream {stream!r} jumps from version {versions.get(stream, 0)} to {version}",
-        )
-    versions[stream] = version
-    return None
+
+    def _next_seq(self, seq: int) -> int | None:
+        """The first seq at or after ``seq`` the log holds, if any."""
+        row = self.conn.execute("SELECT min(seq) FROM events WHERE seq >= ?", (seq,)).fetchone()
+        return int(row[0]) if row and row[0] is not None else None
 
 
 def _verify_part(
     path: str, span: tuple[int, int]
-) -> tuple[
-    int, ChainProblem | None, tuple[str, str | None], dict[str, tuple[int, int]], dict[str, int]
-]:
-    """Verify one seq range of a parallel check, in a worker process."""
+) -> tuple[ChainProblem | None, tuple[str, str | None]]:
+    """Verify one seq range of a parallel check, in a worker process.
+
+    Returns the first problem and the last row's (hash, recorded).
+    """
     start, stop = span
     with SQLiteEventStore(path) as store:
-        before = store.at(start - 1) if start > 1 else None
-        prev = before.hash if before is not None else GENESIS_HASH
-        recorded = before.recorded if before is not None else ""
-        return store._verify_range(start, stop, prev, recorded, {}, {}, None)
+        checker = store.checker_at(start)
+        problem = store.check_chain(checker, stop)
+        return problem, (checker.prev_hash, checker.last_recorded or None)
+
+
+class BackgroundCheck:
+    """A worker process recomputing the hashes of a seq range while its caller reads it."""
+
+    def __init__(self, path: str, start: int, stop: int) -> None:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        # spawn, not fork: a forked child must not touch the parent's SQLite connection.
+        self.pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+        self.future = self.pool.submit(_hash_part, path, (start, stop))
+
+    def result(self) -> ChainProblem | None:
+        """Wait for the worker: the first row whose hash is wrong, if any."""
+        try:
+            problem: ChainProblem | None = self.future.result()
+        finally:
+            self.pool.shutdown(cancel_futures=True)
+        return problem
+
+    def stop(self) -> None:
+        """Give up on the worker (its caller already failed)."""
+        self.pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _hash_part(
+    path: str, span: tuple[int, int], *, in_sql: bool | None = None
+) -> ChainProblem | None:
+    """Recompute the hash of every row of a seq range (in a worker process).
+
+    SQLite builds each row's canonical bytes (:data:`ENVELOPE_SQL`) where its
+    ``json_quote`` is JCS's (``in_sql=None`` asks the connection), so Python
+    only hashes them. A row that does not match is checked again by
+    :func:`~gyengine.chain.hash_problem`, which names the problem.
+    """
+    start, stop = span
+    sha256 = hashlib.sha256
+    with SQLiteEventStore(path) as store:
+        if in_sql is None:
+            in_sql = sqlite_quotes_as_jcs(store.conn)
+        if not in_sql:
+            try:
+                for row in store.chain_rows(start, stop):
+                    found = hash_problem(row)
+                    if found is not None:
+                        return found
+            except UnreadableRow:
+                return None  # the reader in order meets it and names it
+            return None
+        rows = store.conn.execute(
+            f"SELECT seq, {ENVELOPE_SQL}, hash FROM events WHERE seq >= ? AND seq <= ? ORDER BY seq",
+            (start, stop),
+        )
+        for seq, envelope, digest in rows:
+            if envelope is None or sha256(envelope).hexdigest() != digest:
+                try:
+                    row = next(store.chain_rows(seq, seq))
+                except UnreadableRow:
+                    return None
+                return hash_problem(row) or ChainProblem(
+                    seq, "hash", f"the row does not hash to its stored hash {digest:.12}..."
+                )
+    return None
