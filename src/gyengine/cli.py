@@ -6,12 +6,14 @@ inside commands so that ``gyengine --help`` answers at once.
 
 from __future__ import annotations
 
+import errno
 import functools
 import json
 import os
+import stat
 import sys
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, TypeVar, cast
 
@@ -713,6 +715,8 @@ def replay(
     renderers = build_renderers(state.manager)
     if fmt not in renderers:
         raise UsageError(f"--format: {fmt!r} is not one of {', '.join(sorted(renderers))}")
+    if output_path is not None:
+        _check_output(output_path, "--output")
     dataset = None
     if _db_is_default(db) and not Path(db).exists():
         dataset = state.default_dataset()
@@ -733,14 +737,17 @@ def replay(
                 options=_key_values(option_pairs),
                 allow_broken_chain=allow_broken_chain,
                 checkpoints=not no_checkpoints,
-                save=not no_save,
+                save=False,
                 progress=advance,
                 verify_all=verify_all,
                 parallel=True,
             )
+        # The run is saved only once its output is written: a failed write saves nothing.
+        _write(output_path, lambda out: renderers[fmt].render(result, out))
+        if not no_save:
+            engine.save_run(result)
     finally:
         engine.close()
-    _write(output_path, lambda out: renderers[fmt].render(result, out))
     if not result.chain_ok:
         click.echo(f"warning: the log fails verification at {result.chain_problem}", err=True)
 
@@ -827,6 +834,8 @@ def report(
         raise UsageError(f"--period: {error}") from None
     if covered.kind != report_kind.period:
         raise UsageError(f"the {kind} report covers a {report_kind.period}, not {period!r}")
+    if output_path is not None:
+        _check_output(output_path, "-o")
     if _db_is_default(db) and not Path(db).exists():
         engine = state.dataset_engine(state.default_dataset())
     else:
@@ -847,7 +856,7 @@ def report(
 
 
 def _write_document(path: str | None, binary: bool, write: Callable[[Any], None]) -> None:
-    _write(path, write, binary=binary)
+    _write(path, write, binary=binary, option="-o")
 
 
 @cli.group()
@@ -894,33 +903,108 @@ def demo_init(state: State, db: str, name: str | None) -> None:
         click.echo("the events are synthetic demonstration data, not figures reported by anyone")
 
 
-def _write(path: str | None, write: Callable[[Any], None], *, binary: bool = False) -> None:
-    """Write to stdout, or to ``path`` through a temporary file renamed at the end."""
+def _check_output(path: str, option: str) -> os.stat_result | None:
+    """Refuse an output path before any work is done; the stat of the file it would replace.
+
+    The path must name a regular file or a new file in an existing folder: a
+    FIFO, a device or anything else is refused rather than replaced.
+    """
+    target = Path(path)
+    try:
+        existing: os.stat_result | None = target.stat()
+    except (FileNotFoundError, NotADirectoryError):
+        existing = None
+    except OSError as error:
+        raise _output_error(path, error) from None
+    if existing is not None and not stat.S_ISREG(existing.st_mode):
+        raise _fail(f"{option} {path}: not a regular file; give a file path")
+    folder = target.parent
+    if existing is None and not folder.is_dir():
+        what = "is not a folder" if folder.exists() else "does not exist"
+        raise _fail(f"{option} {path}: folder {folder} {what}")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise _fail(f"{option} {path}: cannot write in folder {folder}: permission denied")
+    return existing
+
+
+def _output_error(path: str, error: OSError) -> click.ClickException:
+    if error.errno == errno.ENOSPC:
+        return _fail(f"no space left on device writing {path}")
+    if error.errno == errno.EDQUOT:
+        return _fail(f"disk quota exceeded writing {path}")
+    return _fail(f"cannot write {path}: {error.strerror or error}")
+
+
+def _take_mode(temporary: Path, existing: os.stat_result | None) -> None:
+    """Give the temporary file the mode (and, where allowed, owner) of the file it replaces.
+
+    A new file gets the usual permissions, 0666 less the umask: a temporary
+    file is private (0600).
+    """
+    if existing is None:
+        umask = os.umask(0)
+        os.umask(umask)
+        temporary.chmod(0o666 & ~umask)
+        return
+    mine = temporary.stat()
+    if (mine.st_uid, mine.st_gid) != (existing.st_uid, existing.st_gid):
+        # Only root may give a file away; anyone may pick one of their own groups.
+        for uid in (existing.st_uid, -1):
+            try:
+                os.chown(temporary, uid, existing.st_gid)
+                break
+            except OSError:
+                continue
+    temporary.chmod(stat.S_IMODE(existing.st_mode))
+
+
+def _write(
+    path: str | None,
+    write: Callable[[Any], None],
+    *,
+    binary: bool = False,
+    option: str = "--output",
+) -> None:
+    """Write to stdout, or to ``path`` through a temporary file renamed at the end.
+
+    A failed write (a full disk, no permission) is a one-line error naming the
+    path; the temporary file is removed and the old file, if any, is kept.
+    """
     if path is None:
         write(sys.stdout.buffer if binary else sys.stdout)
         return
     import tempfile
 
+    existing = _check_output(path, option)
     target = Path(path)
-    # Write beside the target and rename, so a failed render leaves no half file.
-    with tempfile.NamedTemporaryFile(
-        "wb" if binary else "w",
-        encoding=None if binary else "utf-8",
-        dir=target.parent or ".",
-        delete=False,
-        suffix=".tmp",
-    ) as handle:
-        try:
+    try:
+        # Write beside the target and rename, so a failed render leaves no half file.
+        # Not a `with` here: the file is closed in the `with handle` below.
+        handle = tempfile.NamedTemporaryFile(  # noqa: SIM115
+            "wb" if binary else "w",
+            encoding=None if binary else "utf-8",
+            dir=target.parent,
+            delete=False,
+            suffix=".tmp",
+        )
+    except OSError as error:
+        raise _output_error(path, error) from None
+    temporary = Path(handle.name)
+    try:
+        with handle:
             write(handle)
-        except BaseException:
+            handle.flush()
+            os.fsync(handle.fileno())
+        _take_mode(temporary, existing)
+        temporary.replace(target)
+    except BaseException as error:
+        with suppress(OSError):
             handle.close()
-            Path(handle.name).unlink(missing_ok=True)
-            raise
-    # A temporary file is private (0600); the report gets the usual permissions.
-    umask = os.umask(0)
-    os.umask(umask)
-    Path(handle.name).chmod(0o666 & ~umask)
-    Path(handle.name).replace(target)
+        temporary.unlink(missing_ok=True)
+        # An OSError about another file (one a renderer reads) is not a write error.
+        if isinstance(error, OSError) and error.filename in (None, handle.name, str(temporary)):
+            raise _output_error(path, error) from None
+        raise
 
 
 @cli.command()

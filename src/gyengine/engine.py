@@ -162,10 +162,18 @@ class Engine:
             runs=runs,
             progress=progress,
         )
-        if save and runs is not None:
-            run_id = runs.save_run(result.run_row(), [item.to_row() for item in result.records])
-            result = attrs.evolve(result, run_id=run_id)
-        return result
+        return self.save_run(result) if save else result
+
+    def save_run(self, result: Replay) -> Replay:
+        """Save a replay made with ``save=False`` as a run; the same replay with its ``run_id``.
+
+        A store without run tables (not SQLite) saves nothing and returns ``result``.
+        """
+        runs = self._runs()
+        if runs is None:
+            return result
+        run_id = runs.save_run(result.run_row(), [item.to_row() for item in result.records])
+        return attrs.evolve(result, run_id=run_id)
 
     def _runs(self) -> RunStore | None:
         conn = getattr(self.store, "conn", None)
