@@ -858,6 +858,7 @@ late_notice = Evaluator(
     state_type=Rules,
     fold=fold,
     results=results,
+    finding_kinds=["notice"],
 )
 
 

@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from .evaluation import (
         ANY_TYPE,
         FINDING_KINDS,
+        STATUSES,
         Evaluator,
         EvaluatorError,
         Finding,
@@ -109,6 +110,7 @@ _MODULES = {
     "ReportKind": "reports",
     "ResultRecord": "replay",
     "SQLiteEventStore": "store",
+    "STATUSES": "evaluation",
     "Score": "evaluation",
     "Section": "document",
     "StoredEvent": "events",
@@ -132,6 +134,7 @@ __all__ = [
     "ANY_TYPE",
     "FINDING_KINDS",
     "GENESIS_HASH",
+    "STATUSES",
     "AppendResult",
     "BarChart",
     "BrokenChain",

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import math
 from collections.abc import Callable, Collection, Iterable, Mapping
 from decimal import Decimal
 from typing import Any, ClassVar, Final
@@ -43,18 +44,27 @@ from .timeutil import Period, parse_period
 __all__ = [
     "ANY_TYPE",
     "FINDING_KINDS",
+    "STATUSES",
     "Evaluator",
     "EvaluatorError",
     "Finding",
     "ReplayContext",
     "Score",
+    "check_record",
 ]
 
 ANY_TYPE: Final = "*"
 """In ``consumes``: every registered event type (for audits such as reporting timeliness)."""
 
-FINDING_KINDS: Final = ("commend", "warn", "supervise", "accountable")
-"""The finding kinds the standard rules use; plugins may add their own."""
+# The result vocabulary: what the standard plugins use. An evaluator may declare
+# more (``Evaluator(statuses=..., finding_kinds=...)``); anything else is refused
+# when a replay collects its results (see :func:`check_record`).
+STATUSES: Final = ("green", "watch", "yellow", "red", "pending", "top", "bottom")
+"""The statuses a :class:`Score` may have besides None: traffic lights, ``pending``
+(not yet due) and a ranking's ``top`` and ``bottom`` lists."""
+
+FINDING_KINDS: Final = ("commend", "warn", "supervise", "accountable", "deduct", "veto")
+"""The kinds a :class:`Finding` may have: those of the standard rules."""
 
 Value = Decimal | str | None
 
@@ -64,19 +74,72 @@ def _evidence(seqs: Iterable[int]) -> tuple[int, ...]:
 
 
 def _decimal(value: Any) -> Any:
-    # Exact figures only: an int becomes a Decimal, a float is refused, since a
-    # binary float in a result would make "correct to the last yuan" a guess.
-    if isinstance(value, bool):
-        raise TypeError("a boolean is not a figure")
-    if isinstance(value, int):
+    # An int becomes a Decimal; anything else is left for _figure to judge.
+    if isinstance(value, int) and not isinstance(value, bool):
         return Decimal(value)
-    if isinstance(value, float):
-        raise TypeError(f"{value!r} is a binary float; use Decimal")
     return value
 
 
-def _details(value: Mapping[str, Any] | None) -> dict[str, str]:
-    return {str(k): str(v) for k, v in sorted((value or {}).items())}
+def _figure(*, text: bool) -> Callable[[Any, attrs.Attribute[Any], Any], None]:
+    """A validator of a figure: a finite Decimal, None, or (when ``text``) a text.
+
+    Exact figures only: a binary float in a result would make "correct to the
+    last yuan" a guess, and NaN or an infinity is no figure at all.
+    """
+
+    def check(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+        if value is None or (text and isinstance(value, str)):
+            return
+        where = f"{type(instance).__name__}.{attribute.name}"
+        if isinstance(value, bool):
+            raise TypeError(f"{where}: a boolean is not a figure")
+        if isinstance(value, float):
+            raise TypeError(f"{where}: {value!r} is a binary float; use Decimal")
+        if not isinstance(value, Decimal):
+            allowed = "a Decimal, a text or None" if text else "a Decimal or None"
+            raise TypeError(f"{where}: give {allowed}, not {type(value).__name__}")
+        if not value.is_finite():
+            raise ValueError(f"{where}: {value} is not a finite number")
+
+    return check
+
+
+def _texts(value: Mapping[str, Any] | None, where: str) -> dict[str, str]:
+    """Named inputs (``details``, ``parameters``) as text, sorted by name.
+
+    Numbers become their text, so NaN and the infinities are refused here, and
+    so is text with no UTF-8 form (a lone surrogate), which JSON cannot store.
+    """
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise TypeError(f"{where}: give a mapping of names to values, not {type(value).__name__}")
+    texts = {}
+    for key, item in value.items():
+        if isinstance(item, (Decimal, float)) and not _finite(item):
+            raise ValueError(f"{where}[{str(key)!r}]: {item} is not a finite number")
+        name, text = str(key), str(item)
+        for part in (name, text):
+            try:
+                part.encode("utf-8")
+            except UnicodeError:
+                raise ValueError(
+                    f"{where}[{name!r}]: {part!r} has no UTF-8 form (a lone surrogate)"
+                ) from None
+        texts[name] = text
+    return dict(sorted(texts.items()))
+
+
+def _score_details(value: Mapping[str, Any] | None) -> dict[str, str]:
+    return _texts(value, "Score.details")
+
+
+def _finding_parameters(value: Mapping[str, Any] | None) -> dict[str, str]:
+    return _texts(value, "Finding.parameters")
+
+
+def _finite(value: Decimal | float) -> bool:
+    return value.is_finite() if isinstance(value, Decimal) else math.isfinite(value)
 
 
 @attrs.frozen(kw_only=True)
@@ -91,27 +154,33 @@ class Score:
         value: the actual figure (Decimal) or state (text).
         target: the target, when there is one.
         expected: what the schedule (序时进度) expects by now, when it applies.
-        status: a traffic light or other verdict (``green``, ``red``...).
+        status: a traffic light or other verdict, one of :data:`STATUSES` or of
+            those its evaluator declares (checked when a replay collects it).
         points: points earned under the plan's weights, when scored.
         unit: the unit of ``value`` and ``target`` (``亿元``, ``%``...).
         rationale: the rule and formula with its numbers filled in.
         evidence: the seqs of the events the result rests on.
         details: further named inputs of the formula, as text.
+
+    ``value``, ``target``, ``expected`` and ``points`` are finite Decimals (an
+    int is accepted; a float, NaN or an infinity is refused on construction).
     """
 
     subject: str
     metric: str
     period: str
     label: str | None = None
-    value: Value = attrs.field(default=None, converter=_decimal)
-    target: Value = attrs.field(default=None, converter=_decimal)
-    expected: Value = attrs.field(default=None, converter=_decimal)
+    value: Value = attrs.field(default=None, converter=_decimal, validator=_figure(text=True))
+    target: Value = attrs.field(default=None, converter=_decimal, validator=_figure(text=True))
+    expected: Value = attrs.field(default=None, converter=_decimal, validator=_figure(text=True))
     status: str | None = None
-    points: Decimal | None = attrs.field(default=None, converter=_decimal)
+    points: Decimal | None = attrs.field(
+        default=None, converter=_decimal, validator=_figure(text=False)
+    )
     unit: str | None = None
     rationale: str = ""
     evidence: tuple[int, ...] = attrs.field(default=(), converter=_evidence)
-    details: dict[str, str] = attrs.field(factory=dict, converter=_details)
+    details: dict[str, str] = attrs.field(factory=dict, converter=_score_details)
 
     record_type: ClassVar[str] = "score"
 
@@ -121,14 +190,15 @@ class Finding:
     """A judgement under a rule: a commendation, a warning, supervision, accountability.
 
     Args:
-        kind: ``commend``, ``warn``, ``supervise``, ``accountable`` or a plugin's own kind.
+        kind: one of :data:`FINDING_KINDS` (``commend``, ``warn``, ``supervise``...)
+            or of those its evaluator declares (checked when a replay collects it).
         subject: who it is about (a unit, an official, a bank, a project), by its id.
         label: the subject's name for people, when it has one.
         rule: the rule's name.
         period: the business period it concerns.
         rationale: why, with the rule's parameters and the facts filled in.
         evidence: the seqs of the events it rests on.
-        points: a deduction or bonus, when the rule gives one.
+        points: a deduction or bonus, when the rule gives one (a finite Decimal).
         parameters: the rule's parameters, as text.
     """
 
@@ -139,8 +209,10 @@ class Finding:
     rationale: str
     label: str | None = None
     evidence: tuple[int, ...] = attrs.field(default=(), converter=_evidence)
-    points: Decimal | None = attrs.field(default=None, converter=_decimal)
-    parameters: dict[str, str] = attrs.field(factory=dict, converter=_details)
+    points: Decimal | None = attrs.field(
+        default=None, converter=_decimal, validator=_figure(text=False)
+    )
+    parameters: dict[str, str] = attrs.field(factory=dict, converter=_finding_parameters)
 
     record_type: ClassVar[str] = "finding"
 
@@ -227,6 +299,14 @@ def _names(value: Iterable[str]) -> frozenset[str]:
     return frozenset(value)
 
 
+def _vocabulary(value: Iterable[str]) -> frozenset[str]:
+    names = _names(value)
+    for name in names:
+        if not isinstance(name, str) or not name:
+            raise TypeError(f"a status or finding kind is a non-empty text, not {name!r}")
+    return names
+
+
 @attrs.frozen(kw_only=True)
 class Evaluator:
     """A named, versioned fold over events into scores and findings.
@@ -244,6 +324,8 @@ class Evaluator:
         results: ``results(state, context)`` yields :class:`Score` / :class:`Finding`.
         initial: builds the first state (default: ``state_type()``).
         description: one line for ``gyengine plugins``.
+        statuses: the statuses its scores may have besides :data:`STATUSES`.
+        finding_kinds: the kinds its findings may have besides :data:`FINDING_KINDS`.
     """
 
     name: str
@@ -255,10 +337,44 @@ class Evaluator:
     requires: frozenset[str] = attrs.field(default=frozenset(), converter=_names)
     initial: Callable[[ReplayContext], Any] | None = None
     description: str = ""
+    statuses: frozenset[str] = attrs.field(default=frozenset(), converter=_vocabulary)
+    finding_kinds: frozenset[str] = attrs.field(default=frozenset(), converter=_vocabulary)
 
     def initial_state(self, context: ReplayContext) -> Any:
         """The state before any event."""
         return self.initial(context) if self.initial is not None else self.state_type()
+
+
+def check_record(
+    record: Record, statuses: Collection[str] = (), kinds: Collection[str] = ()
+) -> None:
+    """Refuse a record whose status or kind no one declared.
+
+    A score's status must be None, one of :data:`STATUSES` or one of
+    ``statuses``; a finding's kind one of :data:`FINDING_KINDS` or of ``kinds``
+    (what the record's evaluator declares besides the base vocabulary).
+
+    Raises:
+        ValueError: naming the record, the status or kind, and how to declare it.
+        TypeError: for a status or kind that is not a text.
+    """
+    value: object
+    if isinstance(record, Score):
+        value, what, known, field = record.status, "status", (*STATUSES, *statuses), "statuses"
+        if value is None:
+            return
+        where = f"score {record.subject} {record.metric} {record.period}"
+    else:
+        value, what, known, field = record.kind, "kind", (*FINDING_KINDS, *kinds), "finding_kinds"
+        where = f"finding {record.subject} {record.rule} {record.period}"
+    if not isinstance(value, str):
+        raise TypeError(f"{where}: its {what} is a text, not {type(value).__name__}")
+    if value in known:
+        return
+    raise ValueError(
+        f"{where}: unknown {what} {value!r} (known: {', '.join(sorted(set(known)))}); "
+        f"declare it in the evaluator's `{field}`"
+    )
 
 
 def order_evaluators(

@@ -44,6 +44,7 @@ from .evaluation import (
     Record,
     ReplayContext,
     Score,
+    check_record,
     order_evaluators,
 )
 from .events import Event, EventTypes
@@ -619,6 +620,7 @@ def _collect(folding: _Folding, context: ReplayContext, bound: int) -> list[Resu
                     raise TypeError(
                         f"results() yielded {type(item).__name__}, not Score or Finding"
                     )
+                check_record(item, evaluator.statuses, evaluator.finding_kinds)
                 outside = [seq for seq in item.evidence if not 1 <= seq <= bound]
                 if outside:
                     raise ValueError(
