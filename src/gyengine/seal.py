@@ -20,6 +20,7 @@ import hashlib
 import hmac
 import os
 import secrets
+import tempfile
 from pathlib import Path
 from typing import Final
 
@@ -91,12 +92,22 @@ def load_sealer(*, create: bool = False) -> Sealer | None:
         return None
     try:
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        # O_EXCL: two processes creating it at once do not overwrite each other's key.
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return Sealer(_read_key(path), path)
+        # Written whole under another name, then linked into place: a process
+        # that finds the file finds the whole key, and of two processes
+        # creating it at once, the second takes the first one's key.
+        handle = tempfile.NamedTemporaryFile(
+            "w", encoding="ascii", dir=path.parent, prefix=".key-", delete=False
+        )
     except OSError as error:
         raise KeyFileError(f"cannot create the key file {path}: {error.strerror}") from None
-    with os.fdopen(descriptor, "w", encoding="ascii") as handle:
-        handle.write(secrets.token_hex(32) + "\n")
+    try:
+        with handle:
+            handle.write(secrets.token_hex(32) + "\n")  # NamedTemporaryFile is 0600
+        os.link(handle.name, path)
+    except FileExistsError:
+        pass
+    except OSError as error:
+        raise KeyFileError(f"cannot create the key file {path}: {error.strerror}") from None
+    finally:
+        Path(handle.name).unlink(missing_ok=True)
     return Sealer(_read_key(path), path)
