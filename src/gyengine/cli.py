@@ -94,7 +94,10 @@ class State:
 
 
 def _fail(message: str, hint: str | None = None) -> click.ClickException:
-    return click.ClickException(message + (f"\n\n{hint}" if hint else ""))
+    from .document import printable
+
+    # Messages quote the data (ids, file lines): no control character of it reaches the terminal.
+    return click.ClickException(printable(message + (f"\n\n{hint}" if hint else "")))
 
 
 class UsageError(click.ClickException):
@@ -110,7 +113,7 @@ def handle_errors(function: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         import sqlite3
 
-        from .errors import GyengineError
+        from .errors import DiskFull, GyengineError, is_disk_full
 
         state = click.get_current_context().find_object(State)
         try:
@@ -124,6 +127,8 @@ def handle_errors(function: F) -> F:
             raise _fail(str(error), error.hint) from None
         except sqlite3.DatabaseError as error:
             where = state.db_path if state and state.db_path else "the database"
+            if is_disk_full(error):
+                raise _fail(str(DiskFull(where))) from None
             raise _fail(f"{where} is damaged or unreadable: {error}") from None
 
     return cast(F, wrapper)
@@ -494,6 +499,8 @@ def _log_table(rows: Iterator[Any]) -> None:
     from rich.table import Table
     from rich.text import Text
 
+    from .document import printable
+
     table = Table(box=None, header_style="bold")
     for name in ("seq", "recorded", "stream", "v", "type", "occurred", "actor", "data"):
         table.add_column(name, no_wrap=name != "data", overflow="fold")
@@ -511,7 +518,7 @@ def _log_table(rows: Iterator[Any]) -> None:
         # Text cells, never markup: every one of them comes from an event.
         table.add_row(
             *(
-                Text(value)
+                Text(printable(value))
                 for value in (
                     str(row.seq),
                     row.recorded[:19] + "Z",
@@ -563,6 +570,7 @@ def verify(state: State, db: str, expected_heads: tuple[str, ...], chain_only: b
     """
     from .runs import RunStore
 
+    expected_heads = tuple(_head_hash(digest) for digest in expected_heads)
     with state.open_store(db) as store:
         total = store.count()
         with progress_bar("verifying", total) as advance:
@@ -602,6 +610,14 @@ def verify(state: State, db: str, expected_heads: tuple[str, ...], chain_only: b
             f"{db}: ok, {result.checked} events, head seq {result.head.seq} hash {result.head.hash}"
             + derived
         )
+
+
+def _head_hash(text: str) -> str:
+    """An --expect-head value as the log writes hashes: 64 hex digits, lower case."""
+    digest = text.lower()
+    if len(digest) != 64 or digest.strip("0123456789abcdef"):
+        raise UsageError(f"--expect-head: {text!r} is not a hash: give the 64 hex digits of one")
+    return digest
 
 
 def _key_values(pairs: tuple[str, ...]) -> dict[str, str]:
@@ -1076,30 +1092,33 @@ def _explanation_json(explanation: Any) -> dict[str, Any]:
 
 
 def _print_explanation(explanation: Any) -> None:
+    from .document import printable
+
+    def echo(text: str) -> None:
+        click.echo(printable(text))
+
     item = explanation.result
     record = item.to_json()
-    click.echo(
-        f"{record['subject']} · {record.get('metric') or record.get('rule')} · {record['period']}"
-    )
-    click.echo(f"  evaluator {item.evaluator} {item.evaluator_version} (plugin {item.plugin})")
+    echo(f"{record['subject']} · {record.get('metric') or record.get('rule')} · {record['period']}")
+    echo(f"  evaluator {item.evaluator} {item.evaluator_version} (plugin {item.plugin})")
     for key in ("kind", "rule", "value", "target", "expected", "status", "points", "unit"):
         if record.get(key) not in (None, ""):
-            click.echo(f"  {key}: {record[key]}")
+            echo(f"  {key}: {record[key]}")
     for key in ("details", "parameters"):
         for name, value in (record.get(key) or {}).items():
-            click.echo(f"  {name} = {value}")
-    click.echo(f"  rationale: {record['rationale']}")
-    click.echo(f"  evidence ({len(explanation.evidence)} events):")
+            echo(f"  {name} = {value}")
+    echo(f"  rationale: {record['rationale']}")
+    echo(f"  evidence ({len(explanation.evidence)} events):")
     for entry in explanation.evidence:
         event = entry.event
         mark = f"  [superseded by seq {entry.superseded_by}]" if entry.superseded_by else ""
         data = event.data if len(event.data) <= 100 else event.data[:97] + "..."
-        click.echo(
+        echo(
             f"    seq {event.seq} {event.type} {event.stream} actor={event.actor or '-'} "
             f"occurred={event.occurred or '-'} recorded={event.recorded} "
             f"hash={event.hash[:12]}{mark}"
         )
-        click.echo(f"      {data}")
+        echo(f"      {data}")
 
 
 @cli.command()
@@ -1160,6 +1179,7 @@ def plan_load(state: State, file: str, db: str, actor: str | None, dry_run: bool
     Loading the same file twice appends nothing; a changed item appends its
     revision, which replays known at an earlier time do not see.
     """
+    from .document import printable
     from .plan import iter_events, plan_changes
 
     sections, parsed = _read_plan(state, file)
@@ -1177,7 +1197,7 @@ def plan_load(state: State, file: str, db: str, actor: str | None, dry_run: bool
     click.echo(f"{file}: {verb} {result.count} definition events ({summary})")
     for change in changes:
         if change.kind != "new":
-            click.echo(f"  {change.kind}: [{change.section}] {change.key}")
+            click.echo(printable(f"  {change.kind}: [{change.section}] {change.key}"))
 
 
 def main() -> None:

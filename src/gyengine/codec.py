@@ -34,7 +34,10 @@ class _Mismatch(ValueError):
 
 
 def _show(value: Any) -> str:
-    text = repr(value)
+    try:
+        text = repr(value)
+    except RecursionError:  # a TOML plan's `name.x.x.x... = 1` nests thousands deep
+        return f"a {type(value).__name__} nested too deeply"
     return text if len(text) <= 40 else text[:37] + "..."
 
 
@@ -192,6 +195,41 @@ def make_converter() -> cattrs.Converter:
     return converter
 
 
+# How attrs' own validators name the field (``'shape' must be in (...) (got 'x')``,
+# ``'grace_days' must be >= 0: -5``), how a plugin's validator may name it
+# (``loan_balance: -5 万元 is negative``), and attrs' comparison wording.
+_ATTRS_MESSAGE: Final = re.compile(r"'([A-Za-z_][A-Za-z0-9_]*)' (must .*)", re.DOTALL)
+_NAMED_MESSAGE: Final = re.compile(r"([a-z_][a-z0-9_]*): (.+)", re.DOTALL)
+_COMPARISON: Final = re.compile(r"must be (<=|<|>=|>) (\S+): (.*)", re.DOTALL)
+
+# Separates the field an attrs validator named from its message, between
+# _format_exception and describe_errors (a NUL is in no message).
+_FIELD_MARK: Final = "\0"
+
+
+def _validator_message(exc: BaseException) -> str:
+    """What an error raised by a class's ``__init__`` (an attrs validator or
+    converter) says, as ``field<NUL>message`` when it names one of the fields.
+
+    cattrs reports these at the class's path as ``invalid value``; the message
+    the validator wrote says which field and why.
+    """
+    text = re.sub(r"[\r\n]+", " ", str(exc.args[0] if exc.args else exc))
+    name: str | None = None
+    attribute = exc.args[1] if len(exc.args) > 1 else None
+    if isinstance(attribute, attrs.Attribute):
+        name = attribute.name
+    found = _ATTRS_MESSAGE.fullmatch(text) or _NAMED_MESSAGE.fullmatch(text)
+    if found and (name is None or found[1] == name):
+        name, text = found[1], found[2]
+    comparison = _COMPARISON.fullmatch(text)
+    if comparison:
+        op, bound, value = comparison.groups()
+        said = "must not be negative" if (op, bound) == (">=", "0") else f"must be {op} {bound}"
+        text = f"{said}, got {value}"
+    return f"{name}{_FIELD_MARK}{text}" if name else text
+
+
 def _format_exception(exc: BaseException, type_: type | None) -> str:
     if isinstance(exc, _Mismatch):
         return str(exc)
@@ -199,16 +237,26 @@ def _format_exception(exc: BaseException, type_: type | None) -> str:
         return f"unknown field(s) {', '.join(sorted(exc.extra_fields))}"
     if isinstance(exc, KeyError):
         return "required field missing"
+    if type_ is None and isinstance(exc, (ValueError, TypeError)):
+        # Not tied to a field by cattrs: raised by the class's own __init__.
+        return _validator_message(exc)
     return cattrs.v.format_exception(exc, type_)
 
 
 def describe_errors(error: BaseException, path: str = "$") -> list[tuple[str, str]]:
     """Turn a cattrs structuring error into ``(json path, message)`` pairs.
 
-    Uses :func:`cattrs.transform_error`; each message is one line.
+    Uses :func:`cattrs.transform_error`; each message is one line. An attrs
+    validator's error names its field (``$.data.grace_days: must not be
+    negative, got -5``), which cattrs alone reports as ``$.data: invalid value``.
     """
     pairs = []
     for line in cattrs.transform_error(error, path=path, format_exception=_format_exception):
         message, _, where = line.rpartition(" @ ")
-        pairs.append((where, message) if message else (path, line))
+        if not message:
+            message, where = line, path
+        if _FIELD_MARK in message:
+            name, message = message.split(_FIELD_MARK, 1)
+            where = f"{where}.{name}"
+        pairs.append((where, message))
     return pairs

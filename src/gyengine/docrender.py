@@ -63,6 +63,7 @@ from .document import (
     cell_text,
     evidence_text,
     neutralise,
+    printable,
     word,
 )
 
@@ -171,6 +172,7 @@ class TerminalDocumentRenderer:
             emoji=False,
         )
         coloured = console.color_system is not None and not console.no_color
+        document = _printable_copy(document)
         lang = document.lang
         console.print(Text(document.title, style="bold"))
         if document.subtitle:
@@ -198,6 +200,24 @@ class TerminalDocumentRenderer:
         if shortened:
             console.print()
             console.print(Text(_say("evidence-note", lang), style="dim"))
+
+
+def _printable_copy(value: Any) -> Any:
+    """A document (or any part of one) with every text in it passed through :func:`printable`."""
+    if isinstance(value, str):
+        return printable(value)
+    if isinstance(value, (tuple, list)):
+        return type(value)(_printable_copy(item) for item in value)
+    if isinstance(value, dict):
+        return {_printable_copy(key): _printable_copy(item) for key, item in value.items()}
+    if attrs.has(type(value)):
+        changes = {
+            field.alias: _printable_copy(getattr(value, field.name))
+            for field in attrs.fields(type(value))
+            if field.init
+        }
+        return attrs.evolve(value, **changes)
+    return value
 
 
 def _short_seqs(value: Any) -> tuple[str, bool]:

@@ -10,6 +10,7 @@ JSON; none of them knows what the rows are about.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any, Final, Literal
@@ -220,6 +221,24 @@ def neutralise(text: str) -> str:
     if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
         return "'" + text
     return text
+
+
+# C0 controls but tab and newline, DEL and C1 controls: ESC starts the terminal's
+# escape sequences (clear the screen, move the cursor, OSC 8 links, set the
+# title...), and C1's CSI (\x9b) and OSC (\x9d) are their one-byte forms.
+_CONTROL: Final = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def printable(text: str) -> str:
+    """Text from the data made safe for a terminal: every control character but
+    tab and newline is shown as its escape (ESC as ``\\x1b``), so that no text
+    from an event can clear the screen, move the cursor or forge a link.
+
+    Every renderer that writes to a terminal passes the data's text through it.
+    """
+    if _CONTROL.search(text) is None:
+        return text
+    return _CONTROL.sub(lambda found: f"\\x{ord(found[0]):02x}", text)
 
 
 def _jsonable(value: Any) -> Any:

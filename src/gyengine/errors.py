@@ -12,6 +12,7 @@ __all__ = [
     "CorruptDatabase",
     "DatabaseNotFound",
     "DatabaseNotInitialised",
+    "DiskFull",
     "DuplicateEventType",
     "GyengineError",
     "IdConflict",
@@ -129,6 +130,24 @@ class DatabaseNotInitialised(NotAGyengineDatabase):
     def __init__(self, path: str) -> None:
         super().__init__(path, "it is an empty SQLite file")
         self.hint = "set it up with `gyengine init`"
+
+
+class DiskFull(GyengineError):
+    """SQLite could not write: the disk (or the database's size limit) is full."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        super().__init__(f"no space left on device writing {path}")
+
+
+def is_disk_full(error: BaseException) -> bool:
+    """Whether a SQLite error is ``SQLITE_FULL`` (``database or disk is full``), not damage."""
+    import sqlite3
+
+    code = getattr(error, "sqlite_errorcode", None)
+    if isinstance(code, int):
+        return code & 0xFF == sqlite3.SQLITE_FULL
+    return "database or disk is full" in str(error)
 
 
 class CorruptDatabase(GyengineError):

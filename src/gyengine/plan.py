@@ -26,6 +26,7 @@ from typing import Any, Final
 import attrs
 
 from .canonical import event_hash
+from .codec import describe_errors
 from .errors import GyengineError, InvalidEvent
 from .events import EventRetracted, EventTypes, NewEvent, PendingEvent, type_name_of
 from .store import EventStore
@@ -184,24 +185,20 @@ def _line_map(
     return items, keys, top
 
 
-def read_plan(path: str | Path, sections: dict[str, PlanSection], registry: EventTypes) -> Plan:
-    """Read, structure and check a plan file.
-
-    Raises:
-        PlanInvalid: listing every problem, each as ``file:line: [section] item: field: message``.
-    """
-    file = Path(path)
-    source = str(path)
+def _plan_text(file: Path, source: str) -> str:
     try:
         raw = file.read_bytes()
     except OSError as error:
         raise PlanInvalid([f"{source}: cannot read the plan: {error.strerror}"]) from None
     try:
-        text = raw.decode("utf-8")
+        return raw.decode("utf-8")
     except UnicodeDecodeError as error:
         raise PlanInvalid([f"{source}: invalid UTF-8 at byte {error.start + 1}"]) from None
+
+
+def _parse_toml(text: str, source: str) -> dict[str, Any]:
     try:
-        data = tomllib.loads(text, parse_float=Decimal)
+        return tomllib.loads(text, parse_float=Decimal)
     except tomllib.TOMLDecodeError as error:
         # Python 3.14 gives the line as an attribute; earlier versions only in the message.
         lineno = getattr(error, "lineno", None)
@@ -210,6 +207,20 @@ def read_plan(path: str | Path, sections: dict[str, PlanSection], registry: Even
             lineno = int(found[1]) if found else None
         at = f"{source}:{lineno}" if lineno else source
         raise PlanInvalid([f"{at}: not valid TOML: {str(error).split(' (at line')[0]}"]) from None
+    except RecursionError:
+        # tomllib parses arrays and inline tables recursively: `a = [[[[...]]]]`.
+        raise PlanInvalid([f"{source}: nested too deeply"]) from None
+
+
+def read_plan(path: str | Path, sections: dict[str, PlanSection], registry: EventTypes) -> Plan:
+    """Read, structure and check a plan file.
+
+    Raises:
+        PlanInvalid: listing every problem, each as ``file:line: [section] item: field: message``.
+    """
+    source = str(path)
+    text = _plan_text(Path(path), source)
+    data = _parse_toml(text, source)
     item_lines, key_lines, top_lines = _line_map(text)
     problems: list[str] = []
     items: dict[str, list[PlanItem]] = {}
@@ -263,7 +274,7 @@ def read_plan(path: str | Path, sections: dict[str, PlanSection], registry: Even
             try:
                 structured: Any = registry.converter.structure(value, section.item_type)
             except Exception as error:
-                for path, message in _describe(error):
+                for path, message in describe_errors(error):
                     field = path.removeprefix("$").lstrip(".").split("[")[0] or None
                     problems.append(
                         f"{where(name, index, field)}: {label}: {field or '$'}: {message}"
@@ -273,69 +284,42 @@ def read_plan(path: str | Path, sections: dict[str, PlanSection], registry: Even
                 PlanItem(name, key, structured, item_lines.get((name, index), 0))
             )
     plan = Plan(source, items)
+    # The very events `plan load` would append, so that `plan check` refuses what it refuses.
+    problems.extend(_definition_problems(plan, sections, registry))
     if not problems:
-        for name in sorted(sections):
-            section = sections[name]
-            if section.check is None:
-                continue
-            try:
-                found_problems = list(section.check(plan))
-            except Exception as error:
-                # A plugin's check that trips over an unexpected plan is still a
-                # problem of this file, not a crash: say which check and why.
-                problems.append(
-                    f"{where(name, None)}: [{name}]: the section's check failed: "
-                    f"{type(error).__name__}: {error}"
-                )
-                continue
-            for problem in found_problems:
-                position = _index_of(plan, problem.section, problem.key)
-                label = (
-                    f"[{problem.section}] {problem.key}" if problem.key else f"[{problem.section}]"
-                )
-                field = f"{problem.field}: " if problem.field else ""
-                problems.append(
-                    f"{where(problem.section, position, problem.field)}: {label}: {field}{problem.message}"
-                )
+        problems.extend(_check_problems(plan, sections, where))
     if problems:
         raise PlanInvalid(problems)
     return plan
 
 
-_VALIDATOR_MESSAGE: Final = re.compile(r"'([A-Za-z_][A-Za-z0-9_]*)' (must .*)", re.DOTALL)
-
-
-def _describe(error: BaseException) -> list[tuple[str, str]]:
-    """``(json path, message)`` pairs for a structuring error.
-
-    As :func:`gyengine.codec.describe_errors`, except that an attrs validator's
-    error (``'shape' must be in (...) (got 'thresold')``) names its field and
-    says what was wrong: cattrs alone reports it as ``$: invalid value``.
-    """
-    import cattrs
-
-    from .codec import _format_exception
-
-    def format_exception(exc: BaseException, type_: type | None) -> str:
-        found = (
-            _VALIDATOR_MESSAGE.fullmatch(str(exc.args[0]))
-            if isinstance(exc, ValueError) and exc.args
-            else None
-        )
-        if found:
-            return f"{found[1]}\0{found[2]}"
-        return _format_exception(exc, type_)
-
-    pairs = []
-    for line in cattrs.transform_error(error, path="$", format_exception=format_exception):
-        message, _, path = line.rpartition(" @ ")
-        if not message:
-            message, path = line, "$"
-        if "\0" in message:
-            name, message = message.split("\0", 1)
-            path = f"{path}.{name}"
-        pairs.append((path, message))
-    return pairs
+def _check_problems(
+    plan: Plan, sections: dict[str, PlanSection], where: Callable[..., str]
+) -> list[str]:
+    """What the sections' own checks find in the whole plan (references, totals)."""
+    problems: list[str] = []
+    for name in sorted(sections):
+        section = sections[name]
+        if section.check is None:
+            continue
+        try:
+            found_problems = list(section.check(plan))
+        except Exception as error:
+            # A plugin's check that trips over an unexpected plan is still a
+            # problem of this file, not a crash: say which check and why.
+            problems.append(
+                f"{where(name, None)}: [{name}]: the section's check failed: "
+                f"{type(error).__name__}: {error}"
+            )
+            continue
+        for problem in found_problems:
+            position = _index_of(plan, problem.section, problem.key)
+            label = f"[{problem.section}] {problem.key}" if problem.key else f"[{problem.section}]"
+            field = f"{problem.field}: " if problem.field else ""
+            problems.append(
+                f"{where(problem.section, position, problem.field)}: {label}: {field}{problem.message}"
+            )
+    return problems
 
 
 def _index_of(plan: Plan, section: str, key: str | None) -> int | None:
@@ -379,24 +363,14 @@ def plan_changes(
     wanted: set[str] = set()
     for name in sorted(sections):
         section = sections[name]
-        type_name, _ = type_name_of(section.item_type)
-        if type_name not in registry:
-            raise GyengineError(
-                f"plan section [{name}]: its item type {type_name} is not a registered event type"
-            )
+        type_name = _item_type_name(section, registry)
         for item in plan.entries(name):
             stream = section.stream(item.key)
             wanted.add(stream)
             try:
-                event = registry.encode(
-                    NewEvent(type=type_name, stream=stream, data=item.value, actor=actor)
-                )
-                # An id derived from the content: the same plan gives the same log.
-                event = attrs.evolve(event, id=_definition_id(stream, event.data))
+                event = _definition_event(section, item, registry, actor)
             except InvalidEvent as error:
-                raise PlanInvalid(
-                    [f"{plan.path}:{item.line}: [{name}] {item.key}: {error}"]
-                ) from None
+                raise PlanInvalid([_definition_problem(plan, item, error)]) from None
             last = current.get(stream)
             if last is not None and last.type == type_name and last.data == event.data:
                 continue
@@ -429,6 +403,48 @@ def plan_changes(
         key = stream.split("/", 2)[2] if stream.count("/") >= 2 else None
         changes.append(PlanChange("removed", section_name, key, event))
     return changes
+
+
+def _item_type_name(section: PlanSection, registry: EventTypes) -> str:
+    type_name, _ = type_name_of(section.item_type)
+    if type_name not in registry:
+        raise GyengineError(
+            f"plan section [{section.name}]: its item type {type_name} is not a registered event type"
+        )
+    return type_name
+
+
+def _definition_event(
+    section: PlanSection, item: PlanItem, registry: EventTypes, actor: str | None
+) -> PendingEvent:
+    """An item's definition event, validated and encoded as the log would take it.
+
+    Raises:
+        InvalidEvent: the event is refused (a control character in its id...).
+    """
+    stream = section.stream(item.key)
+    type_name = _item_type_name(section, registry)
+    event = registry.encode(NewEvent(type=type_name, stream=stream, data=item.value, actor=actor))
+    # An id derived from the content: the same plan gives the same log.
+    return attrs.evolve(event, id=_definition_id(stream, event.data))
+
+
+def _definition_problem(plan: Plan, item: PlanItem, error: InvalidEvent) -> str:
+    return f"{plan.path}:{item.line}: [{item.section}] {item.key}: {error}"
+
+
+def _definition_problems(
+    plan: Plan, sections: dict[str, PlanSection], registry: EventTypes
+) -> list[str]:
+    """Why the log would refuse the definition event of an item, for each item it would refuse."""
+    problems = []
+    for name in plan.sections():
+        for item in plan.entries(name):
+            try:
+                _definition_event(sections[name], item, registry, None)
+            except InvalidEvent as error:
+                problems.append(_definition_problem(plan, item, error))
+    return problems
 
 
 def _definition_id(stream: str, content: str) -> str:

@@ -185,9 +185,11 @@ class TableRenderer:
         from rich.table import Table
         from rich.text import Text
 
+        from .document import printable
+
         console = Console(file=output, width=160 if not output.isatty() else None, highlight=False)
         for line in _header(replay):
-            console.print(line, markup=False)
+            console.print(printable(line), markup=False)
         # The scoreboard shows judged results (those with a status), latest period
         # of each; breakdowns without a verdict are in the other formats.
         every = latest_scores(replay.records)
@@ -202,7 +204,10 @@ class TableRenderer:
             if not rows:
                 continue
             table = Table(
-                title=f"\n{evaluator}", box=None, header_style="bold", title_justify="left"
+                title=Text(f"\n{printable(evaluator)}"),
+                box=None,
+                header_style="bold",
+                title_justify="left",
             )
             columns = (
                 "subject",
@@ -228,7 +233,10 @@ class TableRenderer:
                 table.add_row(
                     *[_text(row[c]) for c in ("subject", "label", "metric", "period")],
                     *[_text(_figure(row[c])) for c in ("value", "target", "expected")],
-                    Text(str(row["status"] or ""), style=_STATUS_STYLE.get(str(row["status"]), "")),
+                    Text(
+                        printable(str(row["status"] or "")),
+                        style=_STATUS_STYLE.get(str(row["status"]), ""),
+                    ),
                     _text(_figure(row["points"])),
                     Text(_short_evidence(row["evidence"])),
                 )
@@ -315,7 +323,9 @@ def _figure(value: Any) -> Any:
 def _text(value: Any) -> Any:
     from rich.text import Text
 
-    return Text("" if value is None else str(value))
+    from .document import printable
+
+    return Text(printable("" if value is None else str(value)))
 
 
 def _short_evidence(text: str) -> str:

@@ -31,11 +31,13 @@ from .errors import (
     CorruptDatabase,
     DatabaseNotFound,
     DatabaseNotInitialised,
+    DiskFull,
     GyengineError,
     IdConflict,
     InvalidEvent,
     NotAGyengineDatabase,
     UnknownSupersededEvent,
+    is_disk_full,
 )
 from .events import ENVELOPE_FIELDS, PendingEvent, StoredEvent
 from .timeutil import utc_now
@@ -384,6 +386,8 @@ class SQLiteEventStore:
 
     def _database_error(self, error: sqlite3.DatabaseError) -> GyengineError:
         message = str(error)
+        if is_disk_full(error):
+            return DiskFull(self.path)
         if "not a database" in message:
             return NotAGyengineDatabase(self.path, "it is not a SQLite file")
         return CorruptDatabase(self.path, message)
