@@ -95,19 +95,17 @@ def load_sealer(*, create: bool = False) -> Sealer | None:
         # Written whole under another name, then linked into place: a process
         # that finds the file finds the whole key, and of two processes
         # creating it at once, the second takes the first one's key.
-        handle = tempfile.NamedTemporaryFile(
-            "w", encoding="ascii", dir=path.parent, prefix=".key-", delete=False
-        )
+        descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=".key-")  # 0600
     except OSError as error:
         raise KeyFileError(f"cannot create the key file {path}: {error.strerror}") from None
     try:
-        with handle:
-            handle.write(secrets.token_hex(32) + "\n")  # NamedTemporaryFile is 0600
-        os.link(handle.name, path)
+        with os.fdopen(descriptor, "w", encoding="ascii") as handle:
+            handle.write(secrets.token_hex(32) + "\n")
+        os.link(temporary, path)
     except FileExistsError:
         pass
     except OSError as error:
         raise KeyFileError(f"cannot create the key file {path}: {error.strerror}") from None
     finally:
-        Path(handle.name).unlink(missing_ok=True)
+        Path(temporary).unlink(missing_ok=True)
     return Sealer(_read_key(path), path)
