@@ -29,6 +29,7 @@ from typing import Any, Final, Literal
 import attrs
 
 from .canonical import GENESIS_HASH, row_envelope
+from .errors import UnreadableRow
 
 __all__ = ["ChainChecker", "ChainProblem", "ProblemKind", "UnreadableRow", "hash_problem"]
 
@@ -88,15 +89,6 @@ class ChainProblem:
 
     def __str__(self) -> str:
         return f"seq {self.seq}: {self.kind}: {self.detail}"
-
-
-class UnreadableRow(Exception):
-    """A backend could not read the row at ``seq`` at all (raised by its checked reads)."""
-
-    def __init__(self, seq: int, detail: str) -> None:
-        super().__init__(f"seq {seq}: {detail}")
-        self.seq = seq
-        self.detail = detail
 
 
 def gap(expected: int, found: int) -> ChainProblem:

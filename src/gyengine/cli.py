@@ -764,6 +764,10 @@ def replay(
             engine.save_run(result)
     finally:
         engine.close()
+    from .document import printable
+
+    for note in result.notes:
+        click.echo(f"warning: {printable(note)}", err=True)
     if not result.chain_ok:
         click.echo(f"warning: the log fails verification at {result.chain_problem}", err=True)
 

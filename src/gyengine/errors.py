@@ -21,6 +21,7 @@ __all__ = [
     "NotAGyengineDatabase",
     "UnknownEventType",
     "UnknownSupersededEvent",
+    "UnreadableRow",
 ]
 
 
@@ -164,3 +165,13 @@ class KeyFileError(GyengineError):
     def __init__(self, message: str, hint: str | None = None) -> None:
         super().__init__(message)
         self.hint = hint
+
+
+class UnreadableRow(GyengineError):
+    """The row at ``seq`` cannot be read at all (a text column that is not UTF-8)."""
+
+    def __init__(self, seq: int, detail: str) -> None:
+        super().__init__(f"seq {seq}: {detail}")
+        self.seq = seq
+        self.detail = detail
+        self.hint = "run `gyengine verify` to find the first broken row"

@@ -82,7 +82,7 @@ def _header(replay: Replay) -> list[str]:
     options = replay.options
     lines = [
         f"log: seq 1..{replay.seq_to}, head {replay.head_hash}",
-        "chain: ok" if replay.chain_ok else f"chain: BROKEN at {replay.chain_problem}",
+        ("chain: ok, " if replay.chain_ok else "chain: BROKEN, ") + replay.verification_text(),
     ]
     if options.as_of is not None:
         lines.append(f"as of: {options.as_of.isoformat()}")
@@ -100,7 +100,10 @@ class JsonRenderer:
     description: str = "JSON: options, log range and head hash, plugins, every record"
 
     def render(self, replay: Replay, output: IO[str]) -> None:
-        json.dump(replay.to_json(), output, ensure_ascii=False, indent=2, sort_keys=False)
+        # The answer, then what this replay checked to give it (which depends on
+        # the checkpoints it found, so a resumed replay says so here and only here).
+        document = {**replay.to_json(), "verification": replay.verification_json()}
+        json.dump(document, output, ensure_ascii=False, indent=2, sort_keys=False)
         output.write("\n")
 
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Generator, Iterable, Mapping
 from decimal import Decimal
 from typing import Any, Final
 
@@ -34,7 +34,7 @@ from .canonical import (
     canonical_json,
     event_hash,
 )
-from .chain import ChainProblem, UnreadableRow
+from .chain import ChainChecker, ChainProblem, UnreadableRow
 from .errors import GyengineError
 from .evaluation import (
     ANY_TYPE,
@@ -254,18 +254,18 @@ class Replay:
         elif first <= last:
             parts = [f"rows {first}..{last} verified"]
         else:
-            parts = ["no rows re-read"]
+            parts = []
         if self.trusted:
             seqs = sorted({point.seq for point in self.trusted})
-            where = ", ".join(str(seq) for seq in seqs)
             top = max(self.trusted, key=lambda point: point.seq)
             parts.append(
-                f"rows 1..{first - 1} trusted to sealed checkpoints at seq {where}"
-                f" (hash at {top.seq}: {top.hash[:12]}...)"
+                f"rows 1..{first - 1} not re-read: evaluator states from checkpoints at seq "
+                + ", ".join(str(seq) for seq in seqs)
+                + f", seals checked, hash at seq {top.seq} {top.hash[:12]}... matches the log"
             )
         if self.chain_problem is not None:
             parts.append(f"chain broken at {self.chain_problem}")
-        return "; ".join(parts)
+        return "; ".join(parts) if parts else "nothing verified"
 
     def find(
         self, subject: str, metric: str | None = None, period: str | None = None
@@ -411,7 +411,10 @@ def _restore(
                 )
                 folding.restart(context)
                 return
-            row = store.at(point.seq)
+            try:
+                row = store.at(point.seq)
+            except UnreadableRow:  # the read from seq 1 meets it and names it
+                continue
             if row is None or row.hash != point.hash:
                 continue
             if store.supersedes_before(point.seq + 1, bound, point.seq):
@@ -466,8 +469,11 @@ def _fold(
     bound: int,
     context: ReplayContext,
     progress: Callable[[int], None] | None,
-) -> tuple[int, ChainProblem | None]:
-    """Read and check rows ``folding.start..bound`` and fold them; (rows read, first problem)."""
+) -> tuple[int, ChainProblem | None, str]:
+    """Read and check rows ``folding.start..bound`` and fold them.
+
+    Returns the rows read, the first problem and the hash at ``bound``.
+    """
     start = folding.start
     superseded = store.superseded(bound) if bound else {}
     folds, current = _fold_tables(registry, folding)
@@ -476,23 +482,18 @@ def _fold(
     # while this one checks everything else and folds; its verdict is awaited below.
     hashing = store.hash_in_background(start, bound) if options.parallel else None
     checker = store.checker_at(start, hashes=hashing is None)
-    allow_broken = options.allow_broken_chain
-    problem: ChainProblem | None = None
+    problems: list[ChainProblem] = []
     as_of, period, states = options.as_of, context.period, folding.states
     make_event = Event
     read = 0
-    rows = store.chain_rows(start, bound)
+    rows = _checked_rows(store, checker, start, bound, options.allow_broken_chain, problems)
     try:
-        for line in rows:
+        for line, broken in rows:
             read += 1
             if progress is not None and read % 10_000 == 0:
                 progress(10_000)
-            found = checker.check(line)
-            if found is not None:
-                if not allow_broken:
-                    raise BrokenChain(found)
-                problem = problem or found
-                checker.accept(line)
+            if broken and (type(line[10]) is not bytes or type(line[0]) is not int):
+                continue  # nothing to decode: the row is named in the chain problem
             type_name = line[4]
             targets = folds.get(type_name)
             if targets is None or line[1] in superseded:
@@ -525,7 +526,9 @@ def _fold(
                     line[11],
                     line[12],
                 )
-            except GyengineError as error:
+            except (GyengineError, ValueError) as error:
+                if broken:
+                    continue  # a broken row whose payload is unreadable: not folded
                 raise GyengineError(f"seq {seq} ({type_name}) cannot be decoded: {error}") from None
             for name, fold, skip_to in targets:
                 if seq <= skip_to:
@@ -540,20 +543,15 @@ def _fold(
                         event_type=type_name,
                         cause=error,
                     ) from error
-    except UnreadableRow as error:
-        # Nothing after it can be read in order: the replay cannot go on.
-        if hashing is not None:
-            hashing.stop()
-        raise BrokenChain(checker.unreadable(error)) from None
     except Exception as error:
-        # A fold that tripped over a changed row: the broken chain is the news.
-        if hashing is not None:
-            if isinstance(error, BrokenChain):
-                hashing.stop()
-            else:
-                found = hashing.result()
-                if found is not None and not allow_broken:
-                    raise BrokenChain(found) from error
+        # The first problem is the news: an earlier row whose hash the worker
+        # found wrong, or the broken chain behind a fold that tripped over it.
+        found = hashing.result() if hashing is not None else None
+        if isinstance(error, BrokenChain):
+            if found is not None and found.seq < error.problem.seq:
+                raise BrokenChain(found) from None
+        elif found is not None and not options.allow_broken_chain:
+            raise BrokenChain(found) from error
         raise
     finally:
         # An evaluator error or a broken chain leaves the reader half-read:
@@ -561,20 +559,72 @@ def _fold(
         rows.close()
     if progress is not None:
         progress(read % 10_000)
+    problem = problems[0] if problems else None
     if hashing is not None:
         found = hashing.result()
         if found is not None:
-            if not allow_broken:
+            if not options.allow_broken_chain:
                 raise BrokenChain(found)
             if problem is None or found.seq < problem.seq:
                 problem = found
     if bound >= start:
         found = checker.finish(bound, None)
         if found is not None:
-            if not allow_broken:
+            if not options.allow_broken_chain:
                 raise BrokenChain(found)
             problem = problem or found
-    return read, problem
+    return read, problem, checker.prev_hash if bound else GENESIS_HASH
+
+
+def _first_problem(
+    store: EventStore, folding: _Folding, verified_from: int, problem: ChainProblem
+) -> ChainProblem:
+    """The first problem of the log, given one found after the rows not re-read.
+
+    A row after a checkpoint may fail because of an edit behind it (its
+    stream's version is looked up there): the rows behind are checked then,
+    so that the replay names the first problem, as ``verify`` does.
+    """
+    if verified_from <= 1:
+        return problem
+    earlier = store.check_chain(store.checker_at(1), verified_from - 1)
+    return earlier if earlier is not None else problem
+
+
+def _checked_rows(
+    store: EventStore,
+    checker: ChainChecker,
+    start: int,
+    bound: int,
+    allow_broken: bool,
+    problems: list[ChainProblem],
+) -> Generator[tuple[tuple[Any, ...], bool], None, None]:
+    """Rows ``start..bound``, each with whether it failed its check.
+
+    A failed check raises :class:`BrokenChain` unless ``allow_broken``; then the
+    problem is kept in ``problems`` and the read goes on, past a row the
+    backend cannot read at all too.
+    """
+    while True:
+        rows = store.chain_rows(start, bound)
+        try:
+            for line in rows:
+                found = checker.check(line)
+                if found is not None:
+                    if not allow_broken:
+                        raise BrokenChain(found)
+                    problems.append(found)
+                    checker.accept(line)
+                yield line, found is not None
+            return
+        except UnreadableRow as error:
+            found = checker.unreadable(error)
+            if not allow_broken or error.seq < 1:
+                raise BrokenChain(found) from None
+            problems.append(found)
+            start = checker.expected = error.seq + 1
+        finally:
+            rows.close()
 
 
 def _checkpoints(
@@ -678,8 +728,6 @@ def replay(
     """
     plan = order_evaluators({name: ev for name, (ev, _) in evaluators.items()}, options.evaluators)
     bound = store.seq_at(options.known_at) if options.known_at is not None else store.head().seq
-    bound_row = store.at(bound) if bound else None
-    bound_hash = bound_row.hash if bound_row is not None else GENESIS_HASH
     origins = _origins(store, bound)
     context = ReplayContext(
         options.as_of, options.known_at, options.options, bound, origins=origins
@@ -707,7 +755,14 @@ def replay(
         if found is not None:
             folding.restart(fold_context)
     verified_from = 1 if options.verify_all else folding.start
-    read, problem = _fold(store, registry, folding, options, bound, fold_context, progress)
+    try:
+        read, problem, bound_hash = _fold(
+            store, registry, folding, options, bound, fold_context, progress
+        )
+    except BrokenChain as broken:
+        raise BrokenChain(_first_problem(store, folding, verified_from, broken.problem)) from None
+    if problem is not None:
+        problem = _first_problem(store, folding, verified_from, problem)
     # Read apart from the fold, so a replay resumed past the declaration still knows.
     superseded = store.superseded(bound) if bound else {}
     synthetic = any(

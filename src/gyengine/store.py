@@ -494,8 +494,17 @@ class SQLiteEventStore:
         return int(row[0]) if row and row[0] is not None else 0
 
     def at(self, seq: int) -> StoredEvent | None:
-        """The event at ``seq``, if any."""
-        row = self.conn.execute(f"SELECT {_COLUMNS} FROM events WHERE seq = ?", (seq,)).fetchone()
+        """The event at ``seq``, if any.
+
+        Raises:
+            UnreadableRow: a column of the row cannot be read (text that is not UTF-8).
+        """
+        try:
+            row = self.conn.execute(
+                f"SELECT {_COLUMNS} FROM events WHERE seq = ?", (seq,)
+            ).fetchone()
+        except sqlite3.OperationalError as error:
+            raise UnreadableRow(seq, f"a column cannot be read: {error}") from None
         return None if row is None else StoredEvent(*row)
 
     def superseded(self, stop: int) -> dict[str, int]:
@@ -1021,7 +1030,7 @@ class SQLiteEventStore:
             return ChainChecker(hashes=hashes)
         try:
             before = self.at(start - 1)
-        except sqlite3.Error:  # unreadable: whoever checks that row says so
+        except UnreadableRow:  # whoever checks that row says so
             before = None
         return ChainChecker(
             start,
@@ -1069,10 +1078,6 @@ class BackgroundCheck:
         finally:
             self.pool.shutdown(cancel_futures=True)
         return problem
-
-    def stop(self) -> None:
-        """Give up on the worker (its caller already failed)."""
-        self.pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _hash_part(

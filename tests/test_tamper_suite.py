@@ -1,0 +1,333 @@
+"""The tamper suite: every single-row edit, against `verify` and against replay.
+
+An adversary with write access to the database file edits it with plain
+``sqlite3``. For every edit of an event row, ``verify`` and a replay (in one
+process, with the hashing worker, resumed from checkpoints with
+``verify_all``) name the same first problem: the same seq, the same kind, the
+same words. For every edit of derived data (a checkpoint, a saved run, its
+results or evidence) ``verify`` names the row, and a replay never uses an
+edited checkpoint: it says why and replays in full, with the full answer.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import closing, contextmanager
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import gyengine
+import gyengine.store
+import replay_helpers as h
+from gyengine.canonical import event_hash, row_envelope
+from gyengine.cli import cli
+from gyengine.events import ENVELOPE_FIELDS
+
+COLUMNS = ", ".join(ENVELOPE_FIELDS)
+NOT_UTF8 = "CAST(x'c328ff' AS TEXT)"
+EVENTS = 12
+
+Edit = Callable[[sqlite3.Connection, int], None]
+
+
+def _sql(statement: str) -> Edit:
+    def edit(conn: sqlite3.Connection, seq: int) -> None:
+        assert conn.execute(statement.format(seq=seq)).rowcount >= 1
+
+    return edit
+
+
+def _rehashed(column: str, value: Callable[[object], object]) -> Edit:
+    """Change one column and recompute that row's hash, so only a later rule can notice."""
+
+    def edit(conn: sqlite3.Connection, seq: int) -> None:
+        row = conn.execute(f"SELECT {COLUMNS} FROM events WHERE seq = ?", (seq,)).fetchone()
+        index = ENVELOPE_FIELDS.index(column)
+        changed = (*row[:index], value(row[index]), *row[index + 1 :])
+        conn.execute(
+            f"UPDATE events SET {column} = ?, hash = ? WHERE seq = ?",
+            (changed[index], event_hash(row_envelope(changed)), seq),
+        )
+
+    return edit
+
+
+EDITS: dict[str, tuple[Edit, str]] = {
+    # name: (the edit at seq k, the problem's kind)
+    "data-byte": (
+        _sql("UPDATE events SET data = replace(data, '\"', '''') WHERE seq = {seq}"),
+        "hash",
+    ),
+    "actor": (_sql("UPDATE events SET actor = 'someone else' WHERE seq = {seq}"), "hash"),
+    "occurred": (_sql("UPDATE events SET occurred = '2018-01' WHERE seq = {seq}"), "hash"),
+    "prev-hash": (
+        _sql("UPDATE events SET prev_hash = 'f' || substr(prev_hash, 2) WHERE seq = {seq}"),
+        "link",
+    ),
+    "deleted": (_sql("DELETE FROM events WHERE seq = {seq}"), "gap"),
+    "seq-zero": (_sql("UPDATE events SET seq = 0 WHERE seq = {seq}"), "undecodable"),
+    "not-utf8": (_sql(f"UPDATE events SET stream = {NOT_UTF8} WHERE seq = {{seq}}"), "undecodable"),
+    "recorded-backwards": (_rehashed("recorded", lambda _: "2000-01-01T00:00:00.000000Z"), "order"),
+    "version-jump": (_rehashed("version", lambda version: int(version) + 5), "version"),
+}
+"""Each is found at the edited seq k (a deleted row: the gap at k; seq 0: at 0)."""
+
+
+def _expected(name: str, seq: int) -> tuple[int, str] | None:
+    """Where and what the first problem is: at the edited row, but for three edge cases."""
+    if name == "deleted" and seq == EVENTS:
+        return None  # a shorter log: only a saved run or a published head knows
+    if name == "seq-zero":
+        return 0, "undecodable"
+    if name == "recorded-backwards" and seq == 1:
+        # No row before it to be earlier than; its new hash breaks the next link.
+        return 2, "link"
+    return seq, EDITS[name][1]
+
+
+@pytest.fixture(scope="module")
+def pristine(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A log of 12 events over four streams, with checkpoints saved at seq 6."""
+    path = tmp_path_factory.mktemp("pristine") / "log.db"
+    events = [h.value("abc"[n % 3], n, id=f"v{n}") for n in range(1, EVENTS)]
+    events.insert(3, h.target("a", 10, id="t1"))
+    with h.open_engine(path) as engine:
+        engine.append(events[:6])
+        engine.replay()  # checkpoints at seq 6
+        engine.append(events[6:])
+    return path
+
+
+@contextmanager
+def tampered(pristine: Path, tmp_path: Path, edit: Edit, seq: int) -> Iterator[Path]:
+    path = tmp_path / f"tampered-{seq}.db"
+    shutil.copy(pristine, path)
+    with closing(sqlite3.connect(path)) as conn, conn:
+        edit(conn, seq)
+    yield path
+
+
+def _verify(path: Path) -> gyengine.store.ChainProblem | None:
+    with gyengine.SQLiteEventStore(path) as store:
+        return store.verify().problem
+
+
+def _replay(path: Path, **options: object) -> gyengine.store.ChainProblem | None:
+    with h.open_engine(path, create=False) as engine:
+        try:
+            engine.replay(save=False, **options)
+        except gyengine.BrokenChain as broken:
+            return broken.problem
+    return None
+
+
+@pytest.mark.parametrize("name", sorted(EDITS))
+@pytest.mark.parametrize("seq", [1, 4, 9, EVENTS])
+def test_replay_and_verify_name_the_same_problem(
+    pristine: Path, tmp_path: Path, name: str, seq: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A full replay, one with the hashing worker, and a resumed one with verify_all agree with verify."""
+    edit, _ = EDITS[name]
+    with tampered(pristine, tmp_path, edit, seq) as path:
+        found = _verify(path)
+        expected = _expected(name, seq)
+        assert (found.seq, found.kind) == expected if found is not None else expected is None
+        assert _replay(path, checkpoints=False) == found
+        assert _replay(path, verify_all=True) == found
+        with h.open_engine(path, create=False) as engine:
+            carried = engine.replay(save=False, checkpoints=False, allow_broken_chain=True)
+        assert carried.chain_problem == found
+        monkeypatch.setattr(gyengine.store, "PARALLEL_HASHING_FROM", 2)
+        assert _replay(path, checkpoints=False, parallel=True) == found
+
+
+@pytest.mark.parametrize("name", sorted(EDITS))
+def test_a_resumed_replay_checks_every_row_after_its_checkpoint(
+    pristine: Path, tmp_path: Path, name: str
+) -> None:
+    """An edit after the checkpoint (seq 6) is found by a resumed replay exactly as by verify."""
+    edit, _ = EDITS[name]
+    with tampered(pristine, tmp_path, edit, 9) as path:
+        # seq-zero: the gap at 9 sends the replay back over the rows behind, to the row at 0.
+        assert _replay(path) == _verify(path)
+
+
+UNSEEN_BEHIND = {"actor", "data-byte", "occurred", "prev-hash", "recorded-backwards", "seq-zero"}
+"""Edits behind a checkpoint that nothing after it depends on: a resumed replay does not read them."""
+
+
+@pytest.mark.parametrize("name", sorted(set(EDITS) - UNSEEN_BEHIND))
+def test_a_resumed_replay_that_meets_a_trace_of_an_edit_behind_it_names_the_first(
+    pristine: Path, tmp_path: Path, name: str
+) -> None:
+    """A row after the checkpoint that no longer fits (its stream's version, a row below 1)
+    sends the replay back to check the rows behind: it names verify's first problem."""
+    edit, _ = EDITS[name]
+    with tampered(pristine, tmp_path, edit, 3) as path:
+        found = _verify(path)
+        assert found is not None
+        assert found.seq in (0, 3)
+        assert _replay(path) == found
+
+
+@pytest.mark.parametrize("name", sorted(UNSEEN_BEHIND))
+def test_a_resumed_replay_says_it_trusted_the_rows_behind_its_checkpoint(
+    pristine: Path, tmp_path: Path, name: str
+) -> None:
+    """An edit behind the checkpoint is not read: the answer is the untouched log's, and the
+    replay says which rows it verified and which it took from a sealed checkpoint."""
+    edit, _ = EDITS[name]
+    with h.open_engine(pristine, create=False) as engine:
+        expected = h.result_bytes(engine.replay(save=False, checkpoints=False))
+    with tampered(pristine, tmp_path, edit, 3) as path, h.open_engine(path, create=False) as engine:
+        result = engine.replay(save=False)
+        assert h.result_bytes(result) == expected
+        assert result.verified_from == 7
+        assert result.verification_text().startswith(
+            f"rows 7..{EVENTS} verified; rows 1..6 not re-read: evaluator states from"
+            " checkpoints at seq 6, seals checked"
+        )
+
+
+@settings(max_examples=40, deadline=None)
+@given(name=st.sampled_from(sorted(EDITS)), seq=st.integers(1, EVENTS))
+def test_any_single_row_edit_anywhere(pristine: Path, name: str, seq: int) -> None:
+    """Property: whatever the edit and the row, replay and verify agree on the first problem."""
+    import tempfile
+
+    edit, _ = EDITS[name]
+    with (
+        tempfile.TemporaryDirectory() as directory,
+        tampered(pristine, Path(directory), edit, seq) as path,
+    ):
+        found = _verify(path)
+        expected = _expected(name, seq)
+        assert (found.seq, found.kind) == expected if found is not None else expected is None
+        assert _replay(path, checkpoints=False) == found
+        assert _replay(path) in (found, None)  # resumed: the same, or the rows not re-read
+
+
+# -- derived data ----------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def with_runs(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo year with two saved runs and their checkpoints."""
+    path = tmp_path_factory.mktemp("runs") / "demo.db"
+    for args in (
+        ["demo", "init", "--db", str(path)],
+        ["replay", "--db", str(path), "--format", "json", "--as-of", "2019-06-30"],
+        ["replay", "--db", str(path), "--format", "json"],
+    ):
+        result = _invoke(args)
+        assert result.exit_code == 0, result.output
+    return path
+
+
+def _invoke(args: list[str]) -> Result:
+    return CliRunner().invoke(cli, args, prog_name="gyengine")
+
+
+DERIVED: dict[str, tuple[str, str]] = {
+    # name: (the edit, the start of what verify says)
+    "checkpoint-state": (
+        # Every target in the indicators' state gains a leading 1 ("8.5 %" -> "18.5 %").
+        'UPDATE checkpoints SET state = replace(state, \'"target":"\', \'"target":"1\')'
+        " WHERE evaluator = 'indicators'",
+        "checkpoint of indicators at seq 1758: its content does not match its seal",
+    ),
+    "checkpoint-seq": (
+        "UPDATE checkpoints SET seq = 1700 WHERE evaluator = 'rules' AND seq = 1758",
+        "checkpoint of rules at seq 1700: its content does not match its seal",
+    ),
+    "checkpoint-unsealed": (
+        "UPDATE checkpoints SET seal = NULL WHERE evaluator = 'banks' AND seq = 1758",
+        "checkpoint of banks at seq 1758: it has no seal",
+    ),
+    "run-options": (
+        "UPDATE runs SET as_of = '2019-12-31' WHERE id = 1",
+        "run 1 of ",
+    ),
+    "run-chain-ok": ("UPDATE runs SET chain_ok = 0 WHERE id = 2", "run 2 of "),
+    "run-seal-swapped": (
+        "UPDATE runs SET seal = (SELECT seal FROM runs WHERE id = 2) WHERE id = 1",
+        "run 1 of ",
+    ),
+    "result-value": (
+        "UPDATE results SET value = '99.9' WHERE run_id = 2 AND n = 17",
+        "run 2 of ",
+    ),
+    "result-status": (
+        "UPDATE results SET status = 'green' WHERE run_id = 1 AND status = 'red'",
+        "run 1 of ",
+    ),
+    "result-deleted": ("DELETE FROM results WHERE run_id = 2 AND n = 5", "run 2 of "),
+    "evidence-deleted": (
+        "DELETE FROM evidence WHERE rowid = (SELECT min(rowid) FROM evidence WHERE run_id = 1)",
+        "run 1 of ",
+    ),
+    "evidence-added": ("INSERT INTO evidence VALUES (2, 3, 999999)", "run 2 of "),
+}
+
+
+@pytest.mark.parametrize("name", sorted(DERIVED))
+def test_verify_names_the_edited_derived_row(with_runs: Path, tmp_path: Path, name: str) -> None:
+    """Every edit of a checkpoint, a run, a result or evidence fails `verify`, naming the row."""
+    statement, message = DERIVED[name]
+    path = tmp_path / "d.db"
+    shutil.copy(with_runs, path)
+    assert _invoke(["verify", "--db", str(path)]).exit_code == 0
+    assert h.execute(path, statement) >= 1
+    result = _invoke(["verify", "--db", str(path)])
+    assert result.exit_code == 1
+    assert f"{path}: {message}" in result.stderr
+    if name.startswith("run") or name.startswith("result") or name.startswith("evidence"):
+        assert "its content does not match its seal" in result.stderr
+    assert _invoke(["verify", "--db", str(path), "--chain-only"]).exit_code == 0
+
+
+def test_an_edited_checkpoint_is_ignored_and_the_replay_runs_in_full(
+    with_runs: Path, tmp_path: Path
+) -> None:
+    """The edit of the issue (a target inside a checkpoint) changes nothing in the bulletin."""
+    path = tmp_path / "d.db"
+    shutil.copy(with_runs, path)
+    with gyengine.open(path) as engine:
+        expected = engine.replay(save=False, checkpoints=False).to_json()
+    statement, _ = DERIVED["checkpoint-state"]
+    assert h.execute(path, statement) >= 1
+    with gyengine.open(path) as engine:
+        result = engine.replay(save=False)
+    assert result.to_json() == expected
+    assert result.resumed == {}
+    assert result.verified_from == 1
+    assert result.notes == (
+        "checkpoint of indicators at seq 1758 not used: its content does not match its seal:"
+        " it was changed after it was saved; replayed in full",
+    )
+
+
+def test_a_checkpoint_sealed_with_another_key_is_not_used(
+    with_runs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A database copied without its key: checkpoints are not trusted, verify says whose key."""
+    path = tmp_path / "d.db"
+    shutil.copy(with_runs, path)
+    monkeypatch.setenv("GYENGINE_KEY", str(tmp_path / "other-key"))
+    result = _invoke(["verify", "--db", str(path)])
+    assert result.exit_code == 1
+    assert "no key to check its seal with" in result.stderr
+    with gyengine.open(path) as engine:
+        replayed = engine.replay()  # makes the new key on its save
+    assert replayed.resumed == {}
+    assert replayed.notes[0].endswith("does not exist); replayed in full")
+    result = _invoke(["verify", "--db", str(path)])
+    assert result.exit_code == 1
+    assert "run 1 of " in result.stderr
+    assert "it was sealed with key " in result.stderr
