@@ -30,6 +30,9 @@ def _sealing_key(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     """One key for the whole run, never the user's own (``$GYENGINE_KEY``, inherited by subprocesses)."""
     before = os.environ.get("GYENGINE_KEY")
     os.environ["GYENGINE_KEY"] = str(tmp_path_factory.mktemp("key") / "key")
+    from gyengine.seal import load_sealer
+
+    load_sealer(create=True)  # made up front: no test's output depends on being the first
     yield
     if before is None:
         del os.environ["GYENGINE_KEY"]

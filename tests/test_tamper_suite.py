@@ -331,3 +331,36 @@ def test_a_checkpoint_sealed_with_another_key_is_not_used(
     assert result.exit_code == 1
     assert "run 1 of " in result.stderr
     assert "it was sealed with key " in result.stderr
+
+
+def test_init_makes_the_key_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`gyengine init` makes a private key file where $GYENGINE_KEY says, and only once."""
+    key = tmp_path / "keys" / "county.key"
+    monkeypatch.setenv("GYENGINE_KEY", str(key))
+    first = _invoke(["init", "--db", str(tmp_path / "a.db")])
+    assert first.exit_code == 0, first.output
+    assert first.stdout == (
+        f"created {tmp_path / 'a.db'}\ncreated the key {key} that seals saved runs and"
+        " checkpoints; keep it apart from the database\n"
+    )
+    assert key.stat().st_mode & 0o777 == 0o600
+    assert len(bytes.fromhex(key.read_text().strip())) == 32
+    made = key.read_text()
+    second = _invoke(["init", "--db", str(tmp_path / "b.db")])
+    assert second.stdout == f"created {tmp_path / 'b.db'}\n"
+    assert key.read_text() == made
+
+
+def test_a_key_file_that_is_not_a_key_is_a_one_line_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A damaged key file stops a replay that would seal, naming the file and the fix."""
+    key = tmp_path / "key"
+    key.write_text("not hex\n")
+    monkeypatch.setenv("GYENGINE_KEY", str(key))
+    db = tmp_path / "d.db"
+    assert _invoke(["demo", "init", "--db", str(db)]).exit_code == 0
+    result = _invoke(["replay", "--db", str(db)])
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"Error: {key} is not a gyengine key (64 hex digits)\n")
+    assert h.count_rows(db, "runs") == 0

@@ -256,7 +256,13 @@ def cli(ctx: click.Context, debug: bool, plugins_dir: str | None) -> None:
 @click.pass_obj
 @handle_errors
 def init(state: State, db: str) -> None:
-    """Create an empty event database (a no-op if it already exists)."""
+    """Create an empty event database (a no-op if it already exists).
+
+    Also makes the key that seals saved runs and checkpoints, if there is none
+    yet: $GYENGINE_KEY, else ~/.config/gyengine/key (see docs/verifying.md).
+    """
+    from .seal import key_path, load_sealer
+
     existed = Path(db).exists() and Path(db).stat().st_size > 0
     with state.open_store(db, create=True) as store:
         count = store.count()
@@ -264,6 +270,13 @@ def init(state: State, db: str) -> None:
         click.echo(f"{db} is already a gyengine database ({count} events)")
     else:
         click.echo(f"created {db}")
+    if not key_path().exists():
+        sealer = load_sealer(create=True)
+        assert sealer is not None
+        click.echo(
+            f"created the key {sealer.path} that seals saved runs and checkpoints;"
+            " keep it apart from the database"
+        )
 
 
 @cli.command()
