@@ -364,3 +364,26 @@ def test_a_key_file_that_is_not_a_key_is_a_one_line_error(
     assert result.exit_code == 1
     assert result.stderr.startswith(f"Error: {key} is not a gyengine key (64 hex digits)\n")
     assert h.count_rows(db, "runs") == 0
+
+
+def test_column_types_are_checked_once_the_table_no_longer_enforces_them(
+    pristine: Path, tmp_path: Path
+) -> None:
+    """The STRICT table gyengine made keeps every column's type; rebuilt without STRICT, a
+    text version is let in, and verify and replay both name it as a wrong type."""
+    path = tmp_path / "rebuilt.db"
+    shutil.copy(pristine, path)
+    with gyengine.SQLiteEventStore(path) as store:
+        assert store.checker_at(1).typed
+    with closing(sqlite3.connect(path)) as conn, conn:
+        sql = conn.execute("SELECT sql FROM sqlite_master WHERE name = 'events'").fetchone()[0]
+        conn.execute("ALTER TABLE events RENAME TO old_events")
+        conn.execute(sql.replace(") STRICT", ")"))
+        conn.execute("INSERT INTO events SELECT * FROM old_events")
+        conn.execute("DROP TABLE old_events")
+        conn.execute("UPDATE events SET version = 'v' || version WHERE seq = 5")
+    with gyengine.SQLiteEventStore(path) as store:
+        assert not store.checker_at(1).typed
+    found = _verify(path)
+    assert found == gyengine.store.ChainProblem(5, "undecodable", "version holds str 'v2'")
+    assert _replay(path, checkpoints=False) == found

@@ -229,6 +229,11 @@ CREATE INDEX IF NOT EXISTS events_type ON events (type, seq);
 CREATE INDEX IF NOT EXISTS events_supersedes ON events (supersedes) WHERE supersedes IS NOT NULL;
 """
 
+_EVENTS_TABLE_SQL: Final = (
+    _SCHEMA.split(";")[0].strip().replace("CREATE TABLE IF NOT EXISTS", "CREATE TABLE")
+)
+"""The events table's ``sql`` in ``sqlite_master``, as SQLite keeps it for a table gyengine made."""
+
 _SQLITE_MAGIC: Final = b"SQLite format 3\x00"
 
 
@@ -977,7 +982,7 @@ class SQLiteEventStore:
             cores = os.cpu_count() or 1
             workers = min(cores, 4) if total >= PARALLEL_VERIFY_FROM and cores > 1 else 1
         if workers <= 1 or self.path == ":memory:" or total < 2 * workers:
-            checker = ChainChecker()
+            checker = self.checker_at(1)
             problem = self.check_chain(checker, None, progress)
             head = Head(checker.checked_to, checker.prev_hash, checker.last_recorded or None)
             return VerifyResult(checker.checked_to, head, problem)
@@ -1020,6 +1025,19 @@ class SQLiteEventStore:
             return None
         return BackgroundCheck(self.path, start, stop)
 
+    def _typed(self) -> bool:
+        """Whether the events table is exactly the STRICT table gyengine made.
+
+        SQLite then refuses a value of the wrong type in any column, whoever
+        writes it, and the checker need not look at the types. A table
+        rebuilt any other way (without STRICT, another column type) gets the
+        full check.
+        """
+        row = self.conn.execute(
+            "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'events'"
+        ).fetchone()
+        return row is not None and row[0] == _EVENTS_TABLE_SQL
+
     def checker_at(self, start: int, *, hashes: bool = True) -> ChainChecker:
         """A :class:`ChainChecker` for rows from ``start``, seeded from the stored row before it.
 
@@ -1027,7 +1045,7 @@ class SQLiteEventStore:
         another worker, or vouched for by a sealed checkpoint).
         """
         if start <= 1:
-            return ChainChecker(hashes=hashes)
+            return ChainChecker(hashes=hashes, typed=self._typed())
         try:
             before = self.at(start - 1)
         except UnreadableRow:  # whoever checks that row says so
@@ -1038,6 +1056,7 @@ class SQLiteEventStore:
             before.recorded if before is not None else "",
             version_before=lambda stream: self.stream_version(stream, before=start),
             hashes=hashes,
+            typed=self._typed(),
         )
 
     def _next_seq(self, seq: int) -> int | None:
