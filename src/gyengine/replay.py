@@ -475,74 +475,15 @@ def _fold(
     Returns the rows read, the first problem and the hash at ``bound``.
     """
     start = folding.start
-    superseded = store.superseded(bound) if bound else {}
-    folds, current = _fold_tables(registry, folding)
-    row_decoder = registry.row_decoder
     # On a long read the backend may recompute the hashes in another process
     # while this one checks everything else and folds; its verdict is awaited below.
     hashing = store.hash_in_background(start, bound) if options.parallel else None
     checker = store.checker_at(start, hashes=hashing is None)
     problems: list[ChainProblem] = []
-    as_of, period, states = options.as_of, context.period, folding.states
-    make_event = Event
-    read = 0
     rows = _checked_rows(store, checker, start, bound, options.allow_broken_chain, problems)
+    superseded = store.superseded(bound) if bound else {}
     try:
-        for line, broken in rows:
-            read += 1
-            if progress is not None and read % 10_000 == 0:
-                progress(10_000)
-            if broken and (type(line[10]) is not bytes or type(line[0]) is not int):
-                continue  # nothing to decode: the row is named in the chain problem
-            type_name = line[4]
-            targets = folds.get(type_name)
-            if targets is None or line[1] in superseded:
-                continue
-            seq, occurred = line[0], line[6]
-            if as_of is not None and occurred is not None:
-                try:
-                    if period(occurred).start > as_of:
-                        continue
-                except ValueError:
-                    pass  # verify-level problem; the evaluator sees the event as it is
-            entry = current.get(type_name)
-            if entry is not None and entry[0] == line[5]:
-                decode = entry[1]
-            else:  # an old schema (upcast) or an unknown type (an error naming it)
-                decode = row_decoder(type_name, line[5])
-            try:
-                event = make_event(
-                    seq,
-                    line[1],
-                    line[2],
-                    line[3],
-                    type_name,
-                    line[5],
-                    occurred,
-                    line[7],
-                    line[8],
-                    line[9],
-                    decode(line[10]),
-                    line[11],
-                    line[12],
-                )
-            except (GyengineError, ValueError) as error:
-                if broken:
-                    continue  # a broken row whose payload is unreadable: not folded
-                raise GyengineError(f"seq {seq} ({type_name}) cannot be decoded: {error}") from None
-            for name, fold, skip_to in targets:
-                if seq <= skip_to:
-                    continue
-                try:
-                    states[name] = fold(states[name], event, context)
-                except Exception as error:
-                    raise EvaluatorError(
-                        plugin=folding.owner[name],
-                        evaluator=name,
-                        seq=seq,
-                        event_type=type_name,
-                        cause=error,
-                    ) from error
+        read = _fold_rows(rows, registry, folding, superseded, options, context, progress)
     except Exception as error:
         # The first problem is the news: an earlier row whose hash the worker
         # found wrong, or the broken chain behind a fold that tripped over it.
@@ -559,21 +500,91 @@ def _fold(
         rows.close()
     if progress is not None:
         progress(read % 10_000)
-    problem = problems[0] if problems else None
     if hashing is not None:
         found = hashing.result()
         if found is not None:
-            if not options.allow_broken_chain:
-                raise BrokenChain(found)
-            if problem is None or found.seq < problem.seq:
-                problem = found
+            problems.append(found)
     if bound >= start:
         found = checker.finish(bound, None)
         if found is not None:
-            if not options.allow_broken_chain:
-                raise BrokenChain(found)
-            problem = problem or found
+            problems.append(found)
+    problem = min(problems, key=lambda found: found.seq) if problems else None
+    if problem is not None and not options.allow_broken_chain:
+        raise BrokenChain(problem)
     return read, problem, checker.prev_hash if bound else GENESIS_HASH
+
+
+def _fold_rows(
+    rows: Iterable[tuple[tuple[Any, ...], bool]],
+    registry: EventTypes,
+    folding: _Folding,
+    superseded: Mapping[str, int],
+    options: ReplayOptions,
+    context: ReplayContext,
+    progress: Callable[[int], None] | None,
+) -> int:
+    """Decode each row some evaluator consumes and fold it; the number of rows read."""
+    folds, current = _fold_tables(registry, folding)
+    row_decoder = registry.row_decoder
+    as_of, period, states = options.as_of, context.period, folding.states
+    make_event = Event
+    read = 0
+    for line, broken in rows:
+        read += 1
+        if progress is not None and read % 10_000 == 0:
+            progress(10_000)
+        if broken and (type(line[10]) is not bytes or type(line[0]) is not int):
+            continue  # nothing to decode: the row is named in the chain problem
+        type_name = line[4]
+        targets = folds.get(type_name)
+        if targets is None or line[1] in superseded:
+            continue
+        seq, occurred = line[0], line[6]
+        if as_of is not None and occurred is not None:
+            try:
+                if period(occurred).start > as_of:
+                    continue
+            except ValueError:
+                pass  # verify-level problem; the evaluator sees the event as it is
+        entry = current.get(type_name)
+        if entry is not None and entry[0] == line[5]:
+            decode = entry[1]
+        else:  # an old schema (upcast) or an unknown type (an error naming it)
+            decode = row_decoder(type_name, line[5])
+        try:
+            event = make_event(
+                seq,
+                line[1],
+                line[2],
+                line[3],
+                type_name,
+                line[5],
+                occurred,
+                line[7],
+                line[8],
+                line[9],
+                decode(line[10]),
+                line[11],
+                line[12],
+            )
+        except (GyengineError, ValueError) as error:
+            if broken:
+                continue  # a broken row whose payload is unreadable: not folded
+            raise GyengineError(f"seq {seq} ({type_name}) cannot be decoded: {error}") from None
+        for name, fold, skip_to in targets:
+            if seq <= skip_to:
+                continue
+            try:
+                states[name] = fold(states[name], event, context)
+            except Exception as error:
+                raise EvaluatorError(
+                    plugin=folding.owner[name],
+                    evaluator=name,
+                    seq=seq,
+                    event_type=type_name,
+                    cause=error,
+                ) from error
+    return read
 
 
 def _first_problem(
