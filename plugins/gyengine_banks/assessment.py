@@ -266,8 +266,8 @@ def standing(
 
 def _target_for(
     state: BanksState, bank: str, criterion: Criterion, month: dt.date
-) -> tuple[Decimal | None, int | None]:
-    """The bank's target for the month in the criterion's unit, and the event it came from."""
+) -> tuple[Decimal | None, int | None, str | None]:
+    """The bank's target in the criterion's unit, the event it came from and the period it is for."""
     candidates = []
     for setting in state.targets:
         target = setting.target
@@ -278,9 +278,68 @@ def _target_for(
             candidates.append((period.end - period.start, -setting.seq, setting))
     if candidates:
         chosen = min(candidates, key=lambda c: (c[0], c[1]))[2]
-        return _in_unit(chosen.target, criterion), chosen.seq
+        return _in_unit(chosen.target, criterion), chosen.seq, chosen.target.period
     default = criterion.params.get("target")
-    return default, None
+    return default, None, None
+
+
+def _months_of(period: str) -> list[str]:
+    """The calendar months a period covers, in order (``2019-H2`` → 2019-07 … 2019-12)."""
+    span = ReplayContext.period(period)
+    months, day = [], span.start.replace(day=1)
+    while day <= span.end:
+        months.append(_month_text(day))
+        day = (day + dt.timedelta(days=32)).replace(day=1)
+    return months
+
+
+@attrs.frozen
+class Gate:
+    """What ``target_gate`` compares for one bank: a month's figure, or a quota's cumulative one."""
+
+    value: Decimal
+    target: Decimal | None
+    seqs: frozenset[int]
+    note: str = ""
+
+
+def gate_inputs(
+    state: BanksState, criterion: Criterion, month: str, values: Mapping[str, Decimal]
+) -> dict[str, Gate]:
+    """Each bank's figure and target under ``target_gate``.
+
+    A target set for one month (or the card's ``target``) gates that month's
+    figure. A quota set for a longer period (a year, a half, a quarter) is never
+    a monthly threshold: the bank's figures summed over the period's months up
+    to this one (a month without a report adds 0) are gated against the quota's
+    序时 share, quota × k / n after k of its n months.
+    """
+    gates = {}
+    start = ReplayContext.period(month).start
+    for bank, value in values.items():
+        target, seq, period = _target_for(state, bank, criterion, start)
+        seqs = frozenset() if seq is None else frozenset({seq})
+        months = _months_of(period) if period is not None else [month]
+        if target is None or len(months) <= 1:
+            gates[bank] = Gate(value, target, seqs)
+            continue
+        done = months[: months.index(month) + 1]
+        cumulative, used = ZERO, set(seqs)
+        for earlier in done:
+            entry = state.reports.get(earlier, {}).get(bank)
+            if entry is None:
+                continue
+            figure = value if earlier == month else measure(criterion.measure, entry.report).value
+            cumulative += figure or ZERO
+            used.add(entry.seq)
+        due = q2(target * len(done) / len(months))
+        unit = criterion.unit
+        note = (
+            f"{period} 任务 {fmt(target)} {unit}，序时 {len(done)}/{len(months)} = {fmt(due)} {unit}；"
+            f"{done[0]} 至 {month} 累计 {fmt(cumulative)} {unit}"
+        )
+        gates[bank] = Gate(cumulative, due, frozenset(used), note)
+    return gates
 
 
 def _in_unit(target: BankTargetSet, criterion: Criterion) -> Decimal | None:
@@ -334,14 +393,15 @@ def assess_month(
     for criterion in criteria:
         measured = {b: measure(criterion.measure, reports[b].report) for b in reports}
         values = {b: m.value for b, m in measured.items() if m.value is not None}
-        targets: dict[str, Decimal | None] = {}
-        target_seqs: dict[str, int] = {}
-        if criterion.method == "target_gate":
-            for bank in values:
-                targets[bank], seq = _target_for(state, bank, criterion, period.start)
-                if seq is not None:
-                    target_seqs[bank] = seq
-        scored = score(criterion, values, targets)
+        gates = (
+            gate_inputs(state, criterion, month, values)
+            if criterion.method == "target_gate"
+            else {}
+        )
+        targets = {bank: gate.target for bank, gate in gates.items()}
+        scored = score(
+            criterion, {b: gates[b].value if b in gates else v for b, v in values.items()}, targets
+        )
         everyone = {reports[b].seq for b in values}
         for bank in banks:
             definition = state.banks[bank].definition
@@ -362,19 +422,21 @@ def assess_month(
             else:
                 seqs.add(entry.seq)
                 found = measured[bank]
-                value = found.value
+                gate = gates.get(bank)
+                value = found.value if gate is None else gate.value
                 target = targets.get(bank)
                 if result is None:
                     status, points = "red", NIL
                     rationale = f"{found.text} → 0.00"
                 else:
                     status, points = result.status, result.points
-                    rationale = f"{found.text}；{result.formula}"
+                    note = f"{gate.note}；" if gate is not None and gate.note else ""
+                    rationale = f"{found.text}；{note}{result.formula}"
                     details.update(result.details)
                     if criterion.method in RELATIVE:
                         seqs |= everyone
-                    if bank in target_seqs:
-                        seqs.add(target_seqs[bank])
+                    if gate is not None:
+                        seqs |= gate.seqs
             parts[bank].append((criterion, result, states[bank]))
             evidence[bank] |= seqs
             scores.append(
@@ -394,7 +456,11 @@ def assess_month(
                 )
             )
     vetoes = _vetoes(state, month)
-    weight = sum((c.points for c in criteria), ZERO)
+    weight = sum((c.most for c in criteria), ZERO)
+    basic = sum((c.points for c in criteria), ZERO)
+    full = f"满分 {fmt(weight)}" + (
+        f" = 基础 {fmt(basic)} + 加分 {fmt(weight - basic)}" if weight != basic else ""
+    )
     lines = {}
     for bank in banks:
         earned = [
@@ -429,7 +495,7 @@ def assess_month(
             reasons,
             states[bank],
             frozenset(seqs),
-            f"{rationale}（满分 {fmt(weight)}）",
+            f"{rationale}（{full}）",
             facts,
         )
     return Month(month, tuple(scores), lines, weight)
