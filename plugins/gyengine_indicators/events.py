@@ -81,6 +81,8 @@ class IndicatorDefined:
     weight: Decimal = Decimal(0)
     text: str = ""
     synthetic: bool = False
+    assumed: tuple[str, ...] = ()
+    """Fields whose values the plan text does not give (a date, nodes, a weight)."""
 
 
 @attrs.frozen
