@@ -1,67 +1,10 @@
 """The ``banks`` evaluator: every month, each bank's support to enterprises, scored and ranked.
 
-For every month with at least one bank report (or a veto), up to the as-of date,
-and every bank the plan lists, the evaluator yields
-
-* ``criterion:<id>`` per criterion of the card: ``value`` the measure (万元 or
-  %, see ``gyengine_banks.measures``), ``points`` by the criterion's method
-  (see ``gyengine_banks.methods``), ``target`` the bank's target under
-  ``target_gate``, the formula with its numbers in ``rationale``, and as
-  ``evidence`` the bank's report, plus every bank's report for a relative
-  method (the others' figures set the maximum, the average, the places);
-* ``score``: ``value`` = ``points`` = the month's total (the sum of the
-  criteria's rounded points), ``target`` the card's total W, and ``details``
-  ``rank``, ``previous_rank``, ``rank_change``, ``veto``, ``list``, ``ranked``,
-  ``report`` (``received``, ``late``, ``missing``, ``not due``);
-
-and per month the bulletin: subject ``bulletin``, metrics ``top`` and
-``bottom``, ``value`` the banks' names in rank order joined by 、 and
-``details["banks"]`` their ids joined by commas.
-
-Quarters (``2019-Q2``) and the year (``2019``) roll up: per bank ``score`` is
-the mean of its monthly totals over the assessed months of the period (a month
-without its report counts as 0), rounded half-up to 2 places, ranked among the
-banks, with ``details["months"]`` and ``details["complete"]`` (whether every
-month of the period was assessed); each period has its bulletin too.
-
-Rules for the edge cases:
-
-* **ranks**: by total, highest first; banks sharing a total share the better
-  place (1, 1, 3). ``rank_change`` is the previous period's place minus this
-  one's (``+2`` = up two places), ``new`` when the bank was not ranked in the
-  previous assessed period (the first month, a bank added later).
-* **lists**: a bank is in the top list when its place ≤ ``top`` and in the
-  bottom list when its place counted from the bottom (1 + how many have less)
-  ≤ ``bottom``; a bank in both stays in the top list only. A vetoed bank, a
-  bank without its report and, for a quarter or the year, a bank vetoed in any
-  of its months is never in the top list; a bank whose report is not yet due is
-  in neither.
-* **status** of ``score``: ``green`` in the top list; ``red`` in the bottom list,
-  vetoed or without its report once due; ``pending`` when its report is not due
-  yet (a replay ``--known-at`` before the due day: the month's end plus
-  ``[supervision] monthly_due_days``, 10 without one); ``watch`` otherwise.
-* **no report**: every criterion 0 points with value None, status ``red``
-  (``pending`` while not due), rationale ``未报送``; the bank is left out of the
-  others' maximum, average and places, and ranked with its total of 0.
-* **late report**: scored like any other; ``details["report"]`` is ``late``
-  with ``days_late`` (for the accountability rules).
-* **veto** (``BankVetoed``): the month's total is 0 and ``details["veto"]``
-  gives the reason (several are joined by ；); the criteria keep their points,
-  and the bank's figures still count in the other banks' relative criteria.
-* **corrections**: a report that ``supersedes`` another replaces it (the
-  engine drops the old one); two reports of one bank for one month without
-  ``supersedes``: the later (higher seq) counts.
-* **references**: a report, target or veto naming a bank the plan does not
-  list, or a target for an unknown criterion, a criterion not scored by
-  ``target_gate`` or in a unit the measure is not in, gives a ``warn`` finding
-  (``bank-report-unknown``, ``bank-target-invalid``, ``bank-veto-unknown``)
-  and is otherwise ignored.
-* **targets**: of the ``BankTargetSet`` events whose period contains the month,
-  the shortest period wins, then the later event; else the ``target``
-  parameter; a plain number is in the criterion's unit (万元 or %).
-* **definitions**: the latest card and bank list (as known) apply to every month.
-  A criterion the plan check would refuse (a card appended as an event skips
-  the check) is left out of the card, with a ``bank-criterion-invalid`` warning.
+Per month, per bank: a ``criterion:<id>`` score per criterion of the card and a
+``score`` (total, rank, lists); per period the bulletin (subject ``bulletin``,
+metrics ``top`` and ``bottom``); quarters and the year roll up. The rules (quotas,
+满分, ranks, lists, missing and late reports, vetoes, corrections) are stated in
+``docs/evaluators/banks.md``.
 """
 
 from __future__ import annotations

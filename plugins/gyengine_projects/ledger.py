@@ -1,20 +1,8 @@
-"""The ledger evaluator ``projects``: each key project's week, against its plan.
+"""The ledger evaluator ``projects``: each key project's week, against its own schedule.
 
-For every project and every ISO week of the plan year up to the as-of date, the
-evaluator scores
-
-* ``investment``: invested to date (the latest report of a week up to this one)
-  against the annual plan and its 序时进度 (``elapsed_fraction`` at the week's
-  Sunday), with a traffic light by the plan's status profile;
-* ``report``: whether the week's report came in on time (``received``), after
-  its due day (``late``), not at all once due (``missing``) or is ``not due`` yet;
-
-and once per project and milestone, ``milestone:开工`` (``竣工``, ``投产``) when it
-was reached or its planned date has passed. Weekly roll-ups sum the projects of
-a park and of a lead unit (``investment``) and of a stated group
-(``group_investment``). The problem ledger gives a ``problem`` score per problem
-and a ``problem-overdue`` warning to the owner of every problem still open past
-its deadline.
+Investment against 序时 (from the project's 开工 date, or its monthly plan), weekly
+reports, milestones, park/lead/group roll-ups and the problem ledger. The rules, in
+words and formulas with the seed's sentences, are in ``docs/evaluators/projects.md``.
 """
 
 from __future__ import annotations
