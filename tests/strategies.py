@@ -161,6 +161,8 @@ def for_type(tp: Any) -> st.SearchStrategy[Any]:
         return st.tuples(*(for_type(arg) for arg in args))
     if origin is dict and args[0] is str:
         return st.dictionaries(json_text, for_type(args[1]), max_size=4)
+    if origin is dict and args[0] is dt.date:  # a node schedule: date -> amount
+        return st.dictionaries(st.dates(), for_type(args[1]), max_size=4)
     raise NotImplementedError(f"no strategy for payload field type {tp!r}")
 
 

@@ -72,7 +72,8 @@ def points_of(scored: dict[str, Points]) -> dict[str, Decimal]:
     return {bank: result.points for bank, result in scored.items()}
 
 
-# The card of the evaluator tests; W = 20 + 20 + 10 = 50.
+# The card of the evaluator tests; W = 20 + 20 + 10 = 50; 满分 55, as new loans' bonus
+# may give up to its cap 25 (50 − 20 + 25).
 CARD = [
     {
         "id": "new_loans",
@@ -631,7 +632,7 @@ def test_month_totals_ranks_and_bulletin(engine: gyengine.Engine, clock: Clock) 
         ]
         assert got == [D(new), D(industrial), D(renewal)], bank
         record = get(result, bank, "score", "2019-06")
-        assert (record.value, record.points, record.target) == (D(total), D(total), D(50))
+        assert (record.value, record.points, record.target) == (D(total), D(total), D(55))
         assert (record.details["rank"], record.status, record.details["list"]) == (
             rank,
             status,
@@ -644,7 +645,7 @@ def test_month_totals_ranks_and_bulletin(engine: gyengine.Engine, clock: Clock) 
         assert record.unit == "分"
     a = get(result, "A", "score", "2019-06")
     assert a.rationale == (
-        "新增贷款 23.00 + 工业贷款增量 20.00 + 无还本续贷占比 10.00 = 53.00（满分 50）；第 1 名（共 3 家）"
+        "新增贷款 23.00 + 工业贷款增量 20.00 + 无还本续贷占比 10.00 = 53.00（满分 55 = 基础 50 + 加分 5）；第 1 名（共 3 家）"
     )
     # Evidence: the card (1), A's definition (2) and, for the relative criteria, every report.
     assert a.evidence == (1, 2, *sorted(seqs.values()))
@@ -736,7 +737,7 @@ def test_missing_report(engine: gyengine.Engine, clock: Clock) -> None:
     assert total.details["report"] == "missing"
     assert (
         total.rationale
-        == "2019-06 未报送（应于 2019-07-10 前报送），各项 0 → 0（满分 50）；第 3 名（共 3 家）"
+        == "2019-06 未报送（应于 2019-07-10 前报送），各项 0 → 0（满分 55 = 基础 50 + 加分 5）；第 3 名（共 3 家）"
     )
     assert get(result, "bulletin", "top", "2019-06").details["banks"] == "A,B"
     assert get(result, "bulletin", "bottom", "2019-06").details["banks"] == "C"
@@ -794,7 +795,7 @@ def test_veto(engine: gyengine.Engine, clock: Clock) -> None:
     assert veto in a.evidence
     assert a.rationale == (
         "新增贷款 23.00 + 工业贷款增量 20.00 + 无还本续贷占比 10.00 = 53.00；一票否决（拒不配合银企对接）→ 0"
-        "（满分 50）；第 3 名（共 3 家）"
+        "（满分 55 = 基础 50 + 加分 5）；第 3 名（共 3 家）"
     )
     assert get(result, "A", "criterion:new_loans", "2019-06").points == D("23.00")
     # A's figures still count for the others: C stays second on the industrial increment.
@@ -934,7 +935,7 @@ def test_quarter_and_year_roll_up(engine: gyengine.Engine, clock: Clock) -> None
                 moved,
             ), (period, bank)
             assert record.details["complete"] == "no"
-            assert record.target == D(50)
+            assert record.target == D(55)
     q2 = get(result, "A", "score", "2019-Q2")
     assert q2.details["months"] == "2019-05,2019-06"
     assert q2.rationale == "月均（52.00 + 30.00）/ 2 = 41.00；第 2 名（共 3 家）"
@@ -994,14 +995,25 @@ def test_targets_from_events(engine: gyengine.Engine, clock: Clock) -> None:
         for bank in "ABC"
         for month in ("2019-06", "2019-07")
     }
-    # June: A's Q2 target 1500 beats its year target; July: the year's 2000.
+    # A quota set for a period is gated on the period's cumulative figure against its
+    # 序时 share, never as a monthly threshold. June: A's Q2 quota 1500 beats its year
+    # quota; June is month 3 of 3: due 1500 × 3/3 = 1500; Q2 so far = June's 2000 →
+    # 20 + ⌊(2000 − 1500) / 500⌋ = 21.
     assert got["A", "2019-06"].target == D(1500)
-    assert got["A", "2019-06"].points == D("21.00")  # 20 + ⌊500 / 500⌋
+    assert got["A", "2019-06"].value == D(2000)
+    assert got["A", "2019-06"].points == D("21.00")
     assert quarter_a in got["A", "2019-06"].evidence
     assert year_a not in got["A", "2019-06"].evidence
-    assert got["A", "2019-07"].target == D(2000)
-    assert got["A", "2019-07"].points == D("20.00")
-    assert got["B", "2019-06"].target == D(2000)
+    # July: the year's quota 2000, month 7 of 12: due 2000 × 7/12 = 1166.67; Jan–Jul so
+    # far 2000 + 2000 = 4000 → 20 + ⌊2833.33 / 500⌋ = 25, the cap.
+    assert got["A", "2019-07"].target == D("1166.67")
+    assert got["A", "2019-07"].value == D(4000)
+    assert got["A", "2019-07"].points == D("25.00")
+    assert "2019 任务 2,000 万元，序时 7/12 = 1,166.67 万元" in got["A", "2019-07"].rationale
+    # B: 0.2 亿元 = 2000 for the year; June: due 2000 × 6/12 = 1000, so far 2000 →
+    # 20 + ⌊1000 / 500⌋ = 22 (as a monthly threshold it would have been 20).
+    assert got["B", "2019-06"].target == D(1000)
+    assert got["B", "2019-06"].points == D("22.00")
     assert year_b in got["B", "2019-06"].evidence
     assert got["C", "2019-06"].target == D(1000)  # 12 % is no target for an amount: the parameter
     assert got["C", "2019-06"].points == D("22.00")
@@ -1049,7 +1061,8 @@ def test_invalid_criterion_appended_as_an_event_is_left_out(
     assert "unknown method 'rank'" in warning.record.rationale
     assert result.find("A", "criterion:broken") == []
     total = get(result, "A", "score", "2019-06")
-    assert (total.value, total.target) == (D("20.00"), D(20))  # only new loans: 1000 ≥ 1000
+    # only new loans: 1000 ≥ 1000 → 20; its 满分 is its cap 25
+    assert (total.value, total.target) == (D("20.00"), D(25))
 
 
 def test_veto_period_must_be_a_month(registry: gyengine.EventTypes) -> None:
@@ -1277,7 +1290,9 @@ def test_demo_year(demo: gyengine.Engine) -> None:
     for month in months:
         totals = [get(result, bank, "score", month) for bank in BANKS]
         assert sorted(int(t.details["rank"]) for t in totals) == [1, 2, 3, 4, 5, 6]
-        assert {t.target for t in totals} == {D(100)}  # 20 + 10 + 10 + 20 + 15 + 10 + 15
+        # 满分 is what the card can give: 20 + 10 + 10 + 20 + 15 + 10 + 15 = 100, and new
+        # loans' bonus may take its 20 up to the cap 25: 100 − 20 + 25 = 105.
+        assert {t.target for t in totals} == {D(105)}
         assert len(get(result, "bulletin", "top", month).details["banks"].split(",")) == 2
         assert len(get(result, "bulletin", "bottom", month).details["banks"].split(",")) == 2
     vetoed = get(result, "CCB", "score", "2019-07")

@@ -809,7 +809,7 @@ def test_park_lead_unit_and_group_rollups(engine: gyengine.Engine, clock: Clock)
         ), subject
     park = score(result, "A", "investment", "2019-W27")
     assert park.rationale == (
-        "园区 A（2 个项目）：投资 4,200 万元 / 年度计划 10,000 万元 = 42.00 %，序时 50.00 %，"
+        "园区 A（2 个项目，不含重大前期项目）：投资 4,200 万元 / 年度计划 10,000 万元 = 42.00 %，序时 50.00 %，"
         "落后 8.00 个百分点 → watch"
     )
     assert park.details["projects"] == "P01, P02"
@@ -927,10 +927,12 @@ def test_cli_plan_load_replay_and_explain(tmp_path: Path, monkeypatch: pytest.Mo
         for r in json.loads(ran.stdout)["results"]
     }
     p01 = records[("P01", "investment", "2019-W03")]
-    # 20 亿元 = 200000 万元; Sunday 2019-01-20 is day 20 of 365.
+    # 20 亿元 = 200000 万元; P01 starts (开工) on 2019-03-01, so on Sunday 2019-01-20
+    # nothing is expected of it yet: 序时 0.
     assert p01["value"] == "12000"
     assert p01["target"] == "200000"
-    assert p01["expected"] == str((Decimal(200000) * 20 / 365).quantize(Decimal("0.01")))
+    assert p01["expected"] == "0.00"
+    assert "计划 2019-03-01 开工，此前无序时要求" in p01["rationale"]
     assert p01["details"]["lead_official"] == "张三"
     assert p01["details"]["work_team"] == "yes"
     assert p01["details"]["department"] == "KGX"

@@ -244,7 +244,7 @@ def test_plan_check_refuses_a_control_character_in_a_unit_id(tmp_path: Path) -> 
     loaded = error_lines(run("plan", "load", plan, "--db", db))
     assert checked == loaded
     (line,) = checked
-    assert line.startswith(f"Error: {plan}:34: [unit] 发改\\x07委: ")
+    assert line.startswith(f"Error: {plan}:39: [unit] 发改\\x07委: ")
     assert line.endswith("must not contain control characters")
     assert fingerprint(db) == before
 

@@ -277,6 +277,8 @@ def statistics(log: Log, rng: random.Random) -> None:
 
 # -- milestones, funds, assets, investments, listings --------------------------------
 
+CERAMICS = ("2019-08-30", "2019-09-27", "2019-09-27", "2019-10-25", "2019-11-15", "2019-11-29")
+CERAMICS += ("2019-11-29",)  # the 7 ceramics plants' ultra-low-emission works, as each is done
 MILESTONES = [  # (indicator, milestone, date, actor)
     ("K1-区中园规划", "硅材料产业园", "2019-03-28", "发改委"),
     ("K1-区中园规划", "光伏产业园", "2019-04-25", "发改委"),
@@ -290,7 +292,9 @@ MILESTONES = [  # (indicator, milestone, date, actor)
     ("K1-区中园规划", "新能源汽车产业园", "2019-12-26", "发改委"),
     ("K2-村庄搬迁", "坡刘村搬迁", "2019-10-18", "紫云镇"),
     ("K2-村庄搬迁", "方庄村搬迁", "2019-12-20", "紫云镇"),
-    ("K2-变电站规划", "变电站规划获批", "2019-06-14", "供电公司"),
+    ("K2-22万伏变电站", "22万伏变电站规划", "2019-06-14", "供电公司"),
+    ("K2-11万伏变电站", "第一座11万伏变电站规划", "2019-06-14", "供电公司"),
+    ("K2-11万伏变电站", "第二座11万伏变电站规划", "2019-10-24", "供电公司"),
     ("K2-供水", "水厂扩容完成", "2019-09-20", "循环区管委会"),
     ("K2-静脉产业园", "静脉产业园设计完成", "2019-11-15", "循环区管委会"),
     ("K2-循环区道路", "开源路提升", "2019-07-12", "循环区管委会"),
@@ -313,12 +317,29 @@ MILESTONES = [  # (indicator, milestone, date, actor)
     ("K4-智能化改造事项", "平煤隆基智能化车间", "2019-09-20", "科工信局"),
     ("K4-智能化改造事项", "天源光伏智能化工厂", "2019-11-15", "科工信局"),
     ("K4-智能化改造事项", "舒莱信息化智能化融合改造", "2019-12-20", "科工信局"),
-    ("K4-绿色化改造事项", "首山化工焦炉烟道气脱硫脱硝除尘及余热回收工程", "2019-07-26", "科工信局"),
-    ("K4-绿色化改造事项", "7家陶瓷厂超低排放改造", "2019-11-29", "科工信局"),
+    (
+        "K4-首山化工烟道气治理",
+        "首山化工焦炉烟道气脱硫脱硝除尘及余热回收工程",
+        "2019-07-26",
+        "科工信局",
+    ),
+    *(
+        ("K4-陶瓷厂超低排放", f"示例陶瓷厂{n}", day, "科工信局")
+        for n, day in enumerate(CERAMICS, start=1)
+    ),
+    *(
+        ("K4-建材企业低排放", f"示例建材企业{n}", day, "科工信局")
+        for n, day in enumerate(("2019-09-20", "2019-10-30", "2019-11-22", "2019-12-20"), start=1)
+    ),  # the fifth firm is not done by the year's end
+    ("K4-技术改造专项资金企业", "硅烷科技", "2019-03-22", "科工信局"),
+    ("K4-技术改造专项资金企业", "天戈电力", "2019-08-16", "科工信局"),
+    ("K4-技术改造专项资金企业", "瑞翔鞋业", "2019-12-13", "科工信局"),
     ("K5-盘活项目", "气凝胶项目盘活首瑞橡胶", "2019-04-19", "循环区管委会"),
     ("K5-盘活项目", "针状焦项目和环己酮项目盘活宏源焦化", "2019-06-14", "循环区管委会"),
     ("K5-盘活项目", "番茄酱项目盘活鼎举电力", "2019-08-09", "集聚区管委会"),
     ("K5-盘活项目", "胡萝卜深加工项目盘活世强光电", "2019-09-20", "集聚区管委会"),
+    ("K5-引入新项目盘活", "万隆发饰", "2019-10-25", "集聚区管委会"),
+    ("K5-引入新项目盘活", "中力新能源", "2019-11-29", "集聚区管委会"),
     ("K6-硅材料基地", "国家级硅材料特色产业基地获批", "2019-12-18", "循环区管委会"),
     ("K6-高新技术企业", "长江高压", "2019-06-12", "科工信局"),
     ("K6-高新技术企业", "许昌开炭", "2019-06-12", "科工信局"),
@@ -334,6 +355,9 @@ MILESTONES = [  # (indicator, milestone, date, actor)
     ("K6-知识产权优势企业", "平煤隆基", "2019-09-27", "市场监管局"),
     ("K6-知识产权优势企业", "硅烷科技", "2019-12-06", "市场监管局"),
     ("S2-上市辅导备案", "万杰公司证监会上市辅导备案", "2019-11-05", "金融局"),
+    ("S2-政银企洽谈会", "2019年政银企洽谈会", "2019-05-16", "金融局"),
+    ("S2-融资增信机制", "助保贷", "2019-06-20", "金融局"),
+    ("S2-融资增信机制", "续贷周转金", "2019-08-22", "金融局"),
 ]
 FUNDS = [  # programme, 万元, date, enterprise
     ("技术改造", "500", "2019-03-22", "硅烷科技"),
@@ -362,11 +386,17 @@ ASSETS = [  # kind, area, date, enterprise, park, project
 ]
 
 
+MINUTES = 57
+"""How many record minutes the milestones draw: as many as the first demo had milestones,
+so that adding milestones leaves every later draw (and so the rest of the year) unchanged."""
+
+
 def one_offs(log: Log, rng: random.Random) -> None:
+    minutes = [rng.randrange(60) for _ in range(MINUTES)]
     for n, (indicator, milestone, day, actor) in enumerate(MILESTONES, start=1):
         date = dt.date.fromisoformat(day)
         log.add(
-            at(date + dt.timedelta(days=1), 11, rng.randrange(60)),
+            at(date + dt.timedelta(days=1), 11, minutes[(n - 1) % MINUTES]),
             {
                 "id": f"milestone-{n:03d}",
                 "type": "MilestoneReached",
@@ -514,6 +544,13 @@ PROJECTS = {
     "P23": ("0", "", "", ""),
     "P24": ("0", "", "", ""),
 }
+# 推进计划 (亿元 a month), must match the monthly_plan of plan.toml
+MONTHLY_PLANS = {
+    "P01": ["0", "0", "0.5", "0.7", "0.9", "1.0", "1.0", "1.0", "1.0", "1.0", "1.0", "0.9"],
+    "P03": ["0", "0.2", "0.4", "0.5", "0.5", "0.6", "0.6", "0.5", "0.4", "0.3", "0", "0"],
+    "P09": ["0", "0", "1.0", "1.5", "2.0", "2.0", "2.0", "2.0", "2.0", "2.0", "2.0", "1.5"],
+    "P14": ["0", "0", "0", "0.3", "0.5", "0.6", "0.6", "0.7", "0.7", "0.6", "0.5", "0.3"],
+}
 UNIT_OF = {
     f"P{n:02d}": ("循环区管委会" if n <= 8 or n in (21, 22, 23) else "集聚区管委会")
     for n in range(1, 25)
@@ -525,12 +562,33 @@ SILENT = ("P15", (30, 31))  # no report for two weeks (无故拖延)
 RETRACTED = ("P12", 20)  # a report withdrawn the next day, then sent again
 
 
-def share_done(project: str, week: int, rng: random.Random) -> Decimal:
+def planned_share(project: str, start: str, day: dt.date) -> Decimal:
+    """The share of the annual plan a project means to have invested by ``day``.
+
+    Its monthly plan, spread evenly over each month's days; else a straight line
+    from its actual start (开工) to the year's end: nothing before it starts.
+    """
+    if project in MONTHLY_PLANS:
+        months = [Decimal(v) for v in MONTHLY_PLANS[project]]
+        total = sum(months, Decimal(0))
+        done = sum(months[: day.month - 1], Decimal(0))
+        days = month_end(day.month).day
+        return (done + months[day.month - 1] * Decimal(day.day) / Decimal(days)) / total
+    begin = dt.date.fromisoformat(start) if start else dt.date(YEAR, 1, 1)
+    if day < begin:
+        return Decimal(0)
+    return Decimal((day - begin).days + 1) / Decimal((dt.date(YEAR, 12, 31) - begin).days + 1)
+
+
+def share_done(project: str, start: str, week: int, rng: random.Random) -> Decimal:
     """The share of the annual plan invested by the end of ``week`` (0..1)."""
-    planned = Decimal(week) / Decimal(52)
+    sunday = dt.date.fromisocalendar(YEAR, week, 7)
+    planned = planned_share(project, start, sunday)
     if project == EARLY:
-        planned = min(Decimal(1), Decimal(week) / Decimal(30))
-    factor = Decimal(str(rng.uniform(0.93, 1.06)))
+        begin = dt.date.fromisoformat(start)
+        planned = min(Decimal(1), Decimal(max(0, (sunday - begin).days + 1)) / Decimal(150))
+    # Most projects keep to their plan or run a little ahead of it (0.97..1.10 of it).
+    factor = Decimal(str(rng.uniform(0.93, 1.06))) + Decimal("0.04")
     if project == LAGGING and 14 <= week <= 30:
         factor = Decimal("0.45") + Decimal(week - 14) * Decimal("0.01")
     elif project == LAGGING and week > 30:
@@ -555,7 +613,10 @@ def project_reports(log: Log, rng: random.Random) -> None:
             if project == SILENT[0] and week in SILENT[1]:
                 continue
             invested = max(
-                last, (annual_wan * share_done(project, week, rng)).quantize(Decimal("0.1"))
+                last,
+                (annual_wan * share_done(project, plan_dates["开工"], week, rng)).quantize(
+                    Decimal("0.1")
+                ),
             )
             last = invested
             milestone = None
@@ -634,13 +695,13 @@ BANKS: dict[str, tuple[int, int, str, int, int, int, str, int, str]] = {
     "PSBC": (120000, 420000, "0.10", 3500, 200, 900, "0.12", 1000, "0.70"),
     "XCRCB": (500000, 800000, "0.12", 12000, 1800, 1500, "0.35", 4000, "0.90"),
 }
-BANK_TARGETS = [  # bank, new loans a month (万元), period; BOC has the card's default
-    ("ABC", "8000", "2019"),
-    ("ICBC", "6000", "2019"),
-    ("CCB", "6500", "2019"),
-    ("PSBC", "3500", "2019"),
-    ("XCRCB", "10000", "2019"),
-    ("XCRCB", "12000", "2019-H2"),  # raised for the second half: the shorter period wins
+BANK_TARGETS = [  # bank, new-loan quota for the period (万元), period; BOC has the card's default
+    ("ABC", "96000", "2019"),  # a year's quota, gated month by month against its 序时 share
+    ("ICBC", "72000", "2019"),
+    ("CCB", "78000", "2019"),
+    ("PSBC", "42000", "2019"),
+    ("XCRCB", "120000", "2019"),
+    ("XCRCB", "72000", "2019-H2"),  # raised for the second half: the shorter period wins
 ]
 BANK_LATE = ("PSBC", 9)  # September's report arrives on 16 October (due the 10th)
 BANK_CORRECTED = ("ICBC", 4)  # April's industrial increment first sent a digit short

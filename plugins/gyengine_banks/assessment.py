@@ -1,67 +1,10 @@
 """The ``banks`` evaluator: every month, each bank's support to enterprises, scored and ranked.
 
-For every month with at least one bank report (or a veto), up to the as-of date,
-and every bank the plan lists, the evaluator yields
-
-* ``criterion:<id>`` per criterion of the card: ``value`` the measure (万元 or
-  %, see ``gyengine_banks.measures``), ``points`` by the criterion's method
-  (see ``gyengine_banks.methods``), ``target`` the bank's target under
-  ``target_gate``, the formula with its numbers in ``rationale``, and as
-  ``evidence`` the bank's report, plus every bank's report for a relative
-  method (the others' figures set the maximum, the average, the places);
-* ``score``: ``value`` = ``points`` = the month's total (the sum of the
-  criteria's rounded points), ``target`` the card's total W, and ``details``
-  ``rank``, ``previous_rank``, ``rank_change``, ``veto``, ``list``, ``ranked``,
-  ``report`` (``received``, ``late``, ``missing``, ``not due``);
-
-and per month the bulletin: subject ``bulletin``, metrics ``top`` and
-``bottom``, ``value`` the banks' names in rank order joined by 、 and
-``details["banks"]`` their ids joined by commas.
-
-Quarters (``2019-Q2``) and the year (``2019``) roll up: per bank ``score`` is
-the mean of its monthly totals over the assessed months of the period (a month
-without its report counts as 0), rounded half-up to 2 places, ranked among the
-banks, with ``details["months"]`` and ``details["complete"]`` (whether every
-month of the period was assessed); each period has its bulletin too.
-
-Rules for the edge cases:
-
-* **ranks**: by total, highest first; banks sharing a total share the better
-  place (1, 1, 3). ``rank_change`` is the previous period's place minus this
-  one's (``+2`` = up two places), ``new`` when the bank was not ranked in the
-  previous assessed period (the first month, a bank added later).
-* **lists**: a bank is in the top list when its place ≤ ``top`` and in the
-  bottom list when its place counted from the bottom (1 + how many have less)
-  ≤ ``bottom``; a bank in both stays in the top list only. A vetoed bank, a
-  bank without its report and, for a quarter or the year, a bank vetoed in any
-  of its months is never in the top list; a bank whose report is not yet due is
-  in neither.
-* **status** of ``score``: ``green`` in the top list; ``red`` in the bottom list,
-  vetoed or without its report once due; ``pending`` when its report is not due
-  yet (a replay ``--known-at`` before the due day: the month's end plus
-  ``[supervision] monthly_due_days``, 10 without one); ``watch`` otherwise.
-* **no report**: every criterion 0 points with value None, status ``red``
-  (``pending`` while not due), rationale ``未报送``; the bank is left out of the
-  others' maximum, average and places, and ranked with its total of 0.
-* **late report**: scored like any other; ``details["report"]`` is ``late``
-  with ``days_late`` (for the accountability rules).
-* **veto** (``BankVetoed``): the month's total is 0 and ``details["veto"]``
-  gives the reason (several are joined by ；); the criteria keep their points,
-  and the bank's figures still count in the other banks' relative criteria.
-* **corrections**: a report that ``supersedes`` another replaces it (the
-  engine drops the old one); two reports of one bank for one month without
-  ``supersedes``: the later (higher seq) counts.
-* **references**: a report, target or veto naming a bank the plan does not
-  list, or a target for an unknown criterion, a criterion not scored by
-  ``target_gate`` or in a unit the measure is not in, gives a ``warn`` finding
-  (``bank-report-unknown``, ``bank-target-invalid``, ``bank-veto-unknown``)
-  and is otherwise ignored.
-* **targets**: of the ``BankTargetSet`` events whose period contains the month,
-  the shortest period wins, then the later event; else the ``target``
-  parameter; a plain number is in the criterion's unit (万元 or %).
-* **definitions**: the latest card and bank list (as known) apply to every month.
-  A criterion the plan check would refuse (a card appended as an event skips
-  the check) is left out of the card, with a ``bank-criterion-invalid`` warning.
+Per month, per bank: a ``criterion:<id>`` score per criterion of the card and a
+``score`` (total, rank, lists); per period the bulletin (subject ``bulletin``,
+metrics ``top`` and ``bottom``); quarters and the year roll up. The rules (quotas,
+满分, ranks, lists, missing and late reports, vetoes, corrections) are stated in
+``docs/evaluators/banks.md``.
 """
 
 from __future__ import annotations
@@ -266,8 +209,8 @@ def standing(
 
 def _target_for(
     state: BanksState, bank: str, criterion: Criterion, month: dt.date
-) -> tuple[Decimal | None, int | None]:
-    """The bank's target for the month in the criterion's unit, and the event it came from."""
+) -> tuple[Decimal | None, int | None, str | None]:
+    """The bank's target in the criterion's unit, the event it came from and the period it is for."""
     candidates = []
     for setting in state.targets:
         target = setting.target
@@ -278,9 +221,68 @@ def _target_for(
             candidates.append((period.end - period.start, -setting.seq, setting))
     if candidates:
         chosen = min(candidates, key=lambda c: (c[0], c[1]))[2]
-        return _in_unit(chosen.target, criterion), chosen.seq
+        return _in_unit(chosen.target, criterion), chosen.seq, chosen.target.period
     default = criterion.params.get("target")
-    return default, None
+    return default, None, None
+
+
+def _months_of(period: str) -> list[str]:
+    """The calendar months a period covers, in order (``2019-H2`` → 2019-07 … 2019-12)."""
+    span = ReplayContext.period(period)
+    months, day = [], span.start.replace(day=1)
+    while day <= span.end:
+        months.append(_month_text(day))
+        day = (day + dt.timedelta(days=32)).replace(day=1)
+    return months
+
+
+@attrs.frozen
+class Gate:
+    """What ``target_gate`` compares for one bank: a month's figure, or a quota's cumulative one."""
+
+    value: Decimal
+    target: Decimal | None
+    seqs: frozenset[int]
+    note: str = ""
+
+
+def gate_inputs(
+    state: BanksState, criterion: Criterion, month: str, values: Mapping[str, Decimal]
+) -> dict[str, Gate]:
+    """Each bank's figure and target under ``target_gate``.
+
+    A target set for one month (or the card's ``target``) gates that month's
+    figure. A quota set for a longer period (a year, a half, a quarter) is never
+    a monthly threshold: the bank's figures summed over the period's months up
+    to this one (a month without a report adds 0) are gated against the quota's
+    序时 share, quota × k / n after k of its n months.
+    """
+    gates = {}
+    start = ReplayContext.period(month).start
+    for bank, value in values.items():
+        target, seq, period = _target_for(state, bank, criterion, start)
+        seqs = frozenset() if seq is None else frozenset({seq})
+        months = _months_of(period) if period is not None else [month]
+        if target is None or len(months) <= 1:
+            gates[bank] = Gate(value, target, seqs)
+            continue
+        done = months[: months.index(month) + 1]
+        cumulative, used = ZERO, set(seqs)
+        for earlier in done:
+            entry = state.reports.get(earlier, {}).get(bank)
+            if entry is None:
+                continue
+            figure = value if earlier == month else measure(criterion.measure, entry.report).value
+            cumulative += figure or ZERO
+            used.add(entry.seq)
+        due = q2(target * len(done) / len(months))
+        unit = criterion.unit
+        note = (
+            f"{period} 任务 {fmt(target)} {unit}，序时 {len(done)}/{len(months)} = {fmt(due)} {unit}；"
+            f"{done[0]} 至 {month} 累计 {fmt(cumulative)} {unit}"
+        )
+        gates[bank] = Gate(cumulative, due, frozenset(used), note)
+    return gates
 
 
 def _in_unit(target: BankTargetSet, criterion: Criterion) -> Decimal | None:
@@ -334,14 +336,15 @@ def assess_month(
     for criterion in criteria:
         measured = {b: measure(criterion.measure, reports[b].report) for b in reports}
         values = {b: m.value for b, m in measured.items() if m.value is not None}
-        targets: dict[str, Decimal | None] = {}
-        target_seqs: dict[str, int] = {}
-        if criterion.method == "target_gate":
-            for bank in values:
-                targets[bank], seq = _target_for(state, bank, criterion, period.start)
-                if seq is not None:
-                    target_seqs[bank] = seq
-        scored = score(criterion, values, targets)
+        gates = (
+            gate_inputs(state, criterion, month, values)
+            if criterion.method == "target_gate"
+            else {}
+        )
+        targets = {bank: gate.target for bank, gate in gates.items()}
+        scored = score(
+            criterion, {b: gates[b].value if b in gates else v for b, v in values.items()}, targets
+        )
         everyone = {reports[b].seq for b in values}
         for bank in banks:
             definition = state.banks[bank].definition
@@ -362,19 +365,21 @@ def assess_month(
             else:
                 seqs.add(entry.seq)
                 found = measured[bank]
-                value = found.value
+                gate = gates.get(bank)
+                value = found.value if gate is None else gate.value
                 target = targets.get(bank)
                 if result is None:
                     status, points = "red", NIL
                     rationale = f"{found.text} → 0.00"
                 else:
                     status, points = result.status, result.points
-                    rationale = f"{found.text}；{result.formula}"
+                    note = f"{gate.note}；" if gate is not None and gate.note else ""
+                    rationale = f"{found.text}；{note}{result.formula}"
                     details.update(result.details)
                     if criterion.method in RELATIVE:
                         seqs |= everyone
-                    if bank in target_seqs:
-                        seqs.add(target_seqs[bank])
+                    if gate is not None:
+                        seqs |= gate.seqs
             parts[bank].append((criterion, result, states[bank]))
             evidence[bank] |= seqs
             scores.append(
@@ -394,7 +399,11 @@ def assess_month(
                 )
             )
     vetoes = _vetoes(state, month)
-    weight = sum((c.points for c in criteria), ZERO)
+    weight = sum((c.most for c in criteria), ZERO)
+    basic = sum((c.points for c in criteria), ZERO)
+    full = f"满分 {fmt(weight)}" + (
+        f" = 基础 {fmt(basic)} + 加分 {fmt(weight - basic)}" if weight != basic else ""
+    )
     lines = {}
     for bank in banks:
         earned = [
@@ -429,7 +438,7 @@ def assess_month(
             reasons,
             states[bank],
             frozenset(seqs),
-            f"{rationale}（满分 {fmt(weight)}）",
+            f"{rationale}（{full}）",
             facts,
         )
     return Month(month, tuple(scores), lines, weight)

@@ -1,31 +1,8 @@
 """The measures a criterion scores, computed from one bank's monthly report.
 
-Amounts are taken exactly in 万元; rates are percentages rounded half-up to
-2 places *before* they are scored, as the bulletin prints them, so that every
-rationale adds up from the figures it shows.
-
-==========================  =====  ================================================================
-measure                     unit   definition
-==========================  =====  ================================================================
-``new_loans``               万元   ``new_loans``: the amount lent in the month
-``loan_growth``             %      (``loan_balance`` − ``balance_at_year_start``)
-                                   / ``balance_at_year_start`` × 100: growth of the balance since
-                                   the start of the year
-``loan_to_deposit``         %      ``loan_balance`` / ``deposits`` × 100 (存贷比)
-``industrial_increment``    万元   ``industrial_increment``: the month's increment of industrial and
-                                   manufacturing loans (negative when the balance fell)
-``inclusive_loans``         万元   ``inclusive_loans``: the month's increment of inclusive small and
-                                   micro-enterprise loans (negative when the balance fell)
-``renewal_share``           %      ``renewals_without_repayment`` / ``maturing_loans`` × 100: the
-                                   share of maturing loans renewed without repayment first
-``matchmaking``             %      ``matchmaking_disbursed`` / ``matchmaking_signed`` × 100: the
-                                   share of the amount signed at matchmaking that was disbursed
-==========================  =====  ================================================================
-
-A rate whose denominator is zero (no deposits, nothing matured, nothing
-signed, a balance of zero at the start of the year) is *undefined*: the bank
-scores 0 on that criterion with the reason given, and is left out of the
-other banks' maximum, minimum, average and ranking for it.
+Amounts in 万元; rates as percentages rounded half-up to 2 places before they are
+scored; a zero denominator makes a rate undefined. The table of definitions is in
+``docs/evaluators/banks.md`` (section Measures).
 """
 
 from __future__ import annotations

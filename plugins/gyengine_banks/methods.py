@@ -1,35 +1,8 @@
 """The scoring methods of the bank assessment card, one pure function each.
 
-Every method gets a criterion (W = its ``points``, its ``params``) and the
-measure of every bank *that took part* this month: a bank with a report whose
-measure is defined. Banks without a report, or whose measure is undefined (a
-zero denominator), never reach a method: they score 0 and are left out of the
-maximum, minimum, average and ranking below. Points are rounded half-up to
-2 places at the end; nothing raises, whatever the figures.
-
-``ratio_to_best``
-    ``x / max × W``, where max is the highest x this month. A bank at the top
-    gets W (so do banks tied there, and a bank alone). A negative x scores 0;
-    when max ≤ 0 nobody lent anything positive and everyone scores 0.
-``rank_steps``
-    Place k by x, highest first, ties sharing the better place (1, 1, 3);
-    points ``W − step × (k − 1)``, never below 0. A bank alone is first. With
-    ``negative_scores_zero = 1`` a negative x scores 0 whatever its place (it
-    still takes its place, so the banks below it keep theirs).
-``best_worst``
-    ``base + (x − worst) / (best − worst) × span`` between the lowest (worst)
-    and highest (best) x. When best == worst (one bank, or all equal) the
-    spread says nothing: everyone gets ``base + span``.
-``baseline_slope``
-    ``base + slope × (x − average)``, in the measure's unit (percentage points
-    for rates), kept within [``min``, ``max``]. The average is the county's:
-    the plain mean over the banks taking part. A bank alone is the average and
-    gets ``base``.
-``target_gate``
-    Below the bank's own target 0; at it W; ``bonus`` more for every whole
-    ``step`` above it, up to ``cap``. The target is the bank's
-    ``BankTargetSet`` for the month, else the criterion's ``target``
-    parameter; with neither the bank scores 0 and the score is ``pending``.
+Every method gets a criterion (W, its ``params``) and the measure of every bank
+taking part this month; nothing raises, whatever the figures. The formulas are
+stated in ``docs/evaluators/banks.md`` (section Methods).
 """
 
 from __future__ import annotations

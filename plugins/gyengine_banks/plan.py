@@ -94,6 +94,22 @@ class Criterion:
         """The unit the measure is scored in (万元 or %); empty for an unknown measure."""
         return MEASURES.get(self.measure, "")
 
+    @property
+    def most(self) -> Decimal:
+        """The most points the criterion's method can actually give (its part of the card's 满分).
+
+        ``target_gate`` with a bonus: its ``cap``; ``baseline_slope``: its ``max``;
+        ``best_worst``: ``base + span``; otherwise W.
+        """
+        params = self.params
+        if self.method == "target_gate" and params.get("bonus", Decimal(0)) > 0:
+            return params.get("cap", self.points)
+        if self.method == "baseline_slope" and "max" in params:
+            return params["max"]
+        if self.method == "best_worst" and {"base", "span"} <= set(params):
+            return params["base"] + params["span"]
+        return self.points
+
     def param(self, name: str, default: Decimal | None = None) -> Decimal:
         """A parameter, or ``default``; a missing required one is a plan-check problem."""
         value = self.params.get(name, default)

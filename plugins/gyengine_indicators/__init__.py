@@ -125,10 +125,27 @@ def check(plan: Plan) -> Iterator[PlanProblem]:
             yield PlanProblem(
                 "indicator", item.id, "a curve needs 12 monthly values", field="curve"
             )
+        if item.schedule == "nodes" or item.nodes:
+            yield from _node_problems(plan, item)
         if item.measure.source in ("sum", "count") and not item.measure.event:
             yield PlanProblem(
                 "indicator", item.id, "a sum or count measure needs event", field="measure"
             )
+
+
+def _node_problems(plan: Plan, item: IndicatorDefined) -> Iterator[PlanProblem]:
+    from gyengine import PlanProblem
+    from gyengine_plan.scoring import node_problems
+
+    if item.schedule != "nodes":
+        yield PlanProblem(
+            "indicator", item.id, 'nodes are used only with schedule = "nodes"', "nodes"
+        )
+        return
+    header = plan.items("plan")
+    year = header[0].year if header else None
+    for message in node_problems(item.nodes, item.target, year):
+        yield PlanProblem("indicator", item.id, message, field="nodes")
 
 
 @functools.cache

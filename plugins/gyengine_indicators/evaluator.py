@@ -21,7 +21,15 @@ from typing import Any
 import attrs
 
 from gyengine import Event, Quantity, ReplayContext, Score
-from gyengine_plan.scoring import HUNDRED, StatusProfile, elapsed_fraction, pct, points, q2
+from gyengine_plan.scoring import (
+    HUNDRED,
+    StatusProfile,
+    elapsed_fraction,
+    node_shares,
+    pct,
+    points,
+    q2,
+)
 
 from .events import (
     FACT_TYPES,
@@ -338,7 +346,11 @@ class Evaluation:
     def fraction(self, item: IndicatorDefined) -> Decimal:
         if not item.schedule:
             return Decimal(1)
-        return elapsed_fraction(self.day, self.params.year, item.schedule, item.curve)
+        nodes: tuple[tuple[dt.date, Decimal], ...] = ()
+        if item.schedule == "nodes" and item.target is not None:
+            amounts = {when: q.amount for when, q in item.nodes.items()}
+            nodes = node_shares(amounts, item.target.amount)
+        return elapsed_fraction(self.day, self.params.year, item.schedule, item.curve, nodes=nodes)
 
     def judge(
         self,

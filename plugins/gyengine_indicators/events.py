@@ -20,7 +20,7 @@ SHAPES = (
     "composite",
 )
 OPS = (">=", ">", "<=", "<")
-SCHEDULES = ("day", "month", "curve")
+SCHEDULES = ("day", "month", "curve", "nodes")
 SOURCES = ("statistic", "sum", "count", "milestones")
 
 
@@ -71,6 +71,8 @@ class IndicatorDefined:
     compare_to: str = ""
     schedule: str = attrs.field(default="", validator=attrs.validators.in_(("", *SCHEDULES)))
     curve: tuple[Decimal, ...] = ()
+    nodes: dict[dt.date, Quantity] = attrs.Factory(dict)
+    """With ``schedule = "nodes"``: date → the cumulative amount due by then (a batch's due dates)."""
     deadline: dt.date | None = None
     milestones: tuple[str, ...] = ()
     conditions: tuple[Condition, ...] = ()
@@ -79,6 +81,8 @@ class IndicatorDefined:
     weight: Decimal = Decimal(0)
     text: str = ""
     synthetic: bool = False
+    assumed: tuple[str, ...] = ()
+    """Fields whose values the plan text does not give (a date, nodes, a weight)."""
 
 
 @attrs.frozen

@@ -8,16 +8,21 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 import attrs
+
+if TYPE_CHECKING:
+    from gyengine import Quantity
 
 __all__ = [
     "HUNDRED",
     "StatusProfile",
     "elapsed_fraction",
+    "node_problems",
+    "node_shares",
     "pct",
     "points",
     "q2",
@@ -40,30 +45,85 @@ def pct(part: Decimal, whole: Decimal) -> Decimal | None:
 
 
 def elapsed_fraction(
-    day: dt.date, year: int, schedule: str, curve: Sequence[Decimal] = ()
+    day: dt.date,
+    year: int,
+    schedule: str,
+    curve: Sequence[Decimal] = (),
+    *,
+    start: dt.date | None = None,
+    nodes: Sequence[tuple[dt.date, Decimal]] = (),
 ) -> Decimal:
     """The share of the year's target expected by ``day`` (序时进度), from 0 to 1.
 
-    ``schedule`` is ``day`` (days elapsed, ``day`` included, over the days of the
-    year), ``month`` (whole months elapsed: a month counts once its last day is
-    reached) or ``curve`` (the cumulative share the plan gives for each month,
-    12 values, taken for whole months elapsed).
+    ``schedule`` is ``day`` (days elapsed, ``day`` included), ``month`` (whole
+    months elapsed: a month counts once its last day is reached), ``curve`` (the
+    cumulative share the plan gives for each month, 12 values, taken for whole
+    months elapsed) or ``nodes`` (the cumulative share due by each node date, a
+    step: nothing is due before the first node). ``start`` (a project's 开工)
+    moves the beginning of a ``day`` or ``month`` schedule from 1 January to
+    that day (that month): nothing is expected before it. The rules are stated
+    in words in ``docs/evaluators/projects.md``.
     """
-    start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
-    if day < start:
+    if schedule == "nodes":
+        due = [share for when, share in sorted(nodes) if when <= day]
+        return due[-1] if due else Decimal(0)
+    first, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
+    begin = max(first, start) if start is not None else first
+    if day < begin:
         return Decimal(0)
     if day >= end:
         return Decimal(1)
     if schedule == "day":
-        return Decimal((day - start).days + 1) / Decimal((end - start).days + 1)
+        return Decimal((day - begin).days + 1) / Decimal((end - begin).days + 1)
     months = day.month if day.day == calendar.monthrange(year, day.month)[1] else day.month - 1
     if schedule == "month":
-        return Decimal(months) / Decimal(12)
+        skipped = begin.month - 1
+        return Decimal(max(0, months - skipped)) / Decimal(12 - skipped)
     if schedule == "curve":
         if len(curve) != 12:
             raise ValueError("a schedule curve needs 12 monthly values")
         return Decimal(0) if months == 0 else Decimal(curve[months - 1])
-    raise ValueError(f"unknown schedule {schedule!r} (day, month or curve)")
+    raise ValueError(f"unknown schedule {schedule!r} (day, month, curve or nodes)")
+
+
+def node_shares(
+    nodes: Mapping[dt.date, Decimal], total: Decimal
+) -> tuple[tuple[dt.date, Decimal], ...]:
+    """Nodes of cumulative amounts (date → amount due by then) as shares of ``total``, by date."""
+    if total == 0:
+        return tuple((when, Decimal(1)) for when in sorted(nodes))
+    return tuple((when, nodes[when] / total) for when in sorted(nodes))
+
+
+def node_problems(
+    nodes: Mapping[dt.date, Quantity], total: Quantity | None, year: int | None
+) -> Iterator[str]:
+    """What is wrong with a node schedule: dates outside the year, units, order, the last amount.
+
+    Each node is a date and the cumulative amount due by it; the amounts grow
+    with the dates and the last one is the whole target.
+    """
+    if not nodes:
+        yield "a nodes schedule needs nodes (date = cumulative amount due by then)"
+        return
+    ordered = sorted(nodes.items())
+    if year is not None:
+        for when, _ in ordered:
+            if when.year != year:
+                yield f"node {when} is outside the plan year {year}"
+    if total is None:
+        yield "nodes need a target to be shares of"
+        return
+    for when, amount in ordered:
+        if amount.unit != total.unit:
+            yield f"node {when}: {amount} is not in the target's unit ({total})"
+            return
+    amounts = [amount.amount for _, amount in ordered]
+    if any(a < 0 for a in amounts) or amounts != sorted(amounts):
+        shown = ", ".join(f"{when} {amount}" for when, amount in ordered)
+        yield f"node amounts are cumulative: they must grow from 0 with the dates, got {shown}"
+    if amounts[-1] != total.amount:
+        yield f"the last node ({ordered[-1][0]}: {ordered[-1][1]}) must be the whole target {total}"
 
 
 @attrs.frozen

@@ -1,25 +1,14 @@
-"""The ledger evaluator ``projects``: each key project's week, against its plan.
+"""The ledger evaluator ``projects``: each key project's week, against its own schedule.
 
-For every project and every ISO week of the plan year up to the as-of date, the
-evaluator scores
-
-* ``investment``: invested to date (the latest report of a week up to this one)
-  against the annual plan and its 序时进度 (``elapsed_fraction`` at the week's
-  Sunday), with a traffic light by the plan's status profile;
-* ``report``: whether the week's report came in on time (``received``), after
-  its due day (``late``), not at all once due (``missing``) or is ``not due`` yet;
-
-and once per project and milestone, ``milestone:开工`` (``竣工``, ``投产``) when it
-was reached or its planned date has passed. Weekly roll-ups sum the projects of
-a park and of a lead unit (``investment``) and of a stated group
-(``group_investment``). The problem ledger gives a ``problem`` score per problem
-and a ``problem-overdue`` warning to the owner of every problem still open past
-its deadline.
+Investment against 序时 (from the project's 开工 date, or its monthly plan), weekly
+reports, milestones, park/lead/group roll-ups and the problem ledger. The rules, in
+words and formulas with the seed's sentences, are in ``docs/evaluators/projects.md``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from calendar import monthrange
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from decimal import Decimal
 from typing import Final
@@ -28,7 +17,15 @@ import attrs
 
 from gyengine import Evaluator, Event, Finding, ReplayContext, Score
 from gyengine_plan import PlanDefined, SupervisionDefined
-from gyengine_plan.scoring import HUNDRED, StatusProfile, elapsed_fraction, pct, points, q2
+from gyengine_plan.scoring import (
+    HUNDRED,
+    StatusProfile,
+    elapsed_fraction,
+    node_shares,
+    pct,
+    points,
+    q2,
+)
 
 from .events import MILESTONES, ProblemRaised, ProblemResolved, ProjectProgressReported
 from .plan import ProjectDefined, ProjectGroupDefined, group_members
@@ -36,8 +33,9 @@ from .plan import ProjectDefined, ProjectGroupDefined, group_members
 __all__ = ["LedgerState", "evaluator", "fold", "results"]
 
 WAN: Final = "万元"
-LAGGING: Final = ("yellow", "red")
-"""Statuses that extend a lag streak (as does a missing report)."""
+PRELIMINARY: Final = "重大前期"
+LAGGING: Final = ("watch", "yellow", "red")
+"""Statuses that count as 进度滞后 and extend a lag streak (as does a missing report): any gap behind 序时."""
 REPORT_STATUS: Final = {"received": "green", "late": "yellow", "missing": "red", "not due": None}
 # Without a [supervision] section, the frame's own default, so the two never disagree.
 _DUE_DAYS = attrs.fields(SupervisionDefined).weekly_due_days.default
@@ -354,7 +352,7 @@ def project_weeks(
         if here:
             used = here[-1]
         value = used.invested if used is not None else Decimal(0)
-        fraction = elapsed_fraction(week.end, calendar.year, project.schedule, project.curve)
+        fraction = expected_fraction(project, week.end, calendar.year)
         expected = target * fraction
         completion = pct(value, target)
         expected_pct = fraction * HUNDRED if target else None
@@ -381,6 +379,28 @@ def project_weeks(
             )
         )
     return rows
+
+
+def expected_fraction(project: ProjectDefined, day: dt.date, year: int) -> Decimal:
+    """The share of the project's annual plan expected by ``day``.
+
+    Its monthly plan (推进计划) when it has one, as nodes at each month's end;
+    else its schedule, running from its 开工 date.
+    """
+    if project.monthly_plan:
+        cumulative, nodes = Decimal(0), {}
+        for number, month in enumerate(project.monthly_plan, start=1):
+            cumulative += month.amount
+            nodes[dt.date(year, number, monthrange(year, number)[1])] = cumulative
+        shares = node_shares(nodes, project.annual_plan.amount)
+        return elapsed_fraction(day, year, "nodes", nodes=shares)
+    return elapsed_fraction(day, year, project.schedule, project.curve, start=project.start)
+
+
+def _not_started(project: ProjectDefined, day: dt.date) -> str:
+    if project.start is not None and day < project.start:
+        return f"（计划 {project.start} 开工，此前无序时要求）"
+    return ""
 
 
 def reached_milestones(reports: Iterable[Report]) -> dict[str, Report]:
@@ -442,7 +462,7 @@ def _investment_score(
             completion,
             expected_pct,
             row.status,
-            "" if row.used is not None else "（尚无报告）",
+            ("" if row.used is not None else "（尚无报告）") + _not_started(project, row.week.end),
         ),
         evidence=row.evidence,
         details={
@@ -456,7 +476,8 @@ def _investment_score(
             "lag_streak": row.lag_streak,
             "completion_pct": q2(completion) if completion is not None else "",
             "expected_pct": q2(expected_pct) if expected_pct is not None else "",
-            "schedule": project.schedule,
+            "schedule": "monthly_plan" if project.monthly_plan else project.schedule,
+            "start": project.start or "",
             "milestones": _milestone_text(project, reached, row.week.end),
             "synthetic": "yes" if project.synthetic else "no",
             **_five_ones(project),
@@ -561,6 +582,10 @@ def rollup_scores(
 ) -> Iterator[Score]:
     """One score per week summing the members' value, target and expected."""
     ids = [entry.definition.id for entry, _ in members]
+    preliminary = sum(1 for entry, _ in members if entry.definition.category == PRELIMINARY)
+    count = f"{len(ids)} 个项目，" + (
+        f"含重大前期项目 {preliminary} 个（无年度投资计划）" if preliminary else "不含重大前期项目"
+    )
     base = set(evidence)
     for index, week in enumerate(calendar.weeks):
         rows = [(entry, weeks[index]) for entry, weeks in members]
@@ -578,11 +603,12 @@ def rollup_scores(
             expected=q2(expected),
             status=status,
             unit=WAN,
-            rationale=f"{label}（{len(rows)} 个项目）：{formula(value, target, completion, expected_pct, status)}",
+            rationale=f"{label}（{count}）：{formula(value, target, completion, expected_pct, status)}",
             evidence=base.union(*(row.evidence for _, row in rows)),
             details={
                 **details,
                 "projects": ", ".join(ids),
+                "preliminary": preliminary,
                 "lagging": ", ".join(e.definition.id for e, r in rows if r.status in LAGGING),
                 "reports_missing": ", ".join(
                     e.definition.id for e, r in rows if r.report == "missing"

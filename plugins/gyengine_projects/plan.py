@@ -62,7 +62,12 @@ class ProjectDefined:
     production: dt.date | None = None
     schedule: str = "day"
     curve: tuple[Decimal, ...] = ()
+    monthly_plan: tuple[Quantity, ...] = ()
+    """The 推进计划: 12 amounts to invest in each month; it replaces the schedule."""
     synthetic: bool = False
+    """The project itself (its name) is not in the plan text."""
+    assumed: tuple[str, ...] = ()
+    """Fields whose values the plan text does not give (dates, split, monthly plan)."""
 
 
 @attrs.frozen
@@ -77,6 +82,8 @@ class ProjectGroupDefined:
     park: str | None = None
     categories: dict[str, int] = attrs.field(factory=dict)
     parts: tuple[str, ...] = ()
+    within: str = ""
+    """An indicator whose target contains the group's annual plan (CEZ's projects in I9's investment)."""
 
 
 def group_members(
@@ -117,6 +124,8 @@ def check_projects(plan: Plan) -> Iterator[PlanProblem]:
     """Projects name known parks, units and categories, and their figures and dates make sense."""
     parks = plan.keys("park")
     units = plan.keys("unit")
+    header = plan.items("plan")
+    year: int | None = header[0].year if header else None
     for project in plan.items("project"):
         key = project.id
         if project.park not in parks:
@@ -153,6 +162,7 @@ def check_projects(plan: Plan) -> Iterator[PlanProblem]:
                 "annual_plan",
             )
         yield from _check_schedule(project)
+        yield from _check_monthly_plan(project, year)
         yield from _check_dates(project)
         if key in units or key in parks:
             yield PlanProblem(
@@ -199,6 +209,53 @@ def _check_schedule(project: ProjectDefined) -> Iterator[PlanProblem]:
         yield PlanProblem("project", key, 'a curve is used only with schedule = "curve"', "curve")
 
 
+def _check_monthly_plan(project: ProjectDefined, year: int | None) -> Iterator[PlanProblem]:
+    key, months = project.id, project.monthly_plan
+    if not months:
+        return
+    if project.schedule != "day" or project.curve:
+        yield PlanProblem(
+            "project",
+            key,
+            "a monthly_plan replaces the schedule: leave schedule and curve out",
+            "monthly_plan",
+        )
+    if len(months) != 12:
+        yield PlanProblem(
+            "project",
+            key,
+            f"a monthly_plan needs 12 monthly amounts, not {len(months)}",
+            "monthly_plan",
+        )
+        return
+    if any(month.unit != MONEY or month.amount < 0 for month in months):
+        yield PlanProblem(
+            "project",
+            key,
+            'monthly amounts are money, not negative: write e.g. "0.5 亿元"',
+            "monthly_plan",
+        )
+        return
+    total = _total(months)
+    if project.annual_plan.unit == MONEY and total != project.annual_plan:
+        yield PlanProblem(
+            "project",
+            key,
+            f"the 12 months add up to {yi(total)}, not the annual plan {yi(project.annual_plan)}",
+            "monthly_plan",
+        )
+    if project.start is not None and project.start.year == year:
+        early = [n for n, m in enumerate(months, start=1) if m.amount and n < project.start.month]
+        if early:
+            shown = ", ".join(f"{n} 月" for n in early)
+            yield PlanProblem(
+                "project",
+                key,
+                f"investment planned in {shown}, before 开工 {project.start}",
+                "monthly_plan",
+            )
+
+
 def _check_dates(project: ProjectDefined) -> Iterator[PlanProblem]:
     start = project.start
     for name, field in MILESTONES.items():
@@ -232,11 +289,48 @@ def check_groups(plan: Plan) -> Iterator[PlanProblem]:
             # Sums over broken references or other units would only add noise.
             yield from problems
             continue
+        yield from _check_within(plan, group)
         if group.parts:
             yield from _check_parts(group, groups)
         else:
             members = set(group_members(group, projects, groups))
             yield from _check_members(group, [p for p in projects if p.id in members])
+
+
+def _check_within(plan: Plan, group: ProjectGroupDefined) -> Iterator[PlanProblem]:
+    """A group's annual plan is part of the indicator it is ``within``: warn when it is larger.
+
+    A warning, not an error: the plan text itself may say so (CEZ's 8 projects
+    plan 35.4 亿元 in 2019 while the park's whole investment target is 26 亿元),
+    and the office must read it, not have the plan refused.
+    """
+    if not group.within:
+        return
+    indicator = plan.get("indicator", group.within)
+    if indicator is None:
+        yield PlanProblem(
+            "project_group", group.id, f"unknown indicator {group.within!r}", "within"
+        )
+        return
+    target: Quantity | None = getattr(indicator, "target", None)
+    if group.annual_plan is None or target is None or target.unit != MONEY:
+        yield PlanProblem(
+            "project_group",
+            group.id,
+            f"within {group.within!r} needs the group's annual_plan and an indicator target in money",
+            "within",
+        )
+        return
+    if group.annual_plan.amount > target.amount:
+        yield PlanProblem(
+            "project_group",
+            group.id,
+            f"the group's annual plan {yi(group.annual_plan)} exceeds the target of "
+            f"{group.within} {getattr(indicator, 'name', '')} ({yi(target)}) that contains it: "
+            f"the plan text contradicts itself here",
+            "annual_plan",
+            warning=True,
+        )
 
 
 def _check_group_references(

@@ -1177,10 +1177,26 @@ def _read_plan(state: State, file: str) -> Any:
 @click.pass_obj
 @handle_errors
 def plan_check(state: State, file: str) -> None:
-    """Validate a plan FILE (TOML) without touching any database."""
+    """Validate a plan FILE (TOML) without touching any database.
+
+    Prints the items of each section, how many are marked ``synthetic`` (not
+    in the plan text) or name ``assumed`` fields, and the checks' warnings.
+    """
+    from .document import printable
+
     _, parsed = _read_plan(state, file)
     counts = ", ".join(f"{len(parsed.entries(name))} [{name}]" for name in parsed.sections())
     click.echo(f"{file}: ok ({counts or 'no items'})")
+    for name in parsed.sections():
+        items = parsed.items(name)
+        synthetic = sum(1 for item in items if getattr(item, "synthetic", False) is True)
+        assumed = sum(1 for item in items if getattr(item, "assumed", ()))
+        if synthetic or assumed:
+            click.echo(
+                f"  [{name}] {len(items)}: {synthetic} synthetic, {assumed} with assumed fields"
+            )
+    for warning in parsed.warnings:
+        click.echo(printable(f"warning: {warning}"))
 
 
 @plan.command("load")

@@ -55,6 +55,8 @@ class PlanProblem:
     key: str | None
     message: str
     field: str | None = None
+    warning: bool = False
+    """A doubt to report, not an error: the plan still checks and loads."""
 
 
 @attrs.frozen(kw_only=True)
@@ -111,6 +113,8 @@ class Plan:
     def __init__(self, path: str, items: dict[str, list[PlanItem]]) -> None:
         self.path = path
         self._items = items
+        self.warnings: list[str] = []
+        """The checks' warnings, one line each, as problems are written."""
 
     def items(self, section: str) -> list[Any]:
         """The structured items of a section (empty if the plan has none)."""
@@ -287,7 +291,9 @@ def read_plan(path: str | Path, sections: dict[str, PlanSection], registry: Even
     # The very events `plan load` would append, so that `plan check` refuses what it refuses.
     problems.extend(_definition_problems(plan, sections, registry))
     if not problems:
-        problems.extend(_check_problems(plan, sections, where))
+        found = _check_problems(plan, sections, where)
+        problems.extend(line for line, warning in found if not warning)
+        plan.warnings = [line for line, warning in found if warning]
     if problems:
         raise PlanInvalid(problems)
     return plan
@@ -295,9 +301,9 @@ def read_plan(path: str | Path, sections: dict[str, PlanSection], registry: Even
 
 def _check_problems(
     plan: Plan, sections: dict[str, PlanSection], where: Callable[..., str]
-) -> list[str]:
-    """What the sections' own checks find in the whole plan (references, totals)."""
-    problems: list[str] = []
+) -> list[tuple[str, bool]]:
+    """What the sections' own checks find in the whole plan (references, totals), and whether it is a warning."""
+    problems: list[tuple[str, bool]] = []
     for name in sorted(sections):
         section = sections[name]
         if section.check is None:
@@ -308,8 +314,11 @@ def _check_problems(
             # A plugin's check that trips over an unexpected plan is still a
             # problem of this file, not a crash: say which check and why.
             problems.append(
-                f"{where(name, None)}: [{name}]: the section's check failed: "
-                f"{type(error).__name__}: {error}"
+                (
+                    f"{where(name, None)}: [{name}]: the section's check failed: "
+                    f"{type(error).__name__}: {error}",
+                    False,
+                )
             )
             continue
         for problem in found_problems:
@@ -317,7 +326,10 @@ def _check_problems(
             label = f"[{problem.section}] {problem.key}" if problem.key else f"[{problem.section}]"
             field = f"{problem.field}: " if problem.field else ""
             problems.append(
-                f"{where(problem.section, position, problem.field)}: {label}: {field}{problem.message}"
+                (
+                    f"{where(problem.section, position, problem.field)}: {label}: {field}{problem.message}",
+                    problem.warning,
+                )
             )
     return problems
 
