@@ -234,21 +234,25 @@ def _invoke(args: list[str]) -> Result:
     return CliRunner().invoke(cli, args, prog_name="gyengine")
 
 
+def _head(path: Path) -> int:
+    return int(h.execute_query(path, "SELECT max(seq) FROM events")[0][0])
+
+
 DERIVED: dict[str, tuple[str, str]] = {
     # name: (the edit, the start of what verify says)
     "checkpoint-state": (
         # Every target in the indicators' state gains a leading 1 ("8.5 %" -> "18.5 %").
         'UPDATE checkpoints SET state = replace(state, \'"target":"\', \'"target":"1\')'
         " WHERE evaluator = 'indicators'",
-        "checkpoint of indicators at seq 1758: its content does not match its seal",
+        "checkpoint of indicators at seq {head}: its content does not match its seal",
     ),
     "checkpoint-seq": (
-        "UPDATE checkpoints SET seq = 1700 WHERE evaluator = 'rules' AND seq = 1758",
+        "UPDATE checkpoints SET seq = 1700 WHERE evaluator = 'rules' AND seq = {head}",
         "checkpoint of rules at seq 1700: its content does not match its seal",
     ),
     "checkpoint-unsealed": (
-        "UPDATE checkpoints SET seal = NULL WHERE evaluator = 'banks' AND seq = 1758",
-        "checkpoint of banks at seq 1758: it has no seal",
+        "UPDATE checkpoints SET seal = NULL WHERE evaluator = 'banks' AND seq = {head}",
+        "checkpoint of banks at seq {head}: it has no seal",
     ),
     "run-options": (
         "UPDATE runs SET as_of = '2019-12-31' WHERE id = 1",
@@ -279,9 +283,10 @@ DERIVED: dict[str, tuple[str, str]] = {
 @pytest.mark.parametrize("name", sorted(DERIVED))
 def test_verify_names_the_edited_derived_row(with_runs: Path, tmp_path: Path, name: str) -> None:
     """Every edit of a checkpoint, a run, a result or evidence fails `verify`, naming the row."""
-    statement, message = DERIVED[name]
     path = tmp_path / "d.db"
     shutil.copy(with_runs, path)
+    head = _head(path)
+    statement, message = (text.format(head=head) for text in DERIVED[name])
     assert _invoke(["verify", "--db", str(path)]).exit_code == 0
     assert h.execute(path, statement) >= 1
     result = _invoke(["verify", "--db", str(path)])
@@ -300,7 +305,8 @@ def test_an_edited_checkpoint_is_ignored_and_the_replay_runs_in_full(
     shutil.copy(with_runs, path)
     with gyengine.open(path) as engine:
         expected = engine.replay(save=False, checkpoints=False).to_json()
-    statement, _ = DERIVED["checkpoint-state"]
+    head = _head(path)
+    statement = DERIVED["checkpoint-state"][0]
     assert h.execute(path, statement) >= 1
     with gyengine.open(path) as engine:
         result = engine.replay(save=False)
@@ -308,7 +314,7 @@ def test_an_edited_checkpoint_is_ignored_and_the_replay_runs_in_full(
     assert result.resumed == {}
     assert result.verified_from == 1
     assert result.notes == (
-        "checkpoint of indicators at seq 1758 not used: its content does not match its seal:"
+        f"checkpoint of indicators at seq {head} not used: its content does not match its seal:"
         " it was changed after it was saved; replayed in full",
     )
 
