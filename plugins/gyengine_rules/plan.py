@@ -37,6 +37,12 @@ def _param_problem(name: str, param: Param, value: Decimal | str) -> str | None:
                 f"{name} must list statuses separated by commas ({', '.join(STATUSES)}), "
                 f"not {text!r}"
             )
+    elif param.type == "choice" and name == "subject" and text == "lead_official":
+        return (
+            "subject must be a unit, not 'lead_official': a county leader is reported to, "
+            'never held accountable by the office; use subject = "department" and '
+            'report_to = "lead_official"'
+        )
     elif param.type == "choice" and text not in param.choices:
         return f"{name} must be one of {', '.join(param.choices)}, not {text!r}"
     return None
