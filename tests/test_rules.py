@@ -681,6 +681,7 @@ def test_quarterly_composite_and_ranking(county: County) -> None:
         "previous_rank": "1",
         "change": "-1",
         "ranked": "3",
+        "items": "3",  # IA and IB in its indicator score, P1
     }
     # U2: indicator 100 (IB, lead). R09 does not commend IB in September: its whole
     # target is due in December (完成全年目标 is said when due), so no +2.

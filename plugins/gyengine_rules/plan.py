@@ -108,6 +108,25 @@ def check_quarterly(plan: Plan) -> Iterator[PlanProblem]:
                 yield PlanProblem(
                     "quarterly_evaluation", None, f"{name} weighs {weight}, below 0", "weights"
                 )
+        units, seen = plan.keys("unit"), {}
+        for category in item.categories:
+            for unit in category.units:
+                if unit not in units:
+                    yield PlanProblem(
+                        "quarterly_evaluation",
+                        None,
+                        f"category {category.id}: unknown unit {unit!r}",
+                        "categories",
+                    )
+                elif unit in seen:
+                    yield PlanProblem(
+                        "quarterly_evaluation",
+                        None,
+                        f"unit {unit!r} is in categories {seen[unit]} and {category.id}: "
+                        "a unit is ranked in one category",
+                        "categories",
+                    )
+                seen.setdefault(unit, category.id)
         scored = sum((item.weights.get(n, Decimal(0)) for n in COMPONENTS[:3]), Decimal(0))
         if scored <= 0:
             yield PlanProblem(

@@ -39,7 +39,13 @@ SUBJECTS: Final = ("department", "lead_unit")
 """Whom a project finding is about: always a unit (责任单位), never an official."""
 REPORT_TO: Final = ("", "lead_official")
 """Whom a finding is reported to besides the office: the county leader in charge (报分管县领导)."""
-LIGHTS: Final = {"green": "绿灯", "watch": "关注", "yellow": "黄灯", "red": "红灯", "pending": "待定"}
+LIGHTS: Final = {
+    "green": "绿灯",
+    "watch": "关注",
+    "yellow": "黄灯",
+    "red": "红灯",
+    "pending": "待定",
+}
 
 
 # -- the rules as the evaluators keep them ---------------------------------------
