@@ -218,9 +218,7 @@ THRESHOLD_CASES = [
     THRESHOLD_CASES,
     ids=[case[0] for case in THRESHOLD_CASES],
 )
-def test_threshold(
-    county: County, actual: str, gap: Decimal, status: str, earned: Decimal
-) -> None:
+def test_threshold(county: County, actual: str, gap: Decimal, status: str, earned: Decimal) -> None:
     """A rate against a ≥ threshold is judged in percentage points behind it, not actual / target."""
     county.plan(
         indicator("I1", unit="%", shape="threshold", target="8.5 %", weight=15),

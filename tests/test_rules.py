@@ -959,3 +959,97 @@ def test_plan_check_names_the_rule_and_parameter(county: County, rule: str, mess
         county.plan(rules=f'\n[[rule]]\nid = "RX"\n{rule}\n')
     assert any(message in problem for problem in raised.value.problems), raised.value.problems
     assert all(":" in problem.split(" ")[0] for problem in raised.value.problems)
+
+
+# -- the semantics a county office signs (issue 11) --------------------------------------
+
+WATCH_RULES = """
+[[rule]]
+id = "RW"
+kind = "supervise"
+trigger = "project_lag_streak"
+params = { periods = 2, statuses = "watch,yellow,red" }
+text = "项目连续2周进度滞后（关注、黄灯、红灯均计为滞后）"
+
+[[rule]]
+id = "RY"
+kind = "supervise"
+trigger = "project_lag_streak"
+params = { periods = 2, statuses = "yellow,red" }
+text = "项目连续2周黄灯或红灯"
+"""
+
+
+def test_watch_counts_as_behind_where_the_rule_says_so(county: County) -> None:
+    """5 pp behind 序时 two weeks running is 进度滞后 under a rule counting 关注, not under one naming 黄灯、红灯."""
+    county.plan(project("P1"), rules=WATCH_RULES)
+    # CURVE expects 50 % of 10000 万元 from the end of June: 4500 is 45 %, 5 pp behind: watch.
+    county.reports("P1", 30, {29: "4500", 30: "4500"})
+    county.flush()
+    result = county.replay()
+    assert fired(result, "RW") == [("U1", "2019-W30")]
+    assert fired(result, "RY") == []
+    (found,) = findings(result, "RW")
+    assert "关注、黄灯、红灯计为滞后" in found.rationale
+    assert "2019-W29 关注、2019-W30 关注" in found.rationale
+
+
+def test_plan_check_refuses_an_official_as_the_subject(county: County) -> None:
+    """方案：对工作不力、无故拖延的予以问责 — of units: subject = "lead_official" is refused with the fix."""
+    bad = RULES.replace('report_to = "lead_official"', 'subject = "lead_official"')
+    with pytest.raises(PlanInvalid) as raised:
+        county.plan(project("P1"), rules=bad)
+    text = str(raised.value)
+    assert "subject must be a unit, not 'lead_official'" in text
+    assert 'report_to = "lead_official"' in text
+
+
+def test_a_tie_lengthens_the_list_and_says_so(county: County) -> None:
+    """Top 1 with U1 and U3 both at 100.00 in Q2 names both, and says the first place is shared."""
+    quarterly_county(county)
+    result = county.replay("quarterly", as_of="2019-09-30")
+    top = scores(result, "top")["quarterly", "2019-Q2"]
+    assert top.value == "单位一、单位三"
+    assert "第 1 名得分并列，名单 2 个单位" in top.rationale
+    # Q3 has no tie: U2 alone (100.00 > 89.06 > 79.00) and no note.
+    assert "并列" not in scores(result, "top")["quarterly", "2019-Q3"].rationale
+
+
+CATEGORIES = """
+[quarterly_evaluation]
+weights = { indicator = 0.5, project = 0.3, task = 0.2, finding = 1 }
+top = 1
+bottom = 0
+min_items = 2
+finding_points = { commend = 2, supervise = -1, accountable = -3, deduct = -1 }
+
+[[quarterly_evaluation.categories]]
+id = "depts"
+name = "牵头部门"
+units = ["U1", "U2"]
+"""
+
+
+def test_only_assessed_units_with_enough_items_are_ranked(county: County) -> None:
+    """U3 is not assessed (in no category); U2 has 1 scored item of the 2 required: not ranked, not first."""
+    rules = RULES.split("[quarterly_evaluation]")[0] + CATEGORIES
+    county.plan(project("P1"), project("P2", lead="U3"), INDICATORS, rules=rules)
+    county.reports("P1", 39)
+    county.reports("P2", 39)
+    county.statistic("IA", 9, "9")
+    county.statistic("IB", 9, "10")
+    county.flush()
+    result = county.replay("quarterly", as_of="2019-09-30")
+    units = scores(result, "quarterly_score")
+    assert ("U3", "2019-Q3") not in units  # leads P2 and T1, but not an assessed unit
+    u1, u2 = units["U1", "2019-Q3"], units["U2", "2019-Q3"]
+    # U1: IA (lead) and IB (co) in its indicator score, and P1: 3 items. Indicator
+    # (9 × 1 + 10 × 0.5) / (10 × 1 + 10 × 0.5) = 93.33; project 13 of 13 weeks green: 100;
+    # (0.5 × 93.33 + 0.3 × 100) / 0.8 = 95.83.
+    assert (u1.details["items"], u1.details["rank"], u1.value) == ("3", "1", D("95.83"))
+    # U2: IB only, 1 item < 2: listed as not ranked, with its 100.00, never first.
+    assert (u2.details["items"], u2.details["rank"], u2.details["not_ranked"]) == ("1", "", "yes")
+    assert u2.value == D("100.00")
+    assert "得分项 1 项，少于 2 项，不参与排名" in u2.rationale
+    assert scores(result, "top")["quarterly/depts", "2019-Q3"].value == "单位一"
+    assert fired(result, "R11", "quarterly")[-1] == ("U1", "2019-Q3")

@@ -490,7 +490,9 @@ class Evaluation:
             share = Decimal(1) if met else max(Decimal(0), 1 - gap / item.yellow_pp)
             formula = ""
         earned = q2(item.weight * share)
-        behind = f"低于目标 {_show(gap)} 个百分点" if gap > 0 else f"高于目标 {_show(-gap)} 个百分点"
+        behind = (
+            f"低于目标 {_show(gap)} 个百分点" if gap > 0 else f"高于目标 {_show(-gap)} 个百分点"
+        )
         if gap == 0:
             behind = "等于目标" + ("（须高于目标）" if item.op == ">" else "")
         rationale = (
@@ -500,7 +502,16 @@ class Evaluation:
         )
         details = {**details, "gap_pp": str(q2(gap)), "judged": "pp"}
         return Outcome(
-            actual, target, target, completion, None, status, earned, rationale, tuple(seqs), details
+            actual,
+            target,
+            target,
+            completion,
+            None,
+            status,
+            earned,
+            rationale,
+            tuple(seqs),
+            details,
         )
 
     def in_force(self, item: IndicatorDefined) -> tuple[Quantity | None, str]:

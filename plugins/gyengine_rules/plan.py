@@ -108,7 +108,7 @@ def check_quarterly(plan: Plan) -> Iterator[PlanProblem]:
                 yield PlanProblem(
                     "quarterly_evaluation", None, f"{name} weighs {weight}, below 0", "weights"
                 )
-        units, seen = plan.keys("unit"), {}
+        units, seen = plan.keys("unit"), dict[str, str]()
         for category in item.categories:
             for unit in category.units:
                 if unit not in units:

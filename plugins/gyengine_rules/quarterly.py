@@ -382,9 +382,11 @@ class Ranking:
     places: dict[str, int]
     lists: dict[str, list[str]]
     unranked: dict[str, Row]
+    order: int = 0
+    """The category's place in the plan (reports list categories in this order)."""
 
 
-def rank_group(group: Group, rows: dict[str, Row], min_items: int) -> Ranking:
+def rank_group(group: Group, rows: dict[str, Row], min_items: int, order: int = 0) -> Ranking:
     """Rank a category's units with enough scored items; name the top and bottom (ties extend a list)."""
     members = {u: rows[u] for u in group.units if u in rows}
     ranked = {u: r for u, r in members.items() if r.items >= min_items}
@@ -396,7 +398,7 @@ def rank_group(group: Group, rows: dict[str, Row], min_items: int) -> Ranking:
         (u for u in ranked if from_bottom[u] <= group.bottom and u not in top),
         key=lambda u: (places[u], u),
     )
-    return Ranking(group, ranked, places, {"top": top, "bottom": bottom}, unranked)
+    return Ranking(group, ranked, places, {"top": top, "bottom": bottom}, unranked, order)
 
 
 def results(state: QuarterlyState, context: ReplayContext) -> Iterator[Score | Finding]:
@@ -418,11 +420,11 @@ def results(state: QuarterlyState, context: ReplayContext) -> Iterator[Score | F
             continue  # not over yet: evaluated once it is
         rows = quarter_rows(inputs, state, evaluation, quarter, f"{span.end:%Y-%m}")
         places_now: dict[str, int] = {}
-        for group in groups_of(evaluation, rows):
-            ranking = rank_group(group, rows, evaluation.min_items)
+        for order, group in enumerate(groups_of(evaluation, rows)):
+            ranking = rank_group(group, rows, evaluation.min_items, order)
             places_now.update(ranking.places)
             yield from _group_scores(state, evaluation, ranking, quarter, previous)
-            for metric, units in ranking.lists.items():
+            for metric, _units in ranking.lists.items():
                 for rule in rank_rules:
                     if rule.value("list") == metric:
                         ranked.extend(
@@ -459,7 +461,8 @@ def _group_scores(
     for unit, row in sorted(ranking.unranked.items()):
         yield _unit_score(state, evaluation, ranking, row, quarter, None, previous.get(unit), None)
     for metric, units in ranking.lists.items():
-        yield _list_score(state, evaluation, ranking, metric, quarter, units)
+        if (ranking.group.top if metric == "top" else ranking.group.bottom) > 0:
+            yield _list_score(state, evaluation, ranking, metric, quarter, units)
 
 
 def _rank_findings(
@@ -534,6 +537,7 @@ def _list_score(
             "ranks": ",".join(str(places[row.unit]) for row in rows),
             "ranked": len(places),
             "category": group.name,
+            "category_order": ranking.order,
             "size": size,
         },
     )
@@ -591,7 +595,11 @@ def _unit_score(
             "change": "" if place is None else _change(before, place),
             "ranked": len(ranking.rows),
             "items": row.items,
-            **({"category": ranking.group.name} if ranking.group.name else {}),
+            **(
+                {"category": ranking.group.name, "category_order": ranking.order}
+                if ranking.group.name
+                else {}
+            ),
             **({"not_ranked": "yes"} if place is None else {}),
         },
     )
