@@ -197,42 +197,66 @@ def fact(type_: str, day: str, **data: str) -> gyengine.NewEvent:
 
 # -- threshold ------------------------------------------------------------------
 
-# I1-like: ≥ 8.5 %, no schedule (the whole target is due every month), weight 15.
+# I1-like: ≥ 8.5 %, a growth rate: judged in percentage points behind, never as a ratio
+# of levels (方案：全县规上工业增加值增速8.5%以上). Bands: watch ≤ 1 pp, yellow ≤ 3 pp, red beyond;
+# points = 15 × (1 − gap / 3) below the target, 15 at or above it, 0 once red.
 THRESHOLD_CASES = [
-    # actual, completion % (actual / 8.5 × 100), status (gap = 100 − completion), points
-    ("9.0", D("9.0") / D("8.5") * 100, "green", D(15)),  # 105.88 %: above, capped at weight
-    ("8.5", D(100), "green", D(15)),  # exactly the target: gap 0
-    ("7.9", D("7.9") / D("8.5") * 100, "watch", D(15) * D("7.9") / D("8.5")),  # gap 7.06
-    ("6.0", D("6.0") / D("8.5") * 100, "yellow", D(15) * D("6.0") / D("8.5")),  # gap 29.41
-    ("5.9", D("5.9") / D("8.5") * 100, "red", D(15) * D("5.9") / D("8.5")),  # gap 30.59
-    ("-1.0", D("-1.0") / D("8.5") * 100, "red", D(0)),  # shrinking: no negative points
+    # actual, gap (8.5 − actual, pp), status, points
+    ("9.0", D("-0.5"), "green", D(15)),  # above: full weight
+    ("8.5", D(0), "green", D(15)),  # exactly the target
+    ("7.9", D("0.6"), "watch", D(15) * (1 - D("0.6") / 3)),  # 15 × 0.8 = 12
+    ("7.5", D("1.0"), "watch", D(15) * (1 - D("1.0") / 3)),  # 1 pp: still watch, 10
+    ("6.0", D("2.5"), "yellow", D(15) * (1 - D("2.5") / 3)),  # 15 × 1/6 = 2.5
+    ("5.5", D("3.0"), "yellow", D(0)),  # exactly 3 pp: yellow, nothing left
+    ("5.4", D("3.1"), "red", D(0)),  # beyond 3 pp: red
+    ("-1.0", D("9.5"), "red", D(0)),  # shrinking: no negative points
 ]
 
 
 @pytest.mark.parametrize(
-    ("actual", "completion", "status", "earned"),
+    ("actual", "gap", "status", "earned"),
     THRESHOLD_CASES,
     ids=[case[0] for case in THRESHOLD_CASES],
 )
-def test_threshold(
-    county: County, actual: str, completion: Decimal, status: str, earned: Decimal
-) -> None:
-    """A rate against a ≥ threshold: completion = actual / target, all of it due at once."""
+def test_threshold(county: County, actual: str, gap: Decimal, status: str, earned: Decimal) -> None:
+    """A rate against a ≥ threshold is judged in percentage points behind it, not actual / target."""
     county.plan(
         indicator("I1", unit="%", shape="threshold", target="8.5 %", weight=15),
     )
     county.add(stat("I1", "2019-06", actual, "%"))
     score = county.replay("2019-06-30")("I1", "2019-06")
-    expected_pct = D(100)  # a threshold has no schedule: the whole target is expected
     assert score.value == D(actual)
     assert score.target == D("8.5")
-    assert score.expected == D("8.5")
     assert score.unit == "%"
-    assert score.details["completion_pct"] == str(q2(completion))
-    assert score.details["expected_pct"] == str(q2(expected_pct))
-    assert score.details["gap_pp"] == str(q2(expected_pct - completion))
+    assert score.details["completion_pct"] == ""  # no ratio of levels for a rate
+    assert score.details["expected_pct"] == ""  # never time-shared
+    assert score.details["gap_pp"] == str(q2(gap))
+    assert score.details["judged"] == "pp"
     assert score.status == status
     assert score.points == q2(earned)
+
+
+def test_share_is_judged_in_points_behind(county: County) -> None:
+    """I6 主导产业占规上工业比重70%以上: 68.2 % is 1.8 pp behind (yellow), not 97.43 % done (watch)."""
+    county.plan(indicator("I6", unit="%", shape="threshold", target="70 %", weight=10))
+    county.add(stat("I6", "2019-01", "68.2", "%"))
+    score = county.replay("2019-01-31")("I6", "2019-01")
+    # gap = 70 − 68.2 = 1.8 pp: above the 1 pp watch band, within the 3 pp yellow band.
+    # As a ratio of levels it would have been 68.2 / 70 = 97.43 %, 2.57 behind: watch.
+    assert score.details["gap_pp"] == "1.80"
+    assert score.status == "yellow"
+    assert score.points == q2(D(10) * (1 - D("1.8") / 3))  # 10 × 0.4 = 4.00
+
+
+def test_rate_bands_from_the_plan(county: County) -> None:
+    """An indicator's watch_pp and yellow_pp set its bands: 2 pp behind with 0.5 / 1.5 is red."""
+    county.plan(
+        indicator(
+            "I1", unit="%", shape="threshold", target="8.5 %", watch_pp="0.5", yellow_pp="1.5"
+        )
+    )
+    county.add(stat("I1", "2019-06", "6.5", "%"))
+    assert county.replay("2019-06-30")("I1", "2019-06").status == "red"  # 2 > 1.5
 
 
 def test_threshold_with_nothing_reported(county: County) -> None:
@@ -296,7 +320,7 @@ def test_ceiling(county: County, op: str, actual: str, status: str, earned: Deci
 
 # -- status profiles --------------------------------------------------------------
 
-# A threshold of 100 %: completion equals the actual, the gap is 100 − actual.
+# A threshold of 100 个 (a level, not a rate): completion equals the actual, the gap is 100 − actual.
 PP_CASES = [
     ("100", "green"),  # gap 0
     ("100.01", "green"),  # ahead
@@ -312,8 +336,8 @@ PP_CASES = [
 @pytest.mark.parametrize(("actual", "status"), PP_CASES, ids=[a for a, _ in PP_CASES])
 def test_pp_profile_bands(county: County, actual: str, status: str) -> None:
     """pp profile: green at no gap, watch up to 10 pp behind, yellow up to 30, red beyond."""
-    county.plan(indicator("P", unit="%", shape="threshold", target="100 %"))
-    county.add(stat("P", "2019-03", actual, "%"))
+    county.plan(indicator("P", unit="个", shape="threshold", target="100 个"))
+    county.add(stat("P", "2019-03", actual, "个"))
     score = county.replay("2019-03-31")("P", "2019-03")
     assert score.details["gap_pp"] == str(q2(D(100) - D(actual)))
     assert score.status == status
@@ -327,9 +351,9 @@ def test_pp_profile_bands(county: County, actual: str, status: str) -> None:
 def test_pp_profile_bands_from_the_plan(county: County, actual: str, status: str) -> None:
     """The plan's watch_pp and yellow_pp (here 5 and 20) set the bands."""
     county.plan(
-        indicator("P", unit="%", shape="threshold", target="100 %"), watch_pp="5", yellow_pp="20"
+        indicator("P", unit="个", shape="threshold", target="100 个"), watch_pp="5", yellow_pp="20"
     )
-    county.add(stat("P", "2019-03", actual, "%"))
+    county.add(stat("P", "2019-03", actual, "个"))
     assert county.replay("2019-03-31")("P", "2019-03").status == status
 
 
@@ -399,18 +423,42 @@ I2 = indicator("I2", unit="%", shape="baseline_delta", baseline_period="2018", d
 
 
 def test_baseline_plus_delta(county: County) -> None:
-    """The target is the 2018 statistic plus 3 percentage points: 23.6 + 3 = 26.6 %."""
+    """比重提高3个百分点 from 23.6 %: 24.1 % is (24.1 − 23.6) / 3 = 16.67 % of the improvement, not 24.1 / 26.6."""
     county.plan(I2)
-    baseline, june = county.add(stat("I2", "2018", "23.6", "%"), stat("I2", "2019-06", "25.9", "%"))
-    score = county.replay("2019-06-30")("I2", "2019-06")
-    target = D("23.6") + 3
-    completion = D("25.9") / target * 100  # 97.37 %
-    assert score.target == target == D("26.6")
-    assert score.value == D("25.9")
+    baseline, january = county.add(
+        stat("I2", "2018", "23.6", "%"), stat("I2", "2019-01", "24.1", "%")
+    )
+    score = county.replay("2019-01-31")("I2", "2019-01")
+    completion = (D("24.1") - D("23.6")) / 3 * 100  # 0.5 / 3 = 16.67 %
+    assert score.target == D("26.6")  # 23.6 + 3
+    assert score.value == D("24.1")
+    assert score.details["completion_pct"] == str(q2(completion)) == "16.67"
+    assert score.details["gap_pp"] == "2.50"  # 26.6 − 24.1
+    assert score.status == "yellow"  # 2.5 pp behind: within 3
+    assert score.points == q2(D(10) * completion / 100)  # 10 × 1/6 = 1.67
+    assert {baseline, january} <= set(score.evidence)
+
+
+@pytest.mark.parametrize(
+    ("actual", "completion", "status", "earned"),
+    [
+        ("23.6", D(0), "yellow", D(0)),  # no improvement: 0 / 3 = 0 points; 3.0 pp behind: yellow
+        ("23.0", D(0), "red", D(0)),  # a fall: (23.0 − 23.6) / 3 < 0, floored at 0; 3.6 pp behind
+        ("26.6", D(100), "green", D(10)),  # the whole 3 points
+        ("27.2", D(120), "green", D(10)),  # 3.6 / 3 = 120 %, points capped at the weight
+    ],
+    ids=["none", "fall", "met", "exceeded"],
+)
+def test_improvement_achieved_over_improvement_asked(
+    county: County, actual: str, completion: Decimal, status: str, earned: Decimal
+) -> None:
+    """No improvement at all scores 0; the improvement asked scores the whole weight."""
+    county.plan(I2)
+    county.add(stat("I2", "2018", "23.6", "%"), stat("I2", "2019-12", actual, "%"))
+    score = county.replay("2019-12-31")("I2", "2019-12")
     assert score.details["completion_pct"] == str(q2(completion))
-    assert score.status == "watch"  # 2.63 pp behind
-    assert score.points == q2(D(10) * D("25.9") / target)  # 9.74
-    assert {baseline, june} <= set(score.evidence)
+    assert score.points == q2(earned)
+    assert score.status == status
 
 
 def test_baseline_not_reported_is_pending(county: County) -> None:
@@ -491,23 +539,29 @@ def test_external_target_pending_before_and_judged_after(county: County) -> None
     assert before.value == D("2.6")
     assert "target not yet set" in before.rationale
 
-    after = county.replay("2019-06-30", known_at="2019-07-16")("I3", "2019-06")
-    completion = D("2.6") / D("3.8") * 100  # 68.42 %
-    assert after.target == D("3.8")
-    assert after.details["completion_pct"] == str(q2(completion))
-    assert after.status == "red"  # 31.58 pp behind
-    assert after.points == q2(D(10) * D("2.6") / D("3.8"))  # 6.84
-    assert target_seq in after.evidence
+    # Recorded on 15 July, the target applies from then: June is not re-judged (方案：
+    # 单位生产总值能耗降低率完成省下达目标; the 省下达 target arrives as its own event).
+    june = county.replay("2019-06-30", known_at="2019-07-16")("I3", "2019-06")
+    assert (june.status, june.target, june.points) == ("pending", None, None)
+    assert f"seq {target_seq} applies from 2019-07-15" in june.rationale
+    county.at("2019-08-10T01:00:00")
+    county.add(stat("I3", "2019-07", "2.9", "%"))
+    july = county.replay("2019-07-31")("I3", "2019-07")
+    assert july.target == D("3.8")
+    assert july.details["gap_pp"] == "0.90"  # 3.8 − 2.9, a rate: in points
+    assert july.status == "watch"
+    assert july.points == q2(D(10) * (1 - D("0.9") / 3))  # 7.00
+    assert target_seq in july.evidence
 
 
 def test_external_target_revised(county: County) -> None:
-    """A second TargetSet replaces the first: 2.6 of 4.0 is 65 %."""
+    """A second TargetSet in force replaces the first: 2.6 against 4.0 is 1.4 pp behind."""
     county.plan(indicator("I3", unit="%", shape="external"))
     county.add(stat("I3", "2019-06", "2.6", "%"), target_set("I3", "3.8 %"))
     county.add(target_set("I3", "4.0 %"))
     score = county.replay("2019-06-30")("I3", "2019-06")
     assert score.target == D("4.0")
-    assert score.details["completion_pct"] == str(q2(D("2.6") / D("4.0") * 100))
+    assert score.details["gap_pp"] == "1.40"
 
 
 def test_external_target_in_money_before_it_is_set(county: County) -> None:
@@ -1110,9 +1164,9 @@ def test_rollups_per_unit_and_park(county: County) -> None:
     county.plan(
         indicator(
             "A",
-            unit="%",
+            unit="亿元",
             shape="threshold",
-            target="8.5 %",
+            target="8.5 亿元",
             weight=15,
             responsible=["科工信局", "发改委"],
         ),
@@ -1143,7 +1197,7 @@ def test_rollups_per_unit_and_park(county: County) -> None:
         co_weight="0.5",
     )
     county.add(
-        stat("A", "2019-06", "7.9", "%"),
+        stat("A", "2019-06", "7.9", "亿元"),
         stat("B", "2019-06", "30", "亿元"),
         stat("Z", "2019-06", "1", "%"),
     )
@@ -1239,17 +1293,22 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[gyengine.Engine]:
 
 
 def test_demo_energy_target_known_at(demo: gyengine.Engine) -> None:
-    """Known at 2019-07-14 I3 has no target (pending); from 2019-07-15 the province's 3.8 %."""
-    options = {"as_of": "2019-06-30", "evaluators": ["indicators"], "save": False}
-    [before] = demo.replay(known_at="2019-07-14", **options).find("I3", "completion", "2019-06")
-    assert before.record.status == "pending"
-    assert before.record.target is None
-    assert before.record.points is None
-    [after] = demo.replay(known_at="2019-07-16", **options).find("I3", "completion", "2019-06")
-    assert after.record.target == D("3.8")
-    assert after.record.value == D("2.6")  # the demo's June figure
-    assert after.record.details["completion_pct"] == str(q2(D("2.6") / D("3.8") * 100))
-    assert after.record.status == "red"  # 31.58 pp behind
+    """The province's 3.8 % arrives on 2019-07-15: June stays pending however late it is replayed; July is judged."""
+    options = {"evaluators": ["indicators"], "save": False}
+    for known_at in ("2019-07-14", "2019-07-16", None):
+        [june] = demo.replay(as_of="2019-06-30", known_at=known_at, **options).find(
+            "I3", "completion", "2019-06"
+        )
+        assert (june.record.status, june.record.target, june.record.points) == (
+            "pending",
+            None,
+            None,
+        )
+    [july] = demo.replay(as_of="2019-07-31", **options).find("I3", "completion", "2019-07")
+    assert july.record.target == D("3.8")
+    assert july.record.value == D("2.9")  # the demo's July figure
+    assert july.record.details["gap_pp"] == "0.90"  # 3.8 − 2.9
+    assert july.record.status == "watch"
 
 
 def test_demo_uses_the_corrected_may_investment(demo: gyengine.Engine) -> None:
@@ -1299,9 +1358,9 @@ def test_joint_leads(county: County) -> None:
     county.plan(
         indicator(
             "K2",
-            unit="%",
+            unit="亿元",
             shape="threshold",
-            target="10 %",
+            target="10 亿元",
             weight=4,
             responsible=["循环区管委会", "集聚区管委会", "科工信局"],
             lead=["循环区管委会", "集聚区管委会"],
@@ -1309,7 +1368,7 @@ def test_joint_leads(county: County) -> None:
         lead_weight="1",
         co_weight="0.5",
     )
-    county.add(stat("K2", "2019-06", "5", "%"))
+    county.add(stat("K2", "2019-06", "5", "亿元"))
     results = county.replay("2019-06-30")
     earned = q2(D(4) * D(5) / D(10))  # 50 % of the target: 2 points
     for unit, role in (("循环区管委会", D(1)), ("集聚区管委会", D(1)), ("科工信局", D("0.5"))):

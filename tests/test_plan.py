@@ -607,15 +607,14 @@ def test_another_county_loads_and_replays(tmp_path: Path, db: Path) -> None:
     assert periods == [f"2020-{m:02d}" for m in range(1, 7)]  # its own year, up to as-of
     june = scores(result, "2020-06")
 
-    # Q1 threshold 7 %, no schedule: 6.3 / 7 = 90 % of 100 % expected.
+    # Q1 threshold 7 %, a growth rate: judged in points behind, 7 − 6.3 = 0.7 pp: 关注
+    # (≤ 1 pp, whatever the plan's profile for amounts); points 20 × (1 − 0.7 / 3) = 15.33.
     q1 = june["Q1", "completion"]
-    q1_completion = Decimal("6.3") / 7 * 100  # = 90
     assert (q1.value, q1.target, q1.expected) == (Decimal("6.3"), Decimal(7), Decimal(7))
-    assert Decimal(q1.details["completion_pct"]) == q1_completion
-    # ratio profile: 90 < 100 but ≥ 50 % of it -> yellow
-    assert q1.status == "yellow"
-    q1_points = Decimal(20) * q1_completion / 100  # weight 20 × 0.9 = 18
-    assert q1.points == q1_points == Decimal(18)
+    assert q1.details["gap_pp"] == "0.70"
+    assert q1.status == "watch"
+    q1_points = (Decimal(20) * (1 - Decimal("0.7") / 3)).quantize(Decimal("0.01"))
+    assert q1.points == q1_points == Decimal("15.33")
 
     # Q2 cumulative 12000 万元 by month: 0.45 亿元 = 4500 万元 = 37.5 %, 序时 6/12 = 50 %.
     q2 = june["Q2", "completion"]
@@ -651,9 +650,9 @@ def test_another_county_loads_and_replays(tmp_path: Path, db: Path) -> None:
         record = june[unit, "indicator_score"]
         assert record.value == (earned / possible * 100).quantize(Decimal("0.01")), unit
         assert record.points == earned.quantize(Decimal("0.01"), ROUND_HALF_UP), unit
-    assert june["经信局", "indicator_score"].value == Decimal(90)  # 18 / 20
-    assert june["发改局", "indicator_score"].value == Decimal(81)  # 10.125 / 12.5
-    assert june["发改局", "indicator_score"].points == Decimal("10.13")  # 10.125, half up
+    assert june["经信局", "indicator_score"].value == Decimal("76.65")  # 15.33 / 20
+    assert june["发改局", "indicator_score"].value == Decimal("75.66")  # 9.4575 / 12.5
+    assert june["发改局", "indicator_score"].points == Decimal("9.46")  # 9.4575, half up
     assert june["园区管委会", "indicator_score"].value == Decimal("81.25")  # 32.5 / 40
     assert june["发改局", "indicator_score"].label == "县发展和改革局"
     # The park gathers Q2 and Q3: (22.5 + 10) / (30 + 10).

@@ -90,7 +90,7 @@ text = "再次黄灯，督办责任单位"
 id = "R03"
 kind = "accountable"
 trigger = "project_lag_episode"
-params = { statuses = "red", subject = "lead_official" }
+params = { statuses = "red", report_to = "lead_official" }
 text = "红灯，报分管县领导问责"
 
 [[rule]]
@@ -104,7 +104,7 @@ text = "连续2周滞后督办"
 id = "R05"
 kind = "accountable"
 trigger = "project_lag_streak"
-params = { periods = 3, subject = "lead_official" }
+params = { periods = 3, report_to = "lead_official" }
 text = "连续3周滞后问责"
 
 [[rule]]
@@ -184,18 +184,18 @@ INDICATORS = """
 [[indicator]]
 id = "IA"
 name = "指标甲"
-unit = "%"
+unit = "亿元"
 shape = "threshold"
-target = "10 %"
+target = "10 亿元"
 responsible = ["U1"]
 weight = 10
 
 [[indicator]]
 id = "IB"
 name = "指标乙"
-unit = "%"
+unit = "亿元"
 shape = "threshold"
-target = "10 %"
+target = "10 亿元"
 responsible = ["U2", "U1"]
 weight = 10
 
@@ -315,7 +315,7 @@ class County:
                 ),
             )
 
-    def statistic(self, indicator: str, month: int, value: str, unit: str = "%") -> None:
+    def statistic(self, indicator: str, month: int, value: str, unit: str = "亿元") -> None:
         self.stage(
             stamp(dt.date(2019, month, 28)),
             NewEvent(
@@ -372,27 +372,29 @@ def false_report(subject: str, period: str) -> NewEvent:
 
 
 def test_lag_streak_supervises_then_holds_accountable(county: County) -> None:
-    """Two lagging weeks running give 督办 to the department, three give 问责 to the leader in charge; once per streak."""
+    """Two lagging weeks running give 督办 to the department, three 问责 of the department reported to the leader in charge."""
     county.plan(project("P1"), project("P2", lead="U2"))
     county.reports("P1", 33, {28: YELLOW, 29: YELLOW, 30: RED, 32: YELLOW})
     county.reports("P2", 33, {29: YELLOW})
     seqs = county.flush()
     result = county.replay()
     assert fired(result, "R04") == [("U1", "2019-W29")]
-    assert fired(result, "R05") == [("副县长甲", "2019-W30")]
+    # 问责 lands on the unit; the county leader is who it is reported to (报分管县领导).
+    assert fired(result, "R05") == [("U1", "2019-W30")]
     supervise, accountable = findings(result, "R04")[0], findings(result, "R05")[0]
     assert (supervise.kind, supervise.label) == ("supervise", "单位一")
-    assert (accountable.kind, accountable.label) == ("accountable", "副县长甲")
+    assert (accountable.kind, accountable.label) == ("accountable", "单位一")
     assert accountable.parameters == {
         "periods": "3",
-        "subject": "lead_official",
+        "report_to": "副县长甲",
         "trigger": "project_lag_streak",
         "project": "P1",
         "unit": "U1",
     }
+    assert accountable.rationale.endswith("accountable：单位一，报分管县领导副县长甲")
     assert {seqs["r-P1-W28"], seqs["r-P1-W29"], seqs["r-P1-W30"]} <= set(accountable.evidence)
     assert seqs["r-P1-W31"] not in accountable.evidence
-    assert "2019-W28 yellow、2019-W29 yellow、2019-W30 red" in accountable.rationale
+    assert "2019-W28 黄灯、2019-W29 黄灯、2019-W30 红灯" in accountable.rationale
     rule_seq = next(
         e.seq for e in county.engine.events(types=["RuleDefined"]) if e.data.id == "R05"
     )
@@ -418,7 +420,7 @@ def test_justification_suspends_the_streak(county: County) -> None:
         e.seq for e in county.engine.events(types=["ReportExcused"]) if e.data.project == "P2"
     )
     assert excuse_seq in finding.evidence
-    assert "2019-W28 yellow、2019-W30 yellow（2019-W29 已说明不计：停电检修" in finding.rationale
+    assert "2019-W28 黄灯、2019-W30 黄灯（2019-W29 已说明不计：停电检修" in finding.rationale
 
 
 def test_justification_known_later_removes_the_finding(county: County) -> None:
@@ -445,7 +447,7 @@ def test_excused_missing_report_is_neither_deducted_nor_counted(county: County) 
     assert [(f.parameters["project"], f.period) for f in findings(result, "R04")] == [
         ("P2", "2019-W29")
     ]
-    assert "2019-W28 green（周报未报送）、2019-W29 yellow" in findings(result, "R04")[0].rationale
+    assert "2019-W28 绿灯（周报未报送）、2019-W29 黄灯" in findings(result, "R04")[0].rationale
 
 
 def test_correction_removes_the_lag_and_the_finding(county: County) -> None:
@@ -495,16 +497,16 @@ def test_late_report_within_the_rules_deadline_is_not_deducted(county: County) -
 
 
 def test_escalation_steps(county: County) -> None:
-    """First yellow: warn (约谈); a later yellow: supervise; red: accountable to the leader in charge."""
+    """First yellow: warn (约谈); a later yellow: supervise; red: the unit accountable, reported to the leader in charge."""
     county.plan(project("P1"))
     county.reports("P1", 36, {28: YELLOW, 30: YELLOW, 31: RED, 32: RED, 33: YELLOW, 35: YELLOW})
     county.flush()
     result = county.replay()
     assert fired(result, "R01") == [("U1", "2019-W28")]
     assert fired(result, "R02") == [("U1", "2019-W30"), ("U1", "2019-W33"), ("U1", "2019-W35")]
-    assert fired(result, "R03") == [("副县长甲", "2019-W31")]
+    assert fired(result, "R03") == [("U1", "2019-W31")]
     assert fired(result, "R04") == [("U1", "2019-W31")]
-    assert fired(result, "R05") == [("副县长甲", "2019-W32")]
+    assert fired(result, "R05") == [("U1", "2019-W32")]
     warn = findings(result, "R01")[0]
     assert warn.kind == "warn"
     assert "2019-W28 第 1 次 yellow" in warn.rationale
@@ -512,7 +514,8 @@ def test_escalation_steps(county: County) -> None:
     assert [f.kind for f in findings(result, "R02")] == ["supervise"] * 3
     assert "2019-W33 第 3 次 yellow" in findings(result, "R02")[1].rationale
     red = findings(result, "R03")[0]
-    assert (red.kind, red.label, red.parameters["unit"]) == ("accountable", "副县长甲", "U1")
+    assert (red.kind, red.label, red.parameters["unit"]) == ("accountable", "单位一", "U1")
+    assert red.parameters["report_to"] == "副县长甲"
 
 
 # -- commendation and veto --------------------------------------------------------------
@@ -589,14 +592,16 @@ weight = 10
     assert fired(june, "R09") == []
     streak = findings(june, "R08")[0]
     assert streak.kind == "accountable"
-    assert "2019-02 red、2019-03 red" in streak.rationale
+    assert "连续 2 个月红灯：2019-02 红灯、2019-03 红灯" in streak.rationale
     assert streak.parameters["indicator"] == "IA"
+    # IA is at 11 of 10 亿元 in July, but 完成全年目标 is said only when the target is due:
+    # not in the July bulletin, in December's (IA still 11 by December: 110 %).
     july = county.replay(as_of="2019-07-31")
-    assert fired(july, "R09") == [("U1", "2019-07")]
-    (commend,) = findings(july, "R09")
-    assert "完成率 110.00 % ≥ 100 %" in commend.rationale
+    assert fired(july, "R09") == []
     year_end = county.replay(as_of="2019-12-31")
     assert fired(year_end, "R09") == [("U1", "2019-12"), ("U2", "2019-12")]
+    commend = next(f for f in findings(year_end, "R09") if f.subject == "U1")
+    assert "完成率 110.00 % ≥ 100 %，目标 2019-12-31 到期" in commend.rationale
 
 
 @pytest.mark.parametrize(
@@ -676,9 +681,11 @@ def test_quarterly_composite_and_ranking(county: County) -> None:
         "previous_rank": "1",
         "change": "-1",
         "ranked": "3",
+        "items": "3",  # IA and IB in its indicator score, P1
     }
-    # U2: indicator 100 (IB, lead); R09 commends IB in September: +2.
-    assert units["U2", "2019-Q3"].value == D("102.00")
+    # U2: indicator 100 (IB, lead). R09 does not commend IB in September: its whole
+    # target is due in December (完成全年目标 is said when due), so no +2.
+    assert units["U2", "2019-Q3"].value == D("100.00")
     assert units["U2", "2019-Q3"].details["change"] == "new"
     # U3: project 13 of 13 weeks; task T1's milestones in September: IM pending
     # (on track), IM2 overdue: 1 of 2; IM2 yellow in August then red: R07 supervises (-1).
@@ -707,7 +714,7 @@ def test_quarterly_composite_and_ranking(county: County) -> None:
 
 
 def test_quarterly_veto_withdraws_commendations_and_their_points(county: County) -> None:
-    """A false report of U2 in Q3 withdraws its R09 and top-rank commendations; its composite loses the 2 points."""
+    """A false report of U2 in Q3 withdraws its top-rank commendation; R09 had nothing to withdraw (not due)."""
     quarterly_county(county)
     veto_seq = county.add(stamp("2019-09-30", 12), false_report("U2", "2019-Q3"))
     result = county.replay("quarterly", as_of="2019-09-30")
@@ -721,7 +728,7 @@ def test_quarterly_veto_withdraws_commendations_and_their_points(county: County)
     ]
     (by_rules,) = findings(result, "R13")
     (by_quarterly,) = findings(result, "R13", "quarterly")
-    assert by_rules.parameters["withdrawn"] == "R09 2019-09"
+    assert by_rules.parameters["withdrawn"] == ""
     assert by_quarterly.parameters["withdrawn"] == "R11 2019-Q3"
     assert veto_seq in by_rules.evidence
     assert veto_seq in by_quarterly.evidence
@@ -929,7 +936,7 @@ def test_custom_rule_plugin_in_replay_and_explain(
         ),
         (
             'kind = "supervise"\ntrigger = "project_lag_streak"\nparams = { period = 2 }',
-            "[rule] RX: params: unknown parameter 'period' (project_lag_streak takes periods, points, statuses, subject)",
+            "[rule] RX: params: unknown parameter 'period' (project_lag_streak takes periods, points, report_to, statuses, subject)",
         ),
         (
             'kind = "supervise"\ntrigger = "project_lag_streak"\nparams = { periods = 0 }',
@@ -952,3 +959,97 @@ def test_plan_check_names_the_rule_and_parameter(county: County, rule: str, mess
         county.plan(rules=f'\n[[rule]]\nid = "RX"\n{rule}\n')
     assert any(message in problem for problem in raised.value.problems), raised.value.problems
     assert all(":" in problem.split(" ")[0] for problem in raised.value.problems)
+
+
+# -- the semantics a county office signs (issue 11) --------------------------------------
+
+WATCH_RULES = """
+[[rule]]
+id = "RW"
+kind = "supervise"
+trigger = "project_lag_streak"
+params = { periods = 2, statuses = "watch,yellow,red" }
+text = "项目连续2周进度滞后（关注、黄灯、红灯均计为滞后）"
+
+[[rule]]
+id = "RY"
+kind = "supervise"
+trigger = "project_lag_streak"
+params = { periods = 2, statuses = "yellow,red" }
+text = "项目连续2周黄灯或红灯"
+"""
+
+
+def test_watch_counts_as_behind_where_the_rule_says_so(county: County) -> None:
+    """5 pp behind 序时 two weeks running is 进度滞后 under a rule counting 关注, not under one naming 黄灯、红灯."""
+    county.plan(project("P1"), rules=WATCH_RULES)
+    # CURVE expects 50 % of 10000 万元 from the end of June: 4500 is 45 %, 5 pp behind: watch.
+    county.reports("P1", 30, {29: "4500", 30: "4500"})
+    county.flush()
+    result = county.replay()
+    assert fired(result, "RW") == [("U1", "2019-W30")]
+    assert fired(result, "RY") == []
+    (found,) = findings(result, "RW")
+    assert "关注、黄灯、红灯计为滞后" in found.rationale
+    assert "2019-W29 关注、2019-W30 关注" in found.rationale
+
+
+def test_plan_check_refuses_an_official_as_the_subject(county: County) -> None:
+    """方案：对工作不力、无故拖延的予以问责 — of units: subject = "lead_official" is refused with the fix."""
+    bad = RULES.replace('report_to = "lead_official"', 'subject = "lead_official"')
+    with pytest.raises(PlanInvalid) as raised:
+        county.plan(project("P1"), rules=bad)
+    text = str(raised.value)
+    assert "subject must be a unit, not 'lead_official'" in text
+    assert 'report_to = "lead_official"' in text
+
+
+def test_a_tie_lengthens_the_list_and_says_so(county: County) -> None:
+    """Top 1 with U1 and U3 both at 100.00 in Q2 names both, and says the first place is shared."""
+    quarterly_county(county)
+    result = county.replay("quarterly", as_of="2019-09-30")
+    top = scores(result, "top")["quarterly", "2019-Q2"]
+    assert top.value == "单位一、单位三"
+    assert "第 1 名得分并列，名单 2 个单位" in top.rationale
+    # Q3 has no tie: U2 alone (100.00 > 89.06 > 79.00) and no note.
+    assert "并列" not in scores(result, "top")["quarterly", "2019-Q3"].rationale
+
+
+CATEGORIES = """
+[quarterly_evaluation]
+weights = { indicator = 0.5, project = 0.3, task = 0.2, finding = 1 }
+top = 1
+bottom = 0
+min_items = 2
+finding_points = { commend = 2, supervise = -1, accountable = -3, deduct = -1 }
+
+[[quarterly_evaluation.categories]]
+id = "depts"
+name = "牵头部门"
+units = ["U1", "U2"]
+"""
+
+
+def test_only_assessed_units_with_enough_items_are_ranked(county: County) -> None:
+    """U3 is not assessed (in no category); U2 has 1 scored item of the 2 required: not ranked, not first."""
+    rules = RULES.split("[quarterly_evaluation]")[0] + CATEGORIES
+    county.plan(project("P1"), project("P2", lead="U3"), INDICATORS, rules=rules)
+    county.reports("P1", 39)
+    county.reports("P2", 39)
+    county.statistic("IA", 9, "9")
+    county.statistic("IB", 9, "10")
+    county.flush()
+    result = county.replay("quarterly", as_of="2019-09-30")
+    units = scores(result, "quarterly_score")
+    assert ("U3", "2019-Q3") not in units  # leads P2 and T1, but not an assessed unit
+    u1, u2 = units["U1", "2019-Q3"], units["U2", "2019-Q3"]
+    # U1: IA (lead) and IB (co) in its indicator score, and P1: 3 items. Indicator
+    # (9 × 1 + 10 × 0.5) / (10 × 1 + 10 × 0.5) = 93.33; project 13 of 13 weeks green: 100;
+    # (0.5 × 93.33 + 0.3 × 100) / 0.8 = 95.83.
+    assert (u1.details["items"], u1.details["rank"], u1.value) == ("3", "1", D("95.83"))
+    # U2: IB only, 1 item < 2: listed as not ranked, with its 100.00, never first.
+    assert (u2.details["items"], u2.details["rank"], u2.details["not_ranked"]) == ("1", "", "yes")
+    assert u2.value == D("100.00")
+    assert "得分项 1 项，少于 2 项，不参与排名" in u2.rationale
+    assert scores(result, "top")["quarterly/depts", "2019-Q3"].value == "单位一"
+    assert fired(result, "R11", "quarterly")[-1] == ("U1", "2019-Q3")

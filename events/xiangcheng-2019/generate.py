@@ -179,6 +179,67 @@ MONTHLY: dict[tuple[str, str], tuple[str, list[str]]] = {
     ),
 }
 ACTOR_OF = {"I7": "集聚区管委会", "I8": "集聚区管委会", "I9": "循环区管委会", "I10": "循环区管委会"}
+# The 同比 growth the plan sets beside each park's amounts (25 %, 35 %, 13 %, 11 %): the
+# bureau's cumulative year-on-year rate for each month. Reported at 16:00 of the statistics
+# day, drawing nothing from the random generator, so the rest of the year is unchanged.
+GROWTH = {  # indicator: twelve monthly rates in %
+    "I7-增速": [
+        "18.5",
+        "20.1",
+        "21.4",
+        "22.8",
+        "23.5",
+        "24.2",
+        "24.6",
+        "25.1",
+        "25.3",
+        "25.6",
+        "25.8",
+        "26.0",
+    ],
+    "I8-增速": [
+        "28.0",
+        "29.5",
+        "30.2",
+        "31.0",
+        "31.8",
+        "32.5",
+        "33.1",
+        "33.6",
+        "34.2",
+        "34.8",
+        "35.1",
+        "35.4",
+    ],
+    "I9-增速": [
+        "9.8",
+        "10.5",
+        "11.2",
+        "11.9",
+        "12.4",
+        "12.8",
+        "13.1",
+        "13.3",
+        "13.2",
+        "13.5",
+        "13.6",
+        "13.8",
+    ],
+    "I10-增速": [
+        "8.1",
+        "8.6",
+        "9.0",
+        "9.4",
+        "9.9",
+        "10.2",
+        "10.5",
+        "10.7",
+        "10.9",
+        "11.0",
+        "11.2",
+        "11.3",
+    ],
+}
 QUARTERLY = {  # indicator: (unit, actor, {month: value})
     "K4-项目库": ("个", "科工信局", {3: "69", 6: "72", 9: "75", 12: "78"}),
     "K6-科技计划项目": ("项", "科工信局", {3: "1", 6: "4", 9: "7", 12: "11"}),
@@ -218,6 +279,18 @@ def statistics(log: Log, rng: random.Random) -> None:
                         "unit": unit,
                         "part": part,
                     },
+                },
+            )
+        for indicator, rates in GROWTH.items():
+            log.add(
+                at(report_day, 16),
+                {
+                    "id": f"stat-{indicator}-{period}",
+                    "type": "StatisticReported",
+                    "stream": f"indicator/{indicator}",
+                    "occurred": period,
+                    "actor": "统计局",
+                    "data": {"indicator": indicator, "value": rates[month - 1], "unit": "%"},
                 },
             )
         for indicator, (unit, actor, values) in QUARTERLY.items():

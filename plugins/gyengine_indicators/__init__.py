@@ -157,7 +157,7 @@ def _indicators() -> Evaluator:
 
     return Evaluator(
         name="indicators",
-        version="1",
+        version="2",
         consumes=CONSUMES,
         state_type=IndicatorState,
         fold=fold,

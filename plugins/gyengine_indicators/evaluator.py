@@ -1,12 +1,7 @@
-"""The indicator evaluator: every target shape, judged month by month against 序时进度.
+"""The indicator evaluator: every target shape, judged month by month.
 
-For each indicator and month of the plan year (up to the as-of date, or the last
-day any fact is about) it yields a ``Score`` (metric ``completion``): the actual
-value, the target, what the schedule expects by then, completion %, the gap in
-percentage points, the status under the plan's profile and the points earned by
-the indicator's weight. Counts with parts also give each part's completion.
-Roll-ups give each responsible unit (lead and co-responsible weighted as the
-plan says) and each park a score per month (metric ``indicator_score``).
+The rules it applies, with the plan sentences they come from, are stated in
+docs/evaluators/indicators.md; this module implements them.
 """
 
 from __future__ import annotations
@@ -104,6 +99,8 @@ class IndicatorState:
     facts: list[Fact] = attrs.Factory(list)
     units: dict[str, str] = attrs.Factory(dict)
     parks: dict[str, str] = attrs.Factory(dict)
+    committees: dict[str, str] = attrs.Factory(dict)
+    """Park id -> the unit that runs it (its 管委会)."""
     last_day: dt.date | None = None
 
 
@@ -139,6 +136,7 @@ def fold(state: IndicatorState, event: Event, context: ReplayContext) -> Indicat
         state.units[data.id] = data.name
     elif name == "ParkDefined":
         state.parks[data.id] = data.name
+        state.committees[data.id] = data.committee
     elif isinstance(data, IndicatorDefined):
         state.definitions[data.id] = Definition(data, event.seq)
     elif isinstance(data, StatisticReported):
@@ -158,7 +156,14 @@ def fold(state: IndicatorState, event: Event, context: ReplayContext) -> Indicat
         )
         _seen(state, period.end)
     elif isinstance(data, TargetSet):
-        day = _day_of(event, context)
+        # In force from its effective day, else from the day it was first recorded:
+        # a target set in July does not re-judge January, unless it says it is retroactive.
+        if data.retroactive:
+            day = _day_of(event, context)
+        elif data.effective is not None:
+            day = data.effective
+        else:
+            day = dt.date.fromisoformat(context.first_recorded(event)[:10])
         state.targets.setdefault(data.indicator, []).append(
             Entry("target", data.target.amount, data.target.unit, day, event.seq)
         )
@@ -210,6 +215,21 @@ class Outcome:
     rationale: str
     evidence: tuple[int, ...]
     details: dict[str, str]
+
+
+RATE_SHAPES = ("threshold", "baseline_delta", "external")
+
+
+def is_rate(item: IndicatorDefined) -> bool:
+    """A growth rate or a share (unit %, no schedule): judged in percentage points, never time-shared."""
+    return item.unit == "%" and not item.schedule and item.shape in RATE_SHAPES
+
+
+def due_day(item: IndicatorDefined, year: int) -> dt.date:
+    """When the whole target is due: a milestone's deadline, else the year's last day."""
+    if item.shape == "milestone" and item.deadline is not None:
+        return item.deadline
+    return dt.date(year, 12, 31)
 
 
 def natural(text: str) -> list[Any]:
@@ -360,6 +380,7 @@ class Evaluation:
         base: str,
         seqs: list[int],
         how: str,
+        baseline: Decimal | None = None,
     ) -> Outcome:
         unit = item.unit
         details = {"name": item.name, "shape": item.shape, "how": how}
@@ -396,6 +417,8 @@ class Evaluation:
                 tuple(seqs),
                 details,
             )
+        if is_rate(item) and item.op in (">=", ">"):
+            return self.judge_rate(item, actual, target, baseline, seqs, how, details)
         shown_actual = _in(unit, actual, base)
         completion = pct(actual, target)
         if completion is None:  # a zero target: met when the actual is there
@@ -438,15 +461,96 @@ class Evaluation:
             details,
         )
 
+    def judge_rate(
+        self,
+        item: IndicatorDefined,
+        actual: Decimal,
+        target: Decimal,
+        baseline: Decimal | None,
+        seqs: list[int],
+        how: str,
+        details: dict[str, str],
+    ) -> Outcome:
+        """A rate or share against its level (or its improvement over a baseline), in percentage points.
+
+        Never time-shared: the gap is ``target − actual`` in the indicator's own
+        points. Points: the share of the improvement achieved for an improvement
+        target, else ``1 − gap / yellow_pp`` (nothing once red).
+        """
+        met = actual > target if item.op == ">" else actual >= target
+        gap = target - actual
+        if met:
+            status = "green"
+        elif gap <= item.watch_pp:
+            status = "watch"
+        elif gap <= item.yellow_pp:
+            status = "yellow"
+        else:
+            status = "red"
+        completion: Decimal | None = None
+        if baseline is not None:
+            asked = target - baseline
+            achieved = actual - baseline
+            # The improvement achieved over the improvement asked; none (or a fall) scores 0.
+            completion = max(Decimal(0), achieved / asked * HUNDRED) if asked > 0 else None
+            share = min(Decimal(1), (completion or Decimal(0)) / HUNDRED)
+            formula = (
+                f"提高 {_show(achieved)} / 要求提高 {_show(asked)} 个百分点 = 完成率 "
+                f"{_show(completion)} %，"
+            )
+        else:
+            share = Decimal(1) if met else max(Decimal(0), 1 - gap / item.yellow_pp)
+            formula = ""
+        earned = q2(item.weight * share)
+        behind = (
+            f"低于目标 {_show(gap)} 个百分点" if gap > 0 else f"高于目标 {_show(-gap)} 个百分点"
+        )
+        if gap == 0:
+            behind = "等于目标" + ("（须高于目标）" if item.op == ">" else "")
+        rationale = (
+            f"{item.name}: {_show(actual, '%')} / 目标 {_show(target, '%')}，{formula}{behind} → "
+            f"{status}（增速、比重按百分点评价：关注 ≤ {item.watch_pp}，黄 ≤ {item.yellow_pp}，"
+            f"红 > {item.yellow_pp} 个百分点）; {how}"
+        )
+        details = {**details, "gap_pp": str(q2(gap)), "judged": "pp"}
+        return Outcome(
+            actual,
+            target,
+            target,
+            completion,
+            None,
+            status,
+            earned,
+            rationale,
+            tuple(seqs),
+            details,
+        )
+
+    def in_force(self, item: IndicatorDefined) -> tuple[Quantity | None, str]:
+        """The target in force on the judging day: the plan's, or its latest revision by then."""
+        current, note = item.target, ""
+        for revision in sorted(item.revisions, key=lambda r: r.effective):
+            if revision.retroactive or revision.effective <= self.day:
+                current = revision.target
+                note = f"; target revised from {revision.effective}" + (
+                    " (retroactive)" if revision.retroactive else ""
+                )
+        later = [r for r in item.revisions if not r.retroactive and r.effective > self.day]
+        if later:
+            first = min(r.effective for r in later)
+            note += f"; the revision in force from {first} does not apply to this period"
+        return current, note
+
     def evaluate(self, definition: Definition) -> list[tuple[str, Outcome]]:
         """``(metric, outcome)`` pairs for one indicator on this day."""
         item = definition.item
         shape = item.shape
         if shape in ("threshold", "cumulative"):
             actual, seqs, how = self.measure(item)
-            target = item.target.amount if item.target else None
-            base = item.target.unit if item.target else _base(item.unit)
-            return [("completion", self.judge(item, actual, target, base, seqs, how))]
+            in_force, note = self.in_force(item)
+            target = in_force.amount if in_force else None
+            base = in_force.unit if in_force else _base(item.unit)
+            return [("completion", self.judge(item, actual, target, base, seqs, how + note))]
         if shape == "baseline_delta":
             actual, seqs, how = self.measure(item)
             baseline = self.latest_stat(f"{item.id}|", period=item.baseline_period)
@@ -489,13 +593,30 @@ class Evaluation:
             return [
                 (
                     "completion",
-                    self.judge(item, actual, target, baseline.unit, [*seqs, baseline.seq], how),
+                    self.judge(
+                        item,
+                        actual,
+                        target,
+                        baseline.unit,
+                        [*seqs, baseline.seq],
+                        how,
+                        baseline=baseline.value,
+                    ),
                 )
             ]
         if shape == "external":
             actual, seqs, how = self.measure(item)
-            known = list(self.state.targets.get(item.id, []))
+            every = self.state.targets.get(item.id, [])
+            known = [e for e in every if e.day <= self.day]
             if not known:
+                later = [e for e in every if e.day > self.day]
+                why = "target not yet set by the higher authority"
+                if later:
+                    first = min(later, key=lambda e: (e.day, e.seq))
+                    why = (
+                        f"target not in force yet: the one set by seq {first.seq} applies "
+                        f"from {first.day}"
+                    )
                 return [
                     (
                         "completion",
@@ -505,11 +626,11 @@ class Evaluation:
                             None,
                             _base(item.unit),
                             seqs,
-                            f"{how}; target not yet set by the higher authority",
+                            f"{how}; {why}",
                         ),
                     )
                 ]
-            latest = max(known, key=lambda e: e.seq)
+            latest = max(known, key=lambda e: (e.day, e.seq))
             if latest.unit != _base(item.unit):
                 return [
                     (
@@ -721,6 +842,15 @@ class Evaluation:
         raise ValueError(f"unknown shape {shape!r}")
 
 
+def answering(item: IndicatorDefined, committees: dict[str, str]) -> list[str]:
+    """The responsible units that answer for ``item``: a park's committee only for its own park's items."""
+    if not item.park:
+        return list(item.responsible)
+    others = {unit for park, unit in committees.items() if park != item.park}
+    own = committees.get(item.park)
+    return [unit for unit in item.responsible if unit not in others or unit == own]
+
+
 def months_until(year: int, last: dt.date) -> Iterator[tuple[str, dt.date]]:
     """``(period, judging day)`` for each month of ``year`` up to ``last``."""
     for month in range(1, 13):
@@ -769,6 +899,7 @@ def results(state: IndicatorState, context: ReplayContext) -> Iterator[Score]:
                         else str(q2(outcome.expected_pct)),
                         "weight": str(item.weight),
                         "responsible": "、".join(item.responsible),
+                        "due": due_day(item, params.year).isoformat(),
                     },
                 )
                 behind = (*outcome.evidence, definition.seq)
@@ -790,7 +921,7 @@ def results(state: IndicatorState, context: ReplayContext) -> Iterator[Score]:
                 if metric != "completion" or outcome.points is None or item.weight <= 0:
                     continue
                 leads = set(item.lead or item.responsible[:1])
-                for unit in item.responsible:
+                for unit in answering(item, state.committees):
                     role = params.lead_weight if unit in leads else params.co_weight
                     by_unit.setdefault(unit, []).append((outcome.points, item.weight, role, behind))
                 if item.park:

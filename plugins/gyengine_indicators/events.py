@@ -51,6 +51,20 @@ class Condition:
 
 
 @attrs.frozen
+class Revision:
+    """A revision of an indicator's target recorded in the plan: in force from ``effective``.
+
+    Periods judged on a day before ``effective`` keep the target then in force,
+    unless the revision is ``retroactive`` (a correction of the plan from its start).
+    """
+
+    effective: dt.date
+    target: Quantity
+    retroactive: bool = False
+    text: str = ""
+
+
+@attrs.frozen
 class IndicatorDefined:
     """The plan set a measurable target: an indicator, its shape, target and responsible units."""
 
@@ -83,6 +97,12 @@ class IndicatorDefined:
     synthetic: bool = False
     assumed: tuple[str, ...] = ()
     """Fields whose values the plan text does not give (a date, nodes, a weight)."""
+    revisions: tuple[Revision, ...] = ()
+    """Later targets, each in force from its ``effective`` day (see docs/evaluators/indicators.md)."""
+    watch_pp: Decimal = Decimal(1)
+    """A rate or share this many percentage points below its target, or less, is 关注 (watch)."""
+    yellow_pp: Decimal = Decimal(3)
+    """Up to this many percentage points below is yellow; beyond it red, and no points."""
 
 
 @attrs.frozen
@@ -97,11 +117,17 @@ class StatisticReported:
 
 @attrs.frozen
 class TargetSet:
-    """A higher authority set an indicator's target (the province's energy target, say)."""
+    """A higher authority set an indicator's target (the province's energy target, say).
+
+    The target is in force from ``effective``, else from the day it was first
+    recorded; ``retroactive`` makes it apply to the whole period it is about.
+    """
 
     indicator: str
     target: Quantity
     source: str = ""
+    effective: dt.date | None = None
+    retroactive: bool = False
 
 
 @attrs.frozen

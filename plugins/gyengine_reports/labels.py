@@ -81,6 +81,15 @@ LABELS: Final[dict[str, dict[str, str]]] = {
     "table.banks": {"zh": "银行排名", "en": "Bank ranking"},
     "table.unit_ranking": {"zh": "单位排名", "en": "Unit ranking"},
     "table.top": {"zh": "先进", "en": "Top"},
+    "table.not_ranked": {"zh": "不参与排名", "en": "Not ranked"},
+    "note.not_ranked": {
+        "zh": "得分项少于方案规定的最少项数的单位不参与排名，列于表末；统计局（数据来源）、国网供电公司等非考评对象不列入。",
+        "en": "Units with fewer scored items than the plan's minimum are not ranked and are listed last; units outside the assessment are not listed.",
+    },
+    "note.tie": {
+        "zh": "名单因得分并列多于 {size} 个单位。",
+        "en": "The list is longer than {size} because of a tie.",
+    },
     "table.bottom": {"zh": "后进", "en": "Bottom"},
     "table.evidence": {"zh": "各行所依据的事件", "en": "The events behind every row"},
     "chart.grid": {"zh": "项目状态（逐周）", "en": "Project status by week"},
@@ -92,8 +101,8 @@ LABELS: Final[dict[str, dict[str, str]]] = {
         "en": "Investment in 万元; completion = invested to date / annual plan; 序时 is the share the schedule expects by now.",
     },
     "note.indicators": {
-        "zh": "差距 = 序时进度 − 完成率（个百分点），正数为落后。",
-        "en": "Gap = 序时 − completion, in percentage points; positive means behind schedule.",
+        "zh": "差距 = 序时进度 − 完成率（个百分点），正数为落后；增速、比重指标不按序时分解，差距为目标值 − 实际值（个百分点），完成率一栏空白，提高类指标的完成率为实际提高 ÷ 要求提高。",
+        "en": "Gap = 序时 − completion, in percentage points; positive means behind schedule. Rates and shares are not time-shared: their gap is target − actual in points, completion left blank; an improvement target's completion is the improvement achieved over the improvement asked.",
     },
     "note.evidence": {
         "zh": "证据为事件日志中的序号（seq）；用 gyengine explain 主体 --period 期间 查看每个事件及其报送单位和时间。",

@@ -624,32 +624,31 @@ COMPONENTS: Final = ("indicator", "project", "task", "finding")
 LIGHTS: Final = ("green", "watch", "yellow", "red", "pending")
 
 
-def unit_ranking_sections(view: View, quarter: str) -> list[Section]:
-    """The units' quarterly evaluation: score, rank and its change, components; top and bottom."""
-    if not view.has("quarterly"):
-        return []
-    scores = view.scores("quarterly", "quarterly_score", quarter)
-    scores.sort(key=lambda s: (_int(s.details.get("rank")) or 10**6, natural(s.subject)))
-    parts = [key for key in COMPONENTS if any(key in score.details for score in scores)]
-    rows = []
-    for score in scores:
-        row: dict[str, Any] = {
-            "rank": _int(score.details.get("rank")),
-            "id": score.subject,
-            "name": score.label or view.name(score.subject),
-            "quarterly_score": decimal(score.value),
-            "previous_rank": _int(score.details.get("previous_rank")),
-            "rank_change": _change(view, score.details.get("change")),
-        }
-        for key in parts:
-            row[f"component.{key}"] = decimal(score.details.get(key))
-        # The evaluator's status is a traffic light, or the list (top, bottom) the unit is in.
-        status = score.status if score.status in LIGHTS else None
-        listed = score.status if score.status in ("top", "bottom") else ""
-        row["list"] = view.t(f"table.{listed}") if listed else ""
-        row["status"] = status
-        row["evidence"] = seqs(score.evidence)
-        rows.append(row)
+def _ranking_row(view: View, score: Any, parts: list[str]) -> dict[str, Any]:
+    row: dict[str, Any] = {
+        "rank": _int(score.details.get("rank")),
+        "id": score.subject,
+        "name": score.label or view.name(score.subject),
+        "quarterly_score": decimal(score.value),
+        "previous_rank": _int(score.details.get("previous_rank")),
+        "rank_change": _change(view, score.details.get("change")),
+    }
+    for key in parts:
+        row[f"component.{key}"] = decimal(score.details.get(key))
+    # The evaluator's status is a traffic light, or the list (top, bottom) the unit is in.
+    status = score.status if score.status in LIGHTS else None
+    listed = score.status if score.status in ("top", "bottom") else ""
+    if score.details.get("not_ranked") == "yes":
+        listed = "not_ranked"
+    row["list"] = view.t(f"table.{listed}") if listed else ""
+    row["status"] = status
+    row["evidence"] = seqs(score.evidence)
+    return row
+
+
+def _ranking_table(
+    view: View, table_id: str, title: str, rows: list[dict[str, Any]], parts: list[str]
+) -> Table:
     columns = [
         _column(view, "rank", "number"),
         _column(view, "id"),
@@ -664,12 +663,21 @@ def unit_ranking_sections(view: View, quarter: str) -> list[Section]:
     ]
     optional = ("list", "status")
     columns = [c for c in columns if c.key not in optional or any(row[c.key] for row in rows)]
+    return Table(table_id, title, columns, rows)
+
+
+def _list_blocks(
+    view: View, quarter: str, by_id: dict[str, dict[str, Any]], categories: list[str]
+) -> list[Any]:
     blocks: list[Any] = []
-    if rows:
-        blocks.append(Table("unit-ranking", view.t("table.unit_ranking"), columns, rows))
-    by_id = {row["id"]: row for row in rows}
     for metric in ("top", "bottom"):
-        for score in view.scores("quarterly", metric, quarter):
+        listed = view.scores("quarterly", metric, quarter)
+        place = {name: index for index, name in enumerate(categories)}
+        listed.sort(key=lambda s: place.get(str(s.details.get("category", "")), len(place)))
+        for score in listed:
+            category = str(score.details.get("category", ""))
+            suffix = f"-{place[category] + 1}" if place.get(category, 0) > 0 else ""
+            title = view.t(f"table.{metric}") + (f"（{category}）" if category else "")
             listed_ids = [
                 part.strip() for part in score.details.get("units", "").split(",") if part.strip()
             ]
@@ -684,22 +692,47 @@ def unit_ranking_sections(view: View, quarter: str) -> list[Section]:
                 for key in listed_ids
             ]
             if not listed_rows:
-                blocks.append(Paragraph(f"{view.t(f'table.{metric}')}：{view.t('none')}"))
+                blocks.append(Paragraph(f"{title}：{view.t('none')}"))
                 continue
-            blocks.append(
-                Table(
-                    f"unit-ranking-{metric}",
-                    view.t(f"table.{metric}"),
-                    [
-                        _column(view, "rank", "number"),
-                        _column(view, "id"),
-                        _column(view, "name"),
-                        _column(view, "quarterly_score", "number"),
-                        _evidence_column(view),
-                    ],
-                    listed_rows,
-                )
-            )
+            columns = [
+                _column(view, "rank", "number"),
+                _column(view, "id"),
+                _column(view, "name"),
+                _column(view, "quarterly_score", "number"),
+                _evidence_column(view),
+            ]
+            blocks.append(Table(f"unit-ranking-{metric}{suffix}", title, columns, listed_rows))
+            size = _int(score.details.get("size"))
+            if size is not None and len(listed_rows) > size:
+                blocks.append(Paragraph(view.t("note.tie").format(size=size)))
+    return blocks
+
+
+def unit_ranking_sections(view: View, quarter: str) -> list[Section]:
+    """The units' quarterly evaluation by category: score, rank and its change, components; top and bottom."""
+    if not view.has("quarterly"):
+        return []
+    scores = view.scores("quarterly", "quarterly_score", quarter)
+    parts = [key for key in COMPONENTS if any(key in score.details for score in scores)]
+    # The plan's order of categories (园区, 牵头部门, 配合单位), as the evaluator numbers them.
+    order = {
+        str(s.details.get("category", "")): _int(s.details.get("category_order")) or 0
+        for s in scores
+    }
+    categories = sorted(order, key=lambda name: (order[name], name))
+    blocks: list[Any] = []
+    by_id: dict[str, dict[str, Any]] = {}
+    for index, category in enumerate(categories):
+        mine = [s for s in scores if str(s.details.get("category", "")) == category]
+        mine.sort(key=lambda s: (_int(s.details.get("rank")) or 10**6, natural(s.subject)))
+        rows = [_ranking_row(view, score, parts) for score in mine]
+        by_id.update((row["id"], row) for row in rows)
+        title = view.t("table.unit_ranking") + (f"（{category}）" if category else "")
+        table_id = "unit-ranking" if index == 0 else f"unit-ranking-{index + 1}"
+        blocks.append(_ranking_table(view, table_id, title, rows, parts))
+    if any(s.details.get("not_ranked") == "yes" for s in scores):
+        blocks.append(Paragraph(view.t("note.not_ranked")))
+    blocks.extend(_list_blocks(view, quarter, by_id, categories))
     if not blocks:
         blocks.append(Paragraph(view.t("none")))
     return [Section("unit-ranking", view.t("section.unit_ranking"), blocks)]

@@ -12,6 +12,7 @@ from gyengine import parse_period
 
 __all__ = [
     "KINDS",
+    "Category",
     "FalseReportFound",
     "QuarterlyEvaluationDefined",
     "ReportExcused",
@@ -81,6 +82,19 @@ class RuleDefined:
 
 
 @attrs.frozen
+class Category:
+    """A category of assessed units (园区, 牵头部门, 配合单位), ranked among themselves."""
+
+    id: str
+    name: str
+    units: tuple[str, ...]
+    top: int | None = None
+    """How many to name as 先进 (default: the evaluation's ``top``)."""
+    bottom: int | None = None
+    """How many to name as 后进 (default: the evaluation's ``bottom``)."""
+
+
+@attrs.frozen
 class QuarterlyEvaluationDefined:
     """The plan set the quarterly evaluation (季考评): the weights of its components, the lists and the points of findings."""
 
@@ -91,6 +105,10 @@ class QuarterlyEvaluationDefined:
     finding_points: dict[str, Decimal] = attrs.Factory(dict)
     """Points per finding kind (``commend = 2``, ``accountable = -3``), unless a finding carries its own."""
     text: str = ""
+    categories: tuple[Category, ...] = ()
+    """The assessed units by category; with none, every unit with a score is ranked in one list."""
+    min_items: int = attrs.field(default=1, validator=attrs.validators.ge(1))
+    """A unit with fewer scored items (indicators, projects, task items) is listed as not ranked."""
 
 
 def _week(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:

@@ -37,6 +37,12 @@ def _param_problem(name: str, param: Param, value: Decimal | str) -> str | None:
                 f"{name} must list statuses separated by commas ({', '.join(STATUSES)}), "
                 f"not {text!r}"
             )
+    elif param.type == "choice" and name == "subject" and text == "lead_official":
+        return (
+            "subject must be a unit, not 'lead_official': a county leader is reported to, "
+            'never held accountable by the office; use subject = "department" and '
+            'report_to = "lead_official"'
+        )
     elif param.type == "choice" and text not in param.choices:
         return f"{name} must be one of {', '.join(param.choices)}, not {text!r}"
     return None
@@ -102,6 +108,25 @@ def check_quarterly(plan: Plan) -> Iterator[PlanProblem]:
                 yield PlanProblem(
                     "quarterly_evaluation", None, f"{name} weighs {weight}, below 0", "weights"
                 )
+        units, seen = plan.keys("unit"), dict[str, str]()
+        for category in item.categories:
+            for unit in category.units:
+                if unit not in units:
+                    yield PlanProblem(
+                        "quarterly_evaluation",
+                        None,
+                        f"category {category.id}: unknown unit {unit!r}",
+                        "categories",
+                    )
+                elif unit in seen:
+                    yield PlanProblem(
+                        "quarterly_evaluation",
+                        None,
+                        f"unit {unit!r} is in categories {seen[unit]} and {category.id}: "
+                        "a unit is ranked in one category",
+                        "categories",
+                    )
+                seen.setdefault(unit, category.id)
         scored = sum((item.weights.get(n, Decimal(0)) for n in COMPONENTS[:3]), Decimal(0))
         if scored <= 0:
             yield PlanProblem(

@@ -1,32 +1,7 @@
-"""The ``quarterly`` evaluator: the quarterly evaluation (季考评) of the responsible units.
+"""The ``quarterly`` evaluator: the quarterly evaluation (季考评) of the assessed units.
 
-For every quarter that has ended by the as-of date (or by the last period the
-ledger and the indicators judged), every responsible unit with at least one
-scored component gets a ``quarterly_score``::
-
-    composite = (w_indicator × indicator + w_project × project + w_task × task) / (sum of those weights)
-                + w_finding × finding
-
-with only the components the unit has in the sum and its divisor (with all
-three and weights adding up to 1, plainly Σ weight × component):
-
-* ``indicator``: the unit's ``indicator_score`` (kind unit) in the quarter's last month;
-* ``project``: of the weeks in the quarter of the projects the unit leads (first
-  responsible unit), the share whose investment status is green or watch, × 100;
-* ``task``: of the milestone-shaped indicators of the tasks the unit leads (the
-  task's ``lead``, else its first responsible unit), the share done or on track
-  in the quarter's last month, × 100: green (reached by the deadline) or pending
-  (not reached, deadline more than 30 days away); yellow and red count against;
-* ``finding``: the points of the findings that count for the unit (its subject,
-  or ``unit`` in the parameters) in the quarter: the finding's own points, else
-  the plan's ``finding_points`` for its kind.
-
-A week belongs to the quarter of its Thursday. Units are ranked by the
-composite rounded to cents, ties sharing a place (1, 2, 2, 4); ``change`` is the
-previous quarter's rank minus this one (``+2``: up two places). The top and
-bottom lists are scores of the subject ``quarterly``; ``quarterly_rank`` rules
-turn them into findings, and a false report found for the unit and quarter
-withdraws its commendation.
+The composite, the categories, who is ranked and who is listed, with the plan
+sentences behind each rule, are stated in docs/evaluators/quarterly.md.
 """
 
 from __future__ import annotations
@@ -53,17 +28,39 @@ ON_TRACK: Final = ("green", "pending")
 
 
 @attrs.define
+class Group:
+    """A category of assessed units as the evaluation keeps it."""
+
+    id: str
+    name: str
+    units: list[str]
+    top: int
+    bottom: int
+
+
+@attrs.define
 class Evaluation:
     weights: dict[str, Decimal]
     top: int
     bottom: int
     finding_points: dict[str, Decimal]
     seq: int
+    groups: list[Group] = attrs.Factory(list)
+    min_items: int = 1
 
 
 @attrs.define
 class Task:
     leads: list[str]
+
+
+@attrs.define
+class TaskItem:
+    """A milestone-shaped indicator of a task: its park and responsible units, lead first."""
+
+    task: str
+    park: str = ""
+    responsible: list[str] = attrs.Factory(list)
 
 
 @attrs.define
@@ -73,14 +70,32 @@ class QuarterlyState:
     vetoes: list[Veto] = attrs.Factory(list)
     units: dict[str, str] = attrs.Factory(dict)
     tasks: dict[str, Task] = attrs.Factory(dict)
-    milestone_tasks: dict[str, str] = attrs.Factory(dict)
-    """Milestone-shaped indicator id -> the task it measures."""
+    milestone_tasks: dict[str, TaskItem] = attrs.Factory(dict)
+    """Milestone-shaped indicator id -> the task it measures, its park and units."""
+    parks: dict[str, str] = attrs.Factory(dict)
+    """A park's committee -> the park it runs."""
 
 
 def _evaluation(state: QuarterlyState, event: Event) -> None:
     data: QuarterlyEvaluationDefined = event.data
+    groups = [
+        Group(
+            c.id,
+            c.name,
+            list(c.units),
+            data.top if c.top is None else c.top,
+            data.bottom if c.bottom is None else c.bottom,
+        )
+        for c in data.categories
+    ]
     state.evaluation = Evaluation(
-        dict(data.weights), data.top, data.bottom, dict(data.finding_points), event.seq
+        dict(data.weights),
+        data.top,
+        data.bottom,
+        dict(data.finding_points),
+        event.seq,
+        groups,
+        data.min_items,
     )
 
 
@@ -92,7 +107,7 @@ def _task(state: QuarterlyState, event: Event) -> None:
 def _indicator(state: QuarterlyState, event: Event) -> None:
     data = event.data
     if data.shape == "milestone" and data.task:
-        state.milestone_tasks[data.id] = data.task
+        state.milestone_tasks[data.id] = TaskItem(data.task, data.park, list(data.responsible))
     else:
         state.milestone_tasks.pop(data.id, None)
 
@@ -105,6 +120,9 @@ HANDLERS: Final[dict[str, Callable[[QuarterlyState, Event], None]]] = {
     "UnitDefined": lambda state, event: state.units.__setitem__(event.data.id, event.data.name),
     "TaskDefined": _task,
     "IndicatorDefined": _indicator,
+    "ParkDefined": lambda state, event: state.parks.__setitem__(
+        event.data.committee, event.data.id
+    ),
 }
 
 
@@ -177,6 +195,8 @@ class Component:
     value: Decimal | None
     evidence: tuple[int, ...] = ()
     note: str = ""
+    items: int = 0
+    """How many scored items (indicators, projects, task items) the value rests on."""
 
 
 @attrs.frozen
@@ -227,13 +247,17 @@ class Inputs:
         """The units that may have a scored component: roll-up subjects, project and task leads."""
         found = {unit for unit, _ in self.unit_scores} | set(self.weeks)
         found |= {lead for task in state.tasks.values() for lead in task.leads}
+        found |= {
+            item.responsible[0] for item in state.milestone_tasks.values() if item.responsible
+        }
         return sorted(unit for unit in found if unit)
 
     def indicator(self, unit: str, month: str) -> Component:
         record = self.unit_scores.get((unit, month))
         if record is None or not isinstance(record.value, Decimal):
             return Component(None)
-        return Component(record.value, record.evidence, f"indicator_score {month}")
+        items = int(record.details.get("indicators", "0") or 0)
+        return Component(record.value, record.evidence, f"indicator_score {month}", items)
 
     def project(self, unit: str, quarter: str) -> Component:
         mine = [w for w in self.weeks.get(unit, []) if within(w.period, quarter)]
@@ -245,14 +269,14 @@ class Inputs:
             Decimal(len(good)) / Decimal(len(mine)) * HUNDRED,
             tuple(s for w in mine for s in w.evidence),
             f"{len(good)}/{len(mine)} 个项目周 green/watch（{projects} 个项目）",
+            projects,
         )
 
     def task(self, state: QuarterlyState, unit: str, month: str) -> Component:
-        led = {task for task, entry in state.tasks.items() if unit in entry.leads}
         scores = [
             self.completion[indicator, month]
-            for indicator, task in sorted(state.milestone_tasks.items())
-            if task in led and (indicator, month) in self.completion
+            for indicator, item in sorted(state.milestone_tasks.items())
+            if answers(state, unit, item) and (indicator, month) in self.completion
         ]
         if not scores:
             return Component(None)
@@ -261,6 +285,7 @@ class Inputs:
             Decimal(len(ok)) / Decimal(len(scores)) * HUNDRED,
             tuple(s for score in scores for s in score.evidence),
             f"{len(ok)}/{len(scores)} 个牵头任务节点完成或按期推进",
+            len(scores),
         )
 
     def finding(self, evaluation: Evaluation, unit: str, quarter: str) -> Component:
@@ -277,6 +302,26 @@ class Inputs:
         return Component(total, tuple(s for f in mine for s in f.evidence), f"奖惩 {note}")
 
 
+def answers(state: QuarterlyState, unit: str, item: TaskItem) -> bool:
+    """Whether ``unit`` answers for a task item in the quarterly evaluation.
+
+    A park's committee answers only for its own park's items (K2 is led by both
+    parks, each for its own). Of the units responsible for the item, the task's
+    leads answer for it; when none of them is responsible, its first unit does.
+    """
+    park = state.parks.get(unit)
+    if park and item.park and item.park != park:
+        return False
+    task = state.tasks.get(item.task)
+    leads = task.leads if task is not None else []
+    if not item.responsible:
+        return unit in leads
+    leading = [u for u in item.responsible if u in leads]
+    if leading:
+        return unit in leading
+    return unit == item.responsible[0]
+
+
 @attrs.frozen
 class Row:
     """A unit's quarter: its components, composite (rounded) and the divisor of the weighted mean."""
@@ -285,6 +330,10 @@ class Row:
     parts: dict[str, Component]
     value: Decimal
     divisor: Decimal
+
+    @property
+    def items(self) -> int:
+        return sum(part.items for part in self.parts.values())
 
     @property
     def evidence(self) -> list[int]:
@@ -317,8 +366,43 @@ def _middle_quarter(context: ReplayContext, period: str) -> str:
 # -- results ---------------------------------------------------------------------
 
 
+def groups_of(evaluation: Evaluation, rows: dict[str, Row]) -> list[Group]:
+    """The categories to rank: the plan's, else one list of every unit with a score."""
+    if evaluation.groups:
+        return evaluation.groups
+    return [Group("", "", sorted(rows), evaluation.top, evaluation.bottom)]
+
+
+@attrs.frozen
+class Ranking:
+    """One category's quarter: its ranked rows, places, lists, and the units left unranked."""
+
+    group: Group
+    rows: dict[str, Row]
+    places: dict[str, int]
+    lists: dict[str, list[str]]
+    unranked: dict[str, Row]
+    order: int = 0
+    """The category's place in the plan (reports list categories in this order)."""
+
+
+def rank_group(group: Group, rows: dict[str, Row], min_items: int, order: int = 0) -> Ranking:
+    """Rank a category's units with enough scored items; name the top and bottom (ties extend a list)."""
+    members = {u: rows[u] for u in group.units if u in rows}
+    ranked = {u: r for u, r in members.items() if r.items >= min_items}
+    unranked = {u: r for u, r in members.items() if u not in ranked}
+    values = {unit: row.value for unit, row in ranked.items()}
+    places, from_bottom = rank(values), _bottom_rank(values)
+    top = sorted((u for u in ranked if places[u] <= group.top), key=lambda u: (places[u], u))
+    bottom = sorted(
+        (u for u in ranked if from_bottom[u] <= group.bottom and u not in top),
+        key=lambda u: (places[u], u),
+    )
+    return Ranking(group, ranked, places, {"top": top, "bottom": bottom}, unranked, order)
+
+
 def results(state: QuarterlyState, context: ReplayContext) -> Iterator[Score | Finding]:
-    """Quarterly scores per unit, the top and bottom lists, and the findings of ``quarterly_rank`` rules."""
+    """Quarterly scores per assessed unit, each category's top and bottom lists, and ``quarterly_rank`` findings."""
     evaluation = state.evaluation
     if evaluation is None:
         return
@@ -335,47 +419,18 @@ def results(state: QuarterlyState, context: ReplayContext) -> Iterator[Score | F
         if span.end > horizon:
             continue  # not over yet: evaluated once it is
         rows = quarter_rows(inputs, state, evaluation, quarter, f"{span.end:%Y-%m}")
-        values = {unit: row.value for unit, row in rows.items()}
-        places, from_bottom = rank(values), _bottom_rank(values)
-        lists = {
-            "top": sorted(
-                (u for u in rows if places[u] <= evaluation.top), key=lambda u: (places[u], u)
-            )
-        }
-        lists["bottom"] = sorted(
-            (u for u in rows if from_bottom[u] <= evaluation.bottom and u not in lists["top"]),
-            key=lambda u: (places[u], u),
-        )
-        for unit, row in sorted(rows.items()):
-            listed = next((name for name, units in lists.items() if unit in units), None)
-            yield _unit_score(
-                state, evaluation, row, quarter, places[unit], previous.get(unit), len(rows), listed
-            )
-        for metric, units in lists.items():
-            size = evaluation.top if metric == "top" else evaluation.bottom
-            yield _list_score(
-                state, evaluation, metric, size, quarter, [rows[u] for u in units], places
-            )
-            for rule in rank_rules:
-                if rule.value("list") != metric:
-                    continue
-                for unit in units:
-                    label = state.units.get(unit, unit)
-                    ranked.append(
-                        finding(
-                            rule,
-                            subject=unit,
-                            label=label,
-                            period=quarter,
-                            facts=(
-                                f"{label} {quarter} 季考评综合得分 {values[unit]}，第 {places[unit]} 名"
-                                f"（共 {len(rows)} 个单位），列{'前' if metric == 'top' else '后'} {size} 名"
-                            ),
-                            evidence=[evaluation.seq, *rows[unit].evidence],
-                            extra={"unit": unit},
+        places_now: dict[str, int] = {}
+        for order, group in enumerate(groups_of(evaluation, rows)):
+            ranking = rank_group(group, rows, evaluation.min_items, order)
+            places_now.update(ranking.places)
+            yield from _group_scores(state, evaluation, ranking, quarter, previous)
+            for metric, _units in ranking.lists.items():
+                for rule in rank_rules:
+                    if rule.value("list") == metric:
+                        ranked.extend(
+                            _rank_findings(state, evaluation, rule, ranking, metric, quarter)
                         )
-                    )
-        previous = places
+        previous = places_now
     veto_rules = [rule for rule in state.rules.values() if rule.trigger == "false_report"]
     kept, vetoes = apply_vetoes(
         [*rank_rules, *veto_rules], ranked, state.vetoes, state.units, scope="季考评", always=False
@@ -384,32 +439,106 @@ def results(state: QuarterlyState, context: ReplayContext) -> Iterator[Score | F
     yield from vetoes
 
 
+def _group_scores(
+    state: QuarterlyState,
+    evaluation: Evaluation,
+    ranking: Ranking,
+    quarter: str,
+    previous: dict[str, int],
+) -> Iterator[Score]:
+    for unit, row in sorted(ranking.rows.items()):
+        listed = next((name for name, units in ranking.lists.items() if unit in units), None)
+        yield _unit_score(
+            state,
+            evaluation,
+            ranking,
+            row,
+            quarter,
+            ranking.places[unit],
+            previous.get(unit),
+            listed,
+        )
+    for unit, row in sorted(ranking.unranked.items()):
+        yield _unit_score(state, evaluation, ranking, row, quarter, None, previous.get(unit), None)
+    for metric, units in ranking.lists.items():
+        if (ranking.group.top if metric == "top" else ranking.group.bottom) > 0:
+            yield _list_score(state, evaluation, ranking, metric, quarter, units)
+
+
+def _rank_findings(
+    state: QuarterlyState,
+    evaluation: Evaluation,
+    rule: Rule,
+    ranking: Ranking,
+    metric: str,
+    quarter: str,
+) -> Iterator[Finding]:
+    size = ranking.group.top if metric == "top" else ranking.group.bottom
+    where = f"{ranking.group.name}类 " if ranking.group.name else ""
+    for unit in ranking.lists[metric]:
+        label = state.units.get(unit, unit)
+        row, place = ranking.rows[unit], ranking.places[unit]
+        yield finding(
+            rule,
+            subject=unit,
+            label=label,
+            period=quarter,
+            facts=(
+                f"{label} {quarter} 季考评综合得分 {row.value}，{where}第 {place} 名"
+                f"（共 {len(ranking.rows)} 个单位参与排名），列{'前' if metric == 'top' else '后'} "
+                f"{size} 名{_tie_note(ranking, metric, size)}"
+            ),
+            evidence=[evaluation.seq, *row.evidence],
+            extra={"unit": unit, **({"category": ranking.group.id} if ranking.group.id else {})},
+        )
+
+
+def _tie_note(ranking: Ranking, metric: str, size: int) -> str:
+    """``（第 3 名并列，名单 4 个单位）`` when a tie makes a list longer than its size."""
+    units = ranking.lists[metric]
+    if len(units) <= size:
+        return ""
+    edge = max(ranking.places[u] for u in units) if metric == "top" else None
+    if edge is None:
+        return f"（得分并列，名单 {len(units)} 个单位）"
+    return f"（第 {edge} 名得分并列，名单 {len(units)} 个单位）"
+
+
 def _list_score(
     state: QuarterlyState,
     evaluation: Evaluation,
+    ranking: Ranking,
     metric: str,
-    size: int,
     quarter: str,
-    rows: list[Row],
-    places: dict[str, int],
+    units: list[str],
 ) -> Score:
+    group, places = ranking.group, ranking.places
+    size = group.top if metric == "top" else group.bottom
+    rows = [ranking.rows[u] for u in units]
     names = [state.units.get(row.unit, row.unit) for row in rows]
     shown = "、".join(
         f"{name}（第 {places[row.unit]} 名，{row.value} 分）"
         for name, row in zip(names, rows, strict=True)
     )
+    where = f"{group.name}类" if group.name else ""
     return Score(
-        subject="quarterly",
-        label="季考评",
+        subject=f"quarterly/{group.id}" if group.id else "quarterly",
+        label=f"季考评{('（' + group.name + '）') if group.name else ''}",
         metric=metric,
         period=quarter,
         value="、".join(names),
-        rationale=f"{quarter} 季考评{'前' if metric == 'top' else '后'} {size} 名（并列同名次）：{shown or '无'}",
+        rationale=(
+            f"{quarter} 季考评{where}{'前' if metric == 'top' else '后'} {size} 名"
+            f"{_tie_note(ranking, metric, size)}：{shown or '无'}"
+        ),
         evidence=[evaluation.seq, *(s for row in rows for s in row.evidence)],
         details={
             "units": ",".join(row.unit for row in rows),
             "ranks": ",".join(str(places[row.unit]) for row in rows),
             "ranked": len(places),
+            "category": group.name,
+            "category_order": ranking.order,
+            "size": size,
         },
     )
 
@@ -417,11 +546,11 @@ def _list_score(
 def _unit_score(
     state: QuarterlyState,
     evaluation: Evaluation,
+    ranking: Ranking,
     row: Row,
     quarter: str,
-    place: int,
+    place: int | None,
     before: int | None,
-    ranked: int,
     listed: str | None,
 ) -> Score:
     weights, parts = evaluation.weights, row.parts
@@ -435,6 +564,17 @@ def _unit_score(
         f"{name}: {parts[name].note}" for name in (*SCORED, "finding") if parts[name].note
     )
     name = state.units.get(row.unit, row.unit)
+    where = f"{ranking.group.name}类" if ranking.group.name else ""
+    if place is None:
+        standing = (
+            f"得分项 {row.items} 项，少于 {evaluation.min_items} 项，不参与排名"
+            f"（{where or '全部单位'}）"
+        )
+    else:
+        standing = (
+            f"{where}第 {place} 名（共 {len(ranking.rows)} 个单位参与排名，"
+            f"上季 {before if before is not None else '—'}，{_change(before, place)}）"
+        )
     return Score(
         subject=row.unit,
         label=name,
@@ -444,25 +584,30 @@ def _unit_score(
         status=listed,
         rationale=(
             f"{name} {quarter}：({' + '.join(terms)}) / {row.divisor} + finding "
-            f"{_show(parts['finding'].value)} × {finding_weight} = {row.value}；"
-            f"第 {place} 名（共 {ranked} 个单位，上季 {before if before is not None else '—'}，"
-            f"{_change(before, place)}）；{notes}"
+            f"{_show(parts['finding'].value)} × {finding_weight} = {row.value}；{standing}；{notes}"
         ),
         evidence=[evaluation.seq, *row.evidence],
         details={
             **{name: _show(parts[name].value) for name in (*SCORED, "finding")},
             "divisor": row.divisor,
-            "rank": place,
+            "rank": "" if place is None else place,
             "previous_rank": before if before is not None else "",
-            "change": _change(before, place),
-            "ranked": ranked,
+            "change": "" if place is None else _change(before, place),
+            "ranked": len(ranking.rows),
+            "items": row.items,
+            **(
+                {"category": ranking.group.name, "category_order": ranking.order}
+                if ranking.group.name
+                else {}
+            ),
+            **({"not_ranked": "yes"} if place is None else {}),
         },
     )
 
 
 quarterly = Evaluator(
     name="quarterly",
-    version="1",
+    version="2",
     consumes=sorted(HANDLERS),
     requires=["indicators", "projects", "rules"],
     state_type=QuarterlyState,

@@ -1,50 +1,11 @@
 """The triggers of reward and accountability rules: when a rule of the plan fires, and on whom.
 
-A rule of the plan (``[[rule]]``) names its finding ``kind``, a ``trigger`` and
-the trigger's ``params``. Each trigger is a function ``trigger(rule, facts)``
-that yields :class:`~gyengine.Finding` records; :data:`TRIGGERS` says which
-evaluator runs it and which parameters it takes, with their defaults. The facts
-are the records of the evaluators the rules read (the project ledger and the
-indicators), never the raw events: a rule judges what the published scores say.
-
-Project triggers (weeks of the ``projects`` ledger, in order):
-
-* ``project_lag_streak`` (``periods``, ``statuses``, ``subject``): a project whose
-  investment status is one of ``statuses``, or whose weekly report is missing,
-  for ``periods`` weeks running. Fires once per streak, in the week it reaches
-  ``periods``. Weeks covered by a ``ReportExcused`` that are lagging or missing
-  count neither for nor against: the streak neither grows nor breaks.
-* ``project_lag_episode`` (``statuses``, ``from``, ``to``, ``subject``): the
-  escalation ladder. An episode is a run of weeks whose status is one of
-  ``statuses`` (excused weeks neither start nor end one); the rule fires in the
-  first week of the ``from``-th to ``to``-th episode of the year.
-* ``report_missing`` (``grace_days``, ``subject``): a weekly report not received,
-  or received, more than ``grace_days`` days after its due day (无故拖延), in a week
-  no ``ReportExcused`` covers. One finding per week.
-* ``early_completion`` (``milestone``, ``min_days``, ``subject``): the project
-  reached the milestone (竣工) at least ``min_days`` days before its planned day.
-
-Indicator triggers (months of the ``indicators`` evaluator):
-
-* ``indicator_lag_streak`` (``periods``, ``statuses``): an indicator whose status
-  is one of ``statuses`` ``periods`` months running; once per streak; the subject
-  is its lead unit.
-* ``indicator_met`` (``min_pct``, ``group``, ``subject``): in the last month
-  judged (the year end, or the as-of month), the indicator is green, its whole
-  target is due (序时 100 %) and its completion is at least ``min_pct`` % (a
-  comparison, which has no completion, by being green).
-
-``false_report`` (kind ``veto``) withdraws commendations: see :func:`apply_vetoes`.
-``bank_bulletin`` and ``quarterly_rank`` are run by the ``bank_rules`` and
-``quarterly`` evaluators. A trigger whose name holds a colon (``mine:late``)
-belongs to another plugin: the plan check leaves it alone and these evaluators
-ignore it.
-
-``subject`` picks whom a project finding is about: ``department`` (the project's
-responsible department, else its lead unit), ``lead_unit`` (the first of its
-responsible units) or ``lead_official`` (the county leader in charge, 包联领导).
-A finding about an official carries ``unit`` in its parameters, the unit it
-counts against in the quarterly evaluation.
+Each trigger is a function ``trigger(rule, facts)`` that yields
+:class:`~gyengine.Finding` records; :data:`TRIGGERS` says which evaluator runs
+it and which parameters it takes, with their defaults. The facts are the
+records of the evaluators the rules read, never the raw events. What each
+trigger decides, and the plan sentences behind it, is stated in
+docs/evaluators/rules.md.
 """
 
 from __future__ import annotations
@@ -74,7 +35,17 @@ __all__ = [
 ]
 
 STATUSES: Final = ("green", "watch", "yellow", "red", "pending")
-SUBJECTS: Final = ("department", "lead_unit", "lead_official")
+SUBJECTS: Final = ("department", "lead_unit")
+"""Whom a project finding is about: always a unit (责任单位), never an official."""
+REPORT_TO: Final = ("", "lead_official")
+"""Whom a finding is reported to besides the office: the county leader in charge (报分管县领导)."""
+LIGHTS: Final = {
+    "green": "绿灯",
+    "watch": "关注",
+    "yellow": "黄灯",
+    "red": "红灯",
+    "pending": "待定",
+}
 
 
 # -- the rules as the evaluators keep them ---------------------------------------
@@ -111,6 +82,7 @@ TRIGGERS: Final[dict[str, TriggerSpec]] = {
             "periods": Param("int", "2", minimum=1),
             "statuses": Param("statuses", "yellow,red"),
             "subject": Param("choice", "department", SUBJECTS),
+            "report_to": Param("choice", "", REPORT_TO),
             "points": POINTS,
         },
         description="a project lagging (or its report missing) so many weeks running",
@@ -122,6 +94,7 @@ TRIGGERS: Final[dict[str, TriggerSpec]] = {
             "from": Param("int", "1", minimum=1),
             "to": Param("int", "0"),
             "subject": Param("choice", "department", SUBJECTS),
+            "report_to": Param("choice", "", REPORT_TO),
             "points": POINTS,
         },
         description="the n-th time in the year a project turns to one of the statuses",
@@ -131,6 +104,7 @@ TRIGGERS: Final[dict[str, TriggerSpec]] = {
         {
             "grace_days": Param("int", "0"),
             "subject": Param("choice", "department", SUBJECTS),
+            "report_to": Param("choice", "", REPORT_TO),
             "points": POINTS,
         },
         description="a weekly report missing, or more than grace_days late, without an accepted reason",
@@ -141,6 +115,7 @@ TRIGGERS: Final[dict[str, TriggerSpec]] = {
             "milestone": Param("text", "竣工"),
             "min_days": Param("int", "1", minimum=1),
             "subject": Param("choice", "department", SUBJECTS),
+            "report_to": Param("choice", "", REPORT_TO),
             "points": POINTS,
         },
         description="a project reaching a milestone ahead of its planned day",
@@ -413,13 +388,15 @@ def finding(
     extra: Mapping[str, str] | None = None,
 ) -> Finding:
     """A finding of ``rule``: the facts, then the rule and what it gives to whom."""
+    official = (extra or {}).get("report_to", "")
+    reported = f"，报分管县领导{official}" if official else ""
     return Finding(
         kind=rule.kind,
         subject=subject,
         label=label,
         rule=rule.id,
         period=period,
-        rationale=f"{facts}；依{rule.describe()} → {rule.kind}：{label}",
+        rationale=f"{facts}；依{rule.describe()} → {rule.kind}：{label}{reported}",
         evidence=[*evidence, rule.seq],
         points=rule.points,
         parameters={**rule.parameters(), **(extra or {})},
@@ -431,15 +408,27 @@ def unit_of(record: Finding) -> str:
     return record.parameters.get("unit") or record.subject
 
 
+def lights(statuses: Sequence[str]) -> str:
+    """``关注、黄灯、红灯``: the lights a rule counts, as the bulletin names them."""
+    return "、".join(LIGHTS.get(status, status) for status in statuses)
+
+
 def project_subject(rule: Rule, project: ProjectFacts, facts: Facts) -> tuple[str, str, str]:
-    """``(subject, label, unit)`` of a finding about ``project`` under the rule's ``subject``."""
+    """``(subject, label, official)`` of a finding about ``project``: the unit, and whom it is reported to.
+
+    The subject is always a unit (the project's department, else its lead unit;
+    ``lead_unit``: the first responsible unit). With ``report_to =
+    "lead_official"`` (or the old ``subject = "lead_official"``) the county
+    leader in charge is named as the one the finding is reported to.
+    """
     how = rule.value("subject")
     unit = project.department or project.lead_unit or project.id
     if how == "lead_unit" and project.lead_unit:
         unit = project.lead_unit
-    if how == "lead_official" and project.lead_official:
-        return project.lead_official, project.lead_official, unit
-    return unit, facts.name_of(unit), unit
+    official = ""
+    if "lead_official" in (rule.params.get("report_to", ""), how) and project.lead_official:
+        official = project.lead_official
+    return unit, facts.name_of(unit), official
 
 
 def _project_finding(
@@ -450,7 +439,10 @@ def _project_finding(
     text: str,
     evidence: Iterable[int],
 ) -> Finding:
-    subject, label, unit = project_subject(rule, project, facts)
+    subject, label, official = project_subject(rule, project, facts)
+    extra = {"project": project.id, "unit": subject}
+    if official:
+        extra["report_to"] = official
     return finding(
         rule,
         subject=subject,
@@ -458,12 +450,13 @@ def _project_finding(
         period=period,
         facts=f"项目 {project.id} {project.name}：{text}",
         evidence=evidence,
-        extra={"project": project.id, "unit": unit},
+        extra=extra,
     )
 
 
 def _week_text(week: ProjectWeek) -> str:
-    return f"{week.period} {week.status}" + ("（周报未报送）" if week.report == "missing" else "")
+    light = LIGHTS.get(week.status, week.status)
+    return f"{week.period} {light}" + ("（周报未报送）" if week.report == "missing" else "")
 
 
 def _excused_text(excuses: Mapping[int, Excuse], weeks: Sequence[str]) -> str:
@@ -499,7 +492,7 @@ def project_lag_streak(rule: Rule, facts: Facts) -> Iterator[Finding]:
             run.append(week)
             if len(run) == periods:
                 text = (
-                    f"连续 {periods} 周滞后或未报（{', '.join(statuses)} 或周报未报送）："
+                    f"连续 {periods} 周滞后或未报（{lights(statuses)}计为滞后，周报未报送亦计）："
                     f"{'、'.join(_week_text(w) for w in run)}{_excused_text(excused, excused_weeks)}"
                 )
                 evidence = [s for w in run for s in (*w.evidence, *w.report_evidence)]
@@ -596,15 +589,15 @@ def indicator_lag_streak(rule: Rule, facts: Facts) -> Iterator[Finding]:
                 continue
             run.append(month)
             if len(run) == periods:
-                shown = "、".join(f"{m.period} {m.status}" for m in run)
+                shown = "、".join(f"{m.period} {LIGHTS.get(m.status, m.status)}" for m in run)
                 yield finding(
                     rule,
                     subject=lead,
                     label=facts.name_of(lead),
                     period=month.period,
                     facts=(
-                        f"指标 {indicator.id} {indicator.name} 连续 {periods} 个月 "
-                        f"{', '.join(statuses)}：{shown}（{month.record.rationale}）"
+                        f"指标 {indicator.id} {indicator.name} 连续 {periods} 个月"
+                        f"{lights(statuses)}：{shown}（{month.record.rationale}）"
                     ),
                     evidence=[s for m in run for s in m.record.evidence],
                     extra={"indicator": indicator.id, "unit": lead},
@@ -612,38 +605,44 @@ def indicator_lag_streak(rule: Rule, facts: Facts) -> Iterator[Finding]:
 
 
 def _met(rule: Rule, month: IndicatorMonth) -> str | None:
-    """Why the month meets the whole target, or None."""
+    """Why the month meets the whole target, due in that month, or None.
+
+    Only the month holding the target's due day (the year end, or a
+    milestone's deadline) can commend: "完成全年目标" is said when the year's
+    target is due, never in a June bulletin.
+    """
     record = month.record
     if month.status != "green":
         return None
-    expected, completion = (
-        record.details.get("expected_pct", ""),
-        record.details.get("completion_pct", ""),
-    )
-    if expected and Decimal(expected) < 100:
-        return None  # the whole target is not due yet
+    due = record.details.get("due", "")
+    if not due or due[:7] != month.period:
+        return None  # not due in this month
+    completion = record.details.get("completion_pct", "")
     if completion:
         least = rule.number("min_pct")
         if Decimal(completion) < least:
             return None
-        return f"完成率 {completion} % ≥ {least} %，全年目标已到期，green"
+        return f"完成率 {completion} % ≥ {least} %，目标 {due} 到期，green"
+    if record.details.get("judged") == "pp":
+        return f"达到目标（{record.value} % / {record.target} %），目标 {due} 到期，green"
     if record.details.get("shape") == "compare":
-        return "比较指标达到要求，green"
+        return f"比较指标达到要求，目标 {due} 到期，green"
     return None
 
 
 def indicator_met(rule: Rule, facts: Facts) -> Iterator[Finding]:
-    """An indicator meeting its whole target in the last month judged; to its lead (or every) unit."""
+    """An indicator meeting its whole target in the month it is due; to its lead (or every) unit."""
     group = rule.value("group")
     for indicator in facts.indicators.values():
         if not indicator.months or not indicator.responsible:
             continue
         if group and facts.groups.get(indicator.id) != group:
             continue
-        month = indicator.months[-1]
-        why = _met(rule, month)
-        if why is None:
+        found = [(m, _met(rule, m)) for m in indicator.months]
+        met = [(m, why) for m, why in found if why is not None]
+        if not met:
             continue
+        month, why = met[0]
         units = (
             indicator.responsible if rule.value("subject") == "all" else indicator.responsible[:1]
         )
