@@ -180,24 +180,13 @@ def _structure_quantity(value: Any, type_: type) -> Quantity:
         raise _Mismatch(str(error)) from None
 
 
-def _quantity_problem(quantity: Quantity, written: str) -> str | None:
-    """The bounds apply to the amount in the base unit, the one stored and computed with."""
-    return decimal_problem(quantity.amount, written, quantity.unit)
-
-
 def _structure_bounded_quantity(value: Any, type_: type) -> Quantity:
     quantity = _structure_quantity(value, type_)
-    problem = _quantity_problem(quantity, value)
+    # The bounds apply to the amount in the base unit, the one stored and computed with.
+    problem = decimal_problem(quantity.amount, value, quantity.unit)
     if problem is not None:
         raise _Mismatch(problem)
     return quantity
-
-
-def _unstructure_bounded_quantity(value: Quantity) -> str:
-    problem = _quantity_problem(value, f"{value.amount} {value.unit}")
-    if problem is not None:
-        raise ValueError(problem)
-    return unstructure_quantity(value)
 
 
 def make_converter(*, bounded: bool = False) -> cattrs.Converter:
@@ -226,9 +215,9 @@ def make_converter(*, bounded: bool = False) -> cattrs.Converter:
     converter.register_unstructure_hook(
         Decimal, _unstructure_bounded_decimal if bounded else _unstructure_decimal
     )
-    converter.register_unstructure_hook(
-        Quantity, _unstructure_bounded_quantity if bounded else unstructure_quantity
-    )
+    # A quantity's amount cannot hold an exponent too large to write out (building
+    # one writes its digits), so its text is written in full, bounded or not.
+    converter.register_unstructure_hook(Quantity, unstructure_quantity)
     converter.register_unstructure_hook(dt.date, dt.date.isoformat)
     converter.register_unstructure_hook(dt.datetime, dt.datetime.isoformat)
     return converter
