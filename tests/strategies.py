@@ -17,6 +17,7 @@ import attrs
 from hypothesis import strategies as st
 
 from gyengine.canonical import MAX_SAFE_INTEGER
+from gyengine.limits import MAX_DECIMAL_DIGITS, MAX_DECIMAL_PLACES, MAX_MAGNITUDE_EXPONENT
 from gyengine.quantity import UNITS, Quantity
 
 # -- test payload classes -------------------------------------------------------
@@ -99,13 +100,25 @@ plain_json_values = st.recursive(
 # -- payloads, built field by field from the attrs annotations ---------------------
 
 
-def decimals() -> st.SearchStrategy[Decimal]:
-    """Finite decimals of up to 30 digits, exponents -20..20, built exactly (no context rounding)."""
-    return st.builds(
-        lambda sign, digits, exponent: Decimal((sign, tuple(int(d) for d in digits), exponent)),
-        st.integers(0, 1),
-        st.text(string.digits, min_size=1, max_size=30),
-        st.integers(-20, 20),
+def decimals(magnitude: int = MAX_MAGNITUDE_EXPONENT) -> st.SearchStrategy[Decimal]:
+    """Decimals a new event may carry, built exactly (no context rounding), boundaries included.
+
+    Up to 28 digits, no digit beyond the 18th decimal place, magnitude below
+    ``10 ** magnitude`` (the bound of :mod:`gyengine.limits` by default).
+    """
+
+    def build(sign: int, digits: str, exponent: int) -> Decimal:
+        return Decimal((sign, tuple(int(d) for d in digits), exponent))
+
+    return st.integers(0, 1).flatmap(
+        lambda sign: st.text(string.digits, min_size=1, max_size=MAX_DECIMAL_DIGITS).flatmap(
+            lambda digits: st.builds(
+                build,
+                st.just(sign),
+                st.just(digits),
+                st.integers(-MAX_DECIMAL_PLACES, magnitude - len(digits)),
+            )
+        )
     )
 
 
@@ -120,7 +133,7 @@ Python's ``fromisoformat`` drops an offset of a fraction of a second
 
 quantities = st.builds(
     lambda amount, unit: Quantity.parse(f"{amount:f} {unit}"),
-    decimals(),
+    decimals(MAX_MAGNITUDE_EXPONENT - 8),  # 亿元 multiplies by 10^8 into 元
     st.sampled_from(sorted(UNITS)),
 )
 """Quantities as a plan writes them and :meth:`Quantity.parse` reads them (base unit, normalised)."""

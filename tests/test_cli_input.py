@@ -264,11 +264,13 @@ def test_line_over_one_mebibyte(db: Path) -> None:
 
 
 def test_line_of_exactly_one_mebibyte_is_accepted(db: Path) -> None:
-    """A line of exactly 1 MiB (CRLF ending) is within the limit: the boundary of the test above."""
-    event = statistic(id="big", data=data(unit=""))
-    padding = MAX_LINE_BYTES - len(json.dumps(event).encode())
-    event["data"]["unit"] = "x" * padding
-    text = json.dumps(event).encode()
+    """A line of exactly 1 MiB (CRLF ending) is within the limit: the boundary of the test above.
+
+    The padding is whitespace between JSON tokens: a payload that large would
+    be refused by the data limit (tests/test_bounds.py).
+    """
+    event = json.dumps(statistic(id="big")).encode()
+    text = event[:-1] + b" " * (MAX_LINE_BYTES - len(event)) + b"}"
     assert len(text) == MAX_LINE_BYTES
     Path("events.jsonl").write_bytes(text + b"\r\n")
     result = invoke(["append", "events.jsonl", "--db", "gy.db"])

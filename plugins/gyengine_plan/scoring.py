@@ -9,7 +9,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 from collections.abc import Iterator, Mapping, Sequence
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Context, Decimal
 from typing import TYPE_CHECKING, Final
 
 import attrs
@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "HUNDRED",
+    "WIDE",
     "StatusProfile",
     "elapsed_fraction",
     "node_problems",
@@ -30,11 +31,14 @@ __all__ = [
 
 HUNDRED: Final = Decimal(100)
 CENT: Final = Decimal("0.01")
+WIDE: Final = Context(prec=100)
+"""Room for rounding any ratio of two figures gyengine accepts (a completion of 10^26 元
+against a target of 10^-18 %) to cents: in the default 28 digits ``quantize`` raises."""
 
 
 def q2(value: Decimal) -> Decimal:
     """Round half-up to 2 decimal places (for display and stored results)."""
-    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+    return value.quantize(CENT, rounding=ROUND_HALF_UP, context=WIDE)
 
 
 def pct(part: Decimal, whole: Decimal) -> Decimal | None:

@@ -20,6 +20,7 @@ from cattrs.cols import is_any_set, is_mapping, is_sequence
 from cattrs.errors import ForbiddenExtraKeysError
 
 from .canonical import MAX_SAFE_INTEGER
+from .limits import decimal_fits, decimal_problem
 from .quantity import Quantity, structure_quantity, unstructure_quantity
 
 __all__ = ["describe_errors", "make_converter"]
@@ -89,10 +90,24 @@ def _structure_decimal(value: Any, _: type) -> Decimal:
     raise _Mismatch(f'expected a decimal number such as "1234.56", got {_show(value)}')
 
 
+def _structure_bounded_decimal(value: Any, type_: type) -> Decimal:
+    number = _structure_decimal(value, type_)
+    problem = decimal_problem(number, value)
+    if problem is not None:
+        raise _Mismatch(problem)
+    return number
+
+
 def _unstructure_decimal(value: Decimal) -> str:
     if not value.is_finite():
         raise ValueError(f"{value} has no exact decimal form")
     return format(value, "f")
+
+
+def _unstructure_bounded_decimal(value: Decimal) -> str:
+    # Out of bounds, format "f" could write a gigabyte (1E+999999999); the
+    # short form is enough for the structuring that follows to refuse it.
+    return _unstructure_decimal(value) if decimal_fits(value) else str(value)
 
 
 def _structure_date(value: Any, _: type) -> dt.date:
@@ -168,11 +183,23 @@ def _structure_quantity(value: Any, type_: type) -> Quantity:
         raise _Mismatch(str(error)) from None
 
 
-def make_converter() -> cattrs.Converter:
+def _structure_bounded_quantity(value: Any, type_: type) -> Quantity:
+    quantity = _structure_quantity(value, type_)
+    # The bounds apply to the amount in the base unit, the one stored and computed with.
+    problem = decimal_problem(quantity.amount, value, quantity.unit)
+    if problem is not None:
+        raise _Mismatch(problem)
+    return quantity
+
+
+def make_converter(*, bounded: bool = False) -> cattrs.Converter:
     """Build the strict converter gyengine uses for every payload.
 
     Extra keys are refused, every scalar type is checked exactly, ``Decimal`` is
     unstructured to its plain decimal string and dates to ISO 8601 text.
+
+    ``bounded``: also refuse decimals and quantities outside the bounds of
+    :mod:`gyengine.limits`, as new events must be; stored rows are read without.
     """
     converter = cattrs.Converter(forbid_extra_keys=True)
     hooks: list[tuple[type, Callable[[Any, type], Any]]] = [
@@ -180,15 +207,19 @@ def make_converter() -> cattrs.Converter:
         (int, _structure_int),
         (float, _structure_float),
         (bool, _structure_bool),
-        (Decimal, _structure_decimal),
+        (Decimal, _structure_bounded_decimal if bounded else _structure_decimal),
         (dt.date, _structure_date),
         (dt.datetime, _structure_datetime),
-        (Quantity, _structure_quantity),
+        (Quantity, _structure_bounded_quantity if bounded else _structure_quantity),
     ]
     for cls, hook in hooks:
         converter.register_structure_hook(cls, hook)
     _require_json_containers(converter)
-    converter.register_unstructure_hook(Decimal, _unstructure_decimal)
+    converter.register_unstructure_hook(
+        Decimal, _unstructure_bounded_decimal if bounded else _unstructure_decimal
+    )
+    # A quantity's amount cannot hold an exponent too large to write out (building
+    # one writes its digits), so its text is written in full, bounded or not.
     converter.register_unstructure_hook(Quantity, unstructure_quantity)
     converter.register_unstructure_hook(dt.date, dt.date.isoformat)
     converter.register_unstructure_hook(dt.datetime, dt.datetime.isoformat)

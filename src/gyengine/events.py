@@ -38,6 +38,7 @@ from .errors import (
     InvalidEvent,
     UnknownEventType,
 )
+from .limits import data_size_problem, decimal_fits
 from .quantity import Quantity
 from .timeutil import parse_period, parse_timestamp
 
@@ -282,14 +283,21 @@ class EventTypes:
     """The registry of payload classes, by type name and schema version.
 
     Plugins add to it through the ``register_event_types`` hook. It owns the
-    converter, validates new events and decodes stored ones.
+    converters, validates new events and decodes stored ones.
+
+    ``input_converter`` structures what comes in (new events, plan files) and
+    holds it to the bounds of :mod:`gyengine.limits`; ``converter`` reads
+    stored payloads and checkpoints, without those bounds, so that a row
+    written before a bound existed stays readable.
     """
 
     converter: cattrs.Converter
+    input_converter: cattrs.Converter
     BUILTIN: ClassVar[tuple[type, ...]] = (EventRetracted, SyntheticDataDeclared)
 
     def __init__(self, *, builtins: bool = True) -> None:
         self.converter = make_converter()
+        self.input_converter = make_converter(bounded=True)
         self._types: dict[str, _Registration] = {}
         self._upcasters: dict[tuple[str, int], Upcaster] = {}
         self._plain: dict[str, bool] = {}
@@ -369,7 +377,7 @@ class EventTypes:
         """
         cls = self.class_of(name)
         try:
-            return self.converter.structure(data, cls)
+            return self.input_converter.structure(data, cls)
         except Exception as error:  # cattrs raises exception groups and plain errors
             problems = describe_errors(error, path=path)
             where, message = problems[0] if problems else (path, str(error))
@@ -405,7 +413,7 @@ class EventTypes:
                 f"payload is a {type(data).__name__}, not a {cls.__name__}", field="$.data"
             )
         try:
-            plain = self.converter.unstructure(data, cls)
+            plain = self.input_converter.unstructure(data, cls)
             if self._plain_safe(name, cls):
                 # Only strings, booleans, integers (range-checked when structured)
                 # and nulls can come out: the C encoder's text is already JCS.
@@ -429,6 +437,9 @@ class EventTypes:
 
     def _pending(self, event: NewEvent, text: str) -> PendingEvent:
         """Check the envelope fields of a new event and pair them with its payload text."""
+        too_big = data_size_problem(text)
+        if too_big is not None:
+            raise InvalidEvent(too_big, field="$.data")
         _check_name(event.stream, "stream")
         event_id = new_event_id() if event.id is None else _check_name(event.id, "id")
         if event.actor is not None:
@@ -641,8 +652,9 @@ _CHECKS: Final[dict[Any, str]] = {
     bool: "type({v}) is bool",
     int: "type({v}) is int and -_MAX <= {v} <= _MAX",
     # The converter writes decimals without an exponent (format "f"); msgspec
-    # writes str(): the same text unless str() would use an exponent.
-    Decimal: "type({v}) is _Decimal and {v}.is_finite() and 'E' not in str({v})",
+    # writes str(): the same text unless str() would use an exponent. Only
+    # decimals within the bounds (finite ones) are written here.
+    Decimal: "type({v}) is _Decimal and _fits({v}) and 'E' not in str({v})",
     dt.date: "type({v}) is _date",
     type(None): "{v} is None",
 }
@@ -712,6 +724,7 @@ def _direct_encoder(cls: type) -> Callable[[Any], str | None] | None:
         **names,
         "_encode": msgspec.json.Encoder(order="sorted").encode,
         "_Decimal": Decimal,
+        "_fits": decimal_fits,
         "_date": dt.date,
         "_MAX": 2**53 - 1,
     }

@@ -276,7 +276,7 @@ def read_plan(path: str | Path, sections: dict[str, PlanSection], registry: Even
             if key is not None:
                 seen[key] = index
             try:
-                structured: Any = registry.converter.structure(value, section.item_type)
+                structured: Any = registry.input_converter.structure(value, section.item_type)
             except Exception as error:
                 for path, message in describe_errors(error):
                     field = path.removeprefix("$").lstrip(".").split("[")[0] or None

@@ -40,6 +40,7 @@ from .errors import (
     is_disk_full,
 )
 from .events import ENVELOPE_FIELDS, PendingEvent, StoredEvent
+from .limits import future_recorded, latest_recorded
 from .timeutil import utc_now
 
 __all__ = [
@@ -262,6 +263,7 @@ class _Batch:
         self.recorded = recorded
         self.keep_recorded = keep_recorded
         self.last_recorded = start.recorded or ""
+        self.latest_recorded = ""  # with keep_recorded: the clock plus MAX_CLOCK_SKEW
         self.seq = start.seq
         self.prev = start.hash
         self.index = -1
@@ -729,9 +731,11 @@ class SQLiteEventStore:
         conn = self.conn
         head = self.head()
         recorded = self._clock()
+        latest = latest_recorded(recorded) if keep_recorded else ""
         if head.recorded is not None and recorded < head.recorded:
             recorded = head.recorded
         batch = _Batch(head, recorded, expected_version, keep_recorded)
+        batch.latest_recorded = latest
         if known_versions is not None and known_versions[0] == head:
             batch.versions = dict(known_versions[1])
         for chunk in _chunks(events, CHUNK):
@@ -862,6 +866,11 @@ class SQLiteEventStore:
                         raise InvalidEvent(
                             f"{event.recorded} is earlier than {batch.last_recorded}, the time "
                             "of the event before it: recorded times never go backwards",
+                            field="$.recorded",
+                        )
+                    if event.recorded > batch.latest_recorded:
+                        raise InvalidEvent(
+                            future_recorded(event.recorded, batch.latest_recorded),
                             field="$.recorded",
                         )
                     recorded = batch.last_recorded = event.recorded
