@@ -288,6 +288,10 @@ def test_monthly_sections(demo: Demo, evaluators: set[str]) -> None:
     summary = table(data, "ledger-summary")
     assert {row["week"] for row in summary["rows"]} == {"2019-W26"}
     names = {row["id"]: row["name"] for row in summary["rows"]}
+    # 方案: 19 key projects and 5 重大前期 projects. By the plan file, CEZ has 5 计划建成 +
+    # 3 加快建设 + 3 重大前期 = 11, of which 3 preliminary; ICZ 9 + 2 + 2 = 13, of which 2.
+    counts = {row["id"]: (row["projects"], row["preliminary"]) for row in summary["rows"]}
+    assert (counts["CEZ"], counts["ICZ"]) == ((11, 3), (13, 2))
     assert names["ICZ"] == "产业集聚区"
     assert names["循环区管委会"] == "循环经济产业集聚区管委会"
     if "banks" in evaluators:

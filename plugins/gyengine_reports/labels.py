@@ -161,6 +161,7 @@ LABELS: Final[dict[str, dict[str, str]]] = {
     "col.score": {"zh": "得分（%）", "en": "Score (%)"},
     "col.indicators": {"zh": "指标数", "en": "Indicators"},
     "col.projects": {"zh": "项目数", "en": "Projects"},
+    "col.preliminary": {"zh": "其中重大前期", "en": "of which preliminary"},
     "col.lagging": {"zh": "滞后项目", "en": "Lagging"},
     "col.missing": {"zh": "未报项目", "en": "Reports missing"},
     "col.week": {"zh": "截至周", "en": "Week"},
