@@ -673,3 +673,45 @@ def test_another_county_before_its_first_report(tmp_path: Path, db: Path) -> Non
     assert may["Q2", "completion"].value is None
     assert may["Q2", "completion"].status == "pending"  # 5/12 expected, nothing reported yet
     assert may["Q3", "completion"].status == "green"  # reached on 2020-05-20
+
+
+# -- plan check proves the plan replayable (issue #13, point 2) -----------------------
+
+
+def test_a_target_in_another_dimension_is_refused_at_its_line(tmp_path: Path) -> None:
+    """`target = "60 %"` on an indicator in 万元: refused by plan check, not at the first replay."""
+    text = QINGSHI.replace('target = "12000 万元"', 'target = "60 %"')
+    path, problems = check(tmp_path, text)
+    line = line_of(text, 'target = "60 %"')
+    assert problems == [
+        f"{path}:{line}: [indicator] Q2: target: 60 % cannot be expressed in the"
+        " indicator's unit 万元"
+    ]
+
+
+def test_a_target_in_another_unit_of_the_same_dimension_passes(tmp_path: Path) -> None:
+    """1.2 亿元 for an indicator kept in 万元 is the same money: fine."""
+    path = write(tmp_path, QINGSHI.replace('target = "12000 万元"', 'target = "1.2 亿元"'))
+    assert run("plan", "check", str(path)).exit_code == 0
+
+
+def test_plan_check_replays_the_plan_alone(tmp_path: Path) -> None:
+    """An evaluator that cannot take the plan's definitions fails plan check, naming itself."""
+    plugins = tmp_path / "plugins"
+    plugins.mkdir()
+    (plugins / "picky.py").write_text(
+        "from gyengine import Evaluator, hookimpl\n"
+        "def fold(state, event, context):\n"
+        "    raise ValueError(f'cannot take {event.data.id}')\n"
+        "@hookimpl\n"
+        "def register_evaluators():\n"
+        "    return [Evaluator(name='picky', version='1', consumes=['IndicatorDefined'],\n"
+        "        state_type=dict, fold=fold, results=lambda state, context: [])]\n",
+        encoding="utf-8",
+    )
+    path = write(tmp_path, QINGSHI)
+    result = run("--plugins-dir", str(plugins), "plan", "check", str(path))
+    [message, *_] = errors(result)
+    assert message.startswith(f"{path}: the plan loads, but the evaluators cannot replay it: ")
+    assert "picky" in message
+    assert "cannot take Q1" in message

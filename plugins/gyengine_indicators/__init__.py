@@ -121,6 +121,7 @@ def check(plan: Plan) -> Iterator[PlanProblem]:
                     f"the parts add up to {shown} = {total} {item.target.unit}, not {item.target}",
                     field="parts",
                 )
+        yield from _unit_problems(item)
         if item.schedule == "curve" and len(item.curve) != 12:
             yield PlanProblem(
                 "indicator", item.id, "a curve needs 12 monthly values", field="curve"
@@ -130,6 +131,31 @@ def check(plan: Plan) -> Iterator[PlanProblem]:
         if item.measure.source in ("sum", "count") and not item.measure.event:
             yield PlanProblem(
                 "indicator", item.id, "a sum or count measure needs event", field="measure"
+            )
+
+
+def _unit_problems(item: IndicatorDefined) -> Iterator[PlanProblem]:
+    """Every figure of the item must convert to its unit: a replay would fail on it later."""
+    from gyengine import PlanProblem, Quantity
+
+    figures = [("target", item.target), ("delta", item.delta)]
+    figures += [("parts", quantity) for quantity in item.parts.values()]
+    figures += [("nodes", quantity) for quantity in item.nodes.values()]
+    for field, quantity in figures:
+        if quantity is None:
+            continue
+        if field == "delta" and (
+            quantity.unit == "%" or (quantity.unit == "pp" and Quantity.base_of(item.unit) == "%")
+        ):
+            continue  # growth by a rate, or a share raised by so many percentage points
+        try:
+            quantity.in_unit(item.unit)
+        except ValueError:
+            yield PlanProblem(
+                "indicator",
+                item.id,
+                f"{quantity} cannot be expressed in the indicator's unit {item.unit}",
+                field=field,
             )
 
 

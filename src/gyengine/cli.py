@@ -1172,6 +1172,26 @@ def _read_plan(state: State, file: str) -> Any:
     return sections, read_plan(file, sections, state.registry)
 
 
+def _replay_plan_alone(state: State, sections: Any, parsed: Any, file: str) -> None:
+    """Load the plan into an empty in-memory log and replay it through every evaluator,
+    so that a plan the evaluators would refuse is refused here, not at the first replay."""
+    from .engine import Engine
+    from .evaluation import EvaluatorError
+    from .plan import iter_events, plan_changes
+    from .store import SQLiteEventStore
+
+    with Engine(SQLiteEventStore(":memory:", create=True), state.manager) as engine:
+        changes = plan_changes(parsed, sections, engine.store, state.registry, actor=None)
+        engine.store.append(iter_events(changes))
+        try:
+            engine.replay(save=False, checkpoints=False)
+        except EvaluatorError as error:
+            raise _fail(
+                f"{file}: the plan loads, but the evaluators cannot replay it: {error}",
+                "fix the item the message names; `gyengine plan check` replays the plan alone",
+            ) from None
+
+
 @plan.command("check")
 @click.argument("file", type=click.Path())
 @click.pass_obj
@@ -1179,12 +1199,15 @@ def _read_plan(state: State, file: str) -> Any:
 def plan_check(state: State, file: str) -> None:
     """Validate a plan FILE (TOML) without touching any database.
 
+    Checks every item as `plan load` would, then replays the plan alone through
+    every evaluator (in memory), so a plan they would refuse is refused here.
     Prints the items of each section, how many are marked ``synthetic`` (not
     in the plan text) or name ``assumed`` fields, and the checks' warnings.
     """
     from .document import printable
 
-    _, parsed = _read_plan(state, file)
+    sections, parsed = _read_plan(state, file)
+    _replay_plan_alone(state, sections, parsed, file)
     counts = ", ".join(f"{len(parsed.entries(name))} [{name}]" for name in parsed.sections())
     click.echo(f"{file}: ok ({counts or 'no items'})")
     for name in parsed.sections():
