@@ -581,8 +581,6 @@ def verify(state: State, db: str, expected_heads: tuple[str, ...], chain_only: b
     key (see docs/verifying.md), and the log must still hold the hash each one
     was computed from; so must each --expect-head HASH.
     """
-    from .runs import RunStore
-
     expected_heads = tuple(_head_hash(digest) for digest in expected_heads)
     with state.open_store(db) as store:
         total = store.count()
@@ -596,7 +594,7 @@ def verify(state: State, db: str, expected_heads: tuple[str, ...], chain_only: b
             )
         derived = ""
         if not chain_only:
-            runs = RunStore(store.conn)
+            runs = store.runs()
 
             def hash_at(seq: int) -> str | None:
                 row = store.at(seq)

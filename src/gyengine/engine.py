@@ -176,8 +176,7 @@ class Engine:
         return attrs.evolve(result, run_id=run_id)
 
     def _runs(self) -> RunStore | None:
-        conn = getattr(self.store, "conn", None)
-        return RunStore(conn) if conn is not None else None
+        return self.store.runs()
 
     def explain(
         self,
