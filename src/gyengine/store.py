@@ -15,7 +15,7 @@ import sqlite3
 from collections.abc import Callable, Collection, Generator, Iterable, Iterator, Mapping
 from itertools import islice
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Final, Protocol, Self, runtime_checkable
 
 import attrs
 
@@ -217,6 +217,12 @@ class EventStore(Protocol):
     def close(self) -> None:
         """Release the backend's resources."""
         ...
+
+    def __enter__(self) -> Self:
+        """A store is a context manager that closes it."""
+        ...
+
+    def __exit__(self, *exc_info: object) -> None: ...
 
 
 _COLUMNS: Final = ", ".join(ENVELOPE_FIELDS)
@@ -528,8 +534,8 @@ class _SqlLog:
         # duplicate of a logged event that another event here supersedes.
         targets = {e.supersedes for e in chunk if e.supersedes is not None}
         known = batch.known
-        if targets:
-            names = sorted(targets - known)
+        names = sorted(targets - known)
+        if names:  # (PostgreSQL refuses an empty IN ())
             known.update(
                 row[0]
                 for row in conn.execute(
