@@ -66,6 +66,8 @@ def create_database(template: str | None = None) -> str:
 
 def release() -> None:
     """Drop every database made so far (in the background)."""
+    if not _created:
+        return
     _start_dropper()
     while _created:
         _drops.put(_created.pop())

@@ -168,7 +168,7 @@ class Engine:
     def save_run(self, result: Replay) -> Replay:
         """Save a replay made with ``save=False`` as a run; the same replay with its ``run_id``.
 
-        A store that keeps no runs (``store.runs()`` is ``None``) saves nothing and returns ``result``.
+        The run goes into the store's run tables (``store.runs()``), beside the log.
         """
         runs = self._runs()
         if runs is None:
