@@ -11,6 +11,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 import gyengine
+import pg_helpers
 from gyengine import EventStore, EventTypes, NewEvent, PendingEvent, SQLiteEventStore
 from strategies import TEST_PAYLOADS, NoteTaken
 
@@ -53,9 +54,18 @@ def _open_sqlite(directory: Path, number: int, options: dict[str, Any]) -> Event
     return SQLiteEventStore(directory / f"store{number}.db", create=True, **options)
 
 
-# One entry per backend; the contract tests run once for each. A PostgreSQL
-# backend adds one pytest.param here (skipped when no server is configured).
-BACKENDS = [pytest.param(_open_sqlite, id="sqlite")]
+def _open_postgres(directory: Path, number: int, options: dict[str, Any]) -> EventStore:
+    """A store in a database of its own (skips where no PostgreSQL server answers)."""
+    from gyengine.postgres import PostgresEventStore
+
+    return PostgresEventStore(pg_helpers.create_database(), create=True, **options)
+
+
+# One entry per backend; the contract tests run once for each.
+BACKENDS = [
+    pytest.param(_open_sqlite, id="sqlite"),
+    pytest.param(_open_postgres, id="postgres"),
+]
 
 
 @pytest.fixture(params=BACKENDS)
@@ -74,6 +84,7 @@ def store_factory(
     yield make
     for store in opened:
         store.close()
+    pg_helpers.release()
 
 
 @pytest.fixture

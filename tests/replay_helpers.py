@@ -471,8 +471,8 @@ def open_engine(
     clock: Callable[[], str] | None = None,
     create: bool = True,
 ) -> gyengine.Engine:
-    """An engine on a SQLite file with only the given plugins (default: this module)."""
-    store = gyengine.SQLiteEventStore(path, create=create, clock=clock or StepClock())
+    """An engine on a SQLite file (or a postgresql:// URL) with only the given plugins (default: this module)."""
+    store = gyengine.open_store(path, create=create, clock=clock or StepClock())
     manager = gyengine.get_plugin_manager(
         entry_points=False, plugins=[this_module()] if plugins is None else plugins
     )

@@ -1,16 +1,18 @@
-"""Many OS processes appending to one SQLite log at once."""
+"""Many OS processes appending to one log at once, in SQLite and in PostgreSQL."""
 
 from __future__ import annotations
 
 import json
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from gyengine import SQLiteEventStore
+import gyengine
+import pg_helpers
 
 WRITERS = 4
 ROUNDS = 10
@@ -28,7 +30,7 @@ from pathlib import Path
 
 import attrs
 
-from gyengine import ConcurrencyError, EventTypes, NewEvent, SQLiteEventStore
+from gyengine import ConcurrencyError, EventTypes, NewEvent, open_store
 
 
 @attrs.frozen
@@ -43,7 +45,7 @@ sync = Path(sync)
 rng = random.Random(writer)
 registry = EventTypes()
 registry.register(Written)
-store = SQLiteEventStore(db)
+store = open_store(db)
 
 
 def barrier(name):
@@ -117,14 +119,14 @@ Path(out).write_text(json.dumps(attempts))
 """
 
 
-def _run_writers(db: Path, sync: Path, out: Path) -> list[list[dict[str, Any]]]:
+def _run_writers(db: str, sync: Path, out: Path) -> list[list[dict[str, Any]]]:
     processes = [
         subprocess.Popen(
             [
                 sys.executable,
                 "-c",
                 WRITER,
-                str(db),
+                db,
                 str(number),
                 str(WRITERS),
                 str(ROUNDS),
@@ -143,11 +145,23 @@ def _run_writers(db: Path, sync: Path, out: Path) -> list[list[dict[str, Any]]]:
     return [json.loads((out / f"writer{n}.json").read_text()) for n in range(WRITERS)]
 
 
+@pytest.fixture(params=["sqlite", "postgres"])
+def shared_log(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty log on each backend, as ``--db`` names it."""
+    if request.param == "sqlite":
+        db = str(tmp_path / "shared.db")
+        gyengine.open_store(db, create=True).close()
+        yield db
+        return
+    with pg_helpers.database() as db:
+        gyengine.open_store(db, create=True).close()
+        yield db
+
+
 @pytest.mark.slow
-def test_processes_appending_at_once(tmp_path: Path) -> None:
+def test_processes_appending_at_once(tmp_path: Path, shared_log: str) -> None:
     """Four processes appending at once leave exactly their accepted events, gap-free and chained, and every conflict was reported to its writer."""
-    db = tmp_path / "shared.db"
-    SQLiteEventStore(db, create=True).close()
+    db = shared_log
     sync = tmp_path / "sync"
     sync.mkdir()
     reports = _run_writers(db, sync, tmp_path)
@@ -157,7 +171,7 @@ def test_processes_appending_at_once(tmp_path: Path) -> None:
     accepted_ids = {i for a in accepted for i in a["ids"]}
     refused_ids = {i for a in refused for i in a["ids"]}
 
-    with SQLiteEventStore(db) as store:
+    with gyengine.open_store(db) as store:
         rows = list(store.read())
         result = store.verify()
         assert result.ok, result.problem

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
         Section,
         Table,
     )
-    from .engine import Engine, EvidenceEvent, Explanation, open
+    from .engine import Engine, EvidenceEvent, Explanation, open, open_store
     from .errors import (
         ConcurrencyError,
         DatabaseNotFound,
@@ -126,6 +126,7 @@ _MODULES = {
     "hookimpl": "hookspecs",
     "lazy_exports": "lazy",
     "open": "engine",
+    "open_store": "engine",
     "parse_period": "timeutil",
     "parse_timestamp": "timeutil",
 }
@@ -192,6 +193,7 @@ __all__ = [
     "hookimpl",
     "lazy_exports",
     "open",
+    "open_store",
     "parse_period",
     "parse_timestamp",
 ]

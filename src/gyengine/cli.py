@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from .engine import Engine
     from .events import EventTypes
     from .plugins import PluginManager
-    from .store import SQLiteEventStore
+    from .store import EventStore
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -86,11 +86,28 @@ class State:
 
         return Engine(self.open_store(db), self.manager)
 
-    def open_store(self, db: str, *, create: bool = False) -> SQLiteEventStore:
-        from .store import SQLiteEventStore
+    def open_store(self, db: str, *, create: bool = False) -> EventStore:
+        from .engine import open_store
 
         self.db_path = db
-        return SQLiteEventStore(db, create=create)
+        return open_store(db, create=create)
+
+    def holds_log(self, db: str) -> bool:
+        """Whether ``db`` is already a gyengine log (a SQLite file, or a database with its tables)."""
+        from .errors import DatabaseNotInitialised
+
+        if not _is_url(db):
+            return Path(db).exists() and Path(db).stat().st_size > 0
+        try:
+            self.open_store(db).close()
+        except DatabaseNotInitialised:
+            return False
+        return True
+
+
+def _is_url(db: str) -> bool:
+    """Whether --db is a database URL rather than a file (psycopg is not imported to tell)."""
+    return db.startswith(("postgresql://", "postgres://"))
 
 
 def _fail(message: str, hint: str | None = None) -> click.ClickException:
@@ -130,6 +147,16 @@ def handle_errors(function: F) -> F:
             if is_disk_full(error):
                 raise _fail(str(DiskFull(where))) from None
             raise _fail(f"{where} is damaged or unreadable: {error}") from None
+        except Exception as error:
+            # psycopg is imported only once a postgresql:// URL is opened.
+            psycopg = sys.modules.get("psycopg")
+            if psycopg is None or not isinstance(error, psycopg.Error):
+                raise
+            from .postgres import redacted
+
+            where = redacted(state.db_path) if state and state.db_path else "the database"
+            reason = "; ".join(line.strip() for line in str(error).splitlines() if line.strip())
+            raise _fail(f"{where}: {reason}") from None
 
     return cast(F, wrapper)
 
@@ -143,7 +170,7 @@ def db_option(function: F) -> F:
         envvar="GYENGINE_DB",
         show_default=True,
         show_envvar=True,
-        help="The event database.",
+        help="The event database: a SQLite file, or a PostgreSQL database as postgresql://user@host/db.",
         # No dir_okay=False: the store's own one-line error is clearer than click's usage text.
         type=click.Path(),
     )(function)
@@ -263,7 +290,7 @@ def init(state: State, db: str) -> None:
     """
     from .seal import key_path, load_sealer
 
-    existed = Path(db).exists() and Path(db).stat().st_size > 0
+    existed = state.holds_log(db)
     with state.open_store(db, create=True) as store:
         count = store.count()
     if existed:
@@ -581,8 +608,6 @@ def verify(state: State, db: str, expected_heads: tuple[str, ...], chain_only: b
     key (see docs/verifying.md), and the log must still hold the hash each one
     was computed from; so must each --expect-head HASH.
     """
-    from .runs import RunStore
-
     expected_heads = tuple(_head_hash(digest) for digest in expected_heads)
     with state.open_store(db) as store:
         total = store.count()
@@ -596,7 +621,7 @@ def verify(state: State, db: str, expected_heads: tuple[str, ...], chain_only: b
             )
         derived = ""
         if not chain_only:
-            runs = RunStore(store.conn)
+            runs = store.runs()
 
             def hash_at(seq: int) -> str | None:
                 row = store.at(seq)
@@ -922,10 +947,10 @@ def demo_init(state: State, db: str, name: str | None) -> None:
     dataset = state.default_dataset() if name is None else build_datasets(state.manager).get(name)
     if dataset is None:
         raise _fail(f"no dataset named {name!r}", "list them with `gyengine demo list`")
-    if Path(db).exists() and Path(db).stat().st_size > 0:
+    if state.holds_log(db):
         with state.open_store(db) as existing:
             if existing.head().seq:
-                raise _fail(f"{db} already holds events", "give a new file with --db")
+                raise _fail(f"{db} already holds events", "give a new file or database with --db")
     size = sum(path.stat().st_size for path in dataset.events)
     with state.open_store(db, create=True) as store, progress_bar("loading", size) as advance:
         count = load_dataset(

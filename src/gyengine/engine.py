@@ -21,6 +21,7 @@ from typing import Any
 
 import attrs
 
+from .errors import GyengineError
 from .evaluation import Evaluator
 from .events import Event, EventTypes, NewEvent, PendingEvent, StoredEvent
 from .plugins import (
@@ -32,9 +33,9 @@ from .plugins import (
 from .replay import Replay, ReplayOptions, ResultRecord, replay
 from .runs import RunStore
 from .store import AppendResult, EventStore, SQLiteEventStore
-from .timeutil import parse_timestamp
+from .timeutil import parse_timestamp, utc_now
 
-__all__ = ["Engine", "EvidenceEvent", "Explanation", "open"]
+__all__ = ["Engine", "EvidenceEvent", "Explanation", "open", "open_store"]
 
 
 @attrs.frozen
@@ -167,7 +168,7 @@ class Engine:
     def save_run(self, result: Replay) -> Replay:
         """Save a replay made with ``save=False`` as a run; the same replay with its ``run_id``.
 
-        A store without run tables (not SQLite) saves nothing and returns ``result``.
+        The run goes into the store's run tables (``store.runs()``), beside the log.
         """
         runs = self._runs()
         if runs is None:
@@ -176,8 +177,7 @@ class Engine:
         return attrs.evolve(result, run_id=run_id)
 
     def _runs(self) -> RunStore | None:
-        conn = getattr(self.store, "conn", None)
-        return RunStore(conn) if conn is not None else None
+        return self.store.runs()
 
     def explain(
         self,
@@ -212,6 +212,38 @@ class Engine:
         return explanations
 
 
+def open_store(
+    target: str | os.PathLike[str],
+    *,
+    create: bool = False,
+    clock: Callable[[], str] | None = None,
+) -> EventStore:
+    """Open (or with ``create``, set up) the event log ``target`` names.
+
+    ``postgresql://user@host/db`` (or ``postgres://``) opens a PostgreSQL
+    database with :class:`~gyengine.postgres.PostgresEventStore` (install the
+    ``postgres`` extra: ``pip install 'gyengine[postgres]'``); anything else is
+    the path of a SQLite file.
+    """
+    text = os.fspath(target)
+    clock = clock or utc_now
+    if text.startswith(("postgresql://", "postgres://")):
+        try:
+            from .postgres import PostgresEventStore
+        except ImportError as error:
+            missing = GyengineError(f"{text.split('@')[-1]}: PostgreSQL needs psycopg 3 ({error})")
+            missing.hint = "install it with `pip install 'gyengine[postgres]'`"
+            raise missing from None
+        return PostgresEventStore(text, create=create, clock=clock)
+    scheme = text.partition("://")[0]
+    if "://" in text and scheme.isalpha():
+        raise GyengineError(
+            f"{scheme}://: gyengine keeps its log in a SQLite file or in PostgreSQL"
+            " (postgresql://user@host/database), not in this kind of database"
+        )
+    return SQLiteEventStore(text, create=create, clock=clock)
+
+
 def open(
     path: str | os.PathLike[str],
     *,
@@ -220,8 +252,11 @@ def open(
     entry_points: bool = True,
     plugins: Iterable[Any] = (),
 ) -> Engine:
-    """Open (or with ``create``, create) a SQLite event log with its plugins."""
+    """Open (or with ``create``, create) an event log with its plugins.
+
+    ``path`` is a SQLite file or a ``postgresql://`` URL (see :func:`open_store`).
+    """
     manager = get_plugin_manager(
         entry_points=entry_points, plugins_dir=plugins_dir, plugins=plugins
     )
-    return Engine(SQLiteEventStore(path, create=create), manager)
+    return Engine(open_store(path, create=create), manager)

@@ -12,6 +12,7 @@ __all__ = [
     "CorruptDatabase",
     "DatabaseNotFound",
     "DatabaseNotInitialised",
+    "DatabaseUnavailable",
     "DiskFull",
     "DuplicateEventType",
     "GyengineError",
@@ -126,11 +127,23 @@ class NotAGyengineDatabase(GyengineError):
 
 
 class DatabaseNotInitialised(NotAGyengineDatabase):
-    """The file is an empty SQLite database that ``gyengine init`` has not set up."""
+    """The file is an empty SQLite database (or the PostgreSQL database has no gyengine
+    tables) that ``gyengine init`` has not set up."""
 
-    def __init__(self, path: str) -> None:
-        super().__init__(path, "it is an empty SQLite file")
-        self.hint = "set it up with `gyengine init`"
+    def __init__(
+        self, path: str, reason: str = "it is an empty SQLite file", init: str = "gyengine init"
+    ) -> None:
+        super().__init__(path, reason)
+        self.hint = f"set it up with `{init}`"
+
+
+class DatabaseUnavailable(GyengineError):
+    """A database server cannot be reached or refuses the work (no server, no such database,
+    a lost connection, a lock held too long)."""
+
+    def __init__(self, url: str, reason: str) -> None:
+        self.url, self.reason = url, reason
+        super().__init__(f"{url}: {reason}")
 
 
 class DiskFull(GyengineError):

@@ -1,6 +1,6 @@
-"""Saved replay runs and evaluator checkpoints, in plain SQLite tables, sealed.
+"""Saved replay runs and evaluator checkpoints, in plain tables beside the log, sealed.
 
-Tables (query them with ``sqlite-utils`` or datasette):
+Tables (on SQLite, query them with ``sqlite-utils`` or datasette):
 
 * ``runs``: one row per saved replay: its options, the seq range read and
   verified, the hash at the last seq, the checkpoints it trusted, the plugins
@@ -14,6 +14,11 @@ Every run (with its results and evidence) and every checkpoint carries a seal
 the chain: a run to the hash at its last seq, a checkpoint to the hash at its
 seq. :meth:`RunStore.problems` finds any edit. The events table is never
 touched here.
+
+The sealing and its checks are here, once; what differs between backends (the
+schema, the write lock, an upsert, listing tables and columns, a new run's id)
+is a :class:`RunTables`: :class:`SQLiteRunTables` here, the PostgreSQL one in
+:mod:`gyengine.postgres`.
 """
 
 from __future__ import annotations
@@ -21,8 +26,9 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import sqlite3
-from collections.abc import Callable, Iterator, Sequence
-from typing import Any, Final
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager
+from typing import Any, Final, Protocol
 
 import attrs
 
@@ -30,7 +36,7 @@ from .canonical import canonical_json
 from .seal import Sealer, key_path, load_sealer
 from .timeutil import utc_now
 
-__all__ = ["Checkpoint", "RunStore"]
+__all__ = ["Checkpoint", "RunStore", "RunTables", "SQLiteRunTables"]
 
 KEEP_CHECKPOINTS: Final = 3
 """Checkpoints kept per evaluator and configuration; older ones are deleted."""
@@ -106,6 +112,18 @@ CREATE TABLE IF NOT EXISTS checkpoints (
 CREATE INDEX IF NOT EXISTS [idx_results_run_id_subject] ON [results] ([run_id], [subject]);
 """
 
+_CHECKPOINT_COLUMNS: Final = (
+    "evaluator",
+    "version",
+    "config",
+    "seq",
+    "hash",
+    "state",
+    "created",
+    "seal",
+)
+_CHECKPOINT_KEY: Final = ("evaluator", "version", "config", "seq")
+
 _ADDED_COLUMNS: Final = {
     "runs": ("verified_from INTEGER", "trusted TEXT", "seal TEXT"),
     "checkpoints": ("seal TEXT",),
@@ -150,23 +168,110 @@ class _Digest:
         return self._hash.hexdigest()
 
 
-class RunStore:
-    """Runs, results, evidence and checkpoints beside the event log (same SQLite file).
+class RunTables(Protocol):
+    """What :class:`RunStore` needs of a backend: its SQL takes ``?`` placeholders."""
+
+    schema: str
+    """The statements (``;``-separated) that create the four tables."""
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        """Run one statement; a cursor (``fetchone``, iteration, ``description``)."""
+        ...
+
+    def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        """Run one statement once per row."""
+        ...
+
+    def writing(self) -> AbstractContextManager[None]:
+        """One write transaction, holding the lock on the run tables; rolled back on an error."""
+        ...
+
+    def tables(self) -> set[str]:
+        """The names of the tables there are."""
+        ...
+
+    def columns(self, table: str) -> set[str]:
+        """The names of a table's columns."""
+        ...
+
+    def insert_id(self, sql: str, params: Sequence[Any]) -> int:
+        """Run an ``INSERT INTO runs``; the new row's id."""
+        ...
+
+    def upsert(self, table: str, columns: Sequence[str], key: Sequence[str]) -> str:
+        """An insert of ``columns`` that replaces the row with the same ``key``."""
+        ...
+
+
+class SQLiteRunTables:
+    """The run tables in the SQLite file of the log.
 
     Args:
         conn: the store's connection (autocommit mode; writes take ``BEGIN IMMEDIATE``).
+    """
+
+    schema = _SCHEMA
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Cursor:
+        return self.conn.execute(sql, params)
+
+    def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        self.conn.executemany(sql, rows)
+
+    @contextlib.contextmanager
+    def writing(self) -> Iterator[None]:
+        """One write transaction taken at once (``BEGIN IMMEDIATE``), so that
+        concurrent replays queue on the busy timeout instead of failing when a
+        deferred read lock cannot be upgraded."""
+        conn = self.conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            with contextlib.suppress(sqlite3.Error):
+                conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
+    def tables(self) -> set[str]:
+        return {row[0] for row in self.conn.execute("SELECT name FROM sqlite_master")}
+
+    def columns(self, table: str) -> set[str]:
+        return {row[1] for row in self.conn.execute(f"PRAGMA table_info([{table}])")}
+
+    def insert_id(self, sql: str, params: Sequence[Any]) -> int:
+        return int(self.conn.execute(sql, params).lastrowid or 0)
+
+    def upsert(self, table: str, columns: Sequence[str], key: Sequence[str]) -> str:
+        marks = ", ".join("?" * len(columns))
+        return f"INSERT OR REPLACE INTO {table} ({', '.join(columns)}) VALUES ({marks})"
+
+
+class RunStore:
+    """Runs, results, evidence and checkpoints beside the event log (same database).
+
+    Args:
+        tables: the backend's run tables (a SQLite connection stands for
+            :class:`SQLiteRunTables` over it).
         sealer: the key to seal and check with (default: the key file, made on
             the first seal if there is none).
     """
 
-    def __init__(self, conn: sqlite3.Connection, sealer: Sealer | None = None) -> None:
-        self.conn = conn
+    def __init__(
+        self, tables: RunTables | sqlite3.Connection, sealer: Sealer | None = None
+    ) -> None:
+        self.conn: RunTables = (
+            SQLiteRunTables(tables) if isinstance(tables, sqlite3.Connection) else tables
+        )
         self._sealer = sealer
 
     # -- plumbing ----------------------------------------------------------------
 
     def _tables(self) -> set[str]:
-        return {row[0] for row in self.conn.execute("SELECT name FROM sqlite_master")}
+        return self.conn.tables()
 
     def _sealing(self) -> Sealer:
         if self._sealer is None:
@@ -180,37 +285,28 @@ class RunStore:
         return self._sealer
 
     @contextlib.contextmanager
-    def _writing(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction taken at once (``BEGIN IMMEDIATE``), so that
-        concurrent replays queue on the busy timeout instead of failing when a
-        deferred read lock cannot be upgraded."""
-        conn = self.conn
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            self._ensure(conn)
-            yield conn
-        except BaseException:
-            with contextlib.suppress(sqlite3.Error):
-                conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
+    def _writing(self) -> Iterator[RunTables]:
+        """One write transaction under the backend's lock, the tables made first if need be."""
+        with self.conn.writing():
+            self._ensure(self.conn)
+            yield self.conn
 
-    def _ensure(self, conn: sqlite3.Connection) -> None:
+    def _ensure(self, conn: RunTables) -> None:
         """Create the tables on first write, and add the columns newer layouts have."""
         tables = self._tables()
         if "checkpoints" not in tables:
-            for statement in _SCHEMA.split(";"):
+            for statement in conn.schema.split(";"):
                 if statement.strip():
                     conn.execute(statement)
             return
         for table, columns in _ADDED_COLUMNS.items():
-            present = {row[1] for row in conn.execute(f"PRAGMA table_info([{table}])")}
+            present = conn.columns(table)
             for column in columns:
                 if column.split()[0] not in present:
-                    conn.execute(f"ALTER TABLE [{table}] ADD COLUMN {column}")
+                    conn.execute(f"ALTER TABLE {table} ADD COLUMN {column}")
 
     def _columns(self, table: str) -> set[str]:
-        return {row[1] for row in self.conn.execute(f"PRAGMA table_info([{table}])")}
+        return self.conn.columns(table)
 
     # -- checkpoints -------------------------------------------------------------
 
@@ -245,9 +341,7 @@ class RunStore:
         with self._writing() as conn:
             for point in checkpoints:
                 conn.execute(
-                    "INSERT OR REPLACE INTO checkpoints"
-                    " (evaluator, version, config, seq, hash, state, created, seal)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    conn.upsert("checkpoints", _CHECKPOINT_COLUMNS, _CHECKPOINT_KEY),
                     (
                         point.evaluator,
                         point.version,
@@ -283,11 +377,10 @@ class RunStore:
         with self._writing() as conn:
             row = {**run, "created": utc_now(), "result_count": len(results)}
             names = [name for name in RUN_COLUMNS if name != "id"]
-            cursor = conn.execute(
+            run_id = conn.insert_id(
                 f"INSERT INTO runs ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})",
                 [row.get(name) for name in names],
             )
-            run_id = int(cursor.lastrowid or 0)
             row["id"] = run_id
             seal = sealer.seal("run", _run_content(row, digest.hexdigest()))
             conn.execute("UPDATE runs SET seal = ? WHERE id = ?", (seal, run_id))

@@ -1,0 +1,113 @@
+"""Fresh PostgreSQL databases for tests: one per store, dropped after, skipped without a server.
+
+The server is ``$GYENGINE_TEST_POSTGRES`` (an admin URL), by default the one
+this project's machines run: ``postgresql://postgres@127.0.0.1:5432/postgres``.
+Dropping a database makes the server checkpoint (about half a second), so
+drops run in a background thread while the next tests go on.
+"""
+
+from __future__ import annotations
+
+import atexit
+import functools
+import os
+import queue
+import secrets
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+
+ADMIN_URL = os.environ.get(
+    "GYENGINE_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
+SERVER = ADMIN_URL.split("@")[-1].rsplit("/", 1)[0]
+
+_created: list[str] = []
+_drops: queue.Queue[str | None] = queue.Queue()
+
+
+@functools.cache
+def _admin() -> Any:
+    """An autocommit connection to the server's maintenance database, or the reason there is none."""
+    try:
+        import psycopg
+    except ImportError as error:
+        return f"psycopg is not installed ({error})"
+    try:
+        return psycopg.connect(ADMIN_URL, autocommit=True, connect_timeout=3)
+    except psycopg.Error as error:
+        return " ".join(str(error).split())
+
+
+def require_server() -> Any:
+    """The admin connection; skips the test where no server answers."""
+    admin = _admin()
+    if isinstance(admin, str):
+        pytest.skip(f"no PostgreSQL server at {SERVER}: {admin}")
+    return admin
+
+
+def url_of(name: str) -> str:
+    return f"{ADMIN_URL.rsplit('/', 1)[0]}/{name}"
+
+
+def create_database(template: str | None = None) -> str:
+    """A new empty database (or a copy of ``template``); its URL. Dropped by :func:`release`."""
+    admin = require_server()
+    name = f"gyengine_test_{secrets.token_hex(6)}"
+    copy = f" TEMPLATE {template}" if template else ""
+    admin.execute(f"CREATE DATABASE {name}{copy}")
+    _created.append(name)
+    return url_of(name)
+
+
+def release() -> None:
+    """Drop every database made so far (in the background)."""
+    if not _created:
+        return
+    _start_dropper()
+    while _created:
+        _drops.put(_created.pop())
+
+
+@contextmanager
+def database(template: str | None = None) -> Iterator[str]:
+    """A fresh database for the ``with`` block."""
+    url = create_database(template)
+    try:
+        yield url
+    finally:
+        name = url.rsplit("/", 1)[1]
+        if name in _created:
+            _created.remove(name)
+            _start_dropper()
+            _drops.put(name)
+
+
+@functools.cache
+def _start_dropper() -> threading.Thread:
+    # Its own connection: the tests' admin connection is not shared between threads.
+    thread = threading.Thread(target=_dropper, daemon=True)
+    thread.start()
+
+    def finish() -> None:
+        release()
+        _drops.put(None)
+        thread.join(timeout=600)
+
+    atexit.register(finish)
+    return thread
+
+
+def _dropper() -> None:
+    import psycopg
+
+    with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
+        while True:
+            name = _drops.get()
+            if name is None:
+                return
+            admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
