@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
@@ -145,8 +146,65 @@ def test_real_plan_checks() -> None:
     assert counts["plan"] == 1
     assert counts["supervision"] == 1
     assert counts["indicator"] >= 10  # the ten 主要指标 at least
+    # Counted by hand: 59 items, then 12 more of the seed's checkable items (issue 11):
+    # K2 电力线路整体规划 and 企业服务平台 (one per park: 2), K6 商标品牌培育基地 and 专利导航实验区,
+    # K7 春节前邀请回襄 and 招商引资月例会, S1 企业沙龙 and 审批改革, S3's three talent items.
+    assert counts["indicator"] == 59 + 2 + 1 + 2 + 2 + 2 + 3  # = 71
     assert counts["unit"] == 20  # every 责任单位 the seed names
     assert counts["park"] == 2  # 产业集聚区 and 循环经济产业集聚区
+
+
+# The items added last (issue 11), each with a phrase of the seed's sentence it encodes.
+SEED_ITEMS = [
+    ("K2-电力线路整体规划", "对园区电力线路进行整体规划，积极申请上级资金建设"),
+    ("K2-循环区企业服务平台", "推动两个园区逐步建立健全企业服务平台"),
+    ("K2-集聚区企业服务平台", "推动两个园区逐步建立健全企业服务平台"),
+    ("K6-商标品牌培育基地", "积极推进县产业集聚区申报省产业集群商标品牌培育基地"),
+    ("K6-专利导航实验区", "加快建设河南省专利导航实验区"),
+    ("K7-春节前邀请回襄", "春节前，邀请襄城籍在外成功人士回襄"),
+    ("K7-招商引资月例会", "坚持招商引资月例会制度"),
+    ("S1-企业沙龙", "定期召开企业沙龙"),
+    ("S1-审批改革", "坚持模拟审批、联审联批、容缺审批相结合"),
+    ("S3-企业家一对一培训", "尝试开展企业家一对一培训"),
+    ("S3-职业技能培训", "强化紧缺高技能人才专题培训"),
+    ("S3-人才培养基地", "建立区域研发人才和应用型人才培养基地"),
+]
+
+
+def _real_plan() -> Any:
+    from gyengine.plan import read_plan
+    from gyengine.plugins import build_plan_sections
+
+    manager = gyengine.get_plugin_manager()
+    return read_plan(REAL_PLAN, build_plan_sections(manager), gyengine.build_event_types(manager))
+
+
+@pytest.mark.parametrize(("item_id", "phrase"), SEED_ITEMS, ids=[i for i, _ in SEED_ITEMS])
+def test_real_plan_has_the_seeds_last_items(item_id: str, phrase: str) -> None:
+    """Each item is in the plan with the seed's words; the seed gives no number, so no target."""
+    item = _real_plan().get("indicator", item_id)
+    assert phrase in item.text
+    assert item.shape == "milestone"
+    assert item.target is None
+    assert item.deadline is not None
+    assert "weight" in item.assumed  # the seed weighs nothing
+
+
+def test_real_plan_dates_what_the_seed_dates() -> None:
+    """「春节前」 is the seed's own deadline (2019-02-05, not assumed); 「每月」 gives one meeting a month."""
+    plan = _real_plan()
+    spring = plan.get("indicator", "K7-春节前邀请回襄")
+    assert spring.deadline == dt.date(2019, 2, 5)
+    assert "deadline" not in spring.assumed
+    meetings = plan.get("indicator", "K7-招商引资月例会")
+    assert len(meetings.milestones) == 12
+    assert "deadline" in meetings.assumed
+    # 「推动两个园区」: each park's committee answers for its own platform.
+    parks = {
+        plan.get("indicator", i).park: plan.get("indicator", i).responsible
+        for i in ("K2-循环区企业服务平台", "K2-集聚区企业服务平台")
+    }
+    assert parks == {"CEZ": ("循环区管委会",), "ICZ": ("集聚区管委会",)}
 
 
 def test_real_plan_indicators_match_the_seed() -> None:

@@ -309,6 +309,29 @@ def test_monthly_sections(demo: Demo, evaluators: set[str]) -> None:
         assert parse_period("2019-06").contains(anchor(period)), period
 
 
+def test_milestone_rows_count_the_items_milestones(demo: Demo) -> None:
+    """「规划建设2座11万伏变电站」 reads 1 of 2 in June, not 0 of 1; the points wait for both."""
+    rows = {
+        row["id"]: row for row in table(demo.document("monthly", "2019-06"), "indicators")["rows"]
+    }
+
+    def shown(item: str) -> tuple[str, str, str | None, str | None, str]:
+        row = rows[item]
+        return row["actual"], row["target"], row["completion"], row["points"], row["status"]
+
+    # 第一座 planned 2019-06-14, 第二座 2019-10-24: by 30 June 1 of 2, 1 / 2 = 50 %; not
+    # complete and not yet due (31 December): 待定, no points.
+    assert shown("K2-11万伏变电站") == ("1", "2", "50.00", None, "pending")
+    # 3 named milestones, none reached by June: 0 of 3.
+    assert shown("K2-循环区道路") == ("0", "3", "0.00", None, "pending")
+    # 「春节前」: 现场观摩 and 座谈会 both on 2019-01-26, before 2019-02-05: 2 of 2, green, weight 1.
+    assert shown("K7-春节前邀请回襄") == ("2", "2", "100.00", "1.00", "green")
+    # 每月 one meeting: January to June held, 6 of 12.
+    assert shown("K7-招商引资月例会")[:3] == ("6", "12", "50.00")
+    # An item with no named milestones keeps reached / 1: 政银企洽谈会 held on 2019-05-16.
+    assert shown("S2-政银企洽谈会") == ("1", "1", "100.00", "1.00", "green")
+
+
 def test_quarterly_sections(demo: Demo, evaluators: set[str]) -> None:
     """The Q2 evaluation: unit and bank rankings of 2019-Q2, findings of the quarter, June indicators."""
     data = demo.document("quarterly", "2019-Q2")

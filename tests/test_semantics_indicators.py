@@ -224,13 +224,16 @@ def test_findings_land_on_units_and_data_sources_are_not_ranked(demo: gyengine.E
 def test_each_park_answers_for_its_own_k2_items(demo: gyengine.Engine) -> None:
     """方案 K2 责任单位：循环经济产业集聚区管委会、产业集聚区管委会牵头 — 7 ICZ items for one, 8 CEZ items for the other."""
     q2_scores = _quarterly(demo.replay(as_of="2019-06-30", save=False), "2019-Q2")
-    # ICZ: 集聚区道路, 集聚区变电站, 污水处理厂三期, 襄业路污水管道, 绿化亮化, 酒店写字楼, 公租房.
-    assert "/7 个牵头任务节点" in q2_scores["集聚区管委会"].rationale
+    # ICZ: 集聚区道路, 集聚区变电站, 污水处理厂三期, 襄业路污水管道, 绿化亮化, 酒店写字楼, 公租房,
+    # 集聚区企业服务平台 (「推动两个园区…企业服务平台」, one item per park) = 8. Not
+    # K6-商标品牌培育基地: its first unit, 市场监管局, answers for it.
+    assert "/8 个牵头任务节点" in q2_scores["集聚区管委会"].rationale
     # CEZ: 村庄搬迁, 22万伏变电站, 11万伏变电站 (方案 lists the 220 kV and 110 kV stations
     # apart), 供水, 静脉产业园, 第二污水处理厂, 循环区道路, 循环区服务中心 = 8 K2 items; plus
     # K6-硅材料基地 (K6's lead 人才办 is not responsible for it: its first unit answers) and
     # K5-引入新项目盘活 (K5 has no lead; 循环经济产业集聚区管委会 comes first in the seed's
-    # 责任单位 of 盘活) = 10. None of the 7 ICZ items is among them.
-    assert "/10 个牵头任务节点" in q2_scores["循环区管委会"].rationale
+    # 责任单位 of 盘活) = 10; plus K2-电力线路整体规划 and K2-循环区企业服务平台 = 12. None of
+    # the 8 ICZ items is among them.
+    assert "/12 个牵头任务节点" in q2_scores["循环区管委会"].rationale
     # 发投公司 answers for the industry fund, which no park is responsible for.
     assert "1/1 个牵头任务节点" in q2_scores["发投公司"].rationale

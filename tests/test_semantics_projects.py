@@ -258,6 +258,9 @@ def test_bundled_plan_check_prints_coverage_and_the_cez_warning() -> None:
     # 19 of the 24 projects are invented (示例); the 5 the seed names carry assumed fields.
     assert "  [project] 24: 19 synthetic, 5 with assumed fields" in lines
     assert "  [bank] 6: 6 synthetic, 0 with assumed fields" in lines
+    # 59 + 12 items added for issue 11 (all with assumed fields: weight at least) = 71;
+    # 10 + 12 = 22 with assumed fields.
+    assert "  [indicator] 71: 0 synthetic, 22 with assumed fields" in lines
     [warning] = [line for line in lines if line.startswith("warning: ")]
     assert "[project_group] CEZ: annual_plan: the group's annual plan 35.4 亿元 exceeds" in warning
     assert "I9 循环经济产业集聚区固定资产投资 (26 亿元)" in warning

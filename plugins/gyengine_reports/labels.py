@@ -101,8 +101,8 @@ LABELS: Final[dict[str, dict[str, str]]] = {
         "en": "Investment in 万元; completion = invested to date / annual plan; 序时 is the share the schedule expects by now.",
     },
     "note.indicators": {
-        "zh": "差距 = 序时进度 − 完成率（个百分点），正数为落后；增速、比重指标不按序时分解，差距为目标值 − 实际值（个百分点），完成率一栏空白，提高类指标的完成率为实际提高 ÷ 要求提高。",
-        "en": "Gap = 序时 − completion, in percentage points; positive means behind schedule. Rates and shares are not time-shared: their gap is target − actual in points, completion left blank; an improvement target's completion is the improvement achieved over the improvement asked.",
+        "zh": "差距 = 序时进度 − 完成率（个百分点），正数为落后；增速、比重指标不按序时分解，差距为目标值 − 实际值（个百分点），完成率一栏空白，提高类指标的完成率为实际提高 ÷ 要求提高；里程碑事项的实际、目标为已完成、计划的里程碑个数，全部完成方计分。",
+        "en": "Gap = 序时 − completion, in percentage points; positive means behind schedule. Rates and shares are not time-shared: their gap is target − actual in points, completion left blank; an improvement target's completion is the improvement achieved over the improvement asked; a milestone item shows its milestones reached and planned, and scores only when all are reached.",
     },
     "note.evidence": {
         "zh": "证据为事件日志中的序号（seq）；用 gyengine explain 主体 --period 期间 查看每个事件及其报送单位和时间。",

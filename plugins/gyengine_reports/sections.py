@@ -315,19 +315,38 @@ def findings_sections(view: View, belongs: Callable[[Finding], bool]) -> list[Se
 # -- monthly: indicators --------------------------------------------------------------
 
 
+def _milestone_counts(score: Score) -> tuple[Decimal, Decimal] | None:
+    """A milestone item's milestones reached and in the plan (``reached`` = "1/2"), else None."""
+    if score.details.get("shape") != "milestone":
+        return None
+    got, _, wanted = str(score.details.get("reached", "")).partition("/")
+    reached, planned = decimal(got), decimal(wanted)
+    if reached is None or not planned:
+        return None
+    return reached, planned
+
+
 def _indicator_row(view: View, score: Score, part: str = "") -> dict[str, Any]:
     completion = _pct(score, "completion_pct")
     gap = decimal(score.details.get("gap_pp"))
     if gap is None:
         expected = _pct(score, "expected_pct")
         gap = q2(expected - completion) if expected is not None and completion is not None else None
+    actual, target, due = decimal(score.value), decimal(score.target), decimal(score.expected)
+    counts = _milestone_counts(score)
+    if counts is not None:
+        # "规划建设2座11万伏变电站": milestones reached of those in the plan (1 / 2), not the
+        # evaluator's all-or-nothing 0 / 1; the points still come only when all are reached.
+        actual, target = counts
+        completion = q2(actual / target * 100)
+        due = target if due is not None else None
     name = score.label or score.details.get("name", "")
     return {
         "id": f"{score.subject} · {part}" if part else score.subject,
         "indicator": f"{name}（{view.name(part)}）" if part else name,
-        "actual": decimal(score.value),
-        "target": decimal(score.target),
-        "expected": q2(decimal(score.expected)),
+        "actual": actual,
+        "target": target,
+        "expected": q2(due),
         "unit": score.unit or "",
         "completion": completion,
         "gap": gap,
