@@ -687,11 +687,12 @@ def test_quarterly_composite_and_ranking(county: County) -> None:
     # target is due in December (完成全年目标 is said when due), so no +2.
     assert units["U2", "2019-Q3"].value == D("100.00")
     assert units["U2", "2019-Q3"].details["change"] == "new"
-    # U3: project 13 of 13 weeks; task T1's milestones in September: IM pending
-    # (on track), IM2 overdue: 1 of 2; IM2 yellow in August then red: R07 supervises (-1).
+    # U3: project 13 of 13 weeks; task T1's milestones in September: IM is due after
+    # the quarter, so not judged in it (a task item counts in the quarter it falls due);
+    # IM2 overdue: 0 of 1; IM2 yellow in August then red: R07 supervises (-1).
     u3 = units["U3", "2019-Q3"]
-    assert u3.value == q2((D("0.3") * 100 + D("0.2") * 50) / D("0.5") - 1) == D("79.00")
-    assert (u3.details["task"], u3.details["rank"], u3.details["change"]) == ("50.00", "3", "-2")
+    assert u3.value == q2((D("0.3") * 100 + D("0.2") * 0) / D("0.5") - 1) == D("59.00")
+    assert (u3.details["task"], u3.details["rank"], u3.details["change"]) == ("0.00", "3", "-2")
     # Q2: U1 and U3 both 100 and share the first place; U2 has nothing scored yet.
     assert units["U1", "2019-Q2"].value == units["U3", "2019-Q2"].value == D("100.00")
     assert units["U1", "2019-Q2"].details["rank"] == units["U3", "2019-Q2"].details["rank"] == "1"

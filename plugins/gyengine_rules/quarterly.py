@@ -273,10 +273,15 @@ class Inputs:
         )
 
     def task(self, state: QuarterlyState, unit: str, month: str) -> Component:
+        # A task item is judged in the quarter it falls due (or later), not before:
+        # nothing due is not "on track", and must not carry a unit into the ranking.
+        end = _month_end(month)
         scores = [
-            self.completion[indicator, month]
+            score
             for indicator, item in sorted(state.milestone_tasks.items())
             if answers(state, unit, item) and (indicator, month) in self.completion
+            for score in [self.completion[indicator, month]]
+            if score.details.get("due", "") <= end
         ]
         if not scores:
             return Component(None)
@@ -300,6 +305,13 @@ class Inputs:
             kinds[record.kind] = kinds.get(record.kind, 0) + 1
         note = "、".join(f"{kind} {count}" for kind, count in sorted(kinds.items())) or "无"
         return Component(total, tuple(s for f in mine for s in f.evidence), f"奖惩 {note}")
+
+
+def _month_end(month: str) -> str:
+    """The last day of ``2019-06`` as ISO text (``2019-06-30``), to compare with a due day."""
+    year, number = (int(part) for part in month.split("-"))
+    following = dt.date(year + number // 12, number % 12 + 1, 1)
+    return (following - dt.timedelta(days=1)).isoformat()
 
 
 def answers(state: QuarterlyState, unit: str, item: TaskItem) -> bool:
