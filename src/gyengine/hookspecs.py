@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from .datasets import Dataset
     from .evaluation import Evaluator
     from .plan import PlanSection
-    from .render import Renderer
+    from .rendering import Renderer
     from .reports import ReportKind
 
 __all__ = ["hookimpl", "hookspec"]
