@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 import replay_helpers as h
-from gyengine.render import COLUMNS
+from gyengine.rendering.scoreboard import COLUMNS
 
 FRAGILE_PLUGIN = """\
 import attrs

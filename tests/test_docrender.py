@@ -18,7 +18,6 @@ import openpyxl
 import pytest
 
 from cli_helpers import clean_environment, invoke
-from gyengine.docrender import sheet_names
 from gyengine.document import (
     BarChart,
     Column,
@@ -32,6 +31,7 @@ from gyengine.document import (
     word,
 )
 from gyengine.plugins import build_renderers, get_plugin_manager
+from gyengine.rendering.xlsx import sheet_names
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 import shlex
 import subprocess
@@ -95,6 +96,11 @@ def test_hook_examples_register(code: str) -> None:
         assert "funds" in evaluators
     if "def register_renderers" in code:
         assert "subjects" in renderers
+        outline = build_renderers(manager, "document")["outline"]
+        written = io.StringIO()
+        document = gyengine.Document(title="T", sections=[gyengine.Section("s", "S", [])])
+        outline.render(document, written, {})
+        assert written.getvalue() == "T\n  S\n"
     if "def register_reports" in code:
         from gyengine.plugins import build_reports
 

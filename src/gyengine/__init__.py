@@ -58,7 +58,7 @@ if TYPE_CHECKING:
     from .plan import Plan, PlanProblem, PlanSection
     from .plugins import PluginError, PluginManager, build_event_types, get_plugin_manager
     from .quantity import Quantity
-    from .render import Renderer
+    from .rendering import Renderer
     from .replay import BrokenChain, Replay, ReplayOptions, ResultRecord
     from .reports import ReportKind
     from .store import AppendResult, EventStore, Head, SQLiteEventStore, VerifyResult
@@ -103,7 +103,7 @@ _MODULES = {
     "PluginError": "plugins",
     "PluginManager": "plugins",
     "Quantity": "quantity",
-    "Renderer": "render",
+    "Renderer": "rendering",
     "Replay": "replay",
     "ReplayContext": "evaluation",
     "ReplayOptions": "replay",

@@ -1,7 +1,8 @@
 """gyengine's own plugin: the built-in renderers.
 
 Replay renderers (table, JSON, CSV, Markdown) and document renderers (terminal,
-Markdown, HTML, CSV, XLSX, JSON), registered the way a plugin would.
+Markdown, HTML, CSV, XLSX, JSON), registered the way a plugin would; the list
+is :data:`gyengine.rendering.BUILTIN_RENDERERS`.
 """
 
 from __future__ import annotations
@@ -15,30 +16,6 @@ from .hookspecs import hookimpl
 def register_renderers() -> list[Any]:
     # Imported here, not at the top: loading plugins (for `gyengine --help`) must
     # not pay for the renderers' modules.
-    from .docrender import (
-        CsvDocumentRenderer,
-        HtmlDocumentRenderer,
-        MarkdownDocumentRenderer,
-        TerminalDocumentRenderer,
-        XlsxDocumentRenderer,
-    )
-    from .render import (
-        CsvRenderer,
-        DocumentJsonRenderer,
-        JsonRenderer,
-        MarkdownRenderer,
-        TableRenderer,
-    )
+    from .rendering import builtin_renderers
 
-    return [
-        TableRenderer(),
-        JsonRenderer(),
-        CsvRenderer(),
-        MarkdownRenderer(),
-        TerminalDocumentRenderer(),
-        MarkdownDocumentRenderer(),
-        HtmlDocumentRenderer(),
-        CsvDocumentRenderer(),
-        XlsxDocumentRenderer(),
-        DocumentJsonRenderer(),
-    ]
+    return builtin_renderers()

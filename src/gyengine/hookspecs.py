@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from .datasets import Dataset
     from .evaluation import Evaluator
     from .plan import PlanSection
-    from .render import Renderer
+    from .rendering import Renderer
     from .reports import ReportKind
 
 __all__ = ["hookimpl", "hookspec"]
@@ -85,8 +85,9 @@ def register_renderers() -> list[Renderer]:  # type: ignore[empty-body]
     ``render(replay, output)`` (the ``--format`` choices of ``gyengine replay``);
     ``kind = "document"`` renderers write a :class:`~gyengine.Document` with
     ``render(document, output)`` (the ``--format`` choices of ``gyengine
-    report``); ``binary = True`` renderers get a binary ``output``. A plugin's
-    renderer with the name of a built-in one replaces it.
+    report``); ``binary = True`` renderers get a binary ``output``. The
+    protocols and gyengine's own renderers are in :mod:`gyengine.rendering`. A
+    plugin's renderer with the name of a built-in one of its kind replaces it.
     """
 
 

@@ -1,0 +1,244 @@
+"""The ``terminal`` format: a report on a terminal.
+
+Rich tables (CJK-aligned), status cells coloured on a terminal and plain when
+piped; a grid chart as a row of squares per row (letters when there is no
+colour), a bar chart as runs of ▇, a line chart as a small table. Every text
+from the document goes through :func:`~gyengine.document.printable` first.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import IO, Any, Final
+
+import attrs
+
+from ..document import (
+    STATUSES,
+    BarChart,
+    Document,
+    GridChart,
+    LineChart,
+    Paragraph,
+    Table,
+    cell_text,
+    evidence_text,
+    printable,
+    word,
+)
+from .common import display_width, say, status_key, status_label, table_columns, value_at
+
+__all__ = ["TerminalDocumentRenderer"]
+
+_TERMINAL_STYLE: Final = {
+    "green": "green",
+    "watch": "cyan",
+    "yellow": "yellow",
+    "red": "red",
+    "pending": "bright_black",
+}
+_PLAIN_MARK: Final = {"green": "G", "watch": "W", "yellow": "Y", "red": "R", "pending": "-"}
+
+
+@attrs.frozen
+class TerminalDocumentRenderer:
+    """A report on a terminal: rich tables, coloured statuses (plain when piped), charts as text."""
+
+    name: str = "terminal"
+    description: str = "terminal: tables and text charts, coloured on a terminal"
+    kind: str = "document"
+
+    def render(self, document: Document, output: IO[str], options: Any = None) -> None:
+        from rich.console import Console
+        from rich.text import Text
+
+        # markup=False, emoji=False: titles and cells come from events and are shown as written.
+        console = Console(
+            file=output,
+            # Piped: wide enough for a report's tables without folding every text column.
+            width=None if output.isatty() else 160,
+            highlight=False,
+            markup=False,
+            emoji=False,
+        )
+        coloured = console.color_system is not None and not console.no_color
+        document = _printable_copy(document)
+        lang = document.lang
+        console.print(Text(document.title, style="bold"))
+        if document.subtitle:
+            console.print(Text(document.subtitle))
+        for label, value in document.meta:
+            console.print(Text.assemble((f"{label}: ", "dim"), value))
+        if document.synthetic:
+            console.print(Text(word("synthetic", lang), style="bold yellow"))
+        shortened = False
+        for section in document.sections:
+            console.print()
+            console.rule(Text(section.title, style="bold"), align="left")
+            for block in section.blocks:
+                console.print()
+                if isinstance(block, Table):
+                    shortened |= _terminal_table(console, block, lang)
+                elif isinstance(block, Paragraph):
+                    console.print(Text(block.text))
+                elif isinstance(block, LineChart):
+                    _terminal_lines(console, block)
+                elif isinstance(block, GridChart):
+                    _terminal_grid(console, block, lang, coloured)
+                elif isinstance(block, BarChart):
+                    _terminal_bars(console, block)
+        if shortened:
+            console.print()
+            console.print(Text(say("evidence-note", lang), style="dim"))
+
+
+def _printable_copy(value: Any) -> Any:
+    """A document (or any part of one) with every text in it passed through :func:`printable`."""
+    if isinstance(value, str):
+        return printable(value)
+    if isinstance(value, (tuple, list)):
+        return type(value)(_printable_copy(item) for item in value)
+    if isinstance(value, dict):
+        return {_printable_copy(key): _printable_copy(item) for key, item in value.items()}
+    if attrs.has(type(value)):
+        changes = {
+            field.alias: _printable_copy(getattr(value, field.name))
+            for field in attrs.fields(type(value))
+            if field.init
+        }
+        return attrs.evolve(value, **changes)
+    return value
+
+
+def _short_seqs(value: Any) -> tuple[str, bool]:
+    seqs = evidence_text(value).split()
+    if len(seqs) <= 4:
+        return " ".join(seqs), False
+    return f"{' '.join(seqs[:3])} … ({len(seqs)})", True
+
+
+def _terminal_table(console: Any, table: Table, lang: str) -> bool:
+    from rich import box
+    from rich.table import Table as RichTable
+    from rich.text import Text
+
+    columns = table_columns(table, lang)
+    shortened = False
+    rows: list[list[Any]] = []
+    for row in table.rows:
+        cells = []
+        for column in columns:
+            value = row.get(column.key)
+            if column.kind == "status":
+                style = _TERMINAL_STYLE.get(status_key(value), "")
+                cells.append(Text(status_label(value, lang), style=style))
+            elif column.kind == "evidence":
+                text, cut = _short_seqs(value)
+                shortened |= cut
+                cells.append(Text(text, style="dim"))
+            else:
+                cells.append(Text(cell_text(value)))
+        rows.append(cells)
+    out = RichTable(
+        title=Text(table.title, style="bold"),
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        header_style="bold",
+    )
+    # When the table is too wide, headings wrap first; numbers, statuses and seqs keep their
+    # width, and text columns share what is left (rich crops a table wider than the console).
+    widest = [max((cells[i].cell_len for cells in rows), default=0) for i in range(len(columns))]
+    texts = [i for i, column in enumerate(columns) if column.kind == "text"]
+    fixed = sum(w for i, w in enumerate(widest) if i not in texts) + 3 * len(columns)
+    room = max(4, (console.width - fixed) // max(1, len(texts)))
+    for i, column in enumerate(columns):
+        out.add_column(
+            Text(column.title),
+            justify="right" if column.kind == "number" else "left",
+            overflow="fold",
+            min_width=min(widest[i], 12, room) if i in texts else widest[i],
+            # rich measures unspaced (CJK) headings as one word: cap non-text columns so a
+            # long heading folds instead of widening its column.
+            max_width=None if i in texts else max(widest[i], 8),
+        )
+    for cells in rows:
+        out.add_row(*cells)
+    console.print(out)
+    if table.note:
+        console.print(Text(table.note, style="dim"))
+    return shortened
+
+
+def _terminal_lines(console: Any, chart: LineChart) -> None:
+    from rich import box
+    from rich.table import Table as RichTable
+    from rich.text import Text
+
+    title = f"{chart.title} ({chart.unit})" if chart.unit else chart.title
+    out = RichTable(title=Text(title, style="bold"), title_justify="left", box=box.SIMPLE_HEAD)
+    out.add_column("")
+    for name, _, style in chart.series:
+        out.add_column(Text(name, style="dim" if style == "dashed" else ""), justify="right")
+    for i, x in enumerate(chart.x):
+        out.add_row(
+            Text(x), *[Text(cell_text(value_at(values, i))) for _, values, _ in chart.series]
+        )
+    console.print(out)
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * (width - display_width(text))
+
+
+def _terminal_grid(console: Any, chart: GridChart, lang: str, coloured: bool) -> None:
+    from rich.text import Text
+
+    console.print(Text(chart.title, style="bold"))
+    width = max((display_width(label) for label in chart.rows), default=0)
+    if chart.columns:
+        console.print(
+            Text(_pad("", width) + "  " + f"{chart.columns[0]} … {chart.columns[-1]}", style="dim")
+        )
+    seen: set[str | None] = set()
+    for label, cells in zip(chart.rows, chart.cells, strict=False):
+        line = Text(_pad(label, width) + "  ")
+        for status in cells:
+            seen.add(status)
+            key = status_key(status)
+            if status is None:
+                line.append("·", style="dim")
+            elif coloured:
+                line.append("■", style=_TERMINAL_STYLE.get(key, ""))
+            else:
+                line.append(_PLAIN_MARK.get(key, "?"))
+        console.print(line)
+    legend = Text(f"{say('legend', lang)}: ", style="dim")
+    for status in (*STATUSES, None):
+        if status not in seen:
+            continue
+        if status is None:
+            legend.append("·", style="dim")
+            legend.append(f" {word('none', lang)}  ")
+        elif coloured:
+            legend.append("■", style=_TERMINAL_STYLE[status])
+            legend.append(f" {say(status, lang)}  ")
+        else:
+            legend.append(f"{_PLAIN_MARK[status]} {say(status, lang)}  ")
+    if any(s is not None and s not in STATUSES for s in seen):
+        legend.append("? " + ", ".join(sorted(str(s) for s in seen if s and s not in STATUSES)))
+    console.print(legend)
+
+
+def _terminal_bars(console: Any, chart: BarChart) -> None:
+    from rich.text import Text
+
+    title = f"{chart.title} ({chart.unit})" if chart.unit else chart.title
+    console.print(Text(title, style="bold"))
+    width = max((display_width(label) for label in chart.labels), default=0)
+    top = max((abs(v) for v in chart.values), default=Decimal(0)) or Decimal(1)
+    for label, value in zip(chart.labels, chart.values, strict=False):
+        run = int((abs(value) / top * 40).to_integral_value())
+        line = Text(_pad(label, width) + "  ")
+        line.append("▇" * run, style="red" if value < 0 else "blue")
+        line.append(f" {cell_text(value)}")
+        console.print(line)
