@@ -2,8 +2,11 @@
 
 The server is ``$GYENGINE_TEST_POSTGRES`` (an admin URL), by default the one
 this project's machines run: ``postgresql://postgres@127.0.0.1:5432/postgres``.
-Dropping a database makes the server checkpoint (about half a second), so
-drops run in a background thread while the next tests go on.
+Dropping a database makes the server checkpoint (about half a second), so an
+empty database a test is done with is wiped (its schema dropped and made
+again, a few milliseconds) and handed to the next test that asks for one; the
+databases are dropped at the end of the run, in a background thread. Copies of
+a template are dropped after use, also in the background.
 """
 
 from __future__ import annotations
@@ -26,6 +29,8 @@ ADMIN_URL = os.environ.get(
 SERVER = ADMIN_URL.split("@")[-1].rsplit("/", 1)[0]
 
 _created: list[str] = []
+_templated: set[str] = set()
+_pool: list[str] = []
 _drops: queue.Queue[str | None] = queue.Queue()
 
 
@@ -57,20 +62,40 @@ def url_of(name: str) -> str:
 def create_database(template: str | None = None) -> str:
     """A new empty database (or a copy of ``template``); its URL. Dropped by :func:`release`."""
     admin = require_server()
-    name = f"gyengine_test_{secrets.token_hex(6)}"
-    copy = f" TEMPLATE {template}" if template else ""
-    admin.execute(f"CREATE DATABASE {name}{copy}")
+    _start_dropper()  # registers the drop of every database at exit
+    if template is None and _pool:
+        name = _pool.pop()
+    else:
+        name = f"gyengine_test_{secrets.token_hex(6)}"
+        copy = f" TEMPLATE {template}" if template else ""
+        admin.execute(f"CREATE DATABASE {name}{copy}")
+        if template:
+            _templated.add(name)
     _created.append(name)
     return url_of(name)
 
 
+def _give_back(name: str) -> None:
+    """Wipe a database a test is done with for the next one; drop a template's copy."""
+    import psycopg
+
+    if name not in _templated:
+        try:
+            with psycopg.connect(url_of(name), autocommit=True) as conn:
+                conn.execute("DROP SCHEMA public CASCADE")
+                conn.execute("CREATE SCHEMA public")
+            _pool.append(name)
+            return
+        except psycopg.Error:
+            pass  # still in use, say: drop it instead
+    _templated.discard(name)
+    _drops.put(name)
+
+
 def release() -> None:
-    """Drop every database made so far (in the background)."""
-    if not _created:
-        return
-    _start_dropper()
+    """Give back every database handed out so far."""
     while _created:
-        _drops.put(_created.pop())
+        _give_back(_created.pop())
 
 
 @contextmanager
@@ -83,8 +108,7 @@ def database(template: str | None = None) -> Iterator[str]:
         name = url.rsplit("/", 1)[1]
         if name in _created:
             _created.remove(name)
-            _start_dropper()
-            _drops.put(name)
+            _give_back(name)
 
 
 @functools.cache
@@ -95,6 +119,8 @@ def _start_dropper() -> threading.Thread:
 
     def finish() -> None:
         release()
+        while _pool:
+            _drops.put(_pool.pop())
         _drops.put(None)
         thread.join(timeout=600)
 
