@@ -523,6 +523,32 @@ def test_baseline_in_another_unit_is_not_used(county: County) -> None:
     assert "is in 元, not %: not used" in score.rationale
 
 
+def test_a_delta_that_cannot_be_added_gives_no_target(county: County) -> None:
+    """Points (个百分点) cannot be added to an amount: no target, and the rationale says why."""
+    county.plan(
+        indicator(
+            "I7", unit="亿元", shape="baseline_delta", baseline_period="2018", delta="3 个百分点"
+        )
+    )
+    baseline, june = county.add(
+        stat("I7", "2018", "60", "亿元"), stat("I7", "2019-06", "40", "亿元")
+    )
+    score = county.replay("2019-06-30")("I7", "2019-06")
+    assert (score.status, score.target, score.points) == ("pending", None, None)
+    assert "a delta in pp cannot be added to 元" in score.rationale
+    # Only a baseline in another unit is named as evidence; this one is in the right unit.
+    assert june in score.evidence
+    assert baseline not in score.evidence
+
+
+def test_every_shape_has_its_rule() -> None:
+    """Each shape a plan may name has one rule in the evaluator's table, and the table names no other."""
+    from gyengine_indicators.evaluator import BY_SHAPE
+    from gyengine_indicators.events import SHAPES
+
+    assert sorted(BY_SHAPE) == sorted(SHAPES)
+
+
 # -- external target set later ---------------------------------------------------------
 
 

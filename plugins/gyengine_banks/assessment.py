@@ -20,7 +20,7 @@ from gyengine import Evaluator, Event, Finding, Quantity, ReplayContext, Score
 from gyengine_plan import SupervisionDefined
 
 from .events import BankMonthlyReported, BankTargetSet, BankVetoed
-from .measures import fmt, measure, q2
+from .measures import Measured, fmt, measure, q2
 from .methods import NIL, RELATIVE, Points, places, score
 from .plan import (
     BULLETIN,
@@ -312,6 +312,188 @@ def _report_state(entry: ReportEntry | None, due: dt.date, today: dt.date | None
     return "not due" if today is not None and today <= due else "missing"
 
 
+@attrs.frozen
+class MonthFrame:
+    """What every step of one month's assessment shares."""
+
+    state: BanksState
+    card: CardEntry
+    month: str
+    due: dt.date
+    """The last day a report of the month counts as on time."""
+    banks: list[str]
+    """The banks the plan lists, in order."""
+    reports: dict[str, ReportEntry]
+    """Bank -> the report that counts (listed banks only)."""
+    states: dict[str, str]
+    """Bank -> ``received``, ``late``, ``missing`` or ``not due``."""
+
+
+def month_frame(
+    state: BanksState, card: CardEntry, month: str, today: dt.date | None
+) -> MonthFrame:
+    """Step 1: the month's due day, the reports that count and each listed bank's report state."""
+    due = ReplayContext.period(month).end + dt.timedelta(days=state.due_days)
+    reports = {
+        bank: entry for bank, entry in state.reports.get(month, {}).items() if bank in state.banks
+    }
+    banks = sorted(state.banks)
+    states = {b: _report_state(reports.get(b), due, today) for b in banks}
+    return MonthFrame(state, card, month, due, banks, reports, states)
+
+
+@attrs.frozen
+class Judged:
+    """One criterion applied to every bank that reported: figures, gates, targets and points."""
+
+    criterion: Criterion
+    measured: dict[str, Measured]
+    gates: dict[str, Gate]
+    targets: dict[str, Decimal | None]
+    scored: Mapping[str, Points]
+    everyone: frozenset[int]
+    """The reports of every bank with a figure (the evidence of a relative method)."""
+
+
+def judge_criterion(frame: MonthFrame, criterion: Criterion) -> Judged:
+    """Step 2: measure each report, gate it if the method says so, and score the banks together."""
+    measured = {b: measure(criterion.measure, frame.reports[b].report) for b in frame.reports}
+    values = {b: m.value for b, m in measured.items() if m.value is not None}
+    gates = (
+        gate_inputs(frame.state, criterion, frame.month, values)
+        if criterion.method == "target_gate"
+        else {}
+    )
+    targets = {bank: gate.target for bank, gate in gates.items()}
+    scored = score(
+        criterion, {b: gates[b].value if b in gates else v for b, v in values.items()}, targets
+    )
+    everyone = frozenset(frame.reports[b].seq for b in values)
+    return Judged(criterion, measured, gates, targets, scored, everyone)
+
+
+@attrs.frozen
+class Mark:
+    """One bank's result on one criterion: its score, its points (None: not scored) and evidence."""
+
+    score: Score
+    result: Points | None
+    seqs: frozenset[int]
+
+
+def criterion_mark(frame: MonthFrame, judged: Judged, bank: str) -> Mark:
+    """Step 3: one bank's ``criterion:<id>`` score, with the rationale and evidence behind it."""
+    criterion, state = judged.criterion, frame.state
+    seqs = {frame.card.seq, state.banks[bank].seq}
+    entry = frame.reports.get(bank)
+    result = judged.scored.get(bank)
+    status: str | None
+    details = {
+        "method": criterion.method,
+        "measure": criterion.measure,
+        "weight": fmt(criterion.points),
+        "report": frame.states[bank],
+    }
+    if entry is None:
+        status = "pending" if frame.states[bank] == "not due" else "red"
+        text = "尚未到报送期限" if status == "pending" else "未报送"
+        value, target, points, rationale = None, None, NIL, f"{frame.month} {text} → 0.00"
+    else:
+        seqs.add(entry.seq)
+        found = judged.measured[bank]
+        gate = judged.gates.get(bank)
+        value = found.value if gate is None else gate.value
+        target = judged.targets.get(bank)
+        if result is None:
+            status, points = "red", NIL
+            rationale = f"{found.text} → 0.00"
+        else:
+            status, points = result.status, result.points
+            note = f"{gate.note}；" if gate is not None and gate.note else ""
+            rationale = f"{found.text}；{note}{result.formula}"
+            details.update(result.details)
+            if criterion.method in RELATIVE:
+                seqs |= judged.everyone
+            if gate is not None:
+                seqs |= gate.seqs
+    mark = Score(
+        subject=bank,
+        label=state.banks[bank].definition.name,
+        metric=f"criterion:{criterion.id}",
+        period=frame.month,
+        value=value,
+        target=target,
+        status=status,
+        points=points,
+        unit=MEASURES.get(criterion.measure),
+        rationale=f"{criterion.name}（{criterion.points} 分）：{rationale}",
+        evidence=seqs,
+        details=details,
+    )
+    return Mark(mark, result, frozenset(seqs))
+
+
+def full_marks(criteria: Sequence[Criterion]) -> tuple[Decimal, str]:
+    """The most a bank can earn in a month, and how it is made up (basic points plus bonus)."""
+    weight = sum((c.most for c in criteria), ZERO)
+    basic = sum((c.points for c in criteria), ZERO)
+    shown = f"满分 {fmt(weight)}" + (
+        f" = 基础 {fmt(basic)} + 加分 {fmt(weight - basic)}" if weight != basic else ""
+    )
+    return weight, shown
+
+
+def _report_facts(frame: MonthFrame, bank: str) -> dict[str, str]:
+    """The report's state, due day and, when received, the day recorded (and days late)."""
+    facts = {"report": frame.states[bank], "due": frame.due.isoformat()}
+    received = frame.reports.get(bank)
+    if received is not None:
+        facts["recorded"] = received.recorded.isoformat()
+        if frame.states[bank] == "late":
+            facts["days_late"] = str((received.recorded - frame.due).days)
+    return facts
+
+
+def bank_line(
+    frame: MonthFrame,
+    bank: str,
+    marks: Sequence[tuple[Criterion, Mark]],
+    vetoes: Sequence[VetoEntry],
+    full: str,
+) -> Line:
+    """Step 4: one bank's total for the month: the sum of its points, or 0 when vetoed or missing."""
+    earned = [
+        (criterion, mark.result.points if mark.result is not None else NIL)
+        for criterion, mark in marks
+    ]
+    subtotal = sum((p for _, p in earned), ZERO)
+    shown = " + ".join(f"{c.name} {p}" for c, p in earned)
+    reasons = tuple(v.veto.reason for v in vetoes)
+    seqs = {frame.card.seq, frame.state.banks[bank].seq}
+    seqs = seqs.union(*(mark.seqs for _, mark in marks)) | {v.seq for v in vetoes}
+    if frame.states[bank] in ("late", "missing") and frame.state.due_seq is not None:
+        seqs.add(frame.state.due_seq)
+    if reasons:
+        total = ZERO
+        rationale = f"{shown} = {subtotal}；一票否决（{'；'.join(reasons)}）→ 0"
+    elif bank not in frame.reports:
+        total = ZERO
+        what = "尚未到报送期限" if frame.states[bank] == "not due" else "未报送"
+        rationale = f"{frame.month} {what}（应于 {frame.due} 前报送），各项 0 → 0"
+    else:
+        total = subtotal
+        rationale = f"{shown} = {subtotal}"
+    return Line(
+        bank,
+        q2(total),
+        reasons,
+        frame.states[bank],
+        frozenset(seqs),
+        f"{rationale}（{full}）",
+        _report_facts(frame, bank),
+    )
+
+
 def assess_month(
     state: BanksState,
     card: CardEntry,
@@ -322,125 +504,21 @@ def assess_month(
     """Score every listed bank on every criterion of the card (or ``criteria``) for ``month``."""
     if criteria is None:
         criteria = card.definition.criteria
-    period = ReplayContext.period(month)
-    due = period.end + dt.timedelta(days=state.due_days)
-    reports = {
-        bank: entry for bank, entry in state.reports.get(month, {}).items() if bank in state.banks
-    }
-    banks = sorted(state.banks)
-    base = {card.seq}
+    frame = month_frame(state, card, month, today)
     scores: list[Score] = []
-    parts: dict[str, list[tuple[Criterion, Points | None, str]]] = {b: [] for b in banks}
-    evidence: dict[str, set[int]] = {b: {card.seq, state.banks[b].seq} for b in banks}
-    states = {b: _report_state(reports.get(b), due, today) for b in banks}
+    marks: dict[str, list[tuple[Criterion, Mark]]] = {b: [] for b in frame.banks}
     for criterion in criteria:
-        measured = {b: measure(criterion.measure, reports[b].report) for b in reports}
-        values = {b: m.value for b, m in measured.items() if m.value is not None}
-        gates = (
-            gate_inputs(state, criterion, month, values)
-            if criterion.method == "target_gate"
-            else {}
-        )
-        targets = {bank: gate.target for bank, gate in gates.items()}
-        scored = score(
-            criterion, {b: gates[b].value if b in gates else v for b, v in values.items()}, targets
-        )
-        everyone = {reports[b].seq for b in values}
-        for bank in banks:
-            definition = state.banks[bank].definition
-            seqs = {*base, state.banks[bank].seq}
-            entry = reports.get(bank)
-            result = scored.get(bank)
-            status: str | None
-            details = {
-                "method": criterion.method,
-                "measure": criterion.measure,
-                "weight": fmt(criterion.points),
-                "report": states[bank],
-            }
-            if entry is None:
-                status = "pending" if states[bank] == "not due" else "red"
-                text = "尚未到报送期限" if status == "pending" else "未报送"
-                value, target, points, rationale = None, None, NIL, f"{month} {text} → 0.00"
-            else:
-                seqs.add(entry.seq)
-                found = measured[bank]
-                gate = gates.get(bank)
-                value = found.value if gate is None else gate.value
-                target = targets.get(bank)
-                if result is None:
-                    status, points = "red", NIL
-                    rationale = f"{found.text} → 0.00"
-                else:
-                    status, points = result.status, result.points
-                    note = f"{gate.note}；" if gate is not None and gate.note else ""
-                    rationale = f"{found.text}；{note}{result.formula}"
-                    details.update(result.details)
-                    if criterion.method in RELATIVE:
-                        seqs |= everyone
-                    if gate is not None:
-                        seqs |= gate.seqs
-            parts[bank].append((criterion, result, states[bank]))
-            evidence[bank] |= seqs
-            scores.append(
-                Score(
-                    subject=bank,
-                    label=definition.name,
-                    metric=f"criterion:{criterion.id}",
-                    period=month,
-                    value=value,
-                    target=target,
-                    status=status,
-                    points=points,
-                    unit=MEASURES.get(criterion.measure),
-                    rationale=f"{criterion.name}（{criterion.points} 分）：{rationale}",
-                    evidence=seqs,
-                    details=details,
-                )
-            )
+        judged = judge_criterion(frame, criterion)
+        for bank in frame.banks:
+            mark = criterion_mark(frame, judged, bank)
+            marks[bank].append((criterion, mark))
+            scores.append(mark.score)
     vetoes = _vetoes(state, month)
-    weight = sum((c.most for c in criteria), ZERO)
-    basic = sum((c.points for c in criteria), ZERO)
-    full = f"满分 {fmt(weight)}" + (
-        f" = 基础 {fmt(basic)} + 加分 {fmt(weight - basic)}" if weight != basic else ""
-    )
-    lines = {}
-    for bank in banks:
-        earned = [
-            (criterion, result.points if result is not None else NIL)
-            for criterion, result, _ in parts[bank]
-        ]
-        subtotal = sum((p for _, p in earned), ZERO)
-        shown = " + ".join(f"{c.name} {p}" for c, p in earned)
-        reasons = tuple(v.veto.reason for v in vetoes.get(bank, []))
-        seqs = evidence[bank] | {v.seq for v in vetoes.get(bank, [])}
-        if states[bank] in ("late", "missing") and state.due_seq is not None:
-            seqs.add(state.due_seq)
-        if reasons:
-            total = ZERO
-            rationale = f"{shown} = {subtotal}；一票否决（{'；'.join(reasons)}）→ 0"
-        elif bank not in reports:
-            total = ZERO
-            what = "尚未到报送期限" if states[bank] == "not due" else "未报送"
-            rationale = f"{month} {what}（应于 {due} 前报送），各项 0 → 0"
-        else:
-            total = subtotal
-            rationale = f"{shown} = {subtotal}"
-        facts = {"report": states[bank], "due": due.isoformat()}
-        received = reports.get(bank)
-        if received is not None:
-            facts["recorded"] = received.recorded.isoformat()
-            if states[bank] == "late":
-                facts["days_late"] = str((received.recorded - due).days)
-        lines[bank] = Line(
-            bank,
-            q2(total),
-            reasons,
-            states[bank],
-            frozenset(seqs),
-            f"{rationale}（{full}）",
-            facts,
-        )
+    weight, full = full_marks(criteria)
+    lines = {
+        bank: bank_line(frame, bank, marks[bank], vetoes.get(bank, []), full)
+        for bank in frame.banks
+    }
     return Month(month, tuple(scores), lines, weight)
 
 

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import operator
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from decimal import Decimal
-from typing import Any
+from typing import Any, Final
 
 import attrs
 
@@ -425,8 +426,8 @@ class Evaluation:
             completion = HUNDRED
         if item.op in ("<=", "<"):
             met = actual <= target if item.op == "<=" else actual < target
-            status = "green" if met else "red"
-            earned = q2(item.weight) if met else Decimal(0)
+            status = _met_or_not(met)
+            earned = _all_or_nothing(item, met)
         else:
             status = self.profile.status(completion, expected_pct)
             earned = points(item.weight, completion, expected_pct)
@@ -542,304 +543,339 @@ class Evaluation:
         return current, note
 
     def evaluate(self, definition: Definition) -> list[tuple[str, Outcome]]:
-        """``(metric, outcome)`` pairs for one indicator on this day."""
+        """``(metric, outcome)`` pairs for one indicator on this day, by its shape's rule in ``BY_SHAPE``."""
         item = definition.item
-        shape = item.shape
-        if shape in ("threshold", "cumulative"):
-            actual, seqs, how = self.measure(item)
-            in_force, note = self.in_force(item)
-            target = in_force.amount if in_force else None
-            base = in_force.unit if in_force else _base(item.unit)
-            return [("completion", self.judge(item, actual, target, base, seqs, how + note))]
-        if shape == "baseline_delta":
-            actual, seqs, how = self.measure(item)
-            baseline = self.latest_stat(f"{item.id}|", period=item.baseline_period)
-            delta = item.delta
-            problem = None
-            if baseline is None or delta is None:
-                problem = f"baseline {item.baseline_period} not reported"
-            elif baseline.unit != _base(item.unit):
-                problem = (
-                    f"baseline {item.baseline_period} (seq {baseline.seq}) is in {baseline.unit}, "
-                    f"not {item.unit}: not used"
-                )
-                seqs = [*seqs, baseline.seq]
-            elif not (
-                delta.unit == baseline.unit
-                or delta.unit == "%"
-                or (delta.unit == "pp" and baseline.unit == "%")
-            ):
-                problem = f"a delta in {delta.unit} cannot be added to {baseline.unit}"
-            if problem is not None or baseline is None or delta is None:
-                return [
-                    (
-                        "completion",
-                        self.judge(item, actual, None, _base(item.unit), seqs, f"{how}; {problem}"),
-                    )
-                ]
-            shown_baseline = _show(_in(item.unit, baseline.value, baseline.unit), item.unit)
-            if delta.unit == "%" and baseline.unit != "%":
-                # Growth of an amount (同比增长 25 %): the baseline times 1.25.
-                target = baseline.value * (1 + delta.amount / HUNDRED)
-                formula = f"{shown_baseline} × (1 + {_show(delta.amount)} %)"
-            else:
-                # Points added to a rate or share (提高 3 个百分点), or an amount added to an amount.
-                target = baseline.value + delta.amount
-                shown_delta = _show(delta.amount, "个百分点" if delta.unit == "pp" else "")
-                if delta.unit not in ("pp", "%"):
-                    shown_delta = _show(_in(item.unit, delta.amount, delta.unit), item.unit)
-                formula = f"{shown_baseline} + {shown_delta}"
-            how = f"{how}; target = {item.baseline_period} {formula}"
-            return [
-                (
-                    "completion",
-                    self.judge(
-                        item,
-                        actual,
-                        target,
-                        baseline.unit,
-                        [*seqs, baseline.seq],
-                        how,
-                        baseline=baseline.value,
-                    ),
-                )
-            ]
-        if shape == "external":
-            actual, seqs, how = self.measure(item)
-            every = self.state.targets.get(item.id, [])
-            known = [e for e in every if e.day <= self.day]
-            if not known:
-                later = [e for e in every if e.day > self.day]
-                why = "target not yet set by the higher authority"
-                if later:
-                    first = min(later, key=lambda e: (e.day, e.seq))
-                    why = (
-                        f"target not in force yet: the one set by seq {first.seq} applies "
-                        f"from {first.day}"
-                    )
-                return [
-                    (
-                        "completion",
-                        self.judge(
-                            item,
-                            actual,
-                            None,
-                            _base(item.unit),
-                            seqs,
-                            f"{how}; {why}",
-                        ),
-                    )
-                ]
-            latest = max(known, key=lambda e: (e.day, e.seq))
-            if latest.unit != _base(item.unit):
-                return [
-                    (
-                        "completion",
-                        self.judge(
-                            item,
-                            actual,
-                            None,
-                            _base(item.unit),
-                            [*seqs, latest.seq],
-                            f"{how}; the target set by seq {latest.seq} is in {latest.unit}, "
-                            f"not {item.unit}: not used",
-                        ),
-                    )
-                ]
-            how = f"{how}; target set by seq {latest.seq}"
-            return [
-                (
-                    "completion",
-                    self.judge(item, actual, latest.value, latest.unit, [*seqs, latest.seq], how),
-                )
-            ]
-        if shape == "count_parts":
-            results = []
-            total, all_seqs, hows = Decimal(0), [], []
-            any_actual = False
-            for part, part_target in sorted(item.parts.items()):
-                actual, seqs, how = self.measure(item, part)
-                if actual is not None:
-                    any_actual = True
-                    total += actual
-                all_seqs.extend(seqs)
-                hows.append(f"{part} {how}")
-                results.append(
-                    (
-                        f"completion:{part}",
-                        self.judge(item, actual, part_target.amount, part_target.unit, seqs, how),
-                    )
-                )
-            target_total = (
-                item.target.amount
-                if item.target
-                else sum((q.amount for q in item.parts.values()), Decimal(0))
+        rule = BY_SHAPE.get(item.shape)
+        if rule is None:
+            raise ValueError(f"unknown shape {item.shape!r}")
+        return rule(self, item)
+
+
+# -- the shapes ------------------------------------------------------------------
+#
+# One function per target shape, registered in ``BY_SHAPE``; each returns the
+# ``(metric, outcome)`` pairs of one indicator on the evaluation's day. The
+# common steps (status, points, rationale against a target) are ``judge`` and
+# the helpers just below.
+
+Judged = list[tuple[str, Outcome]]
+ShapeRule = Callable[[Evaluation, IndicatorDefined], Judged]
+
+
+def _completion(outcome: Outcome) -> Judged:
+    """The one ``completion`` result of a shape judged as a whole."""
+    return [("completion", outcome)]
+
+
+def _untargeted(
+    ev: Evaluation, item: IndicatorDefined, actual: Decimal | None, seqs: list[int], how: str
+) -> Outcome:
+    """Judged without a target (none known, or none usable): pending, saying why in ``how``."""
+    return ev.judge(item, actual, None, _base(item.unit), seqs, how)
+
+
+def _pending(rationale: str, seqs: tuple[int, ...], details: dict[str, str]) -> Outcome:
+    """Nothing to judge yet: no figures, no points."""
+    return Outcome(None, None, None, None, None, "pending", None, rationale, seqs, details)
+
+
+def _met_or_not(met: bool) -> str:
+    """The status of a yes-or-no target."""
+    return "green" if met else "red"
+
+
+def _all_or_nothing(item: IndicatorDefined, met: bool) -> Decimal:
+    """The points of a yes-or-no target: the whole weight, or none."""
+    return q2(item.weight) if met else Decimal(0)
+
+
+def _threshold(ev: Evaluation, item: IndicatorDefined) -> Judged:
+    """A level (or a running total) against the target in force: the plan's or its latest revision."""
+    actual, seqs, how = ev.measure(item)
+    in_force, note = ev.in_force(item)
+    target = in_force.amount if in_force else None
+    base = in_force.unit if in_force else _base(item.unit)
+    return _completion(ev.judge(item, actual, target, base, seqs, how + note))
+
+
+def _baseline_problem(item: IndicatorDefined, baseline: Stat | None) -> str | None:
+    """Why the baseline and delta cannot make a target, or None when they can."""
+    delta = item.delta
+    if baseline is None or delta is None:
+        return f"baseline {item.baseline_period} not reported"
+    if baseline.unit != _base(item.unit):
+        return (
+            f"baseline {item.baseline_period} (seq {baseline.seq}) is in {baseline.unit}, "
+            f"not {item.unit}: not used"
+        )
+    if not (
+        delta.unit == baseline.unit
+        or delta.unit == "%"
+        or (delta.unit == "pp" and baseline.unit == "%")
+    ):
+        return f"a delta in {delta.unit} cannot be added to {baseline.unit}"
+    return None
+
+
+def _baseline_target(
+    item: IndicatorDefined, baseline: Stat, delta: Quantity
+) -> tuple[Decimal, str]:
+    """The target the baseline and delta make, and the formula shown for it."""
+    shown_baseline = _show(_in(item.unit, baseline.value, baseline.unit), item.unit)
+    if delta.unit == "%" and baseline.unit != "%":
+        # Growth of an amount (同比增长 25 %): the baseline times 1.25.
+        target = baseline.value * (1 + delta.amount / HUNDRED)
+        return target, f"{shown_baseline} × (1 + {_show(delta.amount)} %)"
+    # Points added to a rate or share (提高 3 个百分点), or an amount added to an amount.
+    target = baseline.value + delta.amount
+    shown_delta = _show(delta.amount, "个百分点" if delta.unit == "pp" else "")
+    if delta.unit not in ("pp", "%"):
+        shown_delta = _show(_in(item.unit, delta.amount, delta.unit), item.unit)
+    return target, f"{shown_baseline} + {shown_delta}"
+
+
+def _baseline_delta(ev: Evaluation, item: IndicatorDefined) -> Judged:
+    """A target made of a reported baseline and a delta (同比增长 25 %, 提高 3 个百分点)."""
+    actual, seqs, how = ev.measure(item)
+    baseline = ev.latest_stat(f"{item.id}|", period=item.baseline_period)
+    delta = item.delta
+    problem = _baseline_problem(item, baseline)
+    if baseline is not None and delta is not None and baseline.unit != _base(item.unit):
+        seqs = [*seqs, baseline.seq]  # a baseline in another unit is named as evidence
+    if problem is not None or baseline is None or delta is None:
+        return _completion(_untargeted(ev, item, actual, seqs, f"{how}; {problem}"))
+    target, formula = _baseline_target(item, baseline, delta)
+    how = f"{how}; target = {item.baseline_period} {formula}"
+    return _completion(
+        ev.judge(
+            item, actual, target, baseline.unit, [*seqs, baseline.seq], how, baseline=baseline.value
+        )
+    )
+
+
+def _external(ev: Evaluation, item: IndicatorDefined) -> Judged:
+    """A target set by a higher authority (``TargetSet``): the latest in force on the day."""
+    actual, seqs, how = ev.measure(item)
+    every = ev.state.targets.get(item.id, [])
+    known = [e for e in every if e.day <= ev.day]
+    if not known:
+        later = [e for e in every if e.day > ev.day]
+        why = "target not yet set by the higher authority"
+        if later:
+            first = min(later, key=lambda e: (e.day, e.seq))
+            why = (
+                f"target not in force yet: the one set by seq {first.seq} applies from {first.day}"
             )
-            base = item.target.unit if item.target else next(iter(item.parts.values())).unit
-            overall = self.judge(
-                item, total if any_actual else None, target_total, base, all_seqs, "; ".join(hows)
+        return _completion(_untargeted(ev, item, actual, seqs, f"{how}; {why}"))
+    latest = max(known, key=lambda e: (e.day, e.seq))
+    if latest.unit != _base(item.unit):
+        why = f"the target set by seq {latest.seq} is in {latest.unit}, not {item.unit}: not used"
+        return _completion(_untargeted(ev, item, actual, [*seqs, latest.seq], f"{how}; {why}"))
+    how = f"{how}; target set by seq {latest.seq}"
+    return _completion(ev.judge(item, actual, latest.value, latest.unit, [*seqs, latest.seq], how))
+
+
+def _count_parts(ev: Evaluation, item: IndicatorDefined) -> Judged:
+    """A count split into parts (firms per park): one result per part, and the whole."""
+    results = []
+    total, all_seqs, hows = Decimal(0), [], []
+    any_actual = False
+    for part, part_target in sorted(item.parts.items()):
+        actual, seqs, how = ev.measure(item, part)
+        if actual is not None:
+            any_actual = True
+            total += actual
+        all_seqs.extend(seqs)
+        hows.append(f"{part} {how}")
+        results.append(
+            (
+                f"completion:{part}",
+                ev.judge(item, actual, part_target.amount, part_target.unit, seqs, how),
             )
-            return [("completion", overall), *results]
-        if shape == "compare":
-            a = self.latest_stat(f"{item.id}|{item.series}")
-            b = self.latest_stat(f"{item.id}|{item.compare_to}")
-            if a is not None and b is not None and a.end != b.end:
-                # Compare like with like: the latest period both series report
-                # (monthly investment against quarterly GDP meet at quarter ends).
-                a, b = self.same_period(
-                    f"{item.id}|{item.series}", f"{item.id}|{item.compare_to}", a, b
-                )
-            details = {"name": item.name, "shape": shape}
-            if a is None or b is None:
-                missing = item.series if a is None else item.compare_to
-                return [
-                    (
-                        "completion",
-                        Outcome(
-                            None,
-                            None,
-                            None,
-                            None,
-                            None,
-                            "pending",
-                            None,
-                            f"{item.name}: {missing} not reported yet",
-                            tuple(s.seq for s in (a, b) if s),
-                            details,
-                        ),
-                    )
-                ]
-            ops = {
-                ">=": a.value >= b.value,
-                ">": a.value > b.value,
-                "<=": a.value <= b.value,
-                "<": a.value < b.value,
-            }
-            met = ops[item.op]
-            status = "green" if met else "red"
-            rationale = (
-                f"{item.name}: {item.series} {_show(a.value, a.unit)} ({a.period}) {item.op} "
-                f"{item.compare_to} {_show(b.value, b.unit)} ({b.period})? {'是' if met else '否'}，差 {_show(a.value - b.value)} 个百分点 → {status}"
+        )
+    target_total = (
+        item.target.amount
+        if item.target
+        else sum((q.amount for q in item.parts.values()), Decimal(0))
+    )
+    base = item.target.unit if item.target else next(iter(item.parts.values())).unit
+    overall = ev.judge(
+        item, total if any_actual else None, target_total, base, all_seqs, "; ".join(hows)
+    )
+    return [("completion", overall), *results]
+
+
+COMPARISONS: Final[dict[str, Callable[[Decimal, Decimal], bool]]] = {
+    ">=": operator.ge,
+    ">": operator.gt,
+    "<=": operator.le,
+    "<": operator.lt,
+}
+
+
+def _compare(ev: Evaluation, item: IndicatorDefined) -> Judged:
+    """One reported series against another (investment growth above GDP growth)."""
+    a = ev.latest_stat(f"{item.id}|{item.series}")
+    b = ev.latest_stat(f"{item.id}|{item.compare_to}")
+    if a is not None and b is not None and a.end != b.end:
+        # Compare like with like: the latest period both series report
+        # (monthly investment against quarterly GDP meet at quarter ends).
+        a, b = ev.same_period(f"{item.id}|{item.series}", f"{item.id}|{item.compare_to}", a, b)
+    details = {"name": item.name, "shape": item.shape}
+    if a is None or b is None:
+        missing = item.series if a is None else item.compare_to
+        return _completion(
+            _pending(
+                f"{item.name}: {missing} not reported yet",
+                tuple(s.seq for s in (a, b) if s),
+                details,
             )
-            details["difference_pp"] = str(q2(a.value - b.value))
-            return [
-                (
-                    "completion",
-                    Outcome(
-                        a.value - b.value,
-                        Decimal(0),
-                        Decimal(0),
-                        None,
-                        None,
-                        status,
-                        q2(item.weight) if met else Decimal(0),
-                        rationale,
-                        (a.seq, b.seq),
-                        details,
-                    ),
-                )
-            ]
-        if shape == "milestone":
-            reached = sorted(self.state.milestones.get(item.id, []), key=lambda e: (e.day, e.seq))
-            done = [e for e in reached if e.day <= self.day]
-            deadline = item.deadline or dt.date(self.params.year, 12, 31)
-            details = {"name": item.name, "shape": shape, "deadline": deadline.isoformat()}
-            # With named milestones the target is reached when every one of them is.
-            wanted = list(item.milestones)
-            firsts: dict[str, Entry] = {}
-            for entry in done:
-                firsts.setdefault(entry.name, entry)
-            if wanted:
-                got = [firsts[name] for name in wanted if name in firsts]
-                complete = len(got) == len(wanted)
-                details["reached"] = f"{len(got)}/{len(wanted)}"
-            else:
-                got = list(firsts.values())[:1]
-                complete = bool(got)
-            reached_seqs = [entry.seq for entry in got]
-            if complete:
-                last = max(got, key=lambda e: e.day)
-                status = "green" if last.day <= deadline else "yellow"
-                earned = q2(item.weight) if status == "green" else q2(item.weight / 2)
-                names = "、".join(entry.name for entry in got)
-                rationale = (
-                    f"{item.name}: {names} reached by {last.day}, deadline {deadline} → {status}"
-                )
-                return [
-                    (
-                        "completion",
-                        Outcome(
-                            Decimal(1),
-                            Decimal(1),
-                            Decimal(1),
-                            HUNDRED,
-                            HUNDRED,
-                            status,
-                            earned,
-                            rationale,
-                            tuple(reached_seqs),
-                            details,
-                        ),
-                    )
-                ]
-            if self.day >= deadline:
-                status, note = "red", "overdue"
-            elif (deadline - self.day).days <= 30:
-                status, note = "yellow", "due within 30 days"
-            else:
-                status, note = "pending", "not yet due"
-            progress = f" ({details['reached']} reached)" if wanted else ""
-            rationale = f"{item.name}: not complete by {self.day}{progress}, deadline {deadline} ({note}) → {status}"
-            return [
-                (
-                    "completion",
-                    Outcome(
-                        Decimal(0),
-                        Decimal(1),
-                        None,
-                        Decimal(0),
-                        None,
-                        status,
-                        Decimal(0) if status == "red" else None,
-                        rationale,
-                        tuple(reached_seqs),
-                        details,
-                    ),
-                )
-            ]
-        if shape == "composite":
-            actual, seqs, how = self.measure(item)
-            target = item.target.amount if item.target else None
-            base = item.target.unit if item.target else _base(item.unit)
-            overall = self.judge(item, actual, target, base, seqs, how)
-            year_end = self.day >= dt.date(self.params.year, 12, 31)
-            notes, worst = [], overall.status
-            order = ["pending", "green", "watch", "yellow", "red"]
-            for condition in item.conditions:
-                big = [
-                    f
-                    for f in self.matching(item)
-                    if f.amounts.get(item.measure.field, Decimal(0)) >= condition.at_least.amount
-                ]
-                met = len(big) >= condition.count
-                notes.append(
-                    f"≥ {condition.count} 个 ≥ {_show(condition.at_least.in_unit(item.unit), item.unit)}: "
-                    f"{len(big)} {'达到' if met else '未达到'}"
-                )
-                cond_status = "green" if met else ("red" if year_end else "watch")
-                if order.index(cond_status) > order.index(worst):
-                    worst = cond_status
-            composite_points = overall.points if worst != "red" else Decimal(0)
-            rationale = f"{overall.rationale}; " + "; ".join(notes) + f" → {worst}"
-            return [
-                (
-                    "completion",
-                    attrs.evolve(
-                        overall, status=worst, points=composite_points, rationale=rationale
-                    ),
-                )
-            ]
-        raise ValueError(f"unknown shape {shape!r}")
+        )
+    met = COMPARISONS[item.op](a.value, b.value)
+    status = _met_or_not(met)
+    rationale = (
+        f"{item.name}: {item.series} {_show(a.value, a.unit)} ({a.period}) {item.op} "
+        f"{item.compare_to} {_show(b.value, b.unit)} ({b.period})? {'是' if met else '否'}，差 {_show(a.value - b.value)} 个百分点 → {status}"
+    )
+    details["difference_pp"] = str(q2(a.value - b.value))
+    return _completion(
+        Outcome(
+            a.value - b.value,
+            Decimal(0),
+            Decimal(0),
+            None,
+            None,
+            status,
+            _all_or_nothing(item, met),
+            rationale,
+            (a.seq, b.seq),
+            details,
+        )
+    )
+
+
+def _milestones_done(
+    ev: Evaluation, item: IndicatorDefined, details: dict[str, str]
+) -> tuple[list[Entry], bool]:
+    """The milestones reached by the day that count, and whether the target is complete.
+
+    With named milestones the target is reached when every one of them is;
+    without, when any is. Records ``reached`` (k/n) in ``details`` for named ones.
+    """
+    reached = sorted(ev.state.milestones.get(item.id, []), key=lambda e: (e.day, e.seq))
+    done = [e for e in reached if e.day <= ev.day]
+    wanted = list(item.milestones)
+    firsts: dict[str, Entry] = {}
+    for entry in done:
+        firsts.setdefault(entry.name, entry)
+    if wanted:
+        got = [firsts[name] for name in wanted if name in firsts]
+        details["reached"] = f"{len(got)}/{len(wanted)}"
+        return got, len(got) == len(wanted)
+    got = list(firsts.values())[:1]
+    return got, bool(got)
+
+
+def _deadline_status(day: dt.date, deadline: dt.date) -> tuple[str, str]:
+    """The status of a milestone not complete on ``day``, and why."""
+    if day >= deadline:
+        return "red", "overdue"
+    if (deadline - day).days <= 30:
+        return "yellow", "due within 30 days"
+    return "pending", "not yet due"
+
+
+def _milestone(ev: Evaluation, item: IndicatorDefined) -> Judged:
+    """Reached by the deadline (green), late (yellow, half the points), or not yet."""
+    deadline = item.deadline or dt.date(ev.params.year, 12, 31)
+    details = {"name": item.name, "shape": item.shape, "deadline": deadline.isoformat()}
+    got, complete = _milestones_done(ev, item, details)
+    reached_seqs = tuple(entry.seq for entry in got)
+    if complete:
+        last = max(got, key=lambda e: e.day)
+        status = "green" if last.day <= deadline else "yellow"
+        earned = q2(item.weight) if status == "green" else q2(item.weight / 2)
+        names = "、".join(entry.name for entry in got)
+        rationale = f"{item.name}: {names} reached by {last.day}, deadline {deadline} → {status}"
+        return _completion(
+            Outcome(
+                Decimal(1),
+                Decimal(1),
+                Decimal(1),
+                HUNDRED,
+                HUNDRED,
+                status,
+                earned,
+                rationale,
+                reached_seqs,
+                details,
+            )
+        )
+    status, note = _deadline_status(ev.day, deadline)
+    progress = f" ({details['reached']} reached)" if item.milestones else ""
+    rationale = (
+        f"{item.name}: not complete by {ev.day}{progress}, deadline {deadline} ({note}) → {status}"
+    )
+    return _completion(
+        Outcome(
+            Decimal(0),
+            Decimal(1),
+            None,
+            Decimal(0),
+            None,
+            status,
+            Decimal(0) if status == "red" else None,
+            rationale,
+            reached_seqs,
+            details,
+        )
+    )
+
+
+STATUS_ORDER: Final = ("pending", "green", "watch", "yellow", "red")
+"""From best to worst: a composite takes the worst of its total and its conditions."""
+
+
+def _composite(ev: Evaluation, item: IndicatorDefined) -> Judged:
+    """A total with conditions (at least N items of at least X each): the worst status of them."""
+    actual, seqs, how = ev.measure(item)
+    target = item.target.amount if item.target else None
+    base = item.target.unit if item.target else _base(item.unit)
+    overall = ev.judge(item, actual, target, base, seqs, how)
+    year_end = ev.day >= dt.date(ev.params.year, 12, 31)
+    notes, worst = [], overall.status
+    for condition in item.conditions:
+        big = [
+            f
+            for f in ev.matching(item)
+            if f.amounts.get(item.measure.field, Decimal(0)) >= condition.at_least.amount
+        ]
+        met = len(big) >= condition.count
+        notes.append(
+            f"≥ {condition.count} 个 ≥ {_show(condition.at_least.in_unit(item.unit), item.unit)}: "
+            f"{len(big)} {'达到' if met else '未达到'}"
+        )
+        cond_status = "green" if met else ("red" if year_end else "watch")
+        if STATUS_ORDER.index(cond_status) > STATUS_ORDER.index(worst):
+            worst = cond_status
+    composite_points = overall.points if worst != "red" else Decimal(0)
+    rationale = f"{overall.rationale}; " + "; ".join(notes) + f" → {worst}"
+    return _completion(
+        attrs.evolve(overall, status=worst, points=composite_points, rationale=rationale)
+    )
+
+
+BY_SHAPE: Final[dict[str, ShapeRule]] = {
+    "threshold": _threshold,
+    "cumulative": _threshold,
+    "baseline_delta": _baseline_delta,
+    "external": _external,
+    "count_parts": _count_parts,
+    "compare": _compare,
+    "milestone": _milestone,
+    "composite": _composite,
+}
+"""The rule of each target shape (``events.SHAPES``)."""
 
 
 def answering(item: IndicatorDefined, committees: dict[str, str]) -> list[str]:
