@@ -387,3 +387,17 @@ def test_every_unit_at_once_and_usage_errors(db: Path, tmp_path: Path) -> None:
     refused = import_(db, other)
     assert refused.exit_code == 1
     assert "no sheet 模板信息" in refused.output
+
+
+def test_the_weeks_folder_is_made_but_not_its_parents(db: Path, tmp_path: Path) -> None:
+    """-o 第23周/ makes the folder for the week's workbooks; a missing parent is a usage error."""
+    made = run(
+        "template", "weekly", "--week", NEW_WEEK, "-o", str(tmp_path / "第23周"), "--db", str(db)
+    )
+    assert made.exit_code == 0, made.output
+    assert len(list((tmp_path / "第23周").glob("*.xlsx"))) == 2
+    missing = tmp_path / "no" / "such"
+    refused = run("template", "weekly", "--week", NEW_WEEK, "-o", str(missing), "--db", str(db))
+    assert refused.exit_code == 2
+    assert f"folder {missing.parent} does not exist" in refused.output
+    assert not missing.parent.exists()

@@ -74,8 +74,11 @@ def _targets(
             f"{len(names)} workbooks are made: give a directory, not a file", param_hint="-o"
         )
     directory = Path(output or ".")
-    if not directory.is_dir():
+    if directory.exists() and not directory.is_dir():
         raise click.BadParameter(f"{directory} is not a directory", param_hint="-o")
+    if not directory.parent.is_dir():
+        raise click.BadParameter(f"folder {directory.parent} does not exist", param_hint="-o")
+    directory.mkdir(exist_ok=True)  # the week's folder, made as a clerk would expect
     return [(name, directory / default_name(name)) for name in names]
 
 
