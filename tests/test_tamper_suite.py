@@ -396,3 +396,28 @@ def test_column_types_are_checked_once_the_table_no_longer_enforces_them(
     found = _verify(path)
     assert found == gyengine.store.ChainProblem(5, "undecodable", "version holds str 'v2'")
     assert _replay(path, checkpoints=False) == found
+
+
+def test_the_library_verifies_as_the_command_does(with_runs: Path, tmp_path: Path) -> None:
+    """Engine.verify: the chain, then runs and checkpoints, then published heads, first problem named."""
+    path = tmp_path / "d.db"
+    shutil.copy(with_runs, path)
+    with gyengine.open(path) as engine:
+        audit = engine.verify()
+        head = engine.store.head()
+    assert audit.ok
+    assert (audit.chain.checked, audit.runs) == (head.seq, 2)
+    assert audit.checkpoints > 0
+    with gyengine.open(path) as engine:
+        missing = engine.verify(expected_heads=["0" * 64])
+    assert missing.problem == f"no event has the hash {'0' * 64}: the log is not the one published"
+    h.execute(path, "UPDATE results SET value = '99.9' WHERE run_id = 2 AND n = 17")
+    with gyengine.open(path) as engine:
+        edited = engine.verify()
+        chain_only = engine.verify(derived=False)
+    assert edited.problem is not None
+    assert edited.problem.startswith("run 2 of ")
+    assert edited.problem.endswith(
+        "its content does not match its seal: it was changed after it was saved"
+    )
+    assert chain_only.ok

@@ -608,39 +608,36 @@ def verify(state: State, db: str, expected_heads: tuple[str, ...], chain_only: b
     key (see docs/verifying.md), and the log must still hold the hash each one
     was computed from; so must each --expect-head HASH.
     """
+    from .engine import verify_log
+
     expected_heads = tuple(_head_hash(digest) for digest in expected_heads)
     with state.open_store(db) as store:
         total = store.count()
         with progress_bar("verifying", total) as advance:
             # The console script is its own main module: spawning workers is safe here.
-            result = store.verify(progress=advance, workers=None)
-        if result.problem is not None:
-            raise _fail(
-                f"{db}: chain broken at {result.problem}",
-                f"the {result.checked} events before seq {result.problem.seq} verify",
+            audit = verify_log(
+                store,
+                derived=not chain_only,
+                expected_heads=expected_heads,
+                progress=advance,
+                workers=None,
             )
-        derived = ""
-        if not chain_only:
-            runs = store.runs()
-
-            def hash_at(seq: int) -> str | None:
-                row = store.at(seq)
-                return row.hash if row is not None else None
-
-            problem = next(runs.problems(hash_at), None)
-            if problem is not None:
-                raise _fail(
-                    f"{db}: {problem}",
-                    "derived data was changed or the log rewritten; see docs/verifying.md",
-                )
-            run_count, checkpoint_count = runs.counts()
-            if run_count or checkpoint_count:
-                derived = f"; {run_count} saved runs and {checkpoint_count} checkpoints sealed"
-        for digest in expected_heads:
-            if not store.holds_hash(digest):
-                raise _fail(
-                    f"{db}: no event has the hash {digest}: the log is not the one published"
-                )
+    result = audit.chain
+    if result.problem is not None:
+        raise _fail(
+            f"{db}: {audit.problem}",
+            f"the {result.checked} events before seq {result.problem.seq} verify",
+        )
+    if audit.problem is not None:
+        hint = (
+            None
+            if audit.problem.startswith("no event has the hash")
+            else "derived data was changed or the log rewritten; see docs/verifying.md"
+        )
+        raise _fail(f"{db}: {audit.problem}", hint)
+    derived = ""
+    if audit.runs or audit.checkpoints:
+        derived = f"; {audit.runs} saved runs and {audit.checkpoints} checkpoints sealed"
     if result.checked == 0:
         click.echo(f"{db}: empty log, nothing to verify")
     else:

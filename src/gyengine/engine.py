@@ -32,10 +32,18 @@ from .plugins import (
 )
 from .replay import Replay, ReplayOptions, ResultRecord, replay
 from .runs import RunStore
-from .store import AppendResult, EventStore, SQLiteEventStore
+from .store import AppendResult, EventStore, SQLiteEventStore, VerifyResult
 from .timeutil import parse_timestamp, utc_now
 
-__all__ = ["Engine", "EvidenceEvent", "Explanation", "open", "open_store"]
+__all__ = [
+    "Audit",
+    "Engine",
+    "EvidenceEvent",
+    "Explanation",
+    "open",
+    "open_store",
+    "verify_log",
+]
 
 
 @attrs.frozen
@@ -179,6 +187,26 @@ class Engine:
     def _runs(self) -> RunStore | None:
         return self.store.runs()
 
+    def verify(
+        self,
+        *,
+        derived: bool = True,
+        expected_heads: Iterable[str] = (),
+        progress: Callable[[int], None] | None = None,
+        workers: int | None = 1,
+    ) -> Audit:
+        """Check the chain, then the saved runs and checkpoints, then published heads.
+
+        See :func:`verify_log`.
+        """
+        return verify_log(
+            self.store,
+            derived=derived,
+            expected_heads=expected_heads,
+            progress=progress,
+            workers=workers,
+        )
+
     def explain(
         self,
         subject: str,
@@ -210,6 +238,67 @@ class Engine:
                     successor = earlier
             explanations.append(Explanation(item, tuple(trail[s] for s in sorted(trail))))
         return explanations
+
+
+@attrs.frozen
+class Audit:
+    """What :func:`verify_log` found: the first problem of the log and what sits beside it.
+
+    ``problem`` is one line naming the first broken seq, the first saved run or
+    checkpoint that fails its seal or its binding to the chain, or the first
+    published head the log does not hold; ``None`` when everything checks.
+    """
+
+    chain: VerifyResult
+    problem: str | None
+    runs: int = 0
+    checkpoints: int = 0
+    derived_checked: bool = True
+
+    @property
+    def ok(self) -> bool:
+        """Whether everything checked."""
+        return self.problem is None
+
+
+def verify_log(
+    store: EventStore,
+    *,
+    derived: bool = True,
+    expected_heads: Iterable[str] = (),
+    progress: Callable[[int], None] | None = None,
+    workers: int | None = 1,
+) -> Audit:
+    """Verify a log as ``gyengine verify`` does, and say the first problem.
+
+    Args:
+        store: the log.
+        derived: also check every saved run and checkpoint (their seals under
+            the key, and that the log still holds the hash each was made from).
+        expected_heads: hashes published earlier (lower-case hex): the log must hold each.
+        progress: called with the number of rows checked, now and then.
+        workers: processes for the chain check (see the store's ``verify``).
+    """
+    chain = store.verify(progress=progress, workers=workers)
+    if chain.problem is not None:
+        return Audit(chain, f"chain broken at {chain.problem}", derived_checked=False)
+    runs = checkpoints = 0
+    if derived:
+        tables = store.runs()
+
+        def hash_at(seq: int) -> str | None:
+            row = store.at(seq)
+            return row.hash if row is not None else None
+
+        first = next(tables.problems(hash_at), None)
+        if first is not None:
+            return Audit(chain, first)
+        runs, checkpoints = tables.counts()
+    for digest in expected_heads:
+        if not store.holds_hash(digest):
+            problem = f"no event has the hash {digest}: the log is not the one published"
+            return Audit(chain, problem, runs, checkpoints, derived)
+    return Audit(chain, None, runs, checkpoints, derived)
 
 
 def open_store(
