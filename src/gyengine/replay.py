@@ -1,21 +1,26 @@
 """Replay: fold the log through the evaluators into scores, findings and evidence.
 
 A replay reads the log up to a bound (all of it, or what was known at a record
-time), verifies every row it reads, skips events that later events supersede,
+time), checks every row it reads with the one chain checker (:mod:`.chain`, as
+``verify`` does), skips events that later events supersede,
 leaves out facts about periods that began after the as-of date, and hands each
 evaluator the events it consumes, decoded and upcast. Evaluators run in the
 order their ``requires`` give; their records are sorted by stable keys, so the
 same log, plugins and options give byte-identical JSON.
 
-Checkpoints make it incremental: an evaluator's state after seq N is saved with
-the hash at N and reused only when the evaluator's version and the options
-match, the hash at N is unchanged, and no later event supersedes one at or
-before N. Only the rows read are verified: after a checkpoint at N, rows
-N+1.. and the link to the hash at N. A row changed behind the checkpoint does not
-change the answer (the state was folded from the rows as they were), but is not
-noticed either; ``verify_all`` (``--verify-all``) checks every row first, and
-``gyengine verify`` checks the whole log. Whether a replay resumed or not never
-changes its answer.
+Checkpoints make it incremental: an evaluator's state after seq N is saved,
+sealed (:mod:`.seal`), with the hash at N, and reused only when its seal
+checks, the evaluator's version and the options match, the hash at N is
+unchanged, and no later event supersedes one at or before N. A checkpoint whose
+seal fails makes the replay start from seq 1, with a note. Only the rows read
+are verified: after a checkpoint at N, rows N+1.. and the link to the hash at N;
+the result says so (:meth:`Replay.verification_text`). A row changed behind the
+checkpoint does not change the answer (the state was folded from the rows as
+they were); ``verify_all`` (``--verify-all``) checks every row first, a problem
+met after the checkpoint sends the replay back over the rows behind it for the
+first one, and ``gyengine verify`` checks the whole log. Whether a replay
+resumed or not never changes its answer (``to_json``); only what it says it
+verified differs.
 """
 
 from __future__ import annotations
