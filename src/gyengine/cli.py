@@ -314,7 +314,7 @@ def init(state: State, db: str) -> None:
     "--keep-recorded",
     is_flag=True,
     help='Import a historical log: take each line\'s "recorded" time (never going backwards) '
-    "instead of now.",
+    "instead of now; a backup (log --format jsonl) restores with its seqs and hashes checked.",
 )
 @click.pass_obj
 @handle_errors
@@ -478,7 +478,7 @@ def _timestamp(value: str | None, *, end_of_day: bool, option: str) -> str | Non
     type=click.Choice(["table", "json", "jsonl"]),
     default="table",
     show_default=True,
-    help="Output format.",
+    help="Output format; jsonl is a backup that `append --keep-recorded` restores.",
 )
 @click.pass_obj
 @handle_errors
@@ -1248,25 +1248,48 @@ def plan_check(state: State, file: str) -> None:
 @click.argument("file", type=click.Path())
 @db_option
 @click.option("--actor", help="Who loads the plan (recorded as the events' actor).")
+@click.option(
+    "--recorded",
+    metavar="TIME",
+    help="Entering a past year: the plan as known from this date or time (a date means its"
+    " start, UTC), not from now; no earlier than the log's newest event.",
+)
 @click.option("--dry-run", is_flag=True, help="Show what would change, append nothing.")
 @click.pass_obj
 @handle_errors
-def plan_load(state: State, file: str, db: str, actor: str | None, dry_run: bool) -> None:
+def plan_load(
+    state: State, file: str, db: str, actor: str | None, recorded: str | None, dry_run: bool
+) -> None:
     """Load a plan FILE as definition events: new, revised and removed items only.
 
     Loading the same file twice appends nothing; a changed item appends its
-    revision, which replays known at an earlier time do not see.
+    revision, which replays known at an earlier time do not see. With
+    --recorded the plan is entered as known from that time, so that the
+    year's reports can follow with `gyengine append --keep-recorded` (see
+    docs/history.md).
     """
+    import attrs
+
     from .document import printable
+    from .errors import InvalidEvent
     from .plan import iter_events, plan_changes
 
+    since = _timestamp(recorded, end_of_day=False, option="--recorded")
     sections, parsed = _read_plan(state, file)
     with state.open_store(db) as store:
         changes = plan_changes(parsed, sections, store, state.registry, actor=actor)
         if not changes:
             click.echo(f"{file}: nothing to load, the log already holds this plan")
             return
-        result = store.append(iter_events(changes), dry_run=dry_run)
+        events = iter_events(changes)
+        if since is not None:
+            events = (attrs.evolve(event, recorded=since) for event in events)
+        try:
+            result = store.append(events, dry_run=dry_run, keep_recorded=since is not None)
+        except InvalidEvent as error:
+            if error.field != "$.recorded":
+                raise
+            raise UsageError(f"--recorded {recorded}: {error.message}") from None
     kinds = {
         kind: sum(1 for c in changes if c.kind == kind) for kind in ("new", "revised", "removed")
     }

@@ -51,6 +51,7 @@ __all__ = [
     "StoredEvent",
     "SyntheticDataDeclared",
     "Upcaster",
+    "Witness",
     "event_type",
     "new_event_id",
 ]
@@ -161,6 +162,8 @@ class PendingEvent:
     expected_version: int | None = None
     recorded: str | None = None
     """Only for importing a historical log (``keep_recorded``); otherwise the store decides."""
+    witness: Witness | None = None
+    """Only for restoring a log (``keep_recorded``): where the event stood in it, to be checked."""
 
     def content(self) -> tuple[Any, ...]:
         """The fields that decide whether two events with one id are the same event."""
@@ -173,6 +176,46 @@ class PendingEvent:
             self.supersedes,
             self.data,
         )
+
+
+@attrs.frozen(kw_only=True)
+class Witness:
+    """Where an event stood in the log a line was exported from (``gyengine log --format
+    jsonl``): restored, it must get exactly this ``seq``, ``version``, ``prev_hash`` and
+    ``hash`` (``None``: not given), or the append is refused."""
+
+    seq: int | None = None
+    version: int | None = None
+    prev_hash: str | None = None
+    hash: str | None = None
+
+    def problem(self, seq: int, version: int, prev_hash: str, digest: str) -> InvalidEvent | None:
+        """What differs from the event as the store would write it, naming the line's field."""
+        if self.seq is not None and self.seq != seq:
+            return InvalidEvent(
+                f"the event would be seq {seq}, not {self.seq} (restore a backup whole,"
+                " in order, into an empty database)",
+                field="$.seq",
+            )
+        if self.version is not None and self.version != version:
+            return InvalidEvent(
+                f"the event would be version {version} of its stream, not {self.version}"
+                " (a line of the stream is missing or the log it came from differs)",
+                field="$.version",
+            )
+        if self.prev_hash is not None and self.prev_hash != prev_hash:
+            return InvalidEvent(
+                f"the event before it hashes to {prev_hash:.12}..., not {self.prev_hash:.12}..."
+                " (a line before it was changed or is missing)",
+                field="$.prev_hash",
+            )
+        if self.hash is not None and self.hash != digest:
+            return InvalidEvent(
+                f"the event hashes to {digest:.12}..., not {self.hash:.12}..."
+                " (the line was changed or the log it came from differs)",
+                field="$.hash",
+            )
+        return None
 
 
 ENVELOPE_FIELDS: Final = (
@@ -270,6 +313,27 @@ class _EventLine:
     supersedes: str | None = None
     expected_version: int | None = None
     recorded: str | None = None
+    # What `gyengine log --format jsonl` writes besides (taken with keep_recorded only):
+    seq: int | None = None
+    version: int | None = None
+    schema: int | None = None
+    prev_hash: str | None = None
+    hash: str | None = None
+
+
+_WITNESSES: Final = ("seq", "version", "schema", "prev_hash", "hash")
+
+
+def _json_numbers(value: Any) -> Any:
+    """``value`` with its ``Decimal`` numbers (as :func:`parse_json` reads them) as floats,
+    which is what a stored payload's numbers were when its canonical text was written."""
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, dict):
+        return {key: _json_numbers(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_json_numbers(item) for item in value]
+    return value
 
 
 @attrs.frozen
@@ -487,6 +551,13 @@ class EventTypes:
         if line.type not in self._types:
             raise UnknownEventType(f"unknown event type {line.type!r}", field="$.type")
         recorded = None
+        given = [name for name in _WITNESSES if getattr(line, name) is not None]
+        if given and not keep_recorded:
+            raise InvalidEvent(
+                "is written by the store; a line of `gyengine log --format jsonl` (a backup)"
+                " appends back with --keep-recorded",
+                field=f"$.{given[0]}",
+            )
         if keep_recorded:
             if line.recorded is None:
                 raise InvalidEvent(
@@ -501,19 +572,57 @@ class EventTypes:
                 "is set by the store (importing a historical log needs --keep-recorded)",
                 field="$.recorded",
             )
-        pending = self.encode(
-            NewEvent(
-                type=line.type,
-                stream=line.stream,
-                data=self.structure(line.type, line.data),
-                id=line.id,
-                occurred=line.occurred,
-                actor=line.actor,
-                supersedes=line.supersedes,
-                expected_version=line.expected_version,
-            )
+        event = NewEvent(
+            type=line.type,
+            stream=line.stream,
+            data=None,
+            id=line.id,
+            occurred=line.occurred,
+            actor=line.actor,
+            supersedes=line.supersedes,
+            expected_version=line.expected_version,
         )
+        if line.schema is None:
+            pending = self.encode(attrs.evolve(event, data=self.structure(line.type, line.data)))
+        else:
+            text = self._given_payload(line.type, line.schema, line.data)
+            pending = attrs.evolve(self._pending(event, text), schema=line.schema)
+        if given:
+            witness = Witness(
+                seq=line.seq, version=line.version, prev_hash=line.prev_hash, hash=line.hash
+            )
+            pending = attrs.evolve(pending, witness=witness)
         return pending if recorded is None else attrs.evolve(pending, recorded=recorded)
+
+    def _given_payload(self, name: str, schema: int, data: dict[str, Any]) -> str:
+        """The canonical text of a restored line's payload as given, under its own ``schema``.
+
+        It is checked by decoding it as a stored row is (upcast to the current
+        schema), never re-encoded: that could change an old-schema payload, and
+        with it the event's hash.
+        """
+        current = self.schema_of(name)
+        if isinstance(schema, bool) or not 1 <= schema <= current:
+            raise InvalidEvent(
+                f"{name} has schemas 1 to {current} here, not {schema}", field="$.schema"
+            )
+        try:
+            text = canonical_json(_json_numbers(data))
+            upcast = self.upcast(name, schema, json.loads(text))
+        except CanonicalizationError as error:
+            raise InvalidEvent(str(error), field="$.data") from None
+        except UnknownEventType as error:
+            raise InvalidEvent(error.message, field="$.schema") from None
+        except Exception as error:  # an upcaster meeting data it was not written for
+            raise InvalidEvent(
+                f"does not upcast from schema {schema}: {type(error).__name__}: {error}",
+                field="$.data",
+            ) from None
+        try:
+            self.converter.structure(upcast, self.class_of(name))
+        except Exception:  # cattrs raises exception groups and plain errors
+            self.structure(name, upcast)  # names the field (bounded: stricter still)
+        return text
 
     # -- decoding -------------------------------------------------------------
 

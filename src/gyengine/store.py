@@ -354,6 +354,19 @@ class _Saved:
     duplicates: int
 
 
+def _witnessed(
+    event: PendingEvent, seq: int, version: int, prev_hash: str, digest: str, index: int
+) -> None:
+    """Refuse a restored event (a line of ``gyengine log --format jsonl``) that would not
+    stand where its line says it stood: the same seq, version, prev_hash and hash.
+    ``index`` is the event's place in the batch (``error.index``)."""
+    assert event.witness is not None
+    problem = event.witness.problem(seq, version, prev_hash, digest)
+    if problem is not None:
+        problem.index = index  # type: ignore[attr-defined]
+        raise problem
+
+
 class _SqlLog:
     """What the SQL backends share, so that they keep the same rules: the whole of an
     append (seqs, versions, ``recorded``, ids, expected versions, all-or-nothing) and
@@ -562,6 +575,8 @@ class _SqlLog:
                     if old.content() != event.content():
                         # A row past the head is this batch's own, not yet committed.
                         raise IdConflict(event.id, old.seq if old.seq <= head.seq else None)
+                    if event.witness is not None:  # a backup restored again: the same rows?
+                        _witnessed(event, old.seq, old.version, old.prev_hash, old.hash, index)
                     batch.duplicates.append(event.id)
                     batch.resent.add(event.stream)
                     continue
@@ -633,6 +648,8 @@ class _SqlLog:
                 prev,
             )
             prev = sha256(row_envelope(row)).hexdigest()
+            if event.witness is not None:
+                _witnessed(event, seq, current, row[11], prev, index)
             rows.append((*row, prev))
             batch.appended.append((seq, event.id))
         batch.seq, batch.prev, batch.index = seq, prev, index
