@@ -367,6 +367,81 @@ def _witnessed(
         raise problem
 
 
+def _admit(
+    batch: _Batch, event: PendingEvent, old: StoredEvent | None, index: int
+) -> tuple[int, str] | None:
+    """Whether an event of a batch goes in: its version and record time, or ``None``
+    for a re-sent duplicate (a no-op). Raises the error that refuses the batch."""
+    if old is not None:
+        if old.content() != event.content():
+            # A row past the head is this batch's own, not yet committed.
+            raise IdConflict(event.id, old.seq if old.seq <= batch.start.seq else None)
+        if event.witness is not None:  # a backup restored again: the same rows?
+            _witnessed(event, old.seq, old.version, old.prev_hash, old.hash, index)
+        batch.duplicates.append(event.id)
+        batch.resent.add(event.stream)
+        return None
+    twin = batch.seen.get(event.id)
+    if twin is not None:
+        if twin.content() != event.content():
+            raise IdConflict(event.id, None)
+        batch.duplicates.append(event.id)
+        batch.resent.add(event.stream)
+        return None
+    if event.supersedes is not None and event.supersedes not in batch.known:
+        raise UnknownSupersededEvent(
+            f"supersedes {event.supersedes!r}, which is not in the log", field="$.supersedes"
+        )
+    stream = event.stream
+    current = batch.versions[stream]
+    _check_expected(batch, event, current)
+    recorded = _kept_recorded(batch, event) if batch.keep_recorded else batch.recorded
+    batch.seen[event.id] = event
+    batch.known.add(event.id)
+    batch.versions[stream] = current + 1
+    return current + 1, recorded
+
+
+def _check_expected(batch: _Batch, event: PendingEvent, current: int) -> None:
+    """The batch's and the event's expected versions of the event's stream."""
+    stream = event.stream
+    expected_version = batch.expected_version
+    if expected_version is not None:
+        if isinstance(expected_version, int):
+            if batch.single_stream is None:
+                batch.single_stream = stream
+                batch.expected[stream] = expected_version
+            elif stream != batch.single_stream:
+                raise InvalidEvent(
+                    "an integer expected_version needs a one-stream batch; "
+                    f"this one also writes {stream!r}",
+                    field="$.stream",
+                )
+        wanted_version = batch.expected.pop(stream, None)
+        if wanted_version is not None and wanted_version != current:
+            raise ConcurrencyError(stream, wanted_version, current)
+    if event.expected_version is not None and event.expected_version != current:
+        raise ConcurrencyError(stream, event.expected_version, current)
+
+
+def _kept_recorded(batch: _Batch, event: PendingEvent) -> str:
+    """A kept record time: present, never before the one before it, not in the future."""
+    if event.recorded is None:
+        raise InvalidEvent("has no recorded time to keep", field="$.recorded")
+    if event.recorded < batch.last_recorded:
+        raise InvalidEvent(
+            f"{event.recorded} is earlier than {batch.last_recorded}, the time "
+            "of the event before it: recorded times never go backwards",
+            field="$.recorded",
+        )
+    if event.recorded > batch.latest_recorded:
+        raise InvalidEvent(
+            future_recorded(event.recorded, batch.latest_recorded), field="$.recorded"
+        )
+    batch.last_recorded = event.recorded
+    return event.recorded
+
+
 class _SqlLog:
     """What the SQL backends share, so that they keep the same rules: the whole of an
     append (seqs, versions, ``recorded``, ids, expected versions, all-or-nothing) and
@@ -523,8 +598,50 @@ class _SqlLog:
         ``careful``: look up every id of the chunk first, and read the versions
         of its streams from the database rather than from what ``batch`` knows.
         """
+        existing = self._look_up(batch, chunk, careful=careful)
+        rows = []
+        seq, prev, index = batch.seq, batch.prev, batch.index
+        sha256 = hashlib.sha256
+        for event in chunk:
+            index += 1
+            try:
+                admitted = _admit(batch, event, existing.get(event.id), index)
+            except GyengineError as error:
+                error.index = index  # type: ignore[attr-defined]
+                raise
+            if admitted is None:  # a re-sent duplicate: a no-op
+                continue
+            version, recorded = admitted
+            seq += 1
+            row = (
+                seq,
+                event.id,
+                event.stream,
+                version,
+                event.type,
+                event.schema,
+                event.occurred,
+                recorded,
+                event.actor,
+                event.supersedes,
+                event.data,
+                prev,
+            )
+            prev = sha256(row_envelope(row)).hexdigest()
+            if event.witness is not None:
+                _witnessed(event, seq, version, row[11], prev, index)
+            rows.append((*row, prev))
+            batch.appended.append((seq, event.id))
+        batch.seq, batch.prev, batch.index = seq, prev, index
+        if rows:
+            self.conn.executemany(_INSERT, rows)
+
+    def _look_up(
+        self, batch: _Batch, chunk: list[PendingEvent], *, careful: bool
+    ) -> dict[str, StoredEvent]:
+        """What a chunk needs from the database: its streams' versions, the ids it
+        supersedes, and (``careful``) the logged events with its ids."""
         conn = self.conn
-        head = batch.start
         existing: dict[str, StoredEvent] = {}
         versions = batch.versions
         if careful:
@@ -550,111 +667,15 @@ class _SqlLog:
         # Ids of this chunk are looked up as well: one may be a re-sent
         # duplicate of a logged event that another event here supersedes.
         targets = {e.supersedes for e in chunk if e.supersedes is not None}
-        known = batch.known
-        names = sorted(targets - known)
+        names = sorted(targets - batch.known)
         if names:  # (PostgreSQL refuses an empty IN ())
-            known.update(
+            batch.known.update(
                 row[0]
                 for row in conn.execute(
                     f"SELECT id FROM events WHERE id IN ({', '.join('?' * len(names))})", names
                 )
             )
-        rows = []
-        seen = batch.seen
-        expected_version = batch.expected_version
-        batch_expected = batch.expected
-        keep_recorded = batch.keep_recorded
-        recorded = batch.recorded
-        seq, prev, index = batch.seq, batch.prev, batch.index
-        sha256 = hashlib.sha256
-        for event in chunk:
-            index += 1
-            try:
-                old = existing.get(event.id)
-                if old is not None:
-                    if old.content() != event.content():
-                        # A row past the head is this batch's own, not yet committed.
-                        raise IdConflict(event.id, old.seq if old.seq <= head.seq else None)
-                    if event.witness is not None:  # a backup restored again: the same rows?
-                        _witnessed(event, old.seq, old.version, old.prev_hash, old.hash, index)
-                    batch.duplicates.append(event.id)
-                    batch.resent.add(event.stream)
-                    continue
-                twin = seen.get(event.id)
-                if twin is not None:
-                    if twin.content() != event.content():
-                        raise IdConflict(event.id, None)
-                    batch.duplicates.append(event.id)
-                    batch.resent.add(event.stream)
-                    continue
-                if event.supersedes is not None and event.supersedes not in known:
-                    raise UnknownSupersededEvent(
-                        f"supersedes {event.supersedes!r}, which is not in the log",
-                        field="$.supersedes",
-                    )
-                stream = event.stream
-                current = versions[stream]
-                if expected_version is not None:
-                    if isinstance(expected_version, int):
-                        if batch.single_stream is None:
-                            batch.single_stream = stream
-                            batch_expected[stream] = expected_version
-                        elif stream != batch.single_stream:
-                            raise InvalidEvent(
-                                "an integer expected_version needs a one-stream batch; "
-                                f"this one also writes {stream!r}",
-                                field="$.stream",
-                            )
-                    wanted_version = batch_expected.pop(stream, None)
-                    if wanted_version is not None and wanted_version != current:
-                        raise ConcurrencyError(stream, wanted_version, current)
-                if event.expected_version is not None and event.expected_version != current:
-                    raise ConcurrencyError(stream, event.expected_version, current)
-                if keep_recorded:
-                    if event.recorded is None:
-                        raise InvalidEvent("has no recorded time to keep", field="$.recorded")
-                    if event.recorded < batch.last_recorded:
-                        raise InvalidEvent(
-                            f"{event.recorded} is earlier than {batch.last_recorded}, the time "
-                            "of the event before it: recorded times never go backwards",
-                            field="$.recorded",
-                        )
-                    if event.recorded > batch.latest_recorded:
-                        raise InvalidEvent(
-                            future_recorded(event.recorded, batch.latest_recorded),
-                            field="$.recorded",
-                        )
-                    recorded = batch.last_recorded = event.recorded
-            except GyengineError as error:
-                error.index = index  # type: ignore[attr-defined]
-                raise
-            seen[event.id] = event
-            known.add(event.id)
-            current += 1
-            versions[stream] = current
-            seq += 1
-            row = (
-                seq,
-                event.id,
-                stream,
-                current,
-                event.type,
-                event.schema,
-                event.occurred,
-                recorded,
-                event.actor,
-                event.supersedes,
-                event.data,
-                prev,
-            )
-            prev = sha256(row_envelope(row)).hexdigest()
-            if event.witness is not None:
-                _witnessed(event, seq, current, row[11], prev, index)
-            rows.append((*row, prev))
-            batch.appended.append((seq, event.id))
-        batch.seq, batch.prev, batch.index = seq, prev, index
-        if rows:
-            conn.executemany(_INSERT, rows)
+        return existing
 
     def check_chain(
         self,
