@@ -1206,7 +1206,7 @@ def test_rollups_per_unit_and_park(county: County) -> None:
             weight=10,
             responsible=["集聚区管委会", "发改委"],
         ),
-        # not yet due: no points, so left out of the roll-ups
+        # not yet due (deadline 12-31): listed in the roll-ups as 未到考核节点, not scored
         indicator(
             "C",
             unit="项",
@@ -1252,7 +1252,15 @@ def test_rollups_per_unit_and_park(county: County) -> None:
     park = results("ICZ", "2019-06", "indicator_score")
     assert park.value == D(80)  # B only: 8 / 10
     assert park.details == {"kind": "park", "indicators": "1"}
-    assert ("CEZ", "2019-06", "indicator_score") not in results.scores  # C has no points yet
+    # C is not due until 12-31: 科工信局 keeps 13.94 / 15 and names C as 未到考核节点; CEZ,
+    # with nothing due, has a roll-up without a score.
+    assert (
+        "未到考核节点 1 项（C），不计分"
+        in results("科工信局", "2019-06", "indicator_score").rationale
+    )
+    cez = results("CEZ", "2019-06", "indicator_score")
+    assert (cez.value, cez.points, cez.status) == (None, None, "pending")
+    assert cez.details == {"kind": "park", "indicators": "0", "not_due": "1"}
 
 
 # -- corrections, explain, known-at ----------------------------------------------------------

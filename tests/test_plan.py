@@ -691,18 +691,16 @@ def test_another_county_loads_and_replays(tmp_path: Path, db: Path) -> None:
     assert q3.status == "green"
     assert q3.points == Decimal(10)
 
-    # Roll-ups with this plan's weights: lead × 1, co-responsible × 0.25.
+    # Roll-ups with this plan's weights: lead × 1, co-responsible × 0.25. Q3 is not due
+    # until 2020-09-30: in June it is 未到考核节点, in no roll-up's score.
     lead, co = Decimal(1), Decimal("0.25")
     unit_scores = {
         # 经信局 leads Q1 only
         "经信局": (q1_points * lead, Decimal(20) * lead),
         # 发改局 is co-responsible for Q1 and Q2
         "发改局": (q1_points * co + q2_points * co, Decimal(20) * co + Decimal(30) * co),
-        # 园区管委会 leads Q2 and Q3
-        "园区管委会": (
-            q2_points * lead + Decimal(10) * lead,
-            Decimal(30) * lead + Decimal(10) * lead,
-        ),
+        # 园区管委会 leads Q2 (and Q3, not yet due)
+        "园区管委会": (q2_points * lead, Decimal(30) * lead),
     }
     for unit, (earned, possible) in unit_scores.items():
         record = june[unit, "indicator_score"]
@@ -711,11 +709,12 @@ def test_another_county_loads_and_replays(tmp_path: Path, db: Path) -> None:
     assert june["经信局", "indicator_score"].value == Decimal("76.65")  # 15.33 / 20
     assert june["发改局", "indicator_score"].value == Decimal("75.66")  # 9.4575 / 12.5
     assert june["发改局", "indicator_score"].points == Decimal("9.46")  # 9.4575, half up
-    assert june["园区管委会", "indicator_score"].value == Decimal("81.25")  # 32.5 / 40
+    assert june["园区管委会", "indicator_score"].value == Decimal(75)  # 22.5 / 30
     assert june["发改局", "indicator_score"].label == "县发展和改革局"
-    # The park gathers Q2 and Q3: (22.5 + 10) / (30 + 10).
+    # The park gathers Q2 (Q3 not yet due): 22.5 / 30.
     park = june["QSP", "indicator_score"]
-    assert park.value == Decimal("81.25")
+    assert park.value == Decimal(75)
+    assert park.details["not_due"] == "1"
     assert park.label == "青石产业园"
     assert park.details["kind"] == "park"
 

@@ -17,7 +17,7 @@ import gyengine
 from gyengine import Finding, Score
 from gyengine.datasets import load_dataset
 from gyengine.plugins import build_datasets, build_plan_sections
-from test_indicators import County, indicator, q2, stat
+from test_indicators import County, indicator, milestone, q2, stat
 
 D = Decimal
 
@@ -118,6 +118,118 @@ def test_a_park_committee_answers_only_for_its_own_park(county: County) -> None:
     assert results("循环区管委会", "2019-06", "indicator_score").value == D(50)
     assert ("集聚区管委会", "2019-06", "indicator_score") not in results.scores
     assert results("科工信局", "2019-06", "indicator_score").points == D("1.00")  # 2 × 0.5
+
+
+# -- 3. a roll-up counts only what is due by the month judged ------------------------------
+#
+# An item with nothing due yet scores green with its full weight (nothing is expected of
+# it): counted, it would put a unit first with 100 points for work not yet due. The
+# roll-up lists it as 未到考核节点 instead, and the unit's score and item count leave it out.
+
+# 方案：申报“许昌英才计划”创新创业人才团队不少于2个 (年底前): nothing is due before 31 December.
+TEAMS = {
+    "unit": "个",
+    "shape": "cumulative",
+    "target": "2 个",
+    "schedule": "nodes",
+    "nodes": {"2019-12-31": "2 个"},
+    "weight": 2,
+}
+# 方案：全县规上工业增加值增速8.5%以上: a rate, judged every month.
+GROWTH = {"unit": "%", "shape": "threshold", "target": "8.5 %", "weight": 15}
+
+
+def test_a_not_yet_due_item_is_listed_not_scored(county: County) -> None:
+    """One item not due (英才团队, 年底前) and one due (增速 8.5 %): exactly the due item's score, 1 item."""
+    county.plan(indicator("G", **GROWTH), indicator("T", **TEAMS))
+    county.add(stat("G", "2019-01", "7.9", "%"), stat("T", "2019-01", "0", "个"))
+    results = county.replay("2019-01-31")
+    # T: 0 of 2 with 序时 0 → green with its 2 points: what would have made 100 out of nothing.
+    assert (results("T", "2019-01").status, results("T", "2019-01").points) == ("green", D(2))
+    # G: 8.5 − 7.9 = 0.6 pp behind: 15 × (1 − 0.6 / 3) = 12 points; 12 / 15 = 80.00 %
+    # (counting T too it would be (12 + 2) / (15 + 2) = 82.35 %).
+    score = results("科工信局", "2019-01", "indicator_score")
+    assert score.value == q2(D(12) / 15 * 100) == D(80)
+    assert score.points == D(12)
+    assert score.details == {"kind": "unit", "indicators": "1", "not_due": "1"}
+    assert "未到考核节点 1 项（T），不计分" in score.rationale
+
+
+def test_a_rate_counts_every_month(county: County) -> None:
+    """方案：全县规上工业增加值增速8.5%以上 — a rate is judged from January: 9.0 % is 15 / 15."""
+    county.plan(indicator("G", **GROWTH))
+    county.add(stat("G", "2019-01", "9.0", "%"))
+    score = county.replay("2019-01-31")("科工信局", "2019-01", "indicator_score")
+    assert (score.value, score.details) == (D(100), {"kind": "unit", "indicators": "1"})
+
+
+def test_a_nodes_item_counts_from_its_first_node(county: County) -> None:
+    """「2019年完成10个区中园的规划编制」with nodes 4 by 30 June and 10 by December: due from June."""
+    nodes = {"2019-06-30": "4 个", "2019-12-31": "10 个"}
+    county.plan(
+        indicator("Z", unit="个", shape="cumulative", target="10 个", schedule="nodes", nodes=nodes)
+    )
+    county.add(stat("Z", "2019-05", "0", "个"), stat("Z", "2019-06", "1", "个"))
+    may = county.replay("2019-05-31")("科工信局", "2019-05", "indicator_score")
+    # May: nothing due (the first node is 30 June): no score, listed as 未到考核节点.
+    assert (may.value, may.status) == (None, "pending")
+    assert may.details == {"kind": "unit", "indicators": "0", "not_due": "1"}
+    # Mid-June the first node has not come yet either: judged on 15 June, still not due.
+    mid = county.replay("2019-06-15")("科工信局", "2019-06", "indicator_score")
+    assert mid.value is None
+    # June: 1 of the 4 due, completion 1 / 10 = 10 %, 序时 4 / 10 = 40 %:
+    # 10 × 10 / 40 = 2.5 points; 2.5 / 10 = 25.00 %.
+    june = county.replay("2019-06-30")("科工信局", "2019-06", "indicator_score")
+    assert june.value == q2(D(10) * (D(10) / 40) / 10 * 100) == D(25)
+    assert june.details == {"kind": "unit", "indicators": "1"}
+
+
+def test_a_cumulative_item_counts_once_its_schedule_expects_anything(county: County) -> None:
+    """序时 0 in January and February (an assumed curve): the item counts from March."""
+    curve = [D(v) for v in ("0", "0", "0.2", "0.3", "0.4", "0.5", "0.6", "0.7", "0.8", "0.9")]
+    curve += [D("0.95"), D(1)]
+    county.plan(
+        indicator(
+            "F",
+            unit="亿元",
+            shape="cumulative",
+            target="10 亿元",
+            schedule="curve",
+            curve=curve,
+            weight=3,
+        )
+    )
+    county.add(stat("F", "2019-02", "0.5", "亿元"), stat("F", "2019-03", "1", "亿元"))
+    results = county.replay("2019-03-31")
+    february = results("科工信局", "2019-02", "indicator_score")
+    assert (february.value, february.details["not_due"]) == (None, "1")
+    # March: 1 of 10 亿元 = 10 %, 序时 20 %: 3 × 10 / 20 = 1.5 points; 1.5 / 3 = 50.00 %.
+    march = results("科工信局", "2019-03", "indicator_score")
+    assert march.value == q2(D("1.5") / 3 * 100) == D(50)
+    assert march.details["indicators"] == "1"
+
+
+def test_a_milestone_counts_from_its_deadline(county: County) -> None:
+    """方案：年底完成紫云镇坡刘、方庄2个行政村搬迁 — a milestone counts once its deadline is reached.
+
+    M1 (deadline 30 June) is reached on 10 April, early; M2 (deadline 31 May) is not
+    reached. Reached early, M1 is still not counted before its deadline: a quarter is
+    not commended for work that is not yet due.
+    """
+    county.plan(
+        indicator("M1", unit="项", shape="milestone", deadline=dt.date(2019, 6, 30), weight=2),
+        indicator("M2", unit="项", shape="milestone", deadline=dt.date(2019, 5, 31), weight=2),
+    )
+    county.add(milestone("M1", "完成", "2019-04-10"))
+    results = county.replay("2019-06-30")
+    april = results("科工信局", "2019-04", "indicator_score")
+    assert (april.value, april.details["not_due"]) == (None, "2")
+    # May: M2 is overdue (red, 0 of 2 points); M1 is not due: 0 / 2 = 0.00 %, 1 item.
+    may = results("科工信局", "2019-05", "indicator_score")
+    assert (may.value, may.details) == (D(0), {"kind": "unit", "indicators": "1", "not_due": "1"})
+    # June: M1 reached by its deadline (2 of 2), M2 still red: 2 / 4 = 50.00 %, 2 items.
+    june = results("科工信局", "2019-06", "indicator_score")
+    assert (june.value, june.details) == (D(50), {"kind": "unit", "indicators": "2"})
 
 
 # -- the demo year -----------------------------------------------------------------------
@@ -239,3 +351,21 @@ def test_each_park_answers_for_its_own_k2_items(demo: gyengine.Engine) -> None:
     assert "/12 个牵头任务节点" in q2_scores["循环区管委会"].rationale
     # 发投公司 answers for the industry fund, which no park is responsible for.
     assert "1/1 个牵头任务节点" in q2_scores["发投公司"].rationale
+
+
+def test_a_unit_with_nothing_due_is_not_first_in_the_second_quarter(demo: gyengine.Engine) -> None:
+    """人才办 answers for K6-英才团队 (年底前) and the three S3 talent items (deadline 31 December).
+
+    Nothing of them is due in June: its roll-up has no score, so the Q2 evaluation does
+    not rank it first with 100 points (it was, on 英才团队 alone, before).
+    """
+    replay = demo.replay(as_of="2019-06-30", save=False)
+    [june] = [
+        item.record
+        for item in replay.find("人才办", "indicator_score", "2019-06")
+        if isinstance(item.record, Score)
+    ]
+    assert (june.value, june.status) == (None, "pending")
+    assert june.details["not_due"] == "4"
+    assert "K6-英才团队" in june.rationale
+    assert "人才办" not in _quarterly(replay, "2019-Q2")

@@ -897,20 +897,160 @@ def months_until(year: int, last: dt.date) -> Iterator[tuple[str, dt.date]]:
         yield f"{year}-{month:02d}", min(end, last)
 
 
+def is_due(ev: Evaluation, item: IndicatorDefined) -> bool:
+    """Whether anything of ``item`` is due by the judging day, so that it counts in a roll-up.
+
+    A milestone from its deadline (the year's last day without one), a nodes
+    schedule from its first node, another schedule once its 序时 is above 0, a
+    target without a schedule (a level, a rate) every month.
+    """
+    if item.shape == "milestone":
+        return ev.day >= due_day(item, ev.params.year)
+    if item.schedule == "nodes" and item.nodes:
+        return ev.day >= min(item.nodes)
+    if item.schedule:
+        return ev.fraction(item) > 0
+    return True
+
+
+RollupRow = tuple[Decimal, Decimal, Decimal, tuple[int, ...]]
+"""Points, weight, role and the seqs behind one indicator in a roll-up."""
+
+
+@attrs.define
+class Rollup:
+    """One month's indicators of each unit or park: those scored, and those not yet due."""
+
+    rows: dict[str, list[RollupRow]] = attrs.Factory(dict)
+    not_due: dict[str, dict[str, int]] = attrs.Factory(dict)
+    """Subject -> indicator id -> its definition's seq (未到考核节点: listed, not scored)."""
+
+    def add(self, subject: str, row: RollupRow) -> None:
+        self.rows.setdefault(subject, []).append(row)
+
+    def wait(self, subject: str, item: str, seq: int) -> None:
+        self.not_due.setdefault(subject, {})[item] = seq
+
+
+def _add_parts(
+    rollup: Rollup, item: IndicatorDefined, metric: str, outcome: Outcome, due: bool, seq: int
+) -> None:
+    """A part of a count (I4's 15 firms in ICZ) is its park's share of the weight."""
+    part = metric.partition(":")[2]
+    if not (part and part in item.parts and outcome.completion is not None and item.weight > 0):
+        return
+    if not due:
+        rollup.wait(part, item.id, seq)
+        return
+    total = sum((q.amount for q in item.parts.values()), Decimal(0))
+    share = item.weight * item.parts[part].amount / total if total else Decimal(0)
+    expected_pct = outcome.expected_pct or HUNDRED
+    # Unrounded: the park's score divides it by the share again.
+    ratio = min(Decimal(1), max(Decimal(0), outcome.completion / expected_pct))
+    rollup.add(part, (share * ratio, share, Decimal(1), (*outcome.evidence, seq)))
+
+
+def _add_item(
+    units: Rollup,
+    parks: Rollup,
+    state: IndicatorState,
+    params: Params,
+    item: IndicatorDefined,
+    outcome: Outcome,
+    due: bool,
+    seq: int,
+) -> None:
+    """An indicator's ``completion`` in the roll-ups of the units answering for it and of its park."""
+    if item.weight <= 0 or (due and outcome.points is None):
+        return
+    leads = set(item.lead or item.responsible[:1])
+    subjects = [(units, unit) for unit in answering(item, state.committees)]
+    if item.park:
+        subjects.append((parks, item.park))
+    for rollup, subject in subjects:
+        if not due:
+            rollup.wait(subject, item.id, seq)
+            continue
+        assert outcome.points is not None
+        role = Decimal(1)
+        if rollup is units:
+            role = params.lead_weight if subject in leads else params.co_weight
+        rollup.add(subject, (outcome.points, item.weight, role, (*outcome.evidence, seq)))
+
+
+def _not_due_note(waiting: dict[str, int]) -> str:
+    if not waiting:
+        return ""
+    ids = "、".join(sorted(waiting, key=natural))
+    return f"; 未到考核节点 {len(waiting)} 项（{ids}），不计分"
+
+
+def _rollup_scores(
+    kind: str, rollup: Rollup, names: dict[str, str], params: Params, period: str
+) -> Iterator[Score]:
+    """The ``indicator_score`` of each unit (or park) with an indicator scored or not yet due."""
+    profile = params.status_profile()
+    for subject in sorted(rollup.rows.keys() | rollup.not_due.keys()):
+        name = names.get(subject, subject)
+        rows = rollup.rows.get(subject, [])
+        waiting = rollup.not_due.get(subject, {})
+        details = {"kind": kind, "indicators": str(len(rows))}
+        if waiting:
+            details["not_due"] = str(len(waiting))
+        evidence = [seq for *_, seqs in rows for seq in seqs] + sorted(waiting.values())
+        if not rows:
+            yield Score(
+                subject=subject,
+                label=name,
+                metric="indicator_score",
+                period=period,
+                value=None,
+                target=HUNDRED,
+                status="pending",
+                unit="%",
+                rationale=f"{name}: 没有已到考核节点的指标{_not_due_note(waiting)} → pending",
+                evidence=evidence,
+                details=details,
+            )
+            continue
+        earned = sum((p * r for p, _, r, _ in rows), Decimal(0))
+        possible = sum((w * r for _, w, r, _ in rows), Decimal(0))
+        score = earned / possible * HUNDRED if possible else HUNDRED
+        status = profile.status(score, HUNDRED)
+        yield Score(
+            subject=subject,
+            label=name,
+            metric="indicator_score",
+            period=period,
+            value=q2(score),
+            target=HUNDRED,
+            status=status,
+            points=q2(earned),
+            unit="%",
+            rationale=(
+                f"{name}: Σ(得分×权重) {_show(earned)} / Σ(分值×权重) "
+                f"{_show(possible)} = {_show(score)} % over {len(rows)} indicator(s) "
+                f"(lead ×{params.lead_weight}, co-responsible ×{params.co_weight})"
+                f"{_not_due_note(waiting)} → {status}"
+            ),
+            evidence=evidence,
+            details=details,
+        )
+
+
 def results(state: IndicatorState, context: ReplayContext) -> Iterator[Score]:
     params = state.params
     if params is None or not state.definitions:
         return
     last = context.as_of or state.last_day or dt.date(params.year, 1, 31)
     last = min(last, dt.date(params.year, 12, 31))
-    profile = params.status_profile()
     ordered = sorted(state.definitions.values(), key=lambda d: natural(d.item.id))
     for period, day in months_until(params.year, last):
         evaluation = Evaluation(state, params, day)
-        by_unit: dict[str, list[tuple[Decimal, Decimal, Decimal, tuple[int, ...]]]] = {}
-        by_park: dict[str, list[tuple[Decimal, Decimal, Decimal, tuple[int, ...]]]] = {}
+        units, parks = Rollup(), Rollup()
         for definition in ordered:
             item = definition.item
+            due = is_due(evaluation, item)
             for metric, outcome in evaluation.evaluate(definition):
                 yield Score(
                     subject=item.id,
@@ -938,53 +1078,8 @@ def results(state: IndicatorState, context: ReplayContext) -> Iterator[Score]:
                         "due": due_day(item, params.year).isoformat(),
                     },
                 )
-                behind = (*outcome.evidence, definition.seq)
-                part = metric.partition(":")[2]
-                if (
-                    part
-                    and part in item.parts
-                    and outcome.completion is not None
-                    and item.weight > 0
-                ):
-                    # A part of a count (I4's 15 firms in ICZ) is its park's share of the weight.
-                    total = sum((q.amount for q in item.parts.values()), Decimal(0))
-                    share = item.weight * item.parts[part].amount / total if total else Decimal(0)
-                    expected_pct = outcome.expected_pct or HUNDRED
-                    # Unrounded: the park's score divides it by the share again.
-                    ratio = min(Decimal(1), max(Decimal(0), outcome.completion / expected_pct))
-                    earned = share * ratio
-                    by_park.setdefault(part, []).append((earned, share, Decimal(1), behind))
-                if metric != "completion" or outcome.points is None or item.weight <= 0:
-                    continue
-                leads = set(item.lead or item.responsible[:1])
-                for unit in answering(item, state.committees):
-                    role = params.lead_weight if unit in leads else params.co_weight
-                    by_unit.setdefault(unit, []).append((outcome.points, item.weight, role, behind))
-                if item.park:
-                    by_park.setdefault(item.park, []).append(
-                        (outcome.points, item.weight, Decimal(1), behind)
-                    )
-        for kind, groups, names in (("unit", by_unit, state.units), ("park", by_park, state.parks)):
-            for subject, rows in sorted(groups.items()):
-                earned = sum((p * r for p, _, r, _ in rows), Decimal(0))
-                possible = sum((w * r for _, w, r, _ in rows), Decimal(0))
-                score = earned / possible * HUNDRED if possible else HUNDRED
-                status = profile.status(score, HUNDRED)
-                yield Score(
-                    subject=subject,
-                    label=names.get(subject, subject),
-                    metric="indicator_score",
-                    period=period,
-                    value=q2(score),
-                    target=HUNDRED,
-                    status=status,
-                    points=q2(earned),
-                    unit="%",
-                    rationale=(
-                        f"{names.get(subject, subject)}: Σ(得分×权重) {_show(earned)} / Σ(分值×权重) "
-                        f"{_show(possible)} = {_show(score)} % over {len(rows)} indicator(s) "
-                        f"(lead ×{params.lead_weight}, co-responsible ×{params.co_weight}) → {status}"
-                    ),
-                    evidence=[seq for *_, seqs in rows for seq in seqs],
-                    details={"kind": kind, "indicators": str(len(rows))},
-                )
+                _add_parts(parks, item, metric, outcome, due, definition.seq)
+                if metric == "completion":
+                    _add_item(units, parks, state, params, item, outcome, due, definition.seq)
+        yield from _rollup_scores("unit", units, state.units, params, period)
+        yield from _rollup_scores("park", parks, state.parks, params, period)
