@@ -1052,5 +1052,7 @@ def test_only_assessed_units_with_enough_items_are_ranked(county: County) -> Non
     assert (u2.details["items"], u2.details["rank"], u2.details["not_ranked"]) == ("1", "", "yes")
     assert u2.value == D("100.00")
     assert "得分项 1 项，少于 2 项，不参与排名" in u2.rationale
-    assert scores(result, "top")["quarterly/depts", "2019-Q3"].value == "单位一"
-    assert fired(result, "R11", "quarterly")[-1] == ("U1", "2019-Q3")
+    # U1 is the only unit ranked in its category: a list never takes every unit ranked
+    # (compared with no one, U1 is neither 先进 nor 后进), so no list and no R11 commend.
+    assert scores(result, "top")["quarterly/depts", "2019-Q3"].value == ""
+    assert ("U1", "2019-Q3") not in fired(result, "R11", "quarterly")

@@ -183,7 +183,7 @@ def _indicators() -> Evaluator:
 
     return Evaluator(
         name="indicators",
-        version="2",
+        version="3",
         consumes=CONSUMES,
         state_type=IndicatorState,
         fold=fold,

@@ -405,9 +405,14 @@ def rank_group(group: Group, rows: dict[str, Row], min_items: int, order: int = 
     unranked = {u: r for u, r in members.items() if u not in ranked}
     values = {unit: row.value for unit, row in ranked.items()}
     places, from_bottom = rank(values), _bottom_rank(values)
-    top = sorted((u for u in ranked if places[u] <= group.top), key=lambda u: (places[u], u))
+    # A list never takes every unit ranked: with three ranked, "前三名" would commend
+    # all three whatever their work, and one unit alone is compared with no one
+    # (docs/evaluators/quarterly.md).
+    most = max(len(ranked) - 1, 0)
+    top_size, bottom_size = min(group.top, most), min(group.bottom, most)
+    top = sorted((u for u in ranked if places[u] <= top_size), key=lambda u: (places[u], u))
     bottom = sorted(
-        (u for u in ranked if from_bottom[u] <= group.bottom and u not in top),
+        (u for u in ranked if from_bottom[u] <= bottom_size and u not in top),
         key=lambda u: (places[u], u),
     )
     return Ranking(group, ranked, places, {"top": top, "bottom": bottom}, unranked, order)
@@ -619,7 +624,7 @@ def _unit_score(
 
 quarterly = Evaluator(
     name="quarterly",
-    version="2",
+    version="3",
     consumes=sorted(HANDLERS),
     requires=["indicators", "projects", "rules"],
     state_type=QuarterlyState,
