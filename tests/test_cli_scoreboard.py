@@ -115,7 +115,7 @@ def test_a_reported_log_has_no_banner(tmp_path: Path) -> None:
         assert result.exit_code == 0, result.output
         assert BANNER not in result.output
         assert "synthetic" not in result.stderr.lower()
-    assert "暂无结果" in h.run_cli(["replay", "--db", db, "--no-save"]).stdout
+    assert "尚未载入方案" in h.run_cli(["replay", "--db", db, "--no-save"]).stdout
 
 
 def test_report_scoreboard_takes_no_period() -> None:

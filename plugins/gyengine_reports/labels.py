@@ -234,10 +234,10 @@ LABELS: Final[dict[str, dict[str, str]]] = {
         "zh": "gyengine replay --all（全部结果）；gyengine report monthly --period 月份",
         "en": "gyengine replay --all (everything); gyengine report monthly --period M",
     },
-    "sb.empty": {"zh": "暂无结果", "en": "No results yet"},
-    "sb.empty.text": {
-        "zh": "没有评估器产生结果：先用 gyengine plan load 载入方案，再报送数据。",
-        "en": "No evaluator produced any result: load a plan (gyengine plan load), then report data.",
+    "sb.no_plan": {"zh": "尚未载入方案", "en": "No plan loaded"},
+    "sb.no_plan.text": {
+        "zh": "先用 gyengine plan load 载入方案，再报送数据；全部结果见 gyengine replay --all。",
+        "en": "Load a plan (gyengine plan load), then report data; every result: gyengine replay --all.",
     },
     "sb.col.indicator": {"zh": "指标", "en": "Indicator"},
     "sb.col.completion": {"zh": "完成率%", "en": "Done %"},

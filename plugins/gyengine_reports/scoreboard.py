@@ -321,13 +321,9 @@ def finding_sections(view: View) -> list[Section]:
         open_ = [s for s in view.scores("projects", "problem", week) if s.value == "open"]
         overdue = [s for s in open_ if (decimal(s.details.get("days_overdue")) or 0) > 0]
         blocks.append(Paragraph(view.t("sb.problems").format(n=len(open_), overdue=len(overdue))))
-    if not found and week is None and not any(kind in CALLED for kind in _kinds(view)):
-        return []
+    if not found and week is None and not view.has("rules"):
+        return []  # nothing that could call for 督办 or 问责 ran
     return [Section("sb-findings", title, blocks)]
-
-
-def _kinds(view: View) -> set[str]:
-    return {f.kind for _, f in view.findings}
 
 
 PARTS: Final[tuple[Callable[[View], list[Section]], ...]] = (
@@ -343,9 +339,10 @@ def build_scoreboard(replay: Replay, period: Period | None, lang: str | None) ->
     """The first screen: the latest lights, what is behind, the rankings, 督办 and 问责."""
     view = View(replay, lang)
     sections = [section for part in PARTS for section in part(view)]
-    if not sections:
-        sections = [Section("sb-none", view.t("sb.empty"), [Paragraph(view.t("sb.empty.text"))])]
     plan = view.scores("report_header", "title")
+    if not plan:  # say what to do first: the rest of the screen is empty without a plan
+        hint = Paragraph(view.t("sb.no_plan.text"))
+        sections.insert(0, Section("sb-no-plan", view.t("sb.no_plan"), [hint]))
     title = plan[0].label if plan and plan[0].label else view.t("untitled")
     chain = view.t("meta.chain.ok")
     if replay.chain_problem is not None:
