@@ -136,8 +136,8 @@ def test_replay_markdown(log: tuple[Path, Path]) -> None:
 
 
 def test_replay_table(log: tuple[Path, Path]) -> None:
-    """The default terminal table names the log and shows each evaluator's scores and the findings."""
-    result = replay(log)
+    """``--all``: the terminal table names the log and shows each evaluator's scores and the findings."""
+    result = replay(log, "--all")
     assert result.exit_code == 0, result.output
     lines = [line.strip() for line in result.stdout.splitlines()]
     assert lines[0] == "log: seq 1..6, head " + replay_json(log)["log"]["head_hash"]
@@ -388,7 +388,7 @@ def test_evaluator_error_with_debug_shows_the_traceback(log: tuple[Path, Path]) 
 def test_scoreboard_shows_judged_results_of_the_bundled_year(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """With no database the table is the bundled year's scoreboard: synthetic notice, judged rows only."""
+    """With no database, --all is the bundled year's full table: synthetic notice, judged rows only."""
     from click.testing import CliRunner
 
     from gyengine.cli import cli
@@ -396,7 +396,7 @@ def test_scoreboard_shows_judged_results_of_the_bundled_year(
     for name in ("GYENGINE_DB", "GYENGINE_PLUGINS_DIR"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)
-    result = CliRunner().invoke(cli, ["replay"], prog_name="gyengine")
+    result = CliRunner().invoke(cli, ["replay", "--all"], prog_name="gyengine")
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
     assert lines[0].startswith("synthetic data — ")

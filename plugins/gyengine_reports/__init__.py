@@ -5,6 +5,7 @@ group exactly as a third-party plugin is; it uses only gyengine's public API
 and reads other plugins' results, never their code.
 
 * ``kinds``: the three :class:`gyengine.ReportKind` and their ``build`` functions;
+* ``scoreboard``: the kind ``scoreboard``, ``gyengine replay``'s first screen;
 * ``sections``: the sections they are made of, one evaluator's results each (a
   section whose evaluator did not run is left out);
 * ``header``: the evaluator ``report_header`` (plan title, issuing office, names);
@@ -26,18 +27,20 @@ if TYPE_CHECKING:
     from gyengine import ReportKind
 
     from .kinds import build_monthly, build_quarterly, build_weekly
+    from .scoreboard import build_scoreboard
 
 __version__ = "0.1.0"
 
-__all__ = ["build_monthly", "build_quarterly", "build_weekly", "header"]
+__all__ = ["build_monthly", "build_quarterly", "build_scoreboard", "build_weekly", "header"]
 
 # The report kinds, and the submodules, are imported on first use: loading the
 # plugin (for `gyengine --help` or `gyengine plugins`) must not pay for them.
-_SUBMODULES = ("kinds", "labels", "sections", "view")
+_SUBMODULES = ("kinds", "labels", "scoreboard", "sections", "view")
 _NAMES = {
     "REPORT_KINDS": ".kinds",
     "build_monthly": ".kinds",
     "build_quarterly": ".kinds",
+    "build_scoreboard": ".scoreboard",
     "build_weekly": ".kinds",
 }
 

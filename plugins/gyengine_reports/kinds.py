@@ -14,6 +14,7 @@ from collections.abc import Callable
 from gyengine import Document, Finding, Period, Replay, ReportKind, Section, parse_period
 
 from .labels import LABELS
+from .scoreboard import build_scoreboard
 from .sections import (
     bank_sections,
     chart_sections,
@@ -30,7 +31,14 @@ from .sections import (
 )
 from .view import View, belongs, month_of_week
 
-__all__ = ["REPORT_KINDS", "build_monthly", "build_quarterly", "build_weekly", "document"]
+__all__ = [
+    "REPORT_KINDS",
+    "build_monthly",
+    "build_quarterly",
+    "build_scoreboard",
+    "build_weekly",
+    "document",
+]
 
 
 def _span(view: View, period: Period) -> str:
@@ -152,5 +160,11 @@ REPORT_KINDS = [
         period="quarter",
         build=build_quarterly,
         description=LABELS["quarterly.description"]["en"],
+    ),
+    ReportKind(
+        name="scoreboard",
+        period=None,
+        build=build_scoreboard,
+        description=LABELS["scoreboard.description"]["en"],
     ),
 ]

@@ -739,6 +739,17 @@ def replay_options(function: F) -> F:
 @click.option(
     "--verify-all", is_flag=True, help="Also verify the rows behind a checkpoint (slower)."
 )
+@click.option(
+    "--all",
+    "show_all",
+    is_flag=True,
+    help="table: every evaluator's latest results and every finding, not the scoreboard.",
+)
+@click.option(
+    "--lang",
+    type=click.Choice(["zh", "en"]),
+    help="Language of the scoreboard (default: the plan's own); names stay as written.",
+)
 @click.pass_obj
 @handle_errors
 def replay(
@@ -754,12 +765,17 @@ def replay(
     no_save: bool,
     no_checkpoints: bool,
     verify_all: bool,
+    show_all: bool,
+    lang: str | None,
 ) -> None:
     """Replay the log through every evaluator into scores, findings and evidence.
 
-    The run is saved in the database (tables runs, results, evidence) unless
-    --no-save is given. With no database at all (no --db, no $GYENGINE_DB and
-    no ./gyengine.db) the bundled demo dataset is replayed in memory.
+    The table is a scoreboard of one screen (80 columns) in the plan's language,
+    when a plugin registers the report kind ``scoreboard``: the latest period of
+    each part; --all prints every evaluator's latest results instead. The run
+    is saved in the database (tables runs, results, evidence) unless --no-save
+    is given. With no database at all (no --db, no $GYENGINE_DB and no
+    ./gyengine.db) the bundled demo dataset is replayed in memory.
     """
     from .plugins import build_renderers
 
@@ -768,14 +784,16 @@ def replay(
         raise UsageError(f"--format: {fmt!r} is not one of {', '.join(sorted(renderers))}")
     if output_path is not None:
         _check_output(output_path, "--output")
+    board = _scoreboard(state) if fmt == "table" and not show_all else None
     dataset = None
     if _db_is_default(db) and not Path(db).exists():
         dataset = state.default_dataset()
         engine = state.dataset_engine(dataset)
-        click.echo(
-            f"synthetic data — {dataset.title}" if dataset.synthetic else dataset.title,
-            err=fmt != "table",
-        )
+        if board is None:  # the scoreboard says it itself, in the plan's language
+            click.echo(
+                f"synthetic data — {dataset.title}" if dataset.synthetic else dataset.title,
+                err=fmt != "table",
+            )
     else:
         engine = state.open_engine(db)
     try:
@@ -793,8 +811,20 @@ def replay(
                 verify_all=verify_all,
                 parallel=True,
             )
+        if board is not None:
+            kind, terminal = board
+            document = kind.document(result, None, lang)
+            layout = {"width": str(SCOREBOARD_WIDTH), "compact": "1"}
+            write = functools.partial(_render_document, terminal, document, layout)
+        else:
+            write = functools.partial(_render_replay, renderers[fmt], result)
+        banner = dataset is None and board is None and result.synthetic
+        if banner and fmt == "table":  # above the table; on stderr after the output, for the rest
+            _synthetic_banner(state, result, lang, err=False)
         # The run is saved only once its output is written: a failed write saves nothing.
-        _write(output_path, lambda out: renderers[fmt].render(result, out))
+        _write(output_path, write)
+        if banner and fmt != "table":
+            _synthetic_banner(state, result, lang, err=True)
         if not no_save:
             engine.save_run(result)
     finally:
@@ -805,6 +835,39 @@ def replay(
         click.echo(f"warning: {printable(note)}", err=True)
     if not result.chain_ok:
         click.echo(f"warning: the log fails verification at {result.chain_problem}", err=True)
+
+
+SCOREBOARD_WIDTH = 80
+"""The columns ``gyengine replay``'s scoreboard fits (CJK characters count two)."""
+
+
+def _scoreboard(state: State) -> tuple[Any, Any] | None:
+    """The report kind ``scoreboard`` (with no period) and the ``terminal`` renderer, if both exist."""
+    from .plugins import build_renderers, build_reports
+
+    kind = build_reports(state.manager).get("scoreboard")
+    terminal = build_renderers(state.manager, "document").get("terminal")
+    if kind is None or kind.period is not None or terminal is None:
+        return None
+    return kind, terminal
+
+
+def _render_document(renderer: Any, document: Any, options: Any, output: IO[str]) -> None:
+    renderer.render(document, output, options)
+
+
+def _render_replay(renderer: Any, result: Any, output: IO[str]) -> None:
+    renderer.render(result, output)
+
+
+def _synthetic_banner(state: State, result: Any, lang: str | None, *, err: bool) -> None:
+    """Say that the log's data are synthetic, in --lang or the plan's language (the scoreboard's)."""
+    from .document import word
+
+    if lang is None:
+        board = _scoreboard(state)
+        lang = board[0].document(result, None, None).lang if board is not None else "en"
+    click.echo(word("synthetic", lang or "en"), err=err)
 
 
 def _db_is_default(db: str) -> bool:
@@ -824,8 +887,8 @@ def _db_is_default(db: str) -> bool:
     "--quarter",
     "--year",
     "period",
-    required=True,
-    help="The period the report covers: 2019-W23, 2019-06, 2019-Q2, 2019.",
+    help="The period the report covers: 2019-W23, 2019-06, 2019-Q2, 2019 "
+    "(none for a kind that covers no period, such as scoreboard).",
 )
 @click.option("--as-of", help="Business time (default: the period's last day).")
 @click.option("--known-at", help="Record time: the log as known then (a date means its end, UTC).")
@@ -855,7 +918,7 @@ def _db_is_default(db: str) -> bool:
 def report(
     state: State,
     kind: str,
-    period: str,
+    period: str | None,
     as_of: str | None,
     known_at: str | None,
     lang: str | None,
@@ -883,12 +946,19 @@ def report(
     binary = bool(getattr(renderer, "binary", False))
     if binary and output_path is None and sys.stdout.isatty():
         raise UsageError(f"--format {fmt} writes a binary file: give -o FILE")
-    try:
-        covered = parse_period(period)
-    except ValueError as error:
-        raise UsageError(f"--period: {error}") from None
-    if covered.kind != report_kind.period:
-        raise UsageError(f"the {kind} report covers a {report_kind.period}, not {period!r}")
+    covered = None
+    if report_kind.period is None:
+        if period is not None:
+            raise UsageError(f"the {kind} report covers no period: leave out --period")
+    elif period is None:
+        raise UsageError(f"the {kind} report covers a {report_kind.period}: give --period")
+    else:
+        try:
+            covered = parse_period(period)
+        except ValueError as error:
+            raise UsageError(f"--period: {error}") from None
+        if covered.kind != report_kind.period:
+            raise UsageError(f"the {kind} report covers a {report_kind.period}, not {period!r}")
     if output_path is not None:
         _check_output(output_path, "-o")
     if _db_is_default(db) and not Path(db).exists():
@@ -897,7 +967,7 @@ def report(
         engine = state.open_engine(db)
     try:
         result = engine.replay(
-            as_of=_as_of(as_of) if as_of else covered.end.isoformat(),
+            as_of=_as_of(as_of) if as_of or covered is None else covered.end.isoformat(),
             known_at=_timestamp(known_at, end_of_day=True, option="--known-at"),
             evaluators=report_kind.evaluators,
             save=False,
@@ -905,7 +975,7 @@ def report(
         )
     finally:
         engine.close()
-    document = report_kind.build(result, covered, lang)
+    document = report_kind.document(result, covered, lang)
     options = {"bom": "1"} if bom else {}
     _write_document(output_path, binary, lambda out: renderer.render(document, out, options))
 

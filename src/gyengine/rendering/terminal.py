@@ -4,6 +4,11 @@ Rich tables (CJK-aligned), status cells coloured on a terminal and plain when
 piped; a grid chart as a row of squares per row (letters when there is no
 colour), a bar chart as runs of ▇, a line chart as a small table. Every text
 from the document goes through :func:`~gyengine.document.printable` first.
+
+Options: ``width``, the columns to fit (default: the terminal's, 160 when
+piped; CJK characters count two); ``compact`` (``1``), no blank lines around a
+table or between a section's title and its first block, for a screen that must
+fit one page.
 """
 
 from __future__ import annotations
@@ -56,7 +61,7 @@ class TerminalDocumentRenderer:
         console = Console(
             file=output,
             # Piped: wide enough for a report's tables without folding every text column.
-            width=None if output.isatty() else 160,
+            width=_width(options) or (None if output.isatty() else 160),
             highlight=False,
             markup=False,
             emoji=False,
@@ -72,13 +77,15 @@ class TerminalDocumentRenderer:
         if document.synthetic:
             console.print(Text(word("synthetic", lang), style="bold yellow"))
         shortened = False
+        compact = (options or {}).get("compact") == "1"
         for section in document.sections:
             console.print()
             console.rule(Text(section.title, style="bold"), align="left")
-            for block in section.blocks:
-                console.print()
+            for index, block in enumerate(section.blocks):
+                if not (compact and index == 0):
+                    console.print()
                 if isinstance(block, Table):
-                    shortened |= _terminal_table(console, block, lang)
+                    shortened |= _terminal_table(console, block, lang, compact)
                 elif isinstance(block, Paragraph):
                     console.print(Text(block.text))
                 elif isinstance(block, LineChart):
@@ -90,6 +97,20 @@ class TerminalDocumentRenderer:
         if shortened:
             console.print()
             console.print(Text(say("evidence-note", lang), style="dim"))
+
+
+def _width(options: Any) -> int | None:
+    """The ``width`` option as a number of columns (None when not given)."""
+    text = (options or {}).get("width")
+    if text is None:
+        return None
+    try:
+        width = int(text)
+    except ValueError:
+        raise ValueError(f"terminal: width {text!r} is not a number of columns") from None
+    if width < 20:
+        raise ValueError(f"terminal: width {width} is too narrow (20 columns at least)")
+    return width
 
 
 def _printable_copy(value: Any) -> Any:
@@ -117,7 +138,7 @@ def _short_seqs(value: Any) -> tuple[str, bool]:
     return f"{' '.join(seqs[:3])} … ({len(seqs)})", True
 
 
-def _terminal_table(console: Any, table: Table, lang: str) -> bool:
+def _terminal_table(console: Any, table: Table, lang: str, compact: bool = False) -> bool:
     from rich import box
     from rich.table import Table as RichTable
     from rich.text import Text
@@ -140,10 +161,11 @@ def _terminal_table(console: Any, table: Table, lang: str) -> bool:
                 cells.append(Text(cell_text(value)))
         rows.append(cells)
     out = RichTable(
-        title=Text(table.title, style="bold"),
+        title=Text(table.title, style="bold") if table.title or not compact else None,
         title_justify="left",
         box=box.SIMPLE_HEAD,
         header_style="bold",
+        show_edge=not compact,
     )
     # When the table is too wide, headings wrap first; numbers, statuses and seqs keep their
     # width, and text columns share what is left (rich crops a table wider than the console).

@@ -1,0 +1,365 @@
+"""The scoreboard: ``gyengine replay``'s first screen, the report kind ``scoreboard``.
+
+A clerk's one screen of 80 columns, in the plan's language: the indicators'
+lights (what is behind 序时 listed), the key projects behind schedule, the
+banks' latest monthly ranking, the units' latest quarterly ranking, and the
+督办 and 问责 findings. It covers no period: each part shows the latest period
+its evaluator scored. Names are shortened to fit; every figure and name in
+full is in ``gyengine replay --all`` and the periodic reports.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Callable, Iterable
+from decimal import Decimal
+from typing import Any, Final
+
+from gyengine import (
+    Column,
+    Document,
+    Paragraph,
+    Period,
+    Replay,
+    Score,
+    Section,
+    Table,
+    parse_period,
+)
+
+from .sections import _indicator_row
+from .view import View, decimal, natural
+
+__all__ = ["build_scoreboard", "shorten"]
+
+SHOWN: Final = 6
+"""At most this many rows of a list (the lights behind schedule, the latest findings)."""
+SEVERITY: Final = {"red": 0, "yellow": 1, "watch": 2}
+LIGHTS: Final = ("green", "watch", "yellow", "red", "pending")
+NAME_WIDTH: Final = 22
+
+
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def shorten(text: str, width: int) -> str:
+    """``text`` cut to ``width`` terminal columns (CJK characters count two), ``…`` marking a cut."""
+    if _width(text) <= width:
+        return text
+    kept, used = [], 0
+    for ch in text:
+        size = _width(ch)
+        if used + size > width - 1:
+            break
+        kept.append(ch)
+        used += size
+    return "".join(kept) + "…"
+
+
+def _period_key(text: str) -> tuple[Any, ...]:
+    try:
+        period = parse_period(text)
+    except ValueError:
+        return (0, text)
+    # The latest end first; of two ending together, the shorter (a month before its quarter).
+    return (1, period.end, -(period.end - period.start).days)
+
+
+def _latest(periods: Iterable[str], kind: str | None = None) -> str | None:
+    found = [text for text in periods if kind is None or _kind(text) == kind]
+    return max(found, key=_period_key) if found else None
+
+
+def _kind(text: str) -> str:
+    try:
+        return parse_period(text).kind
+    except ValueError:
+        return ""
+
+
+def _counts(view: View, statuses: Iterable[str | None]) -> str:
+    every = list(statuses)
+    parts = [f"{view.t(f'light.{s}')} {every.count(s)}" for s in LIGHTS if every.count(s)]
+    return view.t("sb.count").format(n=len(every), parts=" ".join(parts))
+
+
+def _title(view: View, key: str, period: str, extra: str = "") -> str:
+    return view.t("sb.title").format(name=view.t(key), period=period, extra=extra).strip()
+
+
+def _columns(view: View, *keys: tuple[str, str]) -> list[Column]:
+    return [Column(key, view.t(f"sb.col.{key}"), kind) for key, kind in keys]  # type: ignore[arg-type]
+
+
+def _more(view: View, shown: int, total: int, where: str) -> str:
+    return view.t("sb.more").format(n=total - shown, where=where) if total > shown else ""
+
+
+def indicator_sections(view: View) -> list[Section]:
+    """The latest month's lights; the indicators not green, the reddest first."""
+    if not view.has("indicators"):
+        return []
+    month = _latest(view.periods("indicators", "completion"))
+    if month is None:
+        return []
+    scores = view.scores("indicators", "completion", month)
+    behind = [s for s in scores if s.status in SEVERITY]
+    behind.sort(key=lambda s: (SEVERITY[str(s.status)], natural(s.subject)))
+    rows = []
+    for score in behind[:SHOWN]:
+        row = _indicator_row(view, score)
+        rows.append(
+            {
+                "indicator": shorten(str(row["indicator"] or score.subject), NAME_WIDTH),
+                "completion": row["completion"],
+                "schedule": decimal(score.details.get("expected_pct")),
+                "gap": row["gap"],
+                "status": score.status,
+                "responsible": shorten(str(row["responsible"]).split("、")[0], 12),
+            }
+        )
+    title = _title(view, "sb.indicators", month, _counts(view, (s.status for s in scores)))
+    columns = _columns(
+        view,
+        ("indicator", "text"),
+        ("completion", "number"),
+        ("schedule", "number"),
+        ("gap", "number"),
+        ("status", "status"),
+        ("responsible", "text"),
+    )
+    note = _more(view, len(rows), len(behind), f"report monthly --period {month}")
+    blocks: list[Any] = (
+        [Table("sb-indicators", "", columns, rows, note=note)]
+        if rows
+        else [Paragraph(view.t("sb.all_green"))]
+    )
+    return [Section("sb-indicators", title, blocks)]
+
+
+def project_sections(view: View) -> list[Section]:
+    """The latest week's key projects: their lights, and those behind schedule."""
+    if not view.has("projects"):
+        return []
+    week = _latest(view.periods("projects", "investment"))
+    if week is None:
+        return []
+    scores = [
+        s
+        for s in view.scores("projects", "investment", week)
+        if s.details.get("scope") == "project"
+    ]
+    behind = [s for s in scores if s.status in SEVERITY]
+    behind.sort(
+        key=lambda s: (
+            SEVERITY[str(s.status)],
+            -(decimal(s.details.get("lag_streak")) or Decimal(0)),
+            natural(s.subject),
+        )
+    )
+    rows = [
+        {
+            "project": shorten(str(s.details.get("name") or s.subject), NAME_WIDTH),
+            "completion": decimal(s.details.get("completion_pct")),
+            "schedule": decimal(s.details.get("expected_pct")),
+            "status": s.status,
+            "lag_streak": decimal(s.details.get("lag_streak")),
+            "department": shorten(str(s.details.get("department", "")), 12),
+        }
+        for s in behind[:SHOWN]
+    ]
+    title = _title(view, "sb.projects", week, _counts(view, (s.status for s in scores)))
+    columns = _columns(
+        view,
+        ("project", "text"),
+        ("completion", "number"),
+        ("schedule", "number"),
+        ("status", "status"),
+        ("lag_streak", "number"),
+        ("department", "text"),
+    )
+    note = _more(view, len(rows), len(behind), f"report weekly --period {week}")
+    blocks: list[Any] = (
+        [Table("sb-projects", "", columns, rows, note=note)]
+        if rows
+        else [Paragraph(view.t("sb.none_behind"))]
+    )
+    return [Section("sb-projects", title, blocks)]
+
+
+def _rank(score: Score) -> int:
+    number = decimal(score.details.get("rank"))
+    return int(number) if number is not None else 10**6
+
+
+def bank_sections(view: View) -> list[Section]:
+    """The banks' latest monthly ranking (the latest quarter's when no month was scored)."""
+    if not view.has("banks"):
+        return []
+    periods = view.periods("banks", "score")
+    period = _latest(periods, "month") or _latest(periods)
+    if period is None:
+        return []
+    scores = sorted(
+        view.scores("banks", "score", period), key=lambda s: (_rank(s), natural(s.subject))
+    )
+    rows = [
+        {
+            "rank": decimal(s.details.get("rank")),
+            "bank": shorten(s.label or view.name(s.subject), 28),
+            "total": decimal(s.value),
+            "rank_change": _change(view, s.details.get("rank_change")),
+            "status": s.status,
+            "list": view.t(f"table.{s.details['list']}") if s.details.get("list") else "",
+        }
+        for s in scores
+    ]
+    columns = _columns(
+        view,
+        ("rank", "number"),
+        ("bank", "text"),
+        ("total", "number"),
+        ("rank_change", "text"),
+        ("status", "status"),
+        ("list", "text"),
+    )
+    title = _title(view, "sb.banks", period)
+    return [Section("sb-banks", title, [Table("sb-banks", "", columns, rows)])]
+
+
+def _change(view: View, text: str | None) -> str:
+    if not text or text == "0":
+        return "—" if text == "0" else ""
+    return view.t("change.new") if text == "new" else text
+
+
+def unit_sections(view: View) -> list[Section]:
+    """The units' latest quarterly ranking, category by category, top and bottom marked."""
+    if not view.has("quarterly"):
+        return []
+    quarter = _latest(view.periods("quarterly", "quarterly_score"))
+    if quarter is None:
+        return []
+    scores = view.scores("quarterly", "quarterly_score", quarter)
+    order = {
+        str(s.details.get("category", "")): decimal(s.details.get("category_order")) for s in scores
+    }
+    scores.sort(
+        key=lambda s: (
+            order.get(str(s.details.get("category", ""))) or Decimal(0),
+            str(s.details.get("category", "")),
+            _rank(s),
+            natural(s.subject),
+        )
+    )
+    rows = []
+    for s in scores:
+        listed = str(s.status) if s.status in ("top", "bottom") else ""
+        if s.details.get("not_ranked") == "yes":
+            listed = "not_ranked"
+        rows.append(
+            {
+                "category": shorten(str(s.details.get("category", "")), 10),
+                "rank": decimal(s.details.get("rank")),
+                "unit": shorten(s.label or view.name(s.subject), 28),
+                "score": decimal(s.value),
+                "list": view.t(f"table.{listed}") if listed else "",
+            }
+        )
+    columns = _columns(
+        view,
+        ("category", "text"),
+        ("rank", "number"),
+        ("unit", "text"),
+        ("score", "number"),
+        ("list", "text"),
+    )
+    title = _title(view, "sb.units", quarter)
+    return [Section("sb-units", title, [Table("sb-units", "", columns, rows)])]
+
+
+CALLED: Final = ("supervise", "accountable")
+"""The findings the scoreboard lists: 督办 and 问责."""
+
+
+def _reason(text: str) -> str:
+    """The head of a rationale: what it is about, before its first colon."""
+    for mark in ("：", ":"):
+        text = text.split(mark, 1)[0]
+    return text.strip()
+
+
+def finding_sections(view: View) -> list[Section]:
+    """How many 督办 and 问责 the log holds, the latest of them, and the problems still open."""
+    found = [f for _, f in view.findings if f.kind in CALLED]
+    counts = " ".join(
+        f"{view.t(f'kind.{kind}')} {sum(1 for f in found if f.kind == kind)}" for kind in CALLED
+    )
+    title = _title(view, "sb.findings", view.t("sb.count").format(n=len(found), parts=counts))
+    found.sort(key=lambda f: (_period_key(f.period), natural(f.subject), f.rule), reverse=True)
+    rows = [
+        {
+            "period": f.period,
+            "kind": view.t(f"kind.{f.kind}"),
+            "who": shorten(f.subject, 16),
+            "reason": shorten(_reason(f.rationale), 36),
+        }
+        for f in found[:SHOWN]
+    ]
+    blocks: list[Any] = []
+    if rows:
+        columns = _columns(
+            view, ("period", "text"), ("kind", "text"), ("who", "text"), ("reason", "text")
+        )
+        note = _more(view, len(rows), len(found), "replay --all")
+        blocks.append(Table("sb-findings", "", columns, rows, note=note))
+    else:
+        blocks.append(Paragraph(view.t("sb.no_findings")))
+    week = _latest(view.periods("projects", "problem"))
+    if week is not None:
+        open_ = [s for s in view.scores("projects", "problem", week) if s.value == "open"]
+        overdue = [s for s in open_ if (decimal(s.details.get("days_overdue")) or 0) > 0]
+        blocks.append(Paragraph(view.t("sb.problems").format(n=len(open_), overdue=len(overdue))))
+    if not found and week is None and not view.has("rules"):
+        return []  # nothing that could call for 督办 or 问责 ran
+    return [Section("sb-findings", title, blocks)]
+
+
+PARTS: Final[tuple[Callable[[View], list[Section]], ...]] = (
+    indicator_sections,
+    project_sections,
+    bank_sections,
+    unit_sections,
+    finding_sections,
+)
+
+
+def build_scoreboard(replay: Replay, period: Period | None, lang: str | None) -> Document:
+    """The first screen: the latest lights, what is behind, the rankings, 督办 and 问责."""
+    view = View(replay, lang)
+    sections = [section for part in PARTS for section in part(view)]
+    plan = view.scores("report_header", "title")
+    if not plan:  # say what to do first: the rest of the screen is empty without a plan
+        hint = Paragraph(view.t("sb.no_plan.text"))
+        sections.insert(0, Section("sb-no-plan", view.t("sb.no_plan"), [hint]))
+    title = plan[0].label if plan and plan[0].label else view.t("untitled")
+    chain = view.t("meta.chain.ok")
+    if replay.chain_problem is not None:
+        chain = f"{view.t('meta.chain.broken')}: {replay.chain_problem}"
+    log = view.t("sb.log").format(seq=replay.seq_to, hash=replay.head_hash[:12], chain=chain)
+    meta = [(view.t("meta.log"), log)]
+    options = replay.options
+    if options.as_of is not None:
+        meta.append((view.t("meta.as_of"), options.as_of.isoformat()))
+    if options.known_at is not None:
+        meta.append((view.t("meta.known_at"), options.known_at))
+    meta.append((view.t("sb.more.title"), view.t("sb.more.text")))
+    return Document(
+        title=shorten(title, 78),
+        subtitle="",
+        lang=view.lang,
+        synthetic=replay.synthetic,
+        meta=meta,
+        sections=sections,
+    )

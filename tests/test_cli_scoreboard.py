@@ -1,0 +1,165 @@
+"""``gyengine replay``'s first screen: the reports plugin's ``scoreboard`` at 80 columns."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from pathlib import Path
+
+import pytest
+from rich.cells import cell_len
+
+import replay_helpers as h
+from gyengine import Document, Paragraph, ReportKind, Section, Table, parse_period
+from gyengine.document import Column, word
+from gyengine.rendering.terminal import TerminalDocumentRenderer
+
+BANNER = word("synthetic", "zh")
+ENGLISH_WORDS = re.compile(
+    r"\b(green|watch|yellow|red|pending|commend|supervise|accountable|subject|metric)\b",
+    re.IGNORECASE,
+)
+
+
+@pytest.fixture(autouse=True)
+def _isolated_cli(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    h.isolate_cli(monkeypatch)
+    monkeypatch.chdir(tmp_path)  # no ./gyengine.db: the bundled year, in memory
+
+
+@pytest.fixture(scope="module")
+def bundled() -> str:
+    """The default ``gyengine replay`` of the bundled year, as printed (piped)."""
+    result = h.run_cli(["replay", "--no-save"])
+    assert result.exit_code == 0, result.output
+    return str(result.stdout)
+
+
+def test_the_first_screen_fits_80_columns_and_one_screen(bundled: str) -> None:
+    lines = bundled.splitlines()
+    widths = [cell_len(line) for line in lines]
+    assert max(widths) <= 80, lines[widths.index(max(widths))]
+    assert len(lines) <= 60, len(lines)
+    # CJK is measured as two columns: the widest line is not far under 80 in plain len().
+    assert any(cell_len(line) > len(line) + 10 for line in lines)
+
+
+def test_the_first_screen_is_in_order_and_in_the_plans_words(bundled: str) -> None:
+    titles = ("主要指标（", "重点项目（", "银行排名（", "单位季度考评（", "督办、问责（")
+    places = [bundled.index(title) for title in titles]
+    assert places == sorted(places), places
+    assert BANNER in bundled.splitlines()[:5]
+    assert not ENGLISH_WORDS.search(bundled), ENGLISH_WORDS.search(bundled)
+    assert "共 71 项：绿 59 关注 3 黄 4 红 5" in bundled  # the lights of December's indicators
+    # The worst first: the indicators' table starts with a red one, the banks' with the first.
+    assert re.search(r"^ 第二污水处理厂.*红", bundled, re.MULTILINE)
+    assert re.search(r"^\s+1\s+示例·襄城农村商业银行\s+95\.59", bundled, re.MULTILINE)
+    assert "单位季度考评（2019-Q4）" in bundled
+    assert "头哈希 d94c092df7c8" in bundled
+    assert "--all" in bundled
+
+
+def test_lang_en_gives_english_words() -> None:
+    result = h.run_cli(["replay", "--no-save", "--lang", "en"])
+    assert result.exit_code == 0, result.output
+    assert "Indicators (2019-12)" in result.stdout
+    assert "主要指标" not in result.stdout
+    assert re.search(r"\bred\b", result.stdout)
+    assert word("synthetic", "en") in " ".join(result.stdout.split())  # folded at 80 columns
+    assert max(cell_len(line) for line in result.stdout.splitlines()) <= 80
+
+
+def test_all_prints_the_full_table(bundled: str) -> None:
+    result = h.run_cli(["replay", "--no-save", "--all"])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("synthetic data — ")
+    assert lines[1].startswith("log: seq 1..")
+    assert len(lines) > 300
+    assert "results without a status left out" in result.stdout
+    assert "主要指标" not in result.stdout
+
+
+def test_without_a_scoreboard_kind_the_table_is_the_generic_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import gyengine.plugins
+
+    monkeypatch.setattr(gyengine.plugins, "build_reports", lambda manager: {})
+    result = h.run_cli(["replay", "--no-save"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[1].startswith("log: seq 1..")
+
+
+def test_a_demo_database_shows_the_banner(tmp_path: Path) -> None:
+    db = tmp_path / "demo.db"
+    assert h.run_cli(["demo", "init", "--db", db]).exit_code == 0
+    board = h.run_cli(["replay", "--db", db, "--no-save"])
+    assert board.exit_code == 0, board.output
+    assert BANNER in board.stdout.splitlines()[:5]
+    table = h.run_cli(["replay", "--db", db, "--no-save", "--all"])
+    assert table.stdout.splitlines()[0] == BANNER
+    as_json = h.run_cli(["replay", "--db", db, "--no-save", "--format", "json"])
+    assert as_json.exit_code == 0, as_json.output
+    assert json.loads(as_json.stdout)["log"]["synthetic"] is True
+    assert BANNER in as_json.stderr.splitlines()
+
+
+def test_a_reported_log_has_no_banner(tmp_path: Path) -> None:
+    db = tmp_path / "plain.db"
+    with h.open_engine(db) as engine:
+        engine.append([h.value("a", "1.5", id="a1")])
+    for args in ([], ["--all"], ["--format", "json"]):
+        result = h.run_cli(["replay", "--db", db, "--no-save", *args])
+        assert result.exit_code == 0, result.output
+        assert BANNER not in result.output
+        assert "synthetic" not in result.stderr.lower()
+    assert "尚未载入方案" in h.run_cli(["replay", "--db", db, "--no-save"]).stdout
+
+
+def test_report_scoreboard_takes_no_period() -> None:
+    result = h.run_cli(["report", "scoreboard"])
+    assert result.exit_code == 0, result.output
+    assert "主要指标（2019-12）" in result.stdout
+    refused = h.run_cli(["report", "scoreboard", "--period", "2019-06"])
+    assert h.one_line_error(refused).endswith("covers no period: leave out --period")
+    missing = h.run_cli(["report", "monthly"])
+    assert h.one_line_error(missing).endswith("covers a month: give --period")
+
+
+def test_a_kind_is_built_with_a_period_exactly_when_it_covers_one() -> None:
+    def build(replay: object, period: object, lang: object) -> Document:
+        return Document(title=str(period))
+
+    monthly = ReportKind(name="m", period="month", build=build)
+    board = ReportKind(name="b", period=None, build=build)
+    june = parse_period("2019-06")
+    assert monthly.document(None, june, None).title == str(june)  # type: ignore[arg-type]
+    assert board.document(None, None, None).title == "None"  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="the m report covers a month"):
+        monthly.document(None, None, None)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="the b report covers no period"):
+        board.document(None, june, None)  # type: ignore[arg-type]
+
+
+def _wide_document() -> Document:
+    rows = [{"name": "很长的名称" * 6, "n": str(i)} for i in range(3)]
+    table = Table("t", "表", [Column("name", "名称"), Column("n", "n", "number")], rows)
+    return Document(
+        title="标题", sections=[Section("s", "部分", [Paragraph("说明"), table])], lang="zh"
+    )
+
+
+def test_the_terminal_renderer_fits_the_width_it_is_given() -> None:
+    out = io.StringIO()
+    TerminalDocumentRenderer().render(_wide_document(), out, {"width": "40"})
+    assert max(cell_len(line) for line in out.getvalue().splitlines()) <= 40
+    wide = io.StringIO()
+    TerminalDocumentRenderer().render(_wide_document(), wide, {})
+    assert max(cell_len(line) for line in wide.getvalue().splitlines()) > 40
+    compact = io.StringIO()
+    TerminalDocumentRenderer().render(_wide_document(), compact, {"width": "40", "compact": "1"})
+    assert len(compact.getvalue().splitlines()) < len(out.getvalue().splitlines())
+    with pytest.raises(ValueError, match="width 'x' is not a number"):
+        TerminalDocumentRenderer().render(_wide_document(), io.StringIO(), {"width": "x"})
