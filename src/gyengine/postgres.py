@@ -313,39 +313,6 @@ class PostgresEventStore(_SqlLog):
         row = self.raw.execute(f"SELECT {_COLUMNS} FROM events WHERE seq = %s", (seq,)).fetchone()
         return None if row is None else StoredEvent(*row)
 
-    def stream_version(self, stream: str, *, before: int | None = None) -> int:
-        """The stream's current version, or its last before seq ``before`` (0: no events)."""
-        if before is None:
-            row = self.raw.execute(
-                "SELECT max(version) FROM events WHERE stream = %s", (stream,)
-            ).fetchone()
-        else:
-            row = self.raw.execute(
-                "SELECT version FROM events WHERE stream = %s AND seq < %s"
-                " ORDER BY version DESC LIMIT 1",
-                (stream, before),
-            ).fetchone()
-        return int(row[0]) if row and row[0] is not None else 0
-
-    def superseded(self, stop: int) -> dict[str, int]:
-        """Ids superseded by events up to ``stop``, each with the seq of its newest successor."""
-        rows = self.raw.execute(
-            "SELECT supersedes, max(seq) FROM events "
-            "WHERE supersedes IS NOT NULL AND seq <= %s GROUP BY supersedes",
-            (stop,),
-        )
-        return {row[0]: row[1] for row in rows}
-
-    def supersedes_before(self, start: int, stop: int, before: int) -> bool:
-        """Whether an event in seqs ``start..stop`` supersedes one at or before seq ``before``."""
-        row = self.raw.execute(
-            "SELECT 1 FROM events AS later JOIN events AS target ON target.id = later.supersedes "
-            "WHERE later.supersedes IS NOT NULL AND later.seq BETWEEN %s AND %s "
-            "AND target.seq <= %s LIMIT 1",
-            (start, stop, before),
-        ).fetchone()
-        return row is not None
-
     def corrections(self, stop: int) -> Iterator[tuple[str, str, str]]:
         """``(id, superseded id, recorded of the superseded)`` of corrections up to ``stop``, in seq order."""
         rows = self.raw.execute(

@@ -463,6 +463,42 @@ class _SqlLog:
     def at(self, seq: int) -> StoredEvent | None:
         raise NotImplementedError
 
+    # -- reads both backends share (the connection takes ``?``) -----------------
+
+    def stream_version(self, stream: str, *, before: int | None = None) -> int:
+        """The stream's current version, or its last before seq ``before`` (0: no events)."""
+        if before is None:
+            row = self.conn.execute(
+                "SELECT max(version) FROM events WHERE stream = ?", (stream,)
+            ).fetchone()
+        else:
+            # Versions rise with seq: walk the stream's index down from its top.
+            row = self.conn.execute(
+                "SELECT version FROM events WHERE stream = ? AND seq < ?"
+                " ORDER BY version DESC LIMIT 1",
+                (stream, before),
+            ).fetchone()
+        return int(row[0]) if row and row[0] is not None else 0
+
+    def superseded(self, stop: int) -> dict[str, int]:
+        """Ids superseded by events up to ``stop``, each with the seq of its newest successor."""
+        rows = self.conn.execute(
+            "SELECT supersedes, max(seq) FROM events "
+            "WHERE supersedes IS NOT NULL AND seq <= ? GROUP BY supersedes",
+            (stop,),
+        )
+        return {row[0]: row[1] for row in rows}
+
+    def supersedes_before(self, start: int, stop: int, before: int) -> bool:
+        """Whether an event in seqs ``start..stop`` supersedes one at or before seq ``before``."""
+        row = self.conn.execute(
+            "SELECT 1 FROM events AS later JOIN events AS target ON target.id = later.supersedes "
+            "WHERE later.supersedes IS NOT NULL AND later.seq BETWEEN ? AND ? AND target.seq <= ? "
+            "LIMIT 1",
+            (start, stop, before),
+        ).fetchone()
+        return row is not None
+
     def _typed(self) -> bool:
         raise NotImplementedError
 
@@ -470,9 +506,6 @@ class _SqlLog:
         raise NotImplementedError
 
     def head(self) -> Head:
-        raise NotImplementedError
-
-    def stream_version(self, stream: str, *, before: int | None = None) -> int:
         raise NotImplementedError
 
     def chain_rows(
@@ -923,21 +956,6 @@ class SQLiteEventStore(_SqlLog):
         ).fetchone()
         return None if row is None else StoredEvent(*row)
 
-    def stream_version(self, stream: str, *, before: int | None = None) -> int:
-        """The stream's current version, or its last before seq ``before`` (0: no events)."""
-        if before is None:
-            row = self.conn.execute(
-                "SELECT max(version) FROM events WHERE stream = ?", (stream,)
-            ).fetchone()
-        else:
-            # Versions rise with seq: walk the stream's index down from its top.
-            row = self.conn.execute(
-                "SELECT version FROM events WHERE stream = ? AND seq < ?"
-                " ORDER BY version DESC LIMIT 1",
-                (stream, before),
-            ).fetchone()
-        return int(row[0]) if row and row[0] is not None else 0
-
     def at(self, seq: int) -> StoredEvent | None:
         """The event at ``seq``, if any.
 
@@ -951,25 +969,6 @@ class SQLiteEventStore(_SqlLog):
         except sqlite3.OperationalError as error:
             raise UnreadableRow(seq, f"a column cannot be read: {error}") from None
         return None if row is None else StoredEvent(*row)
-
-    def superseded(self, stop: int) -> dict[str, int]:
-        """Ids superseded by events up to ``stop``, each with the seq of its newest successor."""
-        rows = self.conn.execute(
-            "SELECT supersedes, max(seq) FROM events "
-            "WHERE supersedes IS NOT NULL AND seq <= ? GROUP BY supersedes",
-            (stop,),
-        )
-        return {row[0]: row[1] for row in rows}
-
-    def supersedes_before(self, start: int, stop: int, before: int) -> bool:
-        """Whether an event in seqs ``start..stop`` supersedes one at or before seq ``before``."""
-        row = self.conn.execute(
-            "SELECT 1 FROM events AS later JOIN events AS target ON target.id = later.supersedes "
-            "WHERE later.supersedes IS NOT NULL AND later.seq BETWEEN ? AND ? AND target.seq <= ? "
-            "LIMIT 1",
-            (start, stop, before),
-        ).fetchone()
-        return row is not None
 
     def corrections(self, stop: int) -> Iterator[tuple[str, str, str]]:
         """``(id, superseded id, recorded of the superseded)`` of corrections up to ``stop``, in seq order."""
