@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import attrs
 
@@ -19,6 +20,9 @@ from .jsonl import JsonLinesReader
 from .plan import PlanSection, iter_events, plan_changes, read_plan
 from .store import EventStore
 from .timeutil import parse_timestamp
+
+if TYPE_CHECKING:
+    from .eventchecks import EventChecks
 
 __all__ = ["Dataset", "load_dataset"]
 
@@ -53,8 +57,12 @@ def load_dataset(
     dataset: Dataset,
     *,
     progress: Callable[[int], None] | None = None,
+    checks: EventChecks | None = None,
 ) -> int:
     """Append a dataset's plan and events to an empty store; return how many events.
+
+    With ``checks`` (an engine's :attr:`~gyengine.Engine.checks`), the event
+    files are checked against the plan as :meth:`Engine.append` checks them.
 
     Raises:
         GyengineError: the store is not empty, or a file is invalid (naming file and line).
@@ -75,5 +83,8 @@ def load_dataset(
             reader = JsonLinesReader(
                 handle, str(path), registry, on_bytes=progress, keep_recorded=True
             )
-            count += store.append(reader, keep_recorded=True).count
+            if checks is None:
+                count += store.append(reader, keep_recorded=True).count
+            else:
+                count += checks.append(store, reader, keep_recorded=True).count
     return count
