@@ -19,12 +19,14 @@ __all__ = ["EVENT_CHECKS", "check_indicator_event"]
 Problem = tuple[str, str]
 
 
-def _choices(units: list[str]) -> str:
+def _choices(units: tuple[str, ...]) -> str:
     return units[0] if len(units) == 1 else f"{', '.join(units[:-1])} or {units[-1]}"
 
 
 def _unit_problem(given: str, item: IndicatorDefined) -> str | None:
     """Why a figure in unit ``given`` cannot count for ``item``, or None when it can."""
+    if given == item.unit:
+        return None
     allowed = Quantity.units_like(item.unit)
     if given in allowed:
         return None

@@ -114,6 +114,7 @@ class Plan:
     def __init__(self, path: str, items: dict[str, list[PlanItem]]) -> None:
         self.path = path
         self._items = items
+        self._index: dict[str, dict[str, Any]] = {}
         self.warnings: list[str] = []
         """The checks' warnings, one line each, as problems are written."""
 
@@ -131,10 +132,17 @@ class Plan:
 
     def get(self, section: str, key: str) -> Any | None:
         """The item of ``section`` named ``key``, if any."""
-        for item in self._items.get(section, []):
-            if item.key == key:
-                return item.value
-        return None
+        return self.by_key(section).get(key)
+
+    def by_key(self, section: str) -> dict[str, Any]:
+        """The items of a section by key, in plan order (made once: checks look items up per event)."""
+        index = self._index.get(section)
+        if index is None:
+            index = self._index[section] = {}
+            for item in self._items.get(section, []):
+                if item.key is not None:
+                    index.setdefault(item.key, item.value)
+        return index
 
     def sections(self) -> list[str]:
         """The sections present, sorted."""

@@ -90,15 +90,10 @@ class Quantity:
         return UNITS[unit][0] if unit in UNITS else unit
 
     @staticmethod
-    def units_like(unit: str) -> list[str]:
+    def units_like(unit: str) -> tuple[str, ...]:
         """The units an amount in ``unit`` can be written in: ``unit`` first, then the others of
         its base unit from the largest (亿元 -> 亿元, 万元, 元); an unknown unit only itself."""
-        if unit not in UNITS:
-            return [unit]
-        base = UNITS[unit][0]
-        others = [u for u in UNITS if UNITS[u][0] == base and u != unit]
-        others.sort(key=lambda u: UNITS[u][1], reverse=True)
-        return [unit, *others]
+        return _units_like(unit)
 
     @staticmethod
     def is_unit(unit: str) -> bool:
@@ -129,6 +124,17 @@ class Quantity:
 
     def __str__(self) -> str:
         return f"{format(self.amount, 'f')} {self.unit}"
+
+
+@functools.cache
+def _units_like(unit: str) -> tuple[str, ...]:
+    # Cached: append checks ask once per reported figure.
+    if unit not in UNITS:
+        return (unit,)
+    base = UNITS[unit][0]
+    others = [u for u in UNITS if UNITS[u][0] == base and u != unit]
+    others.sort(key=lambda u: UNITS[u][1], reverse=True)
+    return (unit, *others)
 
 
 def _exact(value: Decimal, factor: Decimal) -> Decimal:
