@@ -351,3 +351,24 @@ def test_demo_init_checks_and_loads(tmp_path: Path) -> None:
     result = h.run_cli(["demo", "init", "--db", db])
     assert result.exit_code == 0, result.output
     assert h.count_rows(db, "events") > 1800
+
+
+def test_a_dataset_with_a_refused_event_names_its_line(tmp_path: Path) -> None:
+    """Loading a dataset through the checks names the file and line of the event refused."""
+    from gyengine.datasets import Dataset, load_dataset
+    from gyengine.plugins import build_plan_sections
+
+    lines = [
+        {**GOOD, "recorded": "2019-07-05T08:00:00Z"},
+        {**stat("I7", "1", "亿"), "recorded": "2019-07-06T08:00:00Z"},
+    ]
+    events = write_jsonl(tmp_path / "events.jsonl", lines)
+    dataset = Dataset(name="t", title="t", plan=PLAN, events=[events], plan_recorded="2019-01-02")
+    with gyengine.open(tmp_path / "d.db", create=True) as engine:
+        sections = build_plan_sections(engine.manager)
+        with pytest.raises(EventRefused) as caught:
+            load_dataset(engine.store, engine.registry, sections, dataset, checks=engine.checks)
+        assert str(caught.value) == (
+            f"{events}:2: $.data.unit: 亿 is not a unit gyengine knows; I7 is in 亿元 "
+            "(use 亿元, 万元 or 元)"
+        )
