@@ -42,6 +42,7 @@ def test_hooks_are_all_known() -> None:
         "register_commands",
         "register_datasets",
         "register_evaluators",
+        "register_event_checks",
         "register_event_types",
         "register_plan_sections",
         "register_renderers",
@@ -113,6 +114,11 @@ def test_hook_examples_register(code: str) -> None:
         assert dataset.default is False
     if "def register_plan_sections" in code:
         assert "programme" in build_plan_sections(manager)
+    if "def register_event_checks" in code:
+        from gyengine.plugins import build_event_checks
+
+        [check] = build_event_checks(manager)
+        assert check.types == ("WaterTested",)
     if "def register_commands" in code:
         import click
         from click.testing import CliRunner

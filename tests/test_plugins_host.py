@@ -602,6 +602,38 @@ def test_hook_register_plan_sections(tmp_path: Path) -> None:
     assert h.count_rows(db, "events") == 2
 
 
+def test_hook_register_event_checks(tmp_path: Path) -> None:
+    """register_event_checks: the docs' example refuses a water test at a site the plan in force lacks."""
+    docs = (Path(__file__).parent.parent / "docs" / "plugin_hooks.md").read_text("utf-8")
+    [example] = [
+        block.split("```", 1)[0]
+        for block in docs.split("```python\n")
+        if "def register_event_checks():" in block.split("```", 1)[0]
+    ]
+    plugins = tmp_path / "plugins"
+    write(plugins, "sites", SITES_PLUGIN)
+    write(plugins, "water_quality", WATER_PLUGIN)
+    write(plugins, "site_checks", example)
+    plan = tmp_path / "plan.toml"
+    plan.write_text(SITES_PLAN.format(ph="6.0"), encoding="utf-8")
+    db, fresh = tmp_path / "log.db", tmp_path / "fresh.db"
+    events = tmp_path / "water.jsonl"
+    bad = {**WATER_EVENTS[0], "stream": "site/海边", "data": {"site": "海边", "ph": "7"}}
+    events.write_text(jsonl([*WATER_EVENTS, bad]), encoding="utf-8")
+    for path in (db, fresh):
+        assert h.run_cli(["init", "--db", path]).exit_code == 0
+    assert h.run_cli(["--plugins-dir", plugins, "plan", "load", plan, "--db", db]).exit_code == 0
+    refused = h.run_cli(["--plugins-dir", plugins, "append", events, "--db", db])
+    assert h.one_line_error(refused) == (
+        f"Error: {events}:3: $.data.site: no site '海边' in the plan in force (sites: 河口, 桥下)"
+    )
+    assert h.count_rows(db, "events") == 2
+    # A log without a plan governs nothing: the same file goes in.
+    unplanned = h.run_cli(["--plugins-dir", plugins, "append", events, "--db", fresh])
+    assert unplanned.exit_code == 0, unplanned.output
+    assert h.count_rows(fresh, "events") == 3
+
+
 def dataset_plugin() -> str:
     """A plugin shipping the ``river`` dataset: a sites plan and water tests beside it."""
     where = "gyengine" if hasattr(gyengine, "Dataset") else "gyengine.datasets"

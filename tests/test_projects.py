@@ -755,9 +755,17 @@ def test_problem_ledger(
 
 
 def test_report_for_unknown_project_warns(engine: gyengine.Engine, clock: Clock) -> None:
-    """A report about a project the plan does not define is a warning, not a silent drop."""
+    """A report about a project the plan does not define (appended unchecked) is a warning, not a silent drop."""
     define(engine, clock, project())
-    seq = report(engine, clock, "2019-W01", "5", project="P99")
+    # A log written before append checked reports against the plan may hold one.
+    clock.now = "2019-01-07T09:00:00.000000Z"
+    event = NewEvent(
+        type="ProjectProgressReported",
+        stream="project/P99",
+        occurred="2019-W01",
+        data={"project": "P99", "invested_to_date": "5"},
+    )
+    [(seq, _)] = engine.store.append([engine.registry.encode(event)]).appended
     [item] = replay(engine, "2019-01-06").find("P99", "report-unknown-project")
     assert item.record.evidence == (seq,)
 

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from gyengine import hookimpl, lazy_exports
 
 if TYPE_CHECKING:
-    from gyengine import Evaluator, PlanSection
+    from gyengine import Evaluator, EventCheck, PlanSection
 
     from .assessment import evaluator
     from .events import BankMonthlyReported, BankTargetSet, BankVetoed
@@ -69,6 +69,13 @@ def register_event_types() -> list[type]:
     from .plan import BankAssessmentDefined, BankDefined
 
     return [BankDefined, BankAssessmentDefined, BankMonthlyReported, BankTargetSet, BankVetoed]
+
+
+@hookimpl
+def register_event_checks() -> list[EventCheck]:
+    from .checks import EVENT_CHECKS
+
+    return list(EVENT_CHECKS)
 
 
 @hookimpl

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from gyengine import hookimpl, lazy_exports
 
 if TYPE_CHECKING:
-    from gyengine import Evaluator, Plan, PlanProblem, PlanSection
+    from gyengine import Evaluator, EventCheck, Plan, PlanProblem, PlanSection
 
     from .events import (
         AssetRevitalised,
@@ -200,6 +200,13 @@ def register_event_types() -> list[type]:
     from .events import EVENT_TYPES
 
     return list(EVENT_TYPES)
+
+
+@hookimpl
+def register_event_checks() -> list[EventCheck]:
+    from .checks import EVENT_CHECKS
+
+    return list(EVENT_CHECKS)
 
 
 @hookimpl

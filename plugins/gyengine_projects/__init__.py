@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from gyengine import hookimpl, lazy_exports
 
 if TYPE_CHECKING:
-    from gyengine import Evaluator, PlanSection
+    from gyengine import Evaluator, EventCheck, PlanSection
 
     from .events import ProblemRaised, ProblemResolved, ProjectProgressReported
     from .ledger import evaluator
@@ -67,6 +67,13 @@ def register_event_types() -> list[type]:
         ProblemRaised,
         ProblemResolved,
     ]
+
+
+@hookimpl
+def register_event_checks() -> list[EventCheck]:
+    from .checks import EVENT_CHECKS
+
+    return list(EVENT_CHECKS)
 
 
 @hookimpl

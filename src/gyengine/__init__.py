@@ -44,6 +44,7 @@ if TYPE_CHECKING:
         ReplayContext,
         Score,
     )
+    from .eventchecks import EventCheck, EventRefused, check_subject
     from .events import (
         Event,
         EventRetracted,
@@ -78,6 +79,8 @@ _MODULES = {
     "Evaluator": "evaluation",
     "EvaluatorError": "evaluation",
     "Event": "events",
+    "EventCheck": "eventchecks",
+    "EventRefused": "eventchecks",
     "EventRetracted": "events",
     "EventStore": "store",
     "EventTypes": "events",
@@ -120,6 +123,7 @@ _MODULES = {
     "VerifyResult": "store",
     "build_event_types": "plugins",
     "canonicalize": "canonical",
+    "check_subject": "eventchecks",
     "event_hash": "canonical",
     "event_type": "events",
     "get_plugin_manager": "plugins",
@@ -148,6 +152,8 @@ __all__ = [
     "Evaluator",
     "EvaluatorError",
     "Event",
+    "EventCheck",
+    "EventRefused",
     "EventRetracted",
     "EventStore",
     "EventTypes",
@@ -187,6 +193,7 @@ __all__ = [
     "VerifyResult",
     "build_event_types",
     "canonicalize",
+    "check_subject",
     "event_hash",
     "event_type",
     "get_plugin_manager",

@@ -78,6 +78,8 @@ class State:
 
         self.db_path = f"<{dataset.name} in memory>"
         store = SQLiteEventStore(":memory:", create=True)
+        # Unchecked against the plan: a bundled dataset is checked when `demo init`
+        # writes it (and by the tests); every replay without a database need not pay again.
         load_dataset(store, self.registry, build_plan_sections(self.manager), dataset)
         return Engine(store, self.manager)
 
@@ -334,7 +336,7 @@ def append(state: State, file: str, db: str, dry_run: bool, keep_recorded: bool)
     except OSError as error:
         raise _fail(f"cannot read {file}: {error.strerror}") from None
     try:
-        store = state.open_store(db)
+        engine = state.open_engine(db)
     except BaseException:
         if handle is not sys.stdin.buffer:
             handle.close()
@@ -346,7 +348,8 @@ def append(state: State, file: str, db: str, dry_run: bool, keep_recorded: bool)
                 handle, source, registry, on_bytes=advance, keep_recorded=keep_recorded
             )
             try:
-                result = store.append(reader, dry_run=dry_run, keep_recorded=keep_recorded)
+                # Through the engine: every event is checked against the plan in force.
+                result = engine.append(reader, dry_run=dry_run, keep_recorded=keep_recorded)
             except GyengineError as error:
                 index = getattr(error, "index", None)
                 if index is not None and index < len(reader.lines):
@@ -355,7 +358,7 @@ def append(state: State, file: str, db: str, dry_run: bool, keep_recorded: bool)
     finally:
         if handle is not sys.stdin.buffer:
             handle.close()
-        store.close()
+        engine.close()
     if not reader.lines:
         click.echo(f"nothing to append: {source} holds no events")
         return
@@ -441,8 +444,8 @@ def record(
                 expected_version=expected_version,
             )
         )
-        with state.open_store(db) as store:
-            result = store.append([pending], dry_run=dry_run)
+        with state.open_engine(db) as engine:
+            result = engine.append([pending], dry_run=dry_run)
     except InvalidEvent as error:
         raise InvalidEvent(error.message, source="command line", field=error.field) from None
     if result.duplicates:
@@ -1009,6 +1012,7 @@ def demo_list(state: State) -> None:
 def demo_init(state: State, db: str, name: str | None) -> None:
     """Write a bundled dataset (plan and events) into a new database."""
     from .datasets import load_dataset
+    from .engine import Engine
     from .plugins import build_datasets, build_plan_sections
 
     dataset = state.default_dataset() if name is None else build_datasets(state.manager).get(name)
@@ -1019,9 +1023,17 @@ def demo_init(state: State, db: str, name: str | None) -> None:
             if existing.head().seq:
                 raise _fail(f"{db} already holds events", "give a new file or database with --db")
     size = sum(path.stat().st_size for path in dataset.events)
-    with state.open_store(db, create=True) as store, progress_bar("loading", size) as advance:
+    with (
+        Engine(state.open_store(db, create=True), state.manager) as engine,
+        progress_bar("loading", size) as advance,
+    ):
         count = load_dataset(
-            store, state.registry, build_plan_sections(state.manager), dataset, progress=advance
+            engine.store,
+            state.registry,
+            build_plan_sections(state.manager),
+            dataset,
+            progress=advance,
+            checks=engine.checks,
         )
     click.echo(f"wrote {count} events of {dataset.name} into {db}")
     if dataset.synthetic:

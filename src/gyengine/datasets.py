@@ -8,17 +8,22 @@ events carry, so ``--known-at`` works on a dataset as on a real log.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import attrs
 
-from .errors import GyengineError
+from .errors import GyengineError, InvalidEvent
 from .events import EventTypes
 from .jsonl import JsonLinesReader
 from .plan import PlanSection, iter_events, plan_changes, read_plan
 from .store import EventStore
 from .timeutil import parse_timestamp
+
+if TYPE_CHECKING:
+    from .eventchecks import EventChecks
 
 __all__ = ["Dataset", "load_dataset"]
 
@@ -53,8 +58,12 @@ def load_dataset(
     dataset: Dataset,
     *,
     progress: Callable[[int], None] | None = None,
+    checks: EventChecks | None = None,
 ) -> int:
     """Append a dataset's plan and events to an empty store; return how many events.
+
+    With ``checks`` (an engine's :attr:`~gyengine.Engine.checks`), the event
+    files are checked against the plan as :meth:`Engine.append` checks them.
 
     Raises:
         GyengineError: the store is not empty, or a file is invalid (naming file and line).
@@ -75,5 +84,13 @@ def load_dataset(
             reader = JsonLinesReader(
                 handle, str(path), registry, on_bytes=progress, keep_recorded=True
             )
-            count += store.append(reader, keep_recorded=True).count
+            append = store.append if checks is None else functools.partial(checks.append, store)
+            try:
+                count += append(reader, keep_recorded=True).count
+            except InvalidEvent as error:
+                # The store and the checks know the event's place in the batch; say its line.
+                index = getattr(error, "index", None)
+                if error.source is None and index is not None and index < len(reader.lines):
+                    raise error.located(str(path), reader.lines[index]) from None
+                raise
     return count

@@ -23,11 +23,14 @@ import attrs
 
 from .errors import GyengineError
 from .evaluation import Evaluator
+from .eventchecks import EventChecks
 from .events import Event, EventTypes, NewEvent, PendingEvent, StoredEvent
 from .plugins import (
     PluginManager,
     build_evaluators,
+    build_event_checks,
     build_event_types,
+    build_plan_sections,
     get_plugin_manager,
 )
 from .replay import Replay, ReplayOptions, ResultRecord, replay
@@ -92,6 +95,7 @@ class Engine:
         self.manager = manager if manager is not None else get_plugin_manager()
         self.registry: EventTypes = build_event_types(self.manager)
         self._evaluators: dict[str, tuple[Evaluator, str]] | None = None
+        self._checks: EventChecks | None = None
 
     @property
     def evaluators(self) -> dict[str, tuple[Evaluator, str]]:
@@ -99,6 +103,15 @@ class Engine:
         if self._evaluators is None:
             self._evaluators = build_evaluators(self.manager)
         return self._evaluators
+
+    @property
+    def checks(self) -> EventChecks:
+        """The plugins' event checks, which :meth:`append` runs against the plan in force."""
+        if self._checks is None:
+            self._checks = EventChecks(
+                build_event_checks(self.manager), build_plan_sections(self.manager), self.registry
+            )
+        return self._checks
 
     def close(self) -> None:
         """Close the store."""
@@ -118,11 +131,25 @@ class Engine:
         dry_run: bool = False,
         keep_recorded: bool = False,
     ) -> AppendResult:
-        """Validate and append events, all of them or none (see :meth:`SQLiteEventStore.append`)."""
+        """Validate and append events, all of them or none (see :meth:`SQLiteEventStore.append`).
+
+        Every event is checked against the plan in force (the plugins' event
+        checks; definition events earlier in the batch count): the first that
+        contradicts it raises :class:`~gyengine.eventchecks.EventRefused`
+        naming its field and what the plan allows, and nothing is appended.
+
+        Raises:
+            InvalidEvent: an event is invalid or contradicts the plan (its
+                ``index`` in the batch, 0-based, when the store knows it).
+        """
         encode = self.registry.encode
         pending = (e if isinstance(e, PendingEvent) else encode(e) for e in events)
-        return self.store.append(
-            pending, expected_version=expected_version, dry_run=dry_run, keep_recorded=keep_recorded
+        return self.checks.append(
+            self.store,
+            pending,
+            expected_version=expected_version,
+            dry_run=dry_run,
+            keep_recorded=keep_recorded,
         )
 
     def events(self, **filters: Any) -> Iterator[Event]:

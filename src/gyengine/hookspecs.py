@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 
     from .datasets import Dataset
     from .evaluation import Evaluator
+    from .eventchecks import EventCheck
     from .plan import PlanSection
     from .rendering import Renderer
     from .reports import ReportKind
@@ -65,6 +66,19 @@ def register_plan_sections() -> list[PlanSection]:  # type: ignore[empty-body]
     ``[[indicator]]``), the attrs class of one item (also a registered event
     type: each item becomes a definition event), and an optional ``check(plan)``
     for whole-plan checks. Two plugins owning one section is an error.
+    """
+
+
+@hookspec
+def register_event_checks() -> list[EventCheck]:  # type: ignore[empty-body]
+    """Return the checks that events of this plugin's types must pass before they are appended.
+
+    An :class:`~gyengine.EventCheck` names the event types it governs and a
+    ``check(plan, event)`` yielding ``(field, message)`` for each way the event
+    contradicts the plan in force (an unknown subject, a unit of another
+    dimension, a stream that names another subject). The first problem refuses
+    the whole append. A log without a plan governs nothing: no check runs.
+    Check names are unique across all plugins.
     """
 
 

@@ -38,6 +38,7 @@ __all__ = [
     "PlanProblem",
     "PlanSection",
     "plan_changes",
+    "plan_in_force",
     "read_plan",
 ]
 
@@ -113,6 +114,7 @@ class Plan:
     def __init__(self, path: str, items: dict[str, list[PlanItem]]) -> None:
         self.path = path
         self._items = items
+        self._index: dict[str, dict[str, Any]] = {}
         self.warnings: list[str] = []
         """The checks' warnings, one line each, as problems are written."""
 
@@ -130,10 +132,17 @@ class Plan:
 
     def get(self, section: str, key: str) -> Any | None:
         """The item of ``section`` named ``key``, if any."""
-        for item in self._items.get(section, []):
-            if item.key == key:
-                return item.value
-        return None
+        return self.by_key(section).get(key)
+
+    def by_key(self, section: str) -> dict[str, Any]:
+        """The items of a section by key, in plan order (made once: checks look items up per event)."""
+        index = self._index.get(section)
+        if index is None:
+            index = self._index[section] = {}
+            for item in self._items.get(section, []):
+                if item.key is not None:
+                    index.setdefault(item.key, item.value)
+        return index
 
     def sections(self) -> list[str]:
         """The sections present, sorted."""
@@ -366,11 +375,7 @@ def plan_changes(
     Unchanged items give nothing; a changed item gives a new definition on its
     stream; an item gone from the file gives a retraction of its definition.
     """
-    item_types = {type_name_of(section.item_type)[0] for section in sections.values()}
-    current: dict[str, Any] = {}
-    for row in store.read(types=item_types | {"EventRetracted"}):
-        if row.stream.startswith(PLAN_STREAM_PREFIX):
-            current[row.stream] = row
+    current = _current_definitions(store, sections)
     changes: list[PlanChange] = []
     wanted: set[str] = set()
     for name in sorted(sections):
@@ -415,6 +420,85 @@ def plan_changes(
         key = stream.split("/", 2)[2] if stream.count("/") >= 2 else None
         changes.append(PlanChange("removed", section_name, key, event))
     return changes
+
+
+def _current_definitions(store: EventStore, sections: dict[str, PlanSection]) -> dict[str, Any]:
+    """The last definition row (or retraction) of every plan stream, by stream."""
+    item_types = {type_name_of(section.item_type)[0] for section in sections.values()}
+    current: dict[str, Any] = {}
+    for row in store.read(types=item_types | {"EventRetracted"}):
+        if row.stream.startswith(PLAN_STREAM_PREFIX):
+            current[row.stream] = row
+    return current
+
+
+def plan_in_force(
+    store: EventStore, sections: dict[str, PlanSection], registry: EventTypes
+) -> Plan | None:
+    """The plan the log holds now: each item's last definition, retracted items left out.
+
+    The same reading as :func:`plan_changes` makes for ``plan load``'s diff.
+    Items are in the order they were defined. Returns None for a log that
+    holds no plan at all.
+    """
+    return PlanBuilder.from_log(store, sections, registry).plan()
+
+
+class PlanBuilder:
+    """The plan in force assembled from definition events, one at a time."""
+
+    def __init__(self, sections: dict[str, PlanSection]) -> None:
+        self._sections = {type_name_of(s.item_type)[0]: s for s in sections.values()}
+        self._items: dict[str, tuple[str, str | None, Any]] = {}
+        self._plan: Plan | None = None
+
+    @classmethod
+    def from_log(
+        cls, store: EventStore, sections: dict[str, PlanSection], registry: EventTypes
+    ) -> PlanBuilder:
+        """A builder holding the plan in force in ``store``."""
+        builder = cls(sections)
+        for row in _current_definitions(store, sections).values():
+            builder.add(row, registry)
+        return builder
+
+    def copy(self) -> PlanBuilder:
+        """A builder with the same items, to add to without changing this one."""
+        other = PlanBuilder({})
+        other._sections = self._sections
+        other._items = dict(self._items)
+        return other
+
+    def governs(self, stream: str, type_name: str) -> bool:
+        """Whether an event of this type on this stream defines, revises or removes a plan item."""
+        return stream.startswith(PLAN_STREAM_PREFIX) and (
+            type_name == "EventRetracted" or type_name in self._sections
+        )
+
+    def add(self, event: Any, registry: EventTypes) -> None:
+        """Apply a definition (or a retraction) on a plan stream; anything else is ignored."""
+        if not self.governs(event.stream, event.type):
+            return
+        self._plan = None
+        if event.type == "EventRetracted":
+            self._items.pop(event.stream, None)
+            return
+        section = self._sections[event.type]
+        value = registry.decode_payload(event.type, event.schema, event.data)
+        key = event.stream.split("/", 2)[2] if event.stream.count("/") >= 2 else None
+        # A revision keeps its item's place: items stay in the order first defined.
+        self._items[event.stream] = (section.name, key, value)
+
+    def plan(self) -> Plan | None:
+        """The plan the definitions added so far make up (None: there are none)."""
+        if not self._items:
+            return None
+        if self._plan is None:
+            items: dict[str, list[PlanItem]] = {}
+            for section, key, value in self._items.values():
+                items.setdefault(section, []).append(PlanItem(section, key, value, 0))
+            self._plan = Plan("<the plan in force>", items)
+        return self._plan
 
 
 def _item_type_name(section: PlanSection, registry: EventTypes) -> str:

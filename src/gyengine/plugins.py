@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 
     from .datasets import Dataset
     from .evaluation import Evaluator
+    from .eventchecks import EventCheck
     from .events import EventTypes
     from .plan import PlanSection
     from .reports import ReportKind
@@ -38,6 +39,7 @@ __all__ = [
     "PluginManager",
     "build_datasets",
     "build_evaluators",
+    "build_event_checks",
     "build_event_types",
     "build_plan_sections",
     "build_renderers",
@@ -314,6 +316,20 @@ def build_plan_sections(manager: pluggy.PluginManager) -> dict[str, PlanSection]
         manager, "register_plan_sections", PlanSection, lambda s: f"plan section [{s.name}]"
     )
     return {key: item for key, (item, _) in found.items()}
+
+
+def build_event_checks(manager: pluggy.PluginManager) -> list[EventCheck]:
+    """Collect the event checks of every plugin, sorted by name.
+
+    Raises:
+        PluginError: for something that is not an EventCheck, or a name used twice.
+    """
+    from .eventchecks import EventCheck
+
+    found = _collect(
+        manager, "register_event_checks", EventCheck, lambda c: f"event check {c.name!r}"
+    )
+    return [item for _, (item, _) in sorted(found.items())]
 
 
 def build_datasets(manager: pluggy.PluginManager) -> dict[str, Dataset]:

@@ -89,6 +89,17 @@ class Quantity:
         """The base unit a unit converts to (亿元 -> 元, 万m² -> m²); an unknown unit is its own."""
         return UNITS[unit][0] if unit in UNITS else unit
 
+    @staticmethod
+    def units_like(unit: str) -> tuple[str, ...]:
+        """The units an amount in ``unit`` can be written in: ``unit`` first, then the others of
+        its base unit from the largest (亿元 -> 亿元, 万元, 元); an unknown unit only itself."""
+        return _units_like(unit)
+
+    @staticmethod
+    def is_unit(unit: str) -> bool:
+        """Whether gyengine knows ``unit`` (亿元 yes, 亿 no)."""
+        return unit in UNITS
+
     def in_unit(self, unit: str) -> Decimal:
         """The amount expressed in ``unit`` (which must share this quantity's base unit).
 
@@ -113,6 +124,17 @@ class Quantity:
 
     def __str__(self) -> str:
         return f"{format(self.amount, 'f')} {self.unit}"
+
+
+@functools.cache
+def _units_like(unit: str) -> tuple[str, ...]:
+    # Cached: append checks ask once per reported figure.
+    if unit not in UNITS:
+        return (unit,)
+    base = UNITS[unit][0]
+    others = [u for u in UNITS if UNITS[u][0] == base and u != unit]
+    others.sort(key=lambda u: UNITS[u][1], reverse=True)
+    return (unit, *others)
 
 
 def _exact(value: Decimal, factor: Decimal) -> Decimal:
