@@ -107,6 +107,37 @@ def _changed(backup: str, number: int, old: str, new: str) -> str:
     return "".join(lines)
 
 
+def test_a_log_the_plan_checks_would_refuse_today_still_restores(tmp_path: Path) -> None:
+    """An event written before append checked against the plan (here: handed to the store
+    directly, an indicator the plan does not have) is part of the log: its backup restores
+    to the same head, the plan of today does not re-judge what the log held."""
+    source = tmp_path / "old.db"
+    assert invoke(["demo", "init", "--db", str(source)]).exit_code == 0
+    with gyengine.open(source) as engine:
+        event = engine.registry.encode(
+            gyengine.NewEvent(
+                type="StatisticReported",
+                stream="indicator/D9",
+                occurred="2019-06",
+                data={"indicator": "D9", "value": "1", "unit": "%"},
+            )
+        )
+        engine.store.append([event])  # the store alone: no plan check, as before them
+        head = engine.store.head()
+    backup = invoke(["log", "--db", str(source), "--format", "jsonl"]).output
+    (tmp_path / "backup.jsonl").write_text(backup, encoding="utf-8")
+    ok("init", "--db", "restored.db")
+    ok("append", "backup.jsonl", "--db", "restored.db", "--keep-recorded")
+    assert head_of(tmp_path / "restored.db") == head
+    # A new event like it, without witnesses, is refused as any new event is.
+    line = '{"type": "StatisticReported", "stream": "indicator/D9", "occurred": "2019-07", '
+    line += '"data": {"indicator": "D9", "value": "1", "unit": "%"}}\n'
+    (tmp_path / "new.jsonl").write_text(line, encoding="utf-8")
+    refused = invoke(["append", "new.jsonl", "--db", "restored.db"])
+    assert refused.exit_code == 1
+    assert "no indicator 'D9' in the plan in force" in refused.output
+
+
 @pytest.mark.parametrize(
     ("old", "new", "field", "says"),
     [
