@@ -415,3 +415,17 @@ def test_the_docs_walk_through_runs(demo: Path) -> None:
     known = invoke(["explain", "DB-2019-001", "--db", str(demo), "--known-at", "2019-05-23"])
     assert "status: overdue" in known.output
     assert "升级为通报" in known.output
+
+
+def test_an_act_on_an_unknown_item_is_flagged(office: Office) -> None:
+    """A 整改反馈 quoting a number the ledger does not hold is named, on its actor, and counts nowhere."""
+    office.plan(project("P1"), rules=RULES + MANUAL)
+    office.issue()
+    seq = office.act("RectificationReported", "DB-2", "2019-06-10", text="已整改")
+    scores, findings = office.ledger(**on("2019-06-13"))
+    assert scores["DB-1"].status == "overdue"
+    stray = [f for f in findings if f.rule == "unknown-item"]
+    assert [(f.kind, f.subject, f.period, f.evidence) for f in stray] == [
+        ("warn", "U3", "2019-06-10", (seq,))
+    ]
+    assert "DB-2" in stray[0].rationale

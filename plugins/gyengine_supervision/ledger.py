@@ -59,6 +59,8 @@ class Act:
     seq: int
     deadline: str = ""
     note: str = ""
+    actor: str = ""
+    type: str = ""
 
 
 @attrs.define
@@ -136,7 +138,15 @@ def _act(action: str) -> Callable[[LoopState, Event], None]:
             getattr(data, "reason", "") or getattr(data, "text", "") or getattr(data, "remark", "")
         )
         state.acts.setdefault(data.item, []).append(
-            Act(action, _day_of(event), event.seq, getattr(data, "deadline", ""), note)
+            Act(
+                action,
+                _day_of(event),
+                event.seq,
+                getattr(data, "deadline", ""),
+                note,
+                event.actor or "",
+                event.type,
+            )
         )
 
     return add
@@ -531,6 +541,31 @@ def _interviews(state: LoopState, today: dt.date) -> Iterator[Finding]:
         )
 
 
+def _strays(state: LoopState, numbers: set[str], today: dt.date) -> Iterator[Finding]:
+    """A warning for every act on an item number the ledger does not hold (a typo, or a
+    finding a correction withdrew): the act counts nowhere until the number is right."""
+    for number, acts in sorted(state.acts.items()):
+        if number in numbers:
+            continue
+        for act in acts:
+            if dt.date.fromisoformat(act.day) > today:
+                continue
+            who = act.actor or "(unknown)"
+            yield Finding(
+                kind="warn",
+                subject=who,
+                label=state.units.get(who),
+                rule="unknown-item",
+                period=act.day,
+                rationale=(
+                    f"{act.day} {act.type}（seq {act.seq}）所称事项 {number} 不在督办台账中："
+                    "请核对事项编号"
+                ),
+                evidence=[act.seq],
+                parameters={"item": number},
+            )
+
+
 def results(state: LoopState, context: ReplayContext) -> Iterator[Score | Finding]:
     """Per item a score (its status, deadline, days left or overdue, age, owner, source), per escalation a finding, per 约谈 a finding."""
     today = _today(state, context)
@@ -539,13 +574,15 @@ def results(state: LoopState, context: ReplayContext) -> Iterator[Score | Findin
     loop = _loop_of(state)
     calendar = Calendar(loop.holidays, loop.workdays)
     plan = [state.loop_seq] if state.loop_seq else []
-    for item in items_of(state, context, loop, calendar):
+    items = items_of(state, context, loop, calendar)
+    for item in items:
         if item.issued > today:
             continue
         course = walk(item, state.acts.get(item.number, []), loop, calendar, today)
         yield _score(item, course, state, today, plan, calendar)
         yield from _escalations(item, course, state, plan)
     yield from _interviews(state, today)
+    yield from _strays(state, {item.number for item in items}, today)
 
 
 supervision = Evaluator(
