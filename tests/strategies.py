@@ -202,6 +202,17 @@ periods = st.sampled_from(["2019", "2019-H1", "2019-Q2", "2019-06", "2019-W26", 
 
 _money = decimals().map(lambda amount: Quantity.parse(f"{abs(amount):f} 元"))
 
+_days = st.dates(dt.date(2019, 1, 1), dt.date(2020, 12, 31)).map(dt.date.isoformat)
+_item_numbers = st.from_regex(r"[A-Z]{2}-20[0-9]{2}-[0-9]{3}", fullmatch=True) | st.sampled_from(
+    ["R05-2019-W11-P11", "R08-2019-02-I7-增速"]
+)
+_filled = json_text.filter(lambda text: bool(text.strip())) | st.just("整改")
+_steps = st.lists(
+    st.sampled_from(["warn", "supervise", "notify", "interview", "accountable"]),
+    max_size=3,
+    unique=True,
+).map(tuple)
+
 FIELD_STRATEGIES: dict[tuple[str, str], st.SearchStrategy[Any]] = {
     # Fields whose validators refuse almost every value of their annotated type
     # (money among 18 units, text that must be a period): drawn from what they
@@ -231,6 +242,34 @@ FIELD_STRATEGIES: dict[tuple[str, str], st.SearchStrategy[Any]] = {
     ("RuleDefined", "kind"): st.sampled_from(["commend", "deduct", "veto", "notice"]),
     # Numbers and texts: the parameters of a rule are either (numeric text reads as a number).
     ("RuleDefined", "params"): st.dictionaries(json_text, decimals() | json_text, max_size=4),
+    # The supervision loop: item numbers, dates, non-empty texts, ladder steps, seqs.
+    **{
+        (cls, field): strategy
+        for cls in (
+            "SupervisionItemIssued",
+            "MeetingItemAgreed",
+            "RectificationReported",
+            "SupervisionItemClosed",
+            "SupervisionItemReturned",
+            "InterviewHeld",
+            "SupervisionLoopDefined",
+        )
+        for field, strategy in {
+            "item": _item_numbers,
+            "deadline": st.just("") | _days,
+            "unit": _filled,
+            "reason": _filled,
+            "text": _filled,
+            "interviewee": _filled,
+            "by": _filled,
+            "evidence": st.lists(st.integers(1, 10**6), max_size=3).map(tuple),
+            "open_on": _steps,
+            "escalation": _steps,
+            "holidays": st.lists(_days, max_size=3).map(tuple),
+            "workdays": st.just(()),
+        }.items()
+    },
+    ("InterviewHeld", "item"): st.just("") | _item_numbers,
 }
 """(payload class name, field) -> the strategy for that field, instead of its annotation's."""
 

@@ -1093,6 +1093,185 @@ def cadences(log: Log) -> None:
         )
 
 
+# -- the supervision loop (督办闭环) --------------------------------------------------
+# Appended after the rest of the year and drawing nothing from the random sequence, so
+# every event above keeps its content and id. Items numbered R05-/R08-... are the ones
+# the plan's 问责 rules open automatically ([supervision_loop] open_on); DB- items are
+# 督办单 the office issued by hand (following a rule's 督办 finding), ZL- an item of the
+# 周例会 and FW- an enterprise's problem from a 企业服务日.
+
+LOOP_ISSUED = [  # item, unit, reason, finding followed, day issued, deadline set by hand
+    (
+        "DB-2019-001",
+        "集聚区管委会",
+        "P13 服装制鞋产业园标准化厂房连续两周进度滞后，限期整改并报送赶工计划",
+        "R04-2019-W19-P13",
+        "2019-05-14",
+        "",
+    ),
+    (
+        "DB-2019-002",
+        "科工信局",
+        "争取上级智能化改造资金连续两个月黄灯，限期报送申报计划",
+        "R07-2019-06-K4-智能化资金",
+        "2019-07-12",
+        "",
+    ),
+    (
+        "DB-2019-003",
+        "商务局",
+        "循环经济产业集聚区招商连续两个月黄灯，限期报送在谈项目清单及落地计划",
+        "R07-2019-11-K7-循环区招商",
+        "2019-12-27",
+        "",
+    ),
+]
+LOOP_MEETINGS = [  # item, unit, reason, meeting, enterprise, day, deadline
+    (
+        "ZL-2019-W41-01",
+        "住建局",
+        "文明路东延征迁遗留问题，周例会议定限期解决",
+        "weekly_meeting",
+        "",
+        "2019-10-09",
+        "2019-10-18",
+    ),
+    (
+        "FW-2019-11-01",
+        "住建局",
+        "企业服务日反映天然气管网未接入厂区",
+        "service_day",
+        "瑞翔鞋业",
+        "2019-11-15",
+        "",
+    ),
+]
+LOOP_ACTS = [  # item, act, day, text
+    ("R08-2019-02-I7-增速", "answer", "2019-03-18", "已召开重点项目推进会，分解一季度投资任务"),
+    ("R08-2019-02-I7-增速", "close", "2019-03-19", "整改措施到位，同意销号"),
+    ("R08-2019-02-I8-增速", "answer", "2019-03-19", "已约谈主营业务收入下降企业"),
+    ("R08-2019-02-I8-增速", "return", "2019-03-21", "措施不具体，缺少分月目标和责任人"),
+    ("R08-2019-02-I8-增速", "answer", "2019-03-27", "已补充分月目标、责任人和帮扶措施"),
+    ("R08-2019-02-I8-增速", "close", "2019-03-28", "补充材料齐全，同意销号"),
+    ("R05-2019-W11-P11", "answer", "2019-03-25", "已调整施工组织，增加作业班组"),
+    ("R05-2019-W11-P11", "close", "2019-03-27", "经现场核查，同意销号"),
+    ("R05-2019-W16-P06", "answer", "2019-04-26", "征地手续已报省厅，同步开展场平"),
+    ("R05-2019-W16-P06", "close", "2019-04-30", "同意销号"),
+    ("DB-2019-001", "interview", "2019-05-30", "督办事项逾期两次未反馈"),
+    ("DB-2019-001", "answer", "2019-06-03", "已报送赶工计划，增加两台塔吊"),
+    ("DB-2019-001", "close", "2019-06-05", "经现场核查，同意销号"),
+    ("R08-2019-05-I5", "answer", "2019-06-14", "已梳理工业投资在建项目，加快入库"),
+    ("R08-2019-05-I5", "close", "2019-06-18", "同意销号"),
+    ("DB-2019-002", "answer", "2019-07-18", "已报送下半年智能化改造资金申报计划"),
+    ("DB-2019-002", "close", "2019-07-22", "同意销号"),
+    ("R05-2019-W27-P19", "answer", "2019-07-24", "已更换施工单位项目经理，倒排工期"),
+    ("R05-2019-W27-P19", "close", "2019-07-26", "逾期整改，予以销号，逾期情况计入季考评"),
+    ("R05-2019-W34-P19", "answer", "2019-09-05", "已落实周调度，进度追赶"),
+    ("R05-2019-W34-P19", "close", "2019-09-10", "同意销号"),
+    ("R08-2019-08-K4-绿色化资金", "answer", "2019-09-06", "已组织三家企业申报省绿色化改造专项"),
+    ("R08-2019-08-K4-绿色化资金", "close", "2019-09-11", "同意销号"),
+    ("R05-2019-W38-P11", "answer", "2019-09-27", "组件生产线设备已到场，安装调试中"),
+    ("R05-2019-W38-P11", "close", "2019-10-08", "同意销号"),
+    ("R05-2019-W40-P18", "answer", "2019-10-11", "已协调设备供应商加快交货"),
+    ("R05-2019-W40-P18", "return", "2019-10-15", "未提供供货合同和到货时间，整改不到位"),
+    ("R05-2019-W40-P18", "answer", "2019-10-21", "已补充供货合同，设备10月底前到货"),
+    ("R05-2019-W40-P18", "close", "2019-10-23", "同意销号"),
+    ("ZL-2019-W41-01", "answer", "2019-10-17", "征迁遗留问题已签订补偿协议"),
+    ("ZL-2019-W41-01", "close", "2019-10-18", "同意销号"),
+    ("FW-2019-11-01", "answer", "2019-11-21", "已与燃气公司对接，正在设计"),
+    ("FW-2019-11-01", "return", "2019-11-25", "未附燃气公司接入协议和完成时间"),
+    ("FW-2019-11-01", "answer", "2019-11-29", "已签订接入协议，12月底前通气"),
+    ("FW-2019-11-01", "close", "2019-12-03", "同意销号"),
+]
+LOOP_UNITS = {
+    **{item: unit for item, unit, *_ in LOOP_ISSUED},
+    **{item: unit for item, unit, *_ in LOOP_MEETINGS},
+    "R08-2019-02-I7-增速": "集聚区管委会",
+    "R08-2019-02-I8-增速": "集聚区管委会",
+    "R05-2019-W11-P11": "集聚区管委会",
+    "R05-2019-W16-P06": "循环区管委会",
+    "R08-2019-05-I5": "发改委",
+    "R05-2019-W27-P19": "集聚区管委会",
+    "R05-2019-W34-P19": "集聚区管委会",
+    "R08-2019-08-K4-绿色化资金": "科工信局",
+    "R05-2019-W38-P11": "集聚区管委会",
+    "R05-2019-W40-P18": "集聚区管委会",
+}
+
+
+def _loop_event(kind: str, item: str, day: str, actor: str, data: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": f"supervision-{item}-{kind}-{day}",
+        "type": kind,
+        "stream": f"supervision/{item}",
+        "occurred": day,
+        "actor": actor,
+        "data": {"item": item, **data} if kind != "InterviewHeld" else data,
+    }
+
+
+def supervision_loop(log: Log) -> None:
+    """督办单, meeting items, 整改反馈, 销号, 退回 and a 约谈 (items closed on time, returned
+    and redone, overdue and escalated)."""
+    for item, unit, reason, finding, day, deadline in LOOP_ISSUED:
+        data = {
+            "unit": unit,
+            "reason": f"{reason}（{NOTE}）",
+            "finding": finding,
+            "deadline": deadline,
+        }
+        log.add(
+            at(dt.date.fromisoformat(day), 17),
+            _loop_event("SupervisionItemIssued", item, day, "转型办", data),
+        )
+    for item, unit, reason, meeting, enterprise, day, deadline in LOOP_MEETINGS:
+        data = {
+            "unit": unit,
+            "reason": f"{reason}（{NOTE}）",
+            "meeting": meeting,
+            "enterprise": enterprise,
+            "deadline": deadline,
+        }
+        log.add(
+            at(dt.date.fromisoformat(day), 17),
+            _loop_event("MeetingItemAgreed", item, day, "转型办", data),
+        )
+    for item, act, day, text in LOOP_ACTS:
+        unit, when = LOOP_UNITS[item], at(dt.date.fromisoformat(day), 17, 30)
+        if act == "answer":
+            event = _loop_event(
+                "RectificationReported",
+                item,
+                day,
+                unit,
+                {
+                    "text": f"{text}（{NOTE}）",
+                    "actions": [text],
+                    "attachments": [f"{item}整改报告.pdf"],
+                },
+            )
+        elif act == "close":
+            event = _loop_event("SupervisionItemClosed", item, day, "转型办", {"remark": text})
+        elif act == "return":
+            event = _loop_event("SupervisionItemReturned", item, day, "转型办", {"reason": text})
+        else:
+            event = _loop_event(
+                "InterviewHeld",
+                item,
+                day,
+                "转型办",
+                {
+                    "unit": unit,
+                    "interviewee": "主任",
+                    "by": "分管工业副县长",
+                    "reason": f"{text}（{NOTE}）",
+                    "item": item,
+                    "outcome": "表态一周内完成整改",
+                },
+            )
+        log.add(when, event)
+
+
 def generate() -> str:
     rng = random.Random(SEED)
     log = Log()
@@ -1104,6 +1283,7 @@ def generate() -> str:
     banks(log, rng)
     problems(log)
     rulings(log)
+    supervision_loop(log)
     return "".join(line + "\n" for line in log.lines())
 
 

@@ -199,6 +199,8 @@ LABELS: Final[dict[str, dict[str, str]]] = {
     "kind.warn": {"zh": "警示", "en": "Warning"},
     "kind.supervise": {"zh": "督办", "en": "Supervision"},
     "kind.accountable": {"zh": "问责", "en": "Accountability"},
+    "kind.notify": {"zh": "通报", "en": "Notification"},
+    "kind.interview": {"zh": "约谈", "en": "Interview"},
     "kind.deduct": {"zh": "扣分", "en": "Deduction"},
     "kind.veto": {"zh": "一票否决", "en": "Veto"},
     # -- the scoreboard (gyengine replay's first screen) ---------------------------------

@@ -42,7 +42,16 @@ __all__ = [
     "unit_score_sections",
 ]
 
-KIND_ORDER: Final = ("commend", "supervise", "accountable", "deduct", "veto", "warn")
+KIND_ORDER: Final = (
+    "commend",
+    "supervise",
+    "notify",
+    "interview",
+    "accountable",
+    "deduct",
+    "veto",
+    "warn",
+)
 """Findings are listed commendations first, then the ever graver measures, then warnings."""
 
 
