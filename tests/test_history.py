@@ -187,13 +187,13 @@ def test_a_backup_does_not_restore_on_top_of_another_log(
     ok("init", "--db", "other.db")
     ok("plan", "load", DEMO / "plan.toml", "--db", "other.db", "--recorded", "2019-01-01")
     result = invoke(["append", "backup.jsonl", "--db", "other.db", "--keep-recorded"])
-    assert "$.seq: the event would be seq 156, not 200 " in error_lines(result)[0]
+    assert "$.seq: the event would be seq 157, not 200 " in error_lines(result)[0]
     # Its plan's events, with the ids of the backup's but loaded at another time: the
     # same ids and content, not the same rows.
     (tmp_path / "backup.jsonl").write_text(backup.splitlines()[0] + "\n", encoding="utf-8")
     result = invoke(["append", "backup.jsonl", "--db", "other.db", "--keep-recorded"])
     assert "backup.jsonl:1: $.hash: the event hashes to " in error_lines(result)[0]
-    assert head_of(tmp_path / "other.db").seq == 155
+    assert head_of(tmp_path / "other.db").seq == 156
 
 
 def test_store_fields_without_keep_recorded_point_to_it(

@@ -361,7 +361,7 @@ def test_demo_year_has_every_course_of_an_item(demo: Path) -> None:
         ["replay", "--db", str(demo), "--evaluator", "supervision", "--no-save", "--format", "json"]
     )
     assert result.exit_code == 0, result.output
-    records = [r for r in json.loads(result.output)["results"] if r["evaluator"] == "supervision"]
+    records = [r for r in json.loads(result.stdout)["results"] if r["evaluator"] == "supervision"]
     items = {r["subject"]: r for r in records if r["record_type"] == "score"}
     kinds = [r["kind"] for r in records if r["record_type"] == "finding"]
     assert any(r["details"].get("on_time") == "yes" for r in items.values())
