@@ -328,23 +328,6 @@ class PostgresEventStore(_SqlLog):
         row = self.raw.execute("SELECT 1 FROM events WHERE hash = %s LIMIT 1", (digest,)).fetchone()
         return row is not None
 
-    def read(
-        self,
-        *,
-        start: int = 1,
-        stop: int | None = None,
-        stream: str | None = None,
-        types: Collection[str] | None = None,
-        since: str | None = None,
-        known_at: str | None = None,
-    ) -> Iterator[StoredEvent]:
-        """Stream rows in seq order, filtered; memory stays bounded (see :meth:`read_rows`)."""
-        make = StoredEvent
-        for row in self.read_rows(
-            start=start, stop=stop, stream=stream, types=types, since=since, known_at=known_at
-        ):
-            yield make(*row)
-
     def read_rows(
         self,
         *,

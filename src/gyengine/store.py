@@ -465,6 +465,26 @@ class _SqlLog:
 
     # -- reads both backends share (the connection takes ``?``) -----------------
 
+    def read(
+        self,
+        *,
+        start: int = 1,
+        stop: int | None = None,
+        stream: str | None = None,
+        types: Collection[str] | None = None,
+        since: str | None = None,
+        known_at: str | None = None,
+    ) -> Iterator[StoredEvent]:
+        """Stream rows in seq order, filtered; memory stays bounded.
+
+        Takes the arguments of :meth:`read_rows`.
+        """
+        make = StoredEvent
+        for row in self.read_rows(
+            start=start, stop=stop, stream=stream, types=types, since=since, known_at=known_at
+        ):
+            yield make(*row)
+
     def stream_version(self, stream: str, *, before: int | None = None) -> int:
         """The stream's current version, or its last before seq ``before`` (0: no events)."""
         if before is None:
@@ -506,6 +526,19 @@ class _SqlLog:
         raise NotImplementedError
 
     def head(self) -> Head:
+        raise NotImplementedError
+
+    def read_rows(
+        self,
+        *,
+        start: int = 1,
+        stop: int | None = None,
+        stream: str | None = None,
+        types: Collection[str] | None = None,
+        since: str | None = None,
+        known_at: str | None = None,
+        data_bytes: bool = False,
+    ) -> Iterator[tuple[Any, ...]]:
         raise NotImplementedError
 
     def chain_rows(
@@ -988,26 +1021,6 @@ class SQLiteEventStore(_SqlLog):
         """Whether some event has this hash (a head hash published earlier, say)."""
         row = self.conn.execute("SELECT 1 FROM events WHERE hash = ? LIMIT 1", (digest,)).fetchone()
         return row is not None
-
-    def read(
-        self,
-        *,
-        start: int = 1,
-        stop: int | None = None,
-        stream: str | None = None,
-        types: Collection[str] | None = None,
-        since: str | None = None,
-        known_at: str | None = None,
-    ) -> Iterator[StoredEvent]:
-        """Stream rows in seq order, filtered; memory stays bounded.
-
-        Takes the arguments of :meth:`read_rows`.
-        """
-        make = StoredEvent
-        for row in self.read_rows(
-            start=start, stop=stop, stream=stream, types=types, since=since, known_at=known_at
-        ):
-            yield make(*row)
 
     def read_rows(
         self,
