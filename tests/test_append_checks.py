@@ -372,3 +372,20 @@ def test_a_dataset_with_a_refused_event_names_its_line(tmp_path: Path) -> None:
             f"{events}:2: $.data.unit: 亿 is not a unit gyengine knows; I7 is in 亿元 "
             "(use 亿元, 万元 or 元)"
         )
+
+
+def test_an_encoded_event_without_its_payload_object_is_checked_the_same(planned: Path) -> None:
+    """A PendingEvent made elsewhere (no payload object kept from its encoding) is decoded
+    for the check and refused with the same words; the object is no part of its identity."""
+    import attrs
+
+    with gyengine.open(planned) as engine:
+        [_, bad] = [engine.registry.encode(event) for event in library_events()]
+        assert bad.payload is not None
+        bare = attrs.evolve(bad, payload=None)
+        assert bare == bad
+        with pytest.raises(EventRefused) as caught:
+            engine.append([bare])
+        assert str(caught.value) == (
+            "$.data.unit: % cannot be expressed in 亿元, the unit of I7 (use 亿元, 万元 or 元)"
+        )

@@ -85,7 +85,7 @@ def test_payload_round_trip(
     payload = data.draw(payloads(cls), label="payload")
     pending = _encode(registry, payload, name)
     # The generated encoder (classes of simple fields) writes the converter's text.
-    assert pending.data == registry._payload_text(name, cls, payload)
+    assert pending.data == registry._payload_text(name, cls, payload)[0]
     store.append([pending])
     stored = store.get(pending.id)
     assert stored is not None
@@ -481,7 +481,7 @@ def test_classes_of_simple_fields_get_a_fast_encoder(registry: EventTypes) -> No
     fast = _direct_encoder(cls)
     assert fast is not None
     good = cls(indicator="I1", value=Decimal("8.70"), unit="%", part="")
-    assert fast(good) == registry._payload_text("StatisticReported", cls, good)
+    assert fast(good) == registry._payload_text("StatisticReported", cls, good)[0]
     # Each of these is left to the converter's path (which accepts or names the field).
     assert fast(cls(indicator="I1", value=Decimal("1E+3"), unit="%", part="")) is None
     assert fast(cls(indicator="I1", value=Decimal("NaN"), unit="%", part="")) is None

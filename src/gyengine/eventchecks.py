@@ -180,10 +180,13 @@ class EventChecks:
             yield event
 
     def _check(self, plan: Plan, event: PendingEvent, checks: list[EventCheck], index: int) -> None:
+        payload = event.payload  # the object it was encoded from, or decoded again here
+        if payload is None:
+            payload = self._registry.row_decoder(event.type, event.schema)(event.data)
         proposed = NewEvent(
             type=event.type,
             stream=event.stream,
-            data=self._registry.row_decoder(event.type, event.schema)(event.data),
+            data=payload,
             id=event.id,
             occurred=event.occurred,
             actor=event.actor,

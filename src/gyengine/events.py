@@ -164,6 +164,9 @@ class PendingEvent:
     """Only for importing a historical log (``keep_recorded``); otherwise the store decides."""
     witness: Witness | None = None
     """Only for restoring a log (``keep_recorded``): where the event stood in it, to be checked."""
+    payload: Any = attrs.field(default=None, eq=False, repr=False)
+    """The payload object ``data`` was encoded from, when the encoder had it (never
+    stored, no part of the event's identity): spares the plan checks a decode."""
 
     def content(self) -> tuple[Any, ...]:
         """The fields that decide whether two events with one id are the same event."""
@@ -464,11 +467,12 @@ class EventTypes:
             if fast is not None:
                 text = fast(data)
         if text is None:
-            text = self._payload_text(event.type, cls, data)
-        return self._pending(event, text)
+            text, data = self._payload_text(event.type, cls, data)
+        return self._pending(event, text, data)
 
-    def _payload_text(self, name: str, cls: type, data: Any) -> str:
-        """The canonical JSON text of a payload, through the converter (the reference path)."""
+    def _payload_text(self, name: str, cls: type, data: Any) -> tuple[str, Any]:
+        """The canonical JSON text of a payload, through the converter (the reference path),
+        and the payload object it is the text of."""
         given_object = not isinstance(data, Mapping)
         if not given_object:
             data = self.structure(name, data)
@@ -497,9 +501,9 @@ class EventTypes:
             # attrs does not check field types: NoteTaken(5) would store 5 for a
             # str and fail every later read. Read it back now, as a reader would.
             self.structure(name, plain)
-        return text
+        return text, data
 
-    def _pending(self, event: NewEvent, text: str) -> PendingEvent:
+    def _pending(self, event: NewEvent, text: str, payload: Any = None) -> PendingEvent:
         """Check the envelope fields of a new event and pair them with its payload text."""
         too_big = data_size_problem(text)
         if too_big is not None:
@@ -529,6 +533,7 @@ class EventTypes:
             supersedes=event.supersedes,
             data=text,
             expected_version=event.expected_version,
+            payload=payload,
         )
 
     def parse_line(self, value: Any, *, keep_recorded: bool = False) -> PendingEvent:
