@@ -296,18 +296,6 @@ class PostgresEventStore(_SqlLog):
         ).fetchone()
         return Head(0, GENESIS_HASH, None) if row is None else Head(row[0], row[1], row[2])
 
-    def count(self) -> int:
-        """How many events the log holds."""
-        row = self.raw.execute("SELECT count(*) FROM events").fetchone()
-        return int(row[0]) if row else 0
-
-    def get(self, event_id: str) -> StoredEvent | None:
-        """The event with this id, if any."""
-        row = self.raw.execute(
-            f"SELECT {_COLUMNS} FROM events WHERE id = %s", (event_id,)
-        ).fetchone()
-        return None if row is None else StoredEvent(*row)
-
     def at(self, seq: int) -> StoredEvent | None:
         """The event at ``seq``, if any."""
         row = self.raw.execute(f"SELECT {_COLUMNS} FROM events WHERE seq = %s", (seq,)).fetchone()
@@ -322,11 +310,6 @@ class PostgresEventStore(_SqlLog):
             (stop,),
         ).fetchall()
         yield from rows
-
-    def holds_hash(self, digest: str) -> bool:
-        """Whether some event has this hash (a head hash published earlier, say)."""
-        row = self.raw.execute("SELECT 1 FROM events WHERE hash = %s LIMIT 1", (digest,)).fetchone()
-        return row is not None
 
     def read_rows(
         self,

@@ -465,6 +465,22 @@ class _SqlLog:
 
     # -- reads both backends share (the connection takes ``?``) -----------------
 
+    def count(self) -> int:
+        """How many events the log holds."""
+        return int(self.conn.execute("SELECT count(*) FROM events").fetchone()[0])
+
+    def get(self, event_id: str) -> StoredEvent | None:
+        """The event with this id, if any."""
+        row = self.conn.execute(
+            f"SELECT {_COLUMNS} FROM events WHERE id = ?", (event_id,)
+        ).fetchone()
+        return None if row is None else StoredEvent(*row)
+
+    def holds_hash(self, digest: str) -> bool:
+        """Whether some event has this hash (a head hash published earlier, say)."""
+        row = self.conn.execute("SELECT 1 FROM events WHERE hash = ? LIMIT 1", (digest,)).fetchone()
+        return row is not None
+
     def read(
         self,
         *,
@@ -978,17 +994,6 @@ class SQLiteEventStore(_SqlLog):
             return Head(0, GENESIS_HASH, None)
         return Head(row[0], row[1], row[2])
 
-    def count(self) -> int:
-        """How many events the log holds."""
-        return int(self.conn.execute("SELECT count(*) FROM events").fetchone()[0])
-
-    def get(self, event_id: str) -> StoredEvent | None:
-        """The event with this id, if any."""
-        row = self.conn.execute(
-            f"SELECT {_COLUMNS} FROM events WHERE id = ?", (event_id,)
-        ).fetchone()
-        return None if row is None else StoredEvent(*row)
-
     def at(self, seq: int) -> StoredEvent | None:
         """The event at ``seq``, if any.
 
@@ -1016,11 +1021,6 @@ class SQLiteEventStore(_SqlLog):
         ).fetchall()
         for _, later, earlier, recorded in sorted(rows):
             yield later, earlier, recorded
-
-    def holds_hash(self, digest: str) -> bool:
-        """Whether some event has this hash (a head hash published earlier, say)."""
-        row = self.conn.execute("SELECT 1 FROM events WHERE hash = ? LIMIT 1", (digest,)).fetchone()
-        return row is not None
 
     def read_rows(
         self,
