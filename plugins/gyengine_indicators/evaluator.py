@@ -351,7 +351,9 @@ class Evaluation:
                 start = f"{_show(shown, item.unit)} + "
             except ValueError:  # an initial count in 家 for an indicator in 个: show it as written
                 start = f"{_show(spec.initial.amount, spec.initial.unit)} + "
-        how = f"{start}{len(seqs)} 条 {spec.event} 事件{'计数' if spec.source == 'count' else '合计'}"
+        how = (
+            f"{start}{len(seqs)} 条 {spec.event} 事件{'计数' if spec.source == 'count' else '合计'}"
+        )
         if skipped:
             how += f" ({', '.join(skipped)}: not in {item.unit}, not counted)"
         return total, seqs, how
@@ -1091,6 +1093,8 @@ def results(state: IndicatorState, context: ReplayContext) -> Iterator[Score]:
                         # Not yet due (未到考核节点): listed, not counted in roll-ups.
                         **({} if due else {"not_due": "yes"}),
                         "schedule": item.schedule or "",
+                        "group": item.group,
+                        "task": item.task,
                     },
                 )
                 _add_parts(parks, item, metric, outcome, due, definition.seq)

@@ -81,7 +81,11 @@ def period_name(text: str, lang: str) -> str:
         return f"{start.year}年{start.month}月"
     if period.kind == "quarter":
         quarter = (start.month - 1) // 3
-        return f"{start.year} Q{quarter + 1}" if lang == "en" else f"{start.year}年{QUARTERS_ZH[quarter]}"
+        return (
+            f"{start.year} Q{quarter + 1}"
+            if lang == "en"
+            else f"{start.year}年{QUARTERS_ZH[quarter]}"
+        )
     if period.kind == "half":
         half = (start.month - 1) // 6
         return f"{start.year} H{half + 1}" if lang == "en" else f"{start.year}年{HALVES_ZH[half]}"
@@ -112,7 +116,7 @@ def time_name(text: str, lang: str) -> str:
     except ValueError:
         day = _date(text)
         return date_name(day, lang) if day else text
-    moment = moment.astimezone(dt.timezone.utc)
+    moment = moment.astimezone(dt.UTC)
     clock = moment.strftime("%H:%M")
     if lang == "en":
         return f"{date_name(moment.date(), lang)} {clock} UTC"

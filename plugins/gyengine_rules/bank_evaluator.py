@@ -74,7 +74,10 @@ def results(state: BankRulesState, context: ReplayContext) -> Iterator[Finding]:
                             f"{'前列' if wanted == 'top' else '后列'}（{place or bulletin.rationale}）"
                         ),
                         evidence=[*bulletin.evidence, *(score.evidence if score else ())],
-                        extra={"rank": str(score.details.get("rank", "")), "score": str(score.value)}
+                        extra={
+                            "rank": str(score.details.get("rank", "")),
+                            "score": str(score.value),
+                        }
                         if score
                         else None,
                     )
