@@ -100,7 +100,7 @@ def appendix(view: View, entries: list[dict[str, Any]]) -> Section:
         "evidence",
         view.t("section.evidence"),
         [
-            Paragraph("\n".join(lines)),
+            Paragraph("\n\n".join(lines)),
             Paragraph(view.t("note.evidence")),
             Table("evidence", view.t("table.evidence"), columns, entries, anchor="anchor"),
         ],

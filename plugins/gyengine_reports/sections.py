@@ -481,7 +481,9 @@ def _indicator_row(
     status: str | None = score.status
     points = score.points
     if not_due:
-        status, points, gap = view.t("status.not_due"), None, None
+        # Not yet judged: done early is said as done, else 未到期; neither counts yet.
+        done = completion is not None and completion >= 100
+        status, points, gap = ("green" if done else view.t("status.not_due")), None, None
     shown_actual: Any = actual
     shown_target: Any = target
     rates = _rates(view, score)
