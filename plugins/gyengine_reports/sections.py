@@ -360,6 +360,7 @@ def _finding_rows(view: View, found: list[Finding]) -> list[dict[str, Any]]:
             "name": finding.label or view.name(finding.subject),
             "rule": _rule(view, finding.rule),
             "period": view.short(finding.period) if finding.period != "all" else "",
+            "period_code": finding.period,  # for machines (JSON); no column shows it
             "reason": reason(view, finding),
             "points": finding.points,
             "evidence": seqs(finding.evidence),
@@ -489,9 +490,6 @@ def _indicator_row(
     rates = _rates(view, score)
     if rates is not None:
         shown_actual, shown_target = rates
-    elif actual is not None or target is not None:
-        shown_actual = cell(actual)
-        shown_target = cell(target)
     name = score.label or score.details.get("name", "")
     return {
         "id": f"{score.subject}（{view.name(part)}）" if part else score.subject,
@@ -555,6 +553,13 @@ def _indicator_columns(view: View, rows: list[dict[str, Any]], work: bool) -> li
         _column(view, "responsible"),
         _evidence_column(view),
     ]
+    # A comparison's rates are words and figures (工业投资增速 7.4): then the column is text.
+    worded = {
+        key
+        for key in ("actual", "target")
+        if any(isinstance(row[key], str) and decimal(row[key]) is None and row[key] for row in rows)
+    }
+    columns = [Column(c.key, c.title, "text") if c.key in worded else c for c in columns]
     optional = ("yoy", "expected", "gap")
     return [c for c in columns if c.key not in optional or any(row[c.key] for row in rows)]
 
