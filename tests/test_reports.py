@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import json
+import re
 import sqlite3
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -295,7 +296,8 @@ def test_monthly_sections(demo: Demo, evaluators: set[str]) -> None:
         "I4（产业集聚区）",
     ]
     # 主要指标 only: I1..I10 and I4's parts; the 增速 items are the 同比 of their amounts.
-    assert all(i.startswith("I") for i in ids) and len(ids) == 12
+    assert all(i.startswith("I") for i in ids)
+    assert len(ids) == 12
     rows = {row["id"]: row for row in indicators["rows"]}
     # I5: both rates, never their difference: 工业投资增速 7.4 % against GDP增速 7.8 % (June).
     assert (rows["I5"]["actual"], rows["I5"]["target"]) == ("工业投资增速 7.4", "高于GDP增速 7.8")
@@ -303,7 +305,8 @@ def test_monthly_sections(demo: Demo, evaluators: set[str]) -> None:
     assert rows["I2"]["yoy"] == "上年 23.6，提高 2.30 个百分点"
     assert rows["I7"]["yoy"] == "同比增长 24.2%"
     # 序时 only for amounts that accrue: none for a rate.
-    assert rows["I1"]["expected"] is None and rows["I2"]["expected"] is None
+    assert rows["I1"]["expected"] is None
+    assert rows["I2"]["expected"] is None
     charts = blocks(data, "charts")
     assert {chart["id"] for chart in charts} >= {"chart-I7", "chart-I8", "chart-I9", "chart-I10"}
     i8 = next(chart for chart in charts if chart["id"] == "chart-I8")
@@ -404,10 +407,12 @@ def test_every_row_cites_its_evidence(demo: Demo, kind: str, period: str) -> Non
             if block["type"] != "Table" or block["id"] == "evidence":
                 continue
             [ref] = [c for c in block["columns"] if c["key"] == "ref"]
-            assert ref["link"] == "ev-" and "evidence" not in [c["kind"] for c in block["columns"]]
+            assert ref["link"] == "ev-"
+            assert "evidence" not in [c["kind"] for c in block["columns"]]
             for row in block["rows"]:
                 entry = entries[f"ev-{row['ref']}"]
-                assert entry["evidence"] and entry["evidence"] == sorted(set(entry["evidence"]))
+                assert entry["evidence"]
+                assert entry["evidence"] == sorted(set(entry["evidence"]))
                 assert all(isinstance(seq, int) for seq in entry["evidence"])
                 rows += 1
     assert appendix["anchor"] == "anchor"
@@ -651,3 +656,100 @@ def test_without_lang_a_report_speaks_the_plans_language(demo: Demo) -> None:
     )
     assert View(replay, None).lang == "en"
     assert View(replay, "zh").lang == "zh"
+
+
+# -- the office's words ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("period", "zh", "en"),
+    [
+        ("2019-W26", "第26周（6月24日—6月30日）", "Week 26 (24–30 June 2019)"),
+        ("2019-W22", "第22周（5月27日—6月2日）", "Week 22 (27 May–2 June 2019)"),
+        # ISO week 1 of 2020 starts on Monday 30 December 2019.
+        (
+            "2020-W01",
+            "2020年第1周（2019年12月30日—2020年1月5日）",
+            "Week 1 (30 December 2019–5 January 2020)",
+        ),
+        ("2019-W52", "第52周（12月23日—12月29日）", "Week 52 (23–29 December 2019)"),
+        # 2020 has 53 ISO weeks: the last ends on Sunday 3 January 2021.
+        (
+            "2020-W53",
+            "2020年第53周（2020年12月28日—2021年1月3日）",
+            "Week 53 (28 December 2020–3 January 2021)",
+        ),
+        ("2019-06", "2019年6月", "June 2019"),
+        ("2019-Q2", "2019年第二季度", "2019 Q2"),
+        ("2019-H1", "2019年上半年", "2019 H1"),
+        ("2019-06-30", "2019年6月30日", "30 June 2019"),
+        ("all", "all", "all"),
+    ],
+)
+def test_period_names(period: str, zh: str, en: str) -> None:
+    """A period is written in words in either language, never as its ISO code."""
+    from gyengine_reports.names import period_name
+
+    assert (period_name(period, "zh"), period_name(period, "en")) == (zh, en)
+
+
+ALLOWED = re.compile(r"^([A-Z]{1,2}\d+|m|DB|ZL|FW|GDP)$")
+"""Item codes (I5, P12, K2, R04, Q03, S1), the unit 万m², and the ledger's number prefixes."""
+ITEM_NUMBER = re.compile(r"\b[A-Z]{1,3}\d{0,2}-\d{4}-[0-9A-Z\u4e00-\u9fff-]+")
+"""督办 item numbers as the loop gives them (DB-2019-001, R05-2019-W11-P11): identifiers."""
+
+
+def zh_body(path: Path) -> str:
+    """The text of a golden file before its 附录 (the header and every section of the body)."""
+    text = path.read_text(encoding="utf-8")
+    if path.suffix == ".html":
+        text = text.split('<section id="s-evidence">')[0].split("<body>", 1)[1]
+        text = re.sub(r"<[^>]+>", " ", text)
+        text = re.sub(r"&[a-z]+;|&#\d+;", " ", text)
+    else:
+        text = text.split("附录：证据")[0]
+    return text
+
+
+@pytest.mark.parametrize(
+    "path", sorted([*GOLDEN.glob("*.md"), *GOLDEN.glob("*.html")]), ids=lambda p: p.name
+)
+def test_zh_body_has_no_english_word_or_iso_code(path: Path) -> None:
+    """A Chinese bulletin's body has no English word and no ISO period code (the 附录 may)."""
+    # Markdown and HTML only: the terminal format wraps words across lines and marks its
+    # grid with letters (G, W, Y, R), which are the renderer's, not the bulletin's.
+    body = ITEM_NUMBER.sub(" ", zh_body(path))
+    codes = re.findall(r"\b\d{4}-(?:W\d{1,2}|Q\d|H\d|\d{2})\b", body)
+    assert not codes, codes[:5]
+    words = {w for w in re.findall(r"[A-Za-z][A-Za-z0-9]*", body) if not ALLOWED.match(w)}
+    assert not words, sorted(words)[:20]
+
+
+def test_every_empty_section_says_so_in_one_line(demo: Demo) -> None:
+    """A section with nothing in the period is one line: 本期无。 (W23 has no milestone, no 约谈)."""
+    data = demo.document("weekly", "2019-W23")
+    for section in ("milestones", "open-items", "interviews"):
+        assert blocks(data, section) == [{"type": "Paragraph", "text": "本期无。"}], section
+    en = demo.document("weekly", "2019-W23", "--lang", "en")
+    assert blocks(en, "interviews") == [{"type": "Paragraph", "text": "None in this period."}]
+
+
+def test_quarter_lists_the_loop(demo: Demo) -> None:
+    """Q2: DB-2019-001 (issued 14 May, 问责 after two missed deadlines, closed 5 June) and the 约谈 of 30 May."""
+    data = demo.document("quarterly", "2019-Q2")
+    items = {row["item"]: row for row in table(data, "quarter-items")["rows"]}
+    db = items["DB-2019-001"]
+    assert (db["issued"], db["step"], db["item_status"], db["closed"]) == (
+        "5月14日",
+        "问责",
+        "已销号",
+        "6月5日",
+    )
+    [talk] = table(data, "interviews")["rows"]
+    assert (talk["date"], talk["who"], talk["interviewee"]) == (
+        "5月30日",
+        "产业集聚区管委会",
+        "主任",
+    )
+    accountable = table(data, "accountable-list")["rows"]
+    assert "发展和改革委员会" in " ".join(row["name"] for row in accountable)
