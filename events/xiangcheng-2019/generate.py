@@ -35,7 +35,7 @@ OUTPUT = HERE / "demo-2019.jsonl"
 SEED = 2019
 YEAR = 2019
 CST = dt.timezone(dt.timedelta(hours=8))
-NOTE = "示例数据（synthetic）"
+NOTE = "示例数据"
 
 
 def at(day: dt.date, hour: int = 10, minute: int = 0) -> dt.datetime:
@@ -1053,7 +1053,7 @@ def rulings(log: Log) -> None:
             "data": {
                 "subject": unit,
                 "period": period,
-                "reason": f"{project} 报{week}竣工，经核查主体工程未通过竣工验收（{NOTE}）",
+                "reason": f"{project} 报第{int(week[-2:])}周竣工，经核查主体工程未通过竣工验收（{NOTE}）",
                 "report_ids": [f"report-{project}-{week}"],
             },
         },
