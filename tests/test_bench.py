@@ -56,3 +56,30 @@ def test_replay_bench_quick_mode(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     for phase in ("full replay, counting", "incremental (+1 event)", "gyengine --help"):
         assert phase in done.stdout, phase
+
+
+def test_province_bench_quick_mode(tmp_path: Path) -> None:
+    """bench_province.py builds one county, replays it in full and after its last week."""
+    figures = tmp_path / "province.json"
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "bench" / "bench_province.py"),
+            "--counties",
+            "1",
+            "--no-postgres",
+            "--json",
+            str(figures),
+        ],
+        capture_output=True,
+        text=True,
+        env={"TMPDIR": str(tmp_path), "PATH": ""},
+    )
+    assert done.returncode == 0, done.stderr
+    [row] = json.loads(figures.read_text("utf-8"))
+    assert row["counties"] == 1
+    assert row["week_events"] > 0
+    assert row["full"]["plans"] == row["incremental"]["plans"] == 1
+    assert row["full"]["resumed"] == 0
+    assert row["incremental"]["resumed"] == 1
+    assert "1 counties" in done.stdout

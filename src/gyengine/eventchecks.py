@@ -25,7 +25,7 @@ import attrs
 
 from .errors import GyengineError, InvalidEvent
 from .events import EventTypes, NewEvent, PendingEvent
-from .plan import PLAN_STREAM_PREFIX, Plan, PlanBuilder, PlanSection
+from .plan import DEFAULT_PLAN, Plan, PlanBuilder, PlanSection, plan_ids, plan_of
 from .store import AppendResult, EventStore, Head
 
 __all__ = ["EventCheck", "EventChecks", "EventRefused", "check_subject", "listing"]
@@ -89,7 +89,8 @@ def check_subject(
     """The usual check of a report about one item of a plan section.
 
     The payload's ``field`` must name an item of ``section``, and the event's
-    stream must be ``<section>/<that item>``.
+    stream must be ``<section>/<that item>`` of the plan (``county-007:project/P01``
+    in plan county-007: see :meth:`Plan.stream`).
 
     Args:
         plan: the plan in force.
@@ -107,7 +108,7 @@ def check_subject(
             f"no {noun} {key!r} in the plan in force ({section}s: {listing(items)})",
         )
         return
-    stream = f"{section}/{key}"
+    stream = plan.stream(f"{section}/{key}")
     if event.stream != stream:
         yield (
             "$.stream",
@@ -118,8 +119,11 @@ def check_subject(
 class EventChecks:
     """Every plugin's event checks, run on the events of an append against the plan in force.
 
-    The plan is read from the store once per head; an append that defines no
-    plan item moves the cached plan on to the head it leaves.
+    An event is judged against its own plan: the one whose id its stream
+    begins with (``county-007:indicator/I1``), or the default plan. Each plan
+    is read from the store once per head, when an event of it is first met; an
+    append that defines no plan item moves the cached plans on to the head it
+    leaves.
     """
 
     def __init__(
@@ -134,7 +138,7 @@ class EventChecks:
                 self._by_type.setdefault(type_name, []).append(check)
         self._sections = sections
         self._registry = registry
-        self._cached: tuple[Head, PlanBuilder] | None = None
+        self._cached: tuple[Head, dict[str | None, PlanBuilder]] | None = None
 
     def append(
         self, store: EventStore, events: Iterable[PendingEvent], **options: Any
@@ -148,16 +152,13 @@ class EventChecks:
         if not self._by_type:
             return store.append(events, **options)
         head = store.head()
-        if self._cached is not None and self._cached[0] == head:
-            builder = self._cached[1]
-        else:
-            builder = PlanBuilder.from_log(store, self._sections, self._registry)
-        run = _Run(builder)
+        builders = self._cached[1] if self._cached is not None and self._cached[0] == head else {}
+        run = _Run(store, self._sections, self._registry, builders)
         result = store.append(self._checked(events, run), **options)
-        # Only when nobody else wrote between the two heads is the plan the batch
-        # ends with the plan of the new head.
+        # Only when nobody else wrote between the two heads are the plans the batch
+        # ends with the plans of the new head.
         if not options.get("dry_run") and result.head.seq == head.seq + result.count:
-            self._cached = (result.head, run.builder)
+            self._cached = (result.head, run.builders)
         return result
 
     def _checked(self, events: Iterable[PendingEvent], run: _Run) -> Iterator[PendingEvent]:
@@ -170,13 +171,16 @@ class EventChecks:
             # the log held: the store checks it stands where it stood, and the plan
             # of today does not re-judge it (it may predate the checks).
             if checks is not None and event.witness is None:
-                plan = run.builder.plan()
+                scope = plan_of(event.stream)[0]
+                plan = run.builder(scope).plan()
                 if plan is not None:
                     self._check(plan, event, checks, index)
-            elif event.stream.startswith(PLAN_STREAM_PREFIX) and run.builder.governs(
-                event.stream, event.type
-            ):
-                run.define(event, self._registry)
+                elif (refusal := run.no_plan(scope, event.stream)) is not None:
+                    raise EventRefused(refusal, field="$.stream", index=index)
+            elif "plan/" in event.stream:
+                builder = run.builder(plan_of(event.stream)[0])
+                if builder.governs(event.stream, event.type):
+                    run.define(builder, event)
             yield event
 
     def _check(self, plan: Plan, event: PendingEvent, checks: list[EventCheck], index: int) -> None:
@@ -208,15 +212,55 @@ class EventChecks:
 
 
 class _Run:
-    """The plan one append checks against: the cached one until the batch defines an item."""
+    """The plans one append checks against: the cached ones until the batch defines an item."""
 
-    def __init__(self, builder: PlanBuilder) -> None:
-        self.builder = builder
-        self.defined = False
+    def __init__(
+        self,
+        store: EventStore,
+        sections: dict[str, PlanSection],
+        registry: EventTypes,
+        builders: dict[str | None, PlanBuilder],
+    ) -> None:
+        self.store = store
+        self.sections = sections
+        self.registry = registry
+        # Copy on write: the cached plans stay those of the head until the append commits.
+        self.builders = dict(builders)
+        self.defined: set[str | None] = set()
+        self.known: list[str] | None = None
 
-    def define(self, event: PendingEvent, registry: EventTypes) -> None:
-        if not self.defined:
-            # Copy on write: the cached plan stays that of the head until the append commits.
-            self.builder = self.builder.copy()
-            self.defined = True
-        self.builder.add(event, registry)
+    def builder(self, scope: str | None) -> PlanBuilder:
+        """The plan ``scope`` as of this point of the batch, read from the log when first asked."""
+        found = self.builders.get(scope)
+        if found is None:
+            found = PlanBuilder.from_log(self.store, self.sections, self.registry, scope)
+            self.builders[scope] = found
+        return found
+
+    def define(self, builder: PlanBuilder, event: PendingEvent) -> None:
+        scope = builder.plan_id
+        if scope not in self.defined:
+            builder = self.builders[scope] = builder.copy()
+            self.defined.add(scope)
+        builder.add(event, self.registry)
+
+    def no_plan(self, scope: str | None, stream: str) -> str | None:
+        """Why an event of plan ``scope``, which the log does not hold, is refused (None: it is not).
+
+        A log that holds no plan at all governs nothing; in a log of other
+        plans, the event names none of them.
+        """
+        if self.known is None:
+            self.known = [p for p in plan_ids(self.store, self.sections) if p != DEFAULT_PLAN]
+            self.known.extend(p for p in self.defined if p is not None and p not in self.known)
+        if not self.known and scope is None:
+            return None
+        if scope is None:
+            return (
+                f"{stream} names no plan, and the log holds plans {listing(sorted(self.known))}:"
+                f" put the event on a stream of its plan ({self.known[0]}:{stream})"
+            )
+        return (
+            f"the stream names plan {scope}, which the log does not hold"
+            f" (plans: {listing(sorted(self.known))}); load its plan first"
+        )

@@ -63,6 +63,7 @@ from .store import (
     Progress,
     VerifyResult,
     _SqlLog,
+    prefix_range,
 )
 from .timeutil import utc_now
 
@@ -102,6 +103,7 @@ CREATE TABLE events (
 );
 CREATE INDEX events_type ON events (type, seq);
 CREATE INDEX events_supersedes ON events (supersedes) WHERE supersedes IS NOT NULL;
+CREATE INDEX events_stream_prefix ON events (stream text_pattern_ops, seq);
 CREATE TABLE gyengine_meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)
 """
 
@@ -321,6 +323,7 @@ class PostgresEventStore(_SqlLog):
         since: str | None = None,
         known_at: str | None = None,
         data_bytes: bool = False,
+        prefix: str | None = None,
     ) -> Iterator[tuple[Any, ...]]:
         """Stream rows as plain tuples in envelope order; the arguments of
         :meth:`SQLiteEventStore.read_rows <gyengine.store.SQLiteEventStore.read_rows>`.
@@ -338,6 +341,11 @@ class PostgresEventStore(_SqlLog):
         if types is not None:
             clauses.append("type = ANY(%s)")
             params.append(sorted(set(types)))
+        if prefix:
+            # Byte-order comparisons (~>=~, ~<~), whatever the database's collation,
+            # through the index events_stream_prefix (text_pattern_ops).
+            clauses.append("stream ~>=~ %s AND stream ~<~ %s")
+            params.extend(prefix_range(prefix))
         if since is not None:
             start = max(start, self._last_seq_where(lambda recorded: recorded < since) + 1)
         if known_at is not None:
@@ -403,23 +411,27 @@ class PostgresEventStore(_SqlLog):
     # -- verifying ---------------------------------------------------------------
 
     def chain_rows(
-        self, start: int = 1, stop: int | None = None
+        self, start: int = 1, stop: int | None = None, *, prefix: str | None = None
     ) -> Generator[tuple[Any, ...], None, None]:
         """Rows ``start..stop`` for checking: tuples in envelope order, ``data`` as text.
 
         From seq 1 this includes any row below seq 1 (only an edit behind the
         store's back makes one). A UTF-8 database holds only valid text, so
         :class:`UnreadableRow` is raised only for a row the driver cannot decode.
+        ``prefix``: only the streams that begin with it (see :meth:`read_rows`).
         """
         lowest = start if start > 1 else -(2**63)
         bound = 2**63 - 1 if stop is None else stop
+        streams = " AND stream ~>=~ %s AND stream ~<~ %s" if prefix else ""
+        extra = prefix_range(prefix) if prefix else ()
         sql = (
-            f"SELECT {_COLUMNS} FROM events WHERE seq >= %s AND seq <= %s ORDER BY seq LIMIT {PAGE}"
+            f"SELECT {_COLUMNS} FROM events WHERE seq >= %s AND seq <= %s{streams}"
+            f" ORDER BY seq LIMIT {PAGE}"
         )
         following = lowest
         while True:
             try:
-                rows = self.raw.execute(sql, (following, bound), binary=True).fetchall()
+                rows = self.raw.execute(sql, (following, bound, *extra), binary=True).fetchall()
             except (psycopg.DataError, UnicodeDecodeError) as error:
                 seq = self._next_seq(following)
                 raise UnreadableRow(following if seq is None else seq, str(error)) from None

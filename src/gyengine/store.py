@@ -141,8 +141,13 @@ class EventStore(Protocol):
         types: Collection[str] | None = None,
         since: str | None = None,
         known_at: str | None = None,
+        prefix: str | None = None,
     ) -> Iterator[StoredEvent]:
-        """Stream rows in seq order, filtered; memory stays bounded."""
+        """Stream rows in seq order, filtered; memory stays bounded.
+
+        ``prefix``: only streams that begin with it (one plan's, ``county-007:``),
+        read through an index on the stream, not the whole log.
+        """
         ...
 
     def head(self) -> Head:
@@ -184,9 +189,13 @@ class EventStore(Protocol):
         ...
 
     def chain_rows(
-        self, start: int = 1, stop: int | None = None
+        self, start: int = 1, stop: int | None = None, *, prefix: str | None = None
     ) -> Generator[tuple[Any, ...], None, None]:
-        """Rows for checking, in envelope order; raises UnreadableRow at a row it cannot read."""
+        """Rows for checking, in envelope order; raises UnreadableRow at a row it cannot read.
+
+        ``prefix``: only the rows of streams that begin with it (one plan's),
+        read through an index on the stream.
+        """
         ...
 
     def check_chain(
@@ -257,6 +266,13 @@ _EVENTS_TABLE_SQL: Final = (
 """The events table's ``sql`` in ``sqlite_master``, as SQLite keeps it for a table gyengine made."""
 
 _SQLITE_MAGIC: Final = b"SQLite format 3\x00"
+
+
+def prefix_range(prefix: str) -> tuple[str, str]:
+    """``(low, high)``: the texts that begin with ``prefix`` are those ``>= low`` and ``< high``
+    in code-point (UTF-8 byte) order."""
+    last = prefix[-1]
+    return prefix, prefix[:-1] + chr(ord(last) + 1)
 
 
 def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
@@ -490,6 +506,7 @@ class _SqlLog:
         types: Collection[str] | None = None,
         since: str | None = None,
         known_at: str | None = None,
+        prefix: str | None = None,
     ) -> Iterator[StoredEvent]:
         """Stream rows in seq order, filtered; memory stays bounded.
 
@@ -497,7 +514,13 @@ class _SqlLog:
         """
         make = StoredEvent
         for row in self.read_rows(
-            start=start, stop=stop, stream=stream, types=types, since=since, known_at=known_at
+            start=start,
+            stop=stop,
+            stream=stream,
+            types=types,
+            since=since,
+            known_at=known_at,
+            prefix=prefix,
         ):
             yield make(*row)
 
@@ -554,11 +577,12 @@ class _SqlLog:
         since: str | None = None,
         known_at: str | None = None,
         data_bytes: bool = False,
+        prefix: str | None = None,
     ) -> Iterator[tuple[Any, ...]]:
         raise NotImplementedError
 
     def chain_rows(
-        self, start: int = 1, stop: int | None = None
+        self, start: int = 1, stop: int | None = None, *, prefix: str | None = None
     ) -> Generator[tuple[Any, ...], None, None]:
         raise NotImplementedError
 
@@ -1032,6 +1056,7 @@ class SQLiteEventStore(_SqlLog):
         since: str | None = None,
         known_at: str | None = None,
         data_bytes: bool = False,
+        prefix: str | None = None,
     ) -> Iterator[tuple[Any, ...]]:
         """Stream rows as plain tuples in envelope order (the fast path of :meth:`read`).
 
@@ -1044,6 +1069,7 @@ class SQLiteEventStore(_SqlLog):
             known_at: only events recorded at or before this record timestamp.
             data_bytes: give ``data`` as the UTF-8 bytes of its text, which
                 saves decoding it where a decoder reads bytes anyway.
+            prefix: only streams that begin with this text (a plan's ``county-007:``).
         """
         clauses = ["seq >= ?"]
         params: list[Any] = [start]
@@ -1053,6 +1079,12 @@ class SQLiteEventStore(_SqlLog):
         if stream is not None:
             clauses.append("stream = ?")
             params.append(stream)
+        if prefix:
+            # A range of the (stream, version) index, whose entries carry the seq
+            # (the rowid): one plan's rows without reading the others'. TEXT
+            # compares by bytes (BINARY), so the range is exactly the prefix.
+            clauses.append("stream >= ? AND stream < ?")
+            params.extend(prefix_range(prefix))
         if types is not None:
             names = sorted(set(types))
             clauses.append(f"type IN ({', '.join('?' * len(names))})")
@@ -1082,19 +1114,24 @@ class SQLiteEventStore(_SqlLog):
     # -- verifying ---------------------------------------------------------------
 
     def chain_rows(
-        self, start: int = 1, stop: int | None = None
+        self, start: int = 1, stop: int | None = None, *, prefix: str | None = None
     ) -> Generator[tuple[Any, ...], None, None]:
         """Rows ``start..stop`` for checking: tuples in envelope order, ``data`` as bytes.
 
         From seq 1 this includes any row below seq 1 (only an edit behind the
         store's back makes one). At a row that cannot be read (a text column
-        that is not UTF-8) it raises :class:`UnreadableRow`.
+        that is not UTF-8) it raises :class:`UnreadableRow`. ``prefix``: only
+        the streams that begin with it (see :meth:`read_rows`).
         """
         bound = "" if stop is None else f" AND seq <= {int(stop)}"
+        params: tuple[Any, ...] = ()
+        if prefix:
+            bound += " AND stream >= ? AND stream < ?"
+            params = prefix_range(prefix)
         sql = f"SELECT {_COLUMNS_DATA_BYTES} FROM events WHERE seq >= ?{bound} ORDER BY seq"
         lowest = start if start > 1 else -(2**63)
         size = 2000
-        cursor = self.conn.execute(sql, (lowest,))
+        cursor = self.conn.execute(sql, (lowest, *params))
         following = lowest
         try:
             while True:
@@ -1109,7 +1146,7 @@ class SQLiteEventStore(_SqlLog):
                             following if seq is None else seq, f"a column cannot be read: {error}"
                         ) from None
                     cursor.close()
-                    cursor = self.conn.execute(sql, (following,))
+                    cursor = self.conn.execute(sql, (following, *params))
                     size = 1
                     continue
                 if not rows:
