@@ -56,3 +56,27 @@ def test_replay_bench_quick_mode(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     for phase in ("full replay, counting", "incremental (+1 event)", "gyengine --help"):
         assert phase in done.stdout, phase
+
+
+def test_runs_bench(tmp_path: Path) -> None:
+    """bench_runs.py measures the log, each run and the first layout beside it (SQLite)."""
+    out = tmp_path / "figures.json"
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "bench" / "bench_runs.py"),
+            "--no-postgres",
+            "--json",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        env={"TMPDIR": str(tmp_path), "PATH": ""},
+    )
+    assert done.returncode == 0, done.stderr
+    figures = json.loads(out.read_text("utf-8"))["sqlite"]
+    assert figures["log_bytes"] > 0
+    assert 0 < figures["first_run_adds"] < figures["first_layout_run_adds"]
+    assert figures["results"] > 0
+    assert figures["evidence_seqs"] > 0
+    assert "one saved run adds" in done.stdout
