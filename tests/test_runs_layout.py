@@ -206,6 +206,13 @@ def test_the_views_show_results_and_evidence_as_the_run_store_reads_them(
         (n, seq) for n, _, seqs in saved[2] for seq in seqs
     ]
     assert len(evidence) > 10_000
+    # As datasette filters (?n=17 is the text '17'): n and seq have INTEGER affinity.
+    by_text = database.execute(
+        "SELECT count(*) FROM results WHERE run_id = '2' AND n = '17'"
+        " UNION ALL SELECT count(*) FROM evidence WHERE run_id = '2' AND n = '17' AND seq = ?",
+        [str(saved[2][16][2][0])],
+    ).fetchall()
+    assert by_text == [(1,), (1,)]
     assert h.count_rows(two_runs, "evidence") == sum(
         len(seqs) for rows in saved.values() for _, _, seqs in rows
     )

@@ -5,9 +5,16 @@ Tables (on SQLite, query them with ``sqlite-utils`` or datasette):
 * ``runs``: one row per saved replay: its options, the seq range read and
   verified, the hash at the last seq, the checkpoints it trusted, the plugins
   and evaluators with their versions and whether the chain verified.
-* ``results``: one row per score or finding of a run.
-* ``evidence``: ``(run_id, n, seq)``: the events each result rests on.
+* ``result_packs``: a run's results (each its fields and the seqs of the events
+  it rests on) in packs of consecutive rows, a JSON array zlib-compressed; a
+  pack byte-identical to one stored (by its ``hash``) is stored once.
+* ``run_packs``: ``(run_id, first_n, pack_id)``: which packs hold a run's
+  results, from which ``n`` on.
 * ``checkpoints``: an evaluator's folded state at a seq, as canonical JSON.
+
+On SQLite the views ``results`` (a row per result, ``evidence`` a JSON array)
+and ``evidence`` (``run_id, n, seq``) show the packs as the first layout's
+tables did; databases of that layout are migrated on first use.
 
 Every run (with its results and evidence) and every checkpoint carries a seal
 (:mod:`gyengine.seal`) under a key kept outside the database, and is bound to
@@ -114,14 +121,14 @@ CREATE TABLE IF NOT EXISTS checkpoints (
     PRIMARY KEY ([evaluator], [version], [config], [seq])
 );
 CREATE VIEW IF NOT EXISTS results AS
-SELECT run_packs.run_id AS run_id, run_packs.first_n + CAST(item.key AS INTEGER) AS n,
+SELECT run_packs.run_id AS run_id, CAST(run_packs.first_n + item.key AS INTEGER) AS n,
     {", ".join(f"json_extract(item.value, '$[{i}]') AS {c}" for i, c in enumerate(RESULT_COLUMNS))},
     json_extract(item.value, '$[{len(RESULT_COLUMNS)}]') AS evidence
 FROM run_packs JOIN result_packs ON result_packs.id = run_packs.pack_id,
     json_each(CAST(sqlar_uncompress(result_packs.body, result_packs.size) AS TEXT)) AS item;
 CREATE VIEW IF NOT EXISTS evidence AS
-SELECT run_packs.run_id AS run_id, run_packs.first_n + CAST(item.key AS INTEGER) AS n,
-    seqs.value AS seq
+SELECT run_packs.run_id AS run_id, CAST(run_packs.first_n + item.key AS INTEGER) AS n,
+    CAST(seqs.value AS INTEGER) AS seq
 FROM run_packs JOIN result_packs ON result_packs.id = run_packs.pack_id,
     json_each(CAST(sqlar_uncompress(result_packs.body, result_packs.size) AS TEXT)) AS item,
     json_each(item.value, '$[{len(RESULT_COLUMNS)}]') AS seqs
@@ -130,7 +137,9 @@ FROM run_packs JOIN result_packs ON result_packs.id = run_packs.pack_id,
 (``sqlar_uncompress`` is built into the ``sqlite3`` shell; gyengine registers it
 on its own connections and, as a plugin, in datasette and sqlite-utils). No view
 reads another: SQLite checks a view of a view when a table is renamed, and a
-connection without the function could then rename no table."""
+connection without the function could then rename no table. ``n`` and ``seq``
+are CASTs so that they have INTEGER affinity: datasette's ``?n=17`` (a text
+``'17'``) then finds result 17."""
 
 _CHECKPOINT_COLUMNS: Final = (
     "evaluator",
@@ -294,7 +303,8 @@ class RunTables(Protocol):
     """What :class:`RunStore` needs of a backend: its SQL takes ``?`` placeholders."""
 
     schema: str
-    """The statements (``;``-separated) that create the four tables."""
+    """The statements (``;``-separated, each with ``IF NOT EXISTS``) that create the
+    tables (and views) not there yet."""
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
         """Run one statement; a cursor (``fetchone``, iteration, ``description``)."""
