@@ -288,7 +288,7 @@ class Tamperer:
         data = json.dumps(rows, ensure_ascii=False, separators=(",", ":")).encode()
         self.execute(
             "UPDATE result_packs SET body = ?, size = ? WHERE id = ?",
-            (zlib.compress(data), len(data), pack_id),
+            (zlib.compress(data, 1), len(data), pack_id),
         )
         return self.first_user(pack_id)
 
