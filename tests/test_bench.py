@@ -70,6 +70,17 @@ def test_province_bench_quick_mode(tmp_path: Path) -> None:
             "--no-postgres",
             "--json",
             str(figures),
+
+def test_runs_bench(tmp_path: Path) -> None:
+    """bench_runs.py measures the log, each run and the first layout beside it (SQLite)."""
+    out = tmp_path / "figures.json"
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "bench" / "bench_runs.py"),
+            "--no-postgres",
+            "--json",
+            str(out),
         ],
         capture_output=True,
         text=True,
@@ -83,3 +94,10 @@ def test_province_bench_quick_mode(tmp_path: Path) -> None:
     assert row["full"]["resumed"] == 0
     assert row["incremental"]["resumed"] == 1
     assert "1 counties" in done.stdout
+
+    figures = json.loads(out.read_text("utf-8"))["sqlite"]
+    assert figures["log_bytes"] > 0
+    assert 0 < figures["first_run_adds"] < figures["first_layout_run_adds"]
+    assert figures["results"] > 0
+    assert figures["evidence_seqs"] > 0
+    assert "one saved run adds" in done.stdout
