@@ -70,6 +70,20 @@ def test_province_bench_quick_mode(tmp_path: Path) -> None:
             "--no-postgres",
             "--json",
             str(figures),
+        ],
+        capture_output=True,
+        text=True,
+        env={"TMPDIR": str(tmp_path), "PATH": ""},
+    )
+    assert done.returncode == 0, done.stderr
+    [row] = json.loads(figures.read_text("utf-8"))
+    assert row["counties"] == 1
+    assert row["week_events"] > 0
+    assert row["full"]["plans"] == row["incremental"]["plans"] == 1
+    assert row["full"]["resumed"] == 0
+    assert row["incremental"]["resumed"] == 1
+    assert "1 counties" in done.stdout
+
 
 def test_runs_bench(tmp_path: Path) -> None:
     """bench_runs.py measures the log, each run and the first layout beside it (SQLite)."""
@@ -87,14 +101,6 @@ def test_runs_bench(tmp_path: Path) -> None:
         env={"TMPDIR": str(tmp_path), "PATH": ""},
     )
     assert done.returncode == 0, done.stderr
-    [row] = json.loads(figures.read_text("utf-8"))
-    assert row["counties"] == 1
-    assert row["week_events"] > 0
-    assert row["full"]["plans"] == row["incremental"]["plans"] == 1
-    assert row["full"]["resumed"] == 0
-    assert row["incremental"]["resumed"] == 1
-    assert "1 counties" in done.stdout
-
     figures = json.loads(out.read_text("utf-8"))["sqlite"]
     assert figures["log_bytes"] > 0
     assert 0 < figures["first_run_adds"] < figures["first_layout_run_adds"]
