@@ -45,6 +45,7 @@ import psycopg
 import psycopg.errors
 
 from .canonical import GENESIS_HASH
+from .chain import ChainProblem, hash_problem
 from .errors import (
     DatabaseNotInitialised,
     DatabaseUnavailable,
@@ -61,7 +62,7 @@ from .store import (
     BackgroundCheck,
     Head,
     Progress,
-    VerifyResult,
+    _Log,
     _SqlLog,
 )
 from .timeutil import utc_now
@@ -428,16 +429,15 @@ class PostgresEventStore(_SqlLog):
                 return
             following = rows[-1][0] + 1
 
-    def verify(self, *, progress: Progress | None = None, workers: int | None = 1) -> VerifyResult:
-        """Recompute the chain from seq 1 and name the first broken seq (in this process)."""
-        checker = self.checker_at(1)
-        problem = self.check_chain(checker, None, progress)
-        head = Head(checker.checked_to, checker.prev_hash, checker.last_recorded or None)
-        return VerifyResult(checker.checked_to, head, problem)
-
     def hash_in_background(self, start: int, stop: int) -> BackgroundCheck | None:
-        """``None``: replays on PostgreSQL check hashes as they read."""
-        return None
+        """Recompute the hashes of seqs ``start..stop`` in another process with its
+        own connection, if worth it (as on SQLite: 100,000 rows or more, two cores)."""
+        if not self._hashing_worthwhile(start, stop):
+            return None
+        return BackgroundCheck(_hash_part, self.url, (start, stop))
+
+    def _worker_target(self) -> tuple[Callable[[str], _Log], str]:
+        return PostgresEventStore, self.url
 
     def _typed(self) -> bool:
         """Whether the events table has exactly the columns gyengine made: PostgreSQL then
@@ -453,6 +453,25 @@ class PostgresEventStore(_SqlLog):
         """The first seq at or after ``seq`` the log holds, if any."""
         row = self.raw.execute("SELECT min(seq) FROM events WHERE seq >= %s", (seq,)).fetchone()
         return int(row[0]) if row and row[0] is not None else None
+
+
+def _hash_part(url: str, span: tuple[int, int]) -> ChainProblem | None:
+    """Recompute the hash of every row of a seq range, in a worker process with its
+    own connection: the first row whose hash is wrong (:func:`~gyengine.chain.hash_problem`,
+    the checker's rule and words), or ``None``.
+
+    A row it cannot read is left to the reader in order, which meets it and names it.
+    """
+    start, stop = span
+    with PostgresEventStore(url) as store:
+        try:
+            for row in store.chain_rows(start, stop):
+                found = hash_problem(row)
+                if found is not None:
+                    return found
+        except UnreadableRow:
+            return None
+    return None
 
 
 class PostgresRunTables:
