@@ -551,10 +551,7 @@ def test_read_rows_with_data_bytes(
     timed: EventStore, filters: dict[str, Any], seqs: list[int]
 ) -> None:
     """read_rows(data_bytes=True) gives the rows read() gives, data as its UTF-8 bytes."""
-    read_rows = getattr(timed, "read_rows", None)
-    if read_rows is None:
-        pytest.fail(f"{type(timed).__name__} has no read_rows")
-    rows = list(read_rows(data_bytes=True, **filters))
+    rows = list(timed.read_rows(data_bytes=True, **filters))
     assert [row[10] for row in rows] == [row.data.encode() for row in timed.read(**filters)]
     assert [row[:10] + row[11:] for row in rows] == [
         (*attrs.astuple(row)[:10], *attrs.astuple(row)[11:]) for row in timed.read(**filters)

@@ -145,6 +145,21 @@ class EventStore(Protocol):
         """Stream rows in seq order, filtered; memory stays bounded."""
         ...
 
+    def read_rows(
+        self,
+        *,
+        start: int = 1,
+        stop: int | None = None,
+        stream: str | None = None,
+        types: Collection[str] | None = None,
+        since: str | None = None,
+        known_at: str | None = None,
+        data_bytes: bool = False,
+    ) -> Iterator[tuple[Any, ...]]:
+        """The rows :meth:`read` gives, as plain tuples in envelope order (the fast
+        path of decoding readers); ``data_bytes``: ``data`` as its UTF-8 bytes."""
+        ...
+
     def head(self) -> Head:
         """The newest event's seq, hash and recorded time."""
         ...
