@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 
 import gyengine
+import gyengine.store
 import pg_helpers
 import replay_helpers as h
 from gyengine.events import ENVELOPE_FIELDS
@@ -140,9 +141,12 @@ PG_EDITS = sorted(set(EDITS) - {"not-utf8"})
 
 @pytest.mark.parametrize("name", PG_EDITS)
 @pytest.mark.parametrize("seq", [1, 4, 9, EVENTS])
-def test_replay_and_verify_name_the_same_problem(pristine_pg: str, name: str, seq: int) -> None:
+def test_replay_and_verify_name_the_same_problem(
+    pristine_pg: str, name: str, seq: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Each edit of the tamper suite, made with plain SQL on PostgreSQL: verify names it where
-    it does on SQLite, and a full, a resumed (verify_all) and a carried-on replay agree."""
+    it does on SQLite, in one process and in two worker processes; a full, a resumed
+    (verify_all), a carried-on replay and one with the hashing worker agree."""
     edit, _ = EDITS[name]
     with pg_helpers.database(template=pristine_pg) as url:
         with closing(_psql(url)) as conn:
@@ -152,10 +156,13 @@ def test_replay_and_verify_name_the_same_problem(pristine_pg: str, name: str, se
         assert (found.seq, found.kind) == expected if found is not None else expected is None
         assert _replay(url, checkpoints=False) == found
         assert _replay(url, verify_all=True) == found
-        assert _replay(url, checkpoints=False, parallel=True) == found
         with h.open_engine(url, create=False) as engine:
             carried = engine.replay(save=False, checkpoints=False, allow_broken_chain=True)
         assert carried.chain_problem == found
+        with gyengine.open_store(url) as store:
+            assert store.verify(workers=2).problem == found
+        monkeypatch.setattr(gyengine.store, "PARALLEL_HASHING_FROM", 2)
+        assert _replay(url, checkpoints=False, parallel=True) == found
 
 
 def test_text_that_is_not_utf8_cannot_be_stored(pristine_pg: str) -> None:
