@@ -833,3 +833,24 @@ def test_reopening_keeps_the_log(tmp_path: Path, note: Note) -> None:
         found = store.get("k")
         assert found is not None
         assert found.data == '{"text":"kept"}'
+
+
+def test_read_and_chain_rows_by_stream_prefix(store: EventStore, note: Note) -> None:
+    """A plan's rows are those whose stream begins with its prefix: read() and chain_rows()
+    give exactly them, in seq order, on every backend (and nothing of a longer id that
+    merely shares the first letters)."""
+    store.append(
+        [
+            note("county-1:indicator/I1", id="p1"),
+            note("county-12:indicator/I1", id="p2"),
+            note("county-1:project/P01", id="p3"),
+            note("county-2:indicator/I1", id="p4"),
+            note("indicator/I1", id="p5"),
+        ]
+    )
+    assert [row.seq for row in store.read(prefix="county-1:")] == [1, 3]
+    assert [row.seq for row in store.read(prefix="county-1:", start=2)] == [3]
+    assert [row[0] for row in store.read_rows(prefix="county-2:")] == [4]
+    assert [row[0] for row in store.chain_rows(prefix="county-1:")] == [1, 3]
+    assert [row[0] for row in store.chain_rows(2, 4, prefix="county-12:")] == [2]
+    assert [row.seq for row in store.read(prefix="county-9:")] == []
