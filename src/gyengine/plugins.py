@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Final, TypeVar
 import pluggy
 
 from . import hookspecs
-from .errors import DuplicateEventType, GyengineError
+from .errors import DuplicateEventType, PluginError
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -51,14 +51,6 @@ __all__ = [
 ENTRY_POINT_GROUP: Final = "gyengine"
 BUILTIN_PLUGINS: Final = ("gyengine.builtin",)
 """Modules of gyengine's own behaviour, registered like any plugin."""
-
-
-class PluginError(GyengineError):
-    """A plugin could not be loaded, or registered something invalid."""
-
-    def __init__(self, plugin: str, message: str) -> None:
-        self.plugin = plugin
-        super().__init__(f"plugin {plugin}: {message}")
 
 
 class PluginManager(pluggy.PluginManager):
