@@ -24,17 +24,8 @@ from typing import Any
 import attrs
 
 import gyengine
-from gyengine import (
-    ANY_TYPE,
-    Evaluator,
-    Event,
-    EventRetracted,
-    Finding,
-    NewEvent,
-    ReplayContext,
-    Score,
-    hookimpl,
-)
+from gyengine import ANY_TYPE, Evaluator, Event, Finding, NewEvent, ReplayContext, Score, hookimpl
+from gyengine.events import EventRetracted
 
 __version__ = "1.0"
 

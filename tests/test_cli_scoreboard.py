@@ -11,8 +11,8 @@ import pytest
 from rich.cells import cell_len
 
 import replay_helpers as h
-from gyengine import Document, Paragraph, ReportKind, Section, Table, parse_period
-from gyengine.document import Column, word
+from gyengine import Document, ReportKind, parse_period
+from gyengine.document import Column, Paragraph, Section, Table, word
 from gyengine.rendering.terminal import TerminalDocumentRenderer
 
 BANNER = word("synthetic", "zh")

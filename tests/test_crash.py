@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from gyengine import PendingEvent, SQLiteEventStore
+from gyengine import SQLiteEventStore
+from gyengine.events import PendingEvent
 
 pytestmark = pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL")
 

@@ -99,7 +99,7 @@ def test_hook_examples_register(code: str) -> None:
         assert "subjects" in renderers
         outline = build_renderers(manager, "document")["outline"]
         written = io.StringIO()
-        document = gyengine.Document(title="T", sections=[gyengine.Section("s", "S", [])])
+        document = gyengine.Document(title="T", sections=[gyengine.document.Section("s", "S", [])])
         outline.render(document, written, {})
         assert written.getvalue() == "T\n  S\n"
     if "def register_reports" in code:

@@ -14,7 +14,8 @@ import pytest
 
 import gyengine
 import replay_helpers as h
-from gyengine import PluginError, hookspecs
+from gyengine import hookspecs
+from gyengine.errors import PluginError
 
 WATER_PLUGIN = '''\
 """Water quality: a test plugin loaded only through --plugins-dir."""
@@ -509,7 +510,7 @@ def test_hook_register_upcasters(tmp_path: Path) -> None:
     # a malformed registration names the plugin
     bad = h.make_plugin("meter", event_types=[h.ReadingTaken], upcasters=[("ReadingTaken", 1)])
     with pytest.raises(PluginError, match=r"plugin meter: register_upcasters\(\)"):
-        gyengine.build_event_types(gyengine.get_plugin_manager(entry_points=False, plugins=[bad]))
+        gyengine.plugins.build_event_types(gyengine.get_plugin_manager(entry_points=False, plugins=[bad]))
 
 
 def test_hook_register_evaluators(tmp_path: Path) -> None:
@@ -907,7 +908,7 @@ def test_two_plugins_registering_one_report_name_are_both_named() -> None:
     manager = gyengine.get_plugin_manager(
         entry_points=False, plugins=[plugin("first"), plugin("second")]
     )
-    with pytest.raises(gyengine.PluginError) as caught:
+    with pytest.raises(gyengine.errors.PluginError) as caught:
         build_reports(manager)
     assert (
         str(caught.value) == "plugin second: report 'weekly' is registered by first and by second"

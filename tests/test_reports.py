@@ -594,8 +594,9 @@ def test_xlsx_holds_the_numbers_of_the_json(
 
 def test_without_lang_a_report_speaks_the_plans_language(demo: Demo) -> None:
     """No --lang: the bundled zh plan gives zh labels, and a plan written in en gives en labels."""
-    from gyengine import ReplayOptions, ResultRecord, Score
+    from gyengine import ResultRecord, Score
     from gyengine.replay import Replay as ReplayResult
+    from gyengine.replay import ReplayOptions
     from gyengine_reports.view import View
 
     assert (

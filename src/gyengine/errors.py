@@ -31,8 +31,11 @@ __all__ = [
     "PlanInvalid",
     "PluginError",
     "UnknownEventType",
+    "UnknownFormat",
+    "UnknownReport",
     "UnknownSupersededEvent",
     "UnreadableRow",
+    "WrongPeriod",
 ]
 
 
@@ -261,3 +264,34 @@ class PluginError(GyengineError):
     def __init__(self, plugin: str, message: str) -> None:
         self.plugin = plugin
         super().__init__(f"plugin {plugin}: {message}")
+
+
+class UnknownReport(GyengineError, LookupError):
+    """No plugin registers a report kind of this name; ``known`` lists those there are."""
+
+    def __init__(self, name: str, known: list[str]) -> None:
+        self.name, self.known = name, sorted(known)
+        super().__init__(f"no report kind {name!r} (kinds: {', '.join(self.known) or 'none'})")
+
+
+class UnknownFormat(GyengineError, LookupError):
+    """No renderer or export has this name; ``known`` lists those there are."""
+
+    def __init__(self, name: str, known: list[str]) -> None:
+        self.name, self.known = name, sorted(known)
+        super().__init__(f"{name!r} is not one of {', '.join(self.known)}")
+
+
+class WrongPeriod(GyengineError, ValueError):
+    """A report was asked for a period it does not cover: ``covers`` is the kind of period
+    it covers (None: none), ``given`` the period asked for (None: none)."""
+
+    def __init__(self, report: str, covers: str | None, given: str | None) -> None:
+        self.report, self.covers, self.given = report, covers, given
+        if covers is None:
+            message = f"the {report} report covers no period"
+        elif given is None:
+            message = f"the {report} report covers a {covers}"
+        else:
+            message = f"the {report} report covers a {covers}, not {given!r}"
+        super().__init__(message)
