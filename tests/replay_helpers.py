@@ -384,6 +384,7 @@ def make_plugin(
     evaluators: Sequence[Evaluator] | None = None,
     upcasters: Sequence[tuple[str, int, Any]] | None = None,
     renderers: Sequence[Any] | None = None,
+    exports: Sequence[Any] | None = None,
 ) -> types.ModuleType:
     """A plugin module named ``name`` implementing the hooks given (and no others)."""
     module = types.ModuleType(name)
@@ -412,6 +413,12 @@ def make_plugin(
             return list(renderers)
 
         module.register_renderers = hookimpl(register_renderers)  # type: ignore[attr-defined]
+    if exports is not None:
+
+        def register_exports() -> list[Any]:
+            return list(exports)
+
+        module.register_exports = hookimpl(register_exports)  # type: ignore[attr-defined]
     return module
 
 

@@ -176,7 +176,9 @@ def _real_plan() -> Any:
     from gyengine.plugins import build_plan_sections
 
     manager = gyengine.get_plugin_manager()
-    return read_plan(REAL_PLAN, build_plan_sections(manager), gyengine.plugins.build_event_types(manager))
+    return read_plan(
+        REAL_PLAN, build_plan_sections(manager), gyengine.plugins.build_event_types(manager)
+    )
 
 
 @pytest.mark.parametrize(("item_id", "phrase"), SEED_ITEMS, ids=[i for i, _ in SEED_ITEMS])

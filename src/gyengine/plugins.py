@@ -352,8 +352,8 @@ def _overriding(
     Raises:
         PluginError: for a name one side registers twice, or an item ``check`` refuses.
     """
-    theirs: dict[str, T] = {}
-    builtin: dict[str, T] = {}
+    theirs: dict[str, tuple[T, str]] = {}
+    builtin: dict[str, tuple[T, str]] = {}
     for plugin, items in _hook_results(manager, hook_name):
         for item in items:
             kept = check(plugin, item)
@@ -362,9 +362,11 @@ def _overriding(
             name = str(getattr(kept, "name"))  # noqa: B009 - check() made sure there is one
             target = builtin if plugin in BUILTIN_PLUGINS else theirs
             if name in target:
-                raise PluginError(plugin, f"{what} {name!r} is registered twice")
-            target[name] = kept
-    return {**builtin, **theirs}
+                other = target[name][1]
+                by = "twice" if other == plugin else f"by {other} and by {plugin}"
+                raise PluginError(plugin, f"{what} {name!r} is registered {by}")
+            target[name] = (kept, plugin)
+    return {name: item for name, (item, _) in {**builtin, **theirs}.items()}
 
 
 def build_reports(manager: pluggy.PluginManager) -> dict[str, ReportKind]:
