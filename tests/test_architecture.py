@@ -261,7 +261,7 @@ def test_the_type_checking_imports_are_the_table() -> None:
         for alias in node.names
         if alias.asname == alias.name  # `X as X`: an explicit re-export
     }
-    assert found == {name: module for name, module in gyengine.PUBLIC.items()}
+    assert found == dict(gyengine.PUBLIC)
 
 
 def _error_classes() -> list[type]:

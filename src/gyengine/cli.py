@@ -729,7 +729,8 @@ def replay_options(function: F) -> F:
     "fmt",
     default="table",
     show_default=True,
-    help="Output format: table, json, csv, markdown, or a plugin's renderer.",
+    help="table (the scoreboard); json or csv (the records as data: an export); markdown, "
+    "html, xlsx... (the table's document; any renderer); or a plugin's export or renderer.",
 )
 @click.option(
     "--output",
@@ -748,7 +749,8 @@ def replay_options(function: F) -> F:
     "--all",
     "show_all",
     is_flag=True,
-    help="table: every evaluator's latest results and every finding, not the scoreboard.",
+    help="gyengine's own report kind results (every evaluator's latest results and every"
+    " finding) instead of the scoreboard.",
 )
 @click.option(
     "--lang",
@@ -777,7 +779,9 @@ def replay(
 
     The table is a scoreboard of one screen (80 columns) in the plan's language,
     when a plugin registers the report kind ``scoreboard``: the latest period of
-    each part; --all prints every evaluator's latest results instead. The run
+    each part; --all prints gyengine's own report kind ``results`` (every
+    evaluator's latest results) instead. Another renderer (markdown, html...)
+    writes the same document; json and csv export the records as data. The run
     is saved in the database (tables runs, results, evidence) unless --no-save
     is given. With no database at all (no --db, no $GYENGINE_DB and no
     ./gyengine.db) the bundled demo dataset is replayed in memory.
@@ -912,7 +916,7 @@ def _db_is_default(db: str) -> bool:
     "fmt",
     default="terminal",
     show_default=True,
-    help="terminal, markdown, html, csv, xlsx, json, or a plugin's document renderer.",
+    help="terminal, markdown, html, csv, xlsx, json, or a plugin's renderer.",
 )
 @click.option(
     "-o",
