@@ -277,6 +277,10 @@ class Engine:
     def _runs(self) -> RunStore | None:
         return self.store.runs()
 
+    def check_plan(self, path: str | os.PathLike[str]) -> Plan:
+        """Check a plan file with this engine's plugins, writing nothing (see :func:`check_plan`)."""
+        return check_plan(path, self.manager)
+
     def load_plan(
         self,
         path: str | os.PathLike[str],
