@@ -849,14 +849,14 @@ def _replay_format(state: State, fmt: str, output_path: str | None) -> tuple[Any
     choices = {*exports, *renderers, "table"}
     if fmt not in choices:
         raise UsageError(f"--format: {fmt!r} is not one of {', '.join(sorted(choices))}")
-    if fmt in exports:  # json and csv are the records as data, not a document
-        return exports[fmt], None
-    renderer = renderers["terminal" if fmt == "table" else fmt]
-    if is_binary(renderer) and output_path is None and sys.stdout.isatty():
+    export = exports.get(fmt)  # json and csv are the records as data, not a document
+    renderer = None if export is not None else renderers["terminal" if fmt == "table" else fmt]
+    writes_bytes = renderer is not None and is_binary(renderer)
+    if writes_bytes and output_path is None and sys.stdout.isatty():
         raise UsageError(f"--format {fmt} writes a binary file: give --output FILE")
     if output_path is not None:
         _check_output(output_path, "--output")
-    return None, renderer
+    return export, renderer
 
 
 def _replay_writer(
@@ -967,7 +967,7 @@ def report(
         engine = state.dataset_engine(state.default_dataset())
     else:
         engine = state.open_engine(db)
-    with engine:
+    try:
         document = engine.report(
             kind,
             covered,
@@ -976,6 +976,8 @@ def report(
             lang=lang,
             parallel=True,
         )
+    finally:
+        engine.close()
     options = {"bom": "1"} if bom else {}
     _write_document(output_path, binary, lambda out: renderer.render(document, out, options))
 
