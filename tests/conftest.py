@@ -12,7 +12,8 @@ from hypothesis import HealthCheck, settings
 
 import gyengine
 import pg_helpers
-from gyengine import EventStore, EventTypes, NewEvent, PendingEvent, SQLiteEventStore
+from gyengine import EventStore, NewEvent, SQLiteEventStore
+from gyengine.events import EventTypes, PendingEvent
 from strategies import TEST_PAYLOADS, NoteTaken
 
 # deadline=None: a store round trip touches the file system, whose latency
@@ -44,7 +45,7 @@ def _sealing_key(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
 @pytest.fixture
 def registry() -> EventTypes:
     """The event types of gyengine and its standard plugins, plus the test payloads."""
-    types = gyengine.build_event_types(gyengine.get_plugin_manager())
+    types = gyengine.plugins.build_event_types(gyengine.get_plugin_manager())
     for cls in TEST_PAYLOADS:
         types.register(cls, owner="tests")
     return types

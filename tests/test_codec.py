@@ -13,21 +13,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import gyengine
-from gyengine import (
-    EventStore,
-    EventTypes,
-    InvalidEvent,
-    NewEvent,
-    Quantity,
-    UnknownEventType,
-    event_type,
-)
+from gyengine import EventStore, InvalidEvent, NewEvent, Quantity, event_type
+from gyengine.errors import UnknownEventType
+from gyengine.events import EventTypes
 from gyengine.jsonl import parse_json
 from strategies import TEST_PAYLOADS, Money, payloads
 
 
 def _full_registry() -> EventTypes:
-    types = gyengine.build_event_types(gyengine.get_plugin_manager())
+    types = gyengine.plugins.build_event_types(gyengine.get_plugin_manager())
     for cls in TEST_PAYLOADS:
         types.register(cls, owner="tests")
     return types

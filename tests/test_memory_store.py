@@ -18,10 +18,13 @@ import pytest
 
 import gyengine
 import replay_helpers as h
-from gyengine import Engine, EventStore, PendingEvent, StoredEvent
+from gyengine import Engine, EventStore, StoredEvent
+from gyengine.canonical import GENESIS_HASH
 from gyengine.datasets import load_dataset
+from gyengine.events import PendingEvent
 from gyengine.memory import MemoryEventStore
 from gyengine.plugins import build_datasets, build_plan_sections
+from gyengine.store import Head
 
 AS_OF = "2019-06-30"
 
@@ -57,7 +60,7 @@ def test_open_store_memory_is_a_new_empty_log_each_time() -> None:
     assert isinstance(first, MemoryEventStore)
     assert isinstance(first, EventStore)
     assert first is not second
-    assert first.head() == gyengine.Head(0, gyengine.GENESIS_HASH, None)
+    assert first.head() == Head(0, GENESIS_HASH, None)
 
 
 def test_the_demo_year_in_memory_is_sqlite_s_chain_byte_for_byte(

@@ -131,7 +131,7 @@ def _replay(url: str, **options: Any) -> gyengine.store.ChainProblem | None:
     with h.open_engine(url, create=False) as engine:
         try:
             engine.replay(save=False, **options)
-        except gyengine.BrokenChain as broken:
+        except gyengine.errors.BrokenChain as broken:
             return broken.problem
     return None
 

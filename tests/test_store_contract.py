@@ -17,20 +17,18 @@ import attrs
 import pytest
 
 import gyengine.store
-from gyengine import (
-    GENESIS_HASH,
+from gyengine import EventStore, InvalidEvent, SQLiteEventStore, StoredEvent
+from gyengine.canonical import GENESIS_HASH, canonical_json
+from gyengine.errors import (
     ConcurrencyError,
-    EventStore,
-    Head,
+    DatabaseNotFound,
+    DatabaseNotInitialised,
     IdConflict,
-    InvalidEvent,
     NotAGyengineDatabase,
-    PendingEvent,
-    SQLiteEventStore,
-    StoredEvent,
+    UnknownSupersededEvent,
 )
-from gyengine.canonical import canonical_json
-from gyengine.errors import DatabaseNotFound, DatabaseNotInitialised, UnknownSupersededEvent
+from gyengine.events import PendingEvent
+from gyengine.store import Head
 
 Note = Callable[..., PendingEvent]
 

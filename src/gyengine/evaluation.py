@@ -37,7 +37,7 @@ from typing import Any, ClassVar, Final
 
 import attrs
 
-from .errors import GyengineError
+from .errors import EvaluatorError, GyengineError
 from .events import Event
 from .timeutil import Period, parse_period
 
@@ -218,28 +218,6 @@ class Finding:
 
 
 Record = Score | Finding
-
-
-class EvaluatorError(GyengineError):
-    """An evaluator raised while folding an event or computing its results."""
-
-    def __init__(
-        self,
-        *,
-        plugin: str,
-        evaluator: str,
-        seq: int | None,
-        event_type: str | None,
-        cause: BaseException,
-    ) -> None:
-        self.plugin, self.evaluator, self.seq, self.event_type = plugin, evaluator, seq, event_type
-        self.cause = cause
-        where = f"at seq {seq} ({event_type})" if seq is not None else "while computing its results"
-        super().__init__(
-            f"evaluator {evaluator!r} of plugin {plugin} failed {where}: "
-            f"{type(cause).__name__}: {cause}"
-        )
-        self.hint = "run with --debug for the traceback"
 
 
 @attrs.frozen

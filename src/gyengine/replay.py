@@ -40,7 +40,7 @@ from .canonical import (
     event_hash,
 )
 from .chain import ChainChecker, ChainProblem, UnreadableRow
-from .errors import GyengineError
+from .errors import BrokenChain, GyengineError
 from .evaluation import (
     ANY_TYPE,
     Evaluator,
@@ -66,15 +66,6 @@ __all__ = [
     "replay",
     "replay_each",
 ]
-
-
-class BrokenChain(GyengineError):
-    """The log fails verification, and the replay was not told to go on regardless."""
-
-    def __init__(self, problem: ChainProblem) -> None:
-        self.problem = problem
-        super().__init__(f"the log fails verification at {problem}")
-        self.hint = "run `gyengine verify` for details, or replay with --allow-broken-chain"
 
 
 def _names_or_none(value: Iterable[str] | None) -> tuple[str, ...] | None:
