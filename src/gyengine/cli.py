@@ -824,7 +824,8 @@ def replay(
                 evaluators=evaluators or None,
                 options=_key_values(option_pairs),
                 allow_broken_chain=allow_broken_chain,
-                checkpoints=not no_checkpoints,
+                # Nothing outlives an in-memory dataset: neither checkpoints nor a run.
+                checkpoints=not no_checkpoints and dataset is None,
                 save=False,
                 progress=advance,
                 verify_all=verify_all,
@@ -845,7 +846,7 @@ def replay(
         _write(output_path, write)
         if banner and fmt != "table":
             _synthetic_banner(state, result, lang, err=True)
-        if not no_save:
+        if not no_save and dataset is None:
             engine.save_run(result)
     finally:
         engine.close()
@@ -1009,7 +1010,8 @@ def report(
             raise UsageError(f"the {kind} report covers a {report_kind.period}, not {period!r}")
     if output_path is not None:
         _check_output(output_path, "-o")
-    if _db_is_default(db) and not Path(db).exists():
+    in_memory = _db_is_default(db) and not Path(db).exists()
+    if in_memory:
         engine = state.dataset_engine(state.default_dataset())
     else:
         engine = state.open_engine(db)
@@ -1018,6 +1020,7 @@ def report(
             as_of=_as_of(as_of) if as_of or covered is None else covered.end.isoformat(),
             known_at=_timestamp(known_at, end_of_day=True, option="--known-at"),
             evaluators=report_kind.evaluators,
+            checkpoints=not in_memory,
             save=False,
             parallel=True,
             plan=plan,
