@@ -71,17 +71,33 @@ class State:
 
     def dataset_engine(self, dataset: Dataset) -> Engine:
         """An engine over an in-memory store holding ``dataset``."""
-        from .datasets import load_dataset
+        from .datasets import load_dataset, open_cached_dataset
         from .engine import Engine
         from .plugins import build_plan_sections
         from .store import SQLiteEventStore
 
+        sections = build_plan_sections(self.manager)
+        versions = self.manager.versions
+        cached = open_cached_dataset(dataset, self.registry, sections, versions, self.sources())
+        if cached is not None:
+            self.db_path = f"<{dataset.name}, prebuilt at {cached.path}>"
+            return Engine(cached, self.manager)
         self.db_path = f"<{dataset.name} in memory>"
         store = SQLiteEventStore(":memory:", create=True)
         # Unchecked against the plan: a bundled dataset is checked when `demo init`
         # writes it (and by the tests); every replay without a database need not pay again.
-        load_dataset(store, self.registry, build_plan_sections(self.manager), dataset)
+        load_dataset(store, self.registry, sections, dataset)
         return Engine(store, self.manager)
+
+    def sources(self) -> list[Path]:
+        """The folders of gyengine's and every plugin's modules (for the dataset cache's key)."""
+        folders = {Path(__file__).parent}
+        for plugin in self.manager.get_plugins():
+            module = sys.modules.get(getattr(plugin, "__module__", None) or "")
+            where = getattr(plugin, "__file__", None) or getattr(module, "__file__", None)
+            if where:
+                folders.add(Path(where).parent)
+        return sorted(folders)
 
     def open_engine(self, db: str) -> Engine:
         from .engine import Engine
@@ -824,11 +840,12 @@ def replay(
                 evaluators=evaluators or None,
                 options=_key_values(option_pairs),
                 allow_broken_chain=allow_broken_chain,
-                # Nothing outlives an in-memory dataset: neither checkpoints nor a run.
-                checkpoints=not no_checkpoints and dataset is None,
+                # A bundled dataset keeps checkpoints only in its prebuilt copy
+                # (none in memory), never a run; its whole chain is checked.
+                checkpoints=not no_checkpoints and not _in_memory(engine),
                 save=False,
                 progress=advance,
-                verify_all=verify_all,
+                verify_all=verify_all or dataset is not None,
                 parallel=True,
                 plan=plan,
             )
@@ -915,6 +932,11 @@ def _synthetic_banner(state: State, result: Any, lang: str | None, *, err: bool)
         board = _scoreboard(state)
         lang = board[0].document(result, None, None).lang if board is not None else "en"
     click.echo(word("synthetic", lang or "en"), err=err)
+
+
+def _in_memory(engine: Any) -> bool:
+    """Whether the engine's store is a throw-away one in memory (nothing saved there outlives it)."""
+    return getattr(getattr(engine, "store", None), "path", None) == ":memory:"
 
 
 def _db_is_default(db: str) -> bool:
@@ -1010,17 +1032,15 @@ def report(
             raise UsageError(f"the {kind} report covers a {report_kind.period}, not {period!r}")
     if output_path is not None:
         _check_output(output_path, "-o")
-    in_memory = _db_is_default(db) and not Path(db).exists()
-    if in_memory:
-        engine = state.dataset_engine(state.default_dataset())
-    else:
-        engine = state.open_engine(db)
+    bundled = _db_is_default(db) and not Path(db).exists()
+    engine = state.dataset_engine(state.default_dataset()) if bundled else state.open_engine(db)
     try:
         result = engine.replay(
             as_of=_as_of(as_of) if as_of or covered is None else covered.end.isoformat(),
             known_at=_timestamp(known_at, end_of_day=True, option="--known-at"),
             evaluators=report_kind.evaluators,
-            checkpoints=not in_memory,
+            checkpoints=not _in_memory(engine),
+            verify_all=bundled,
             save=False,
             parallel=True,
             plan=plan,

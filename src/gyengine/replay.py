@@ -309,8 +309,10 @@ class Replay:
         if self.trusted:
             seqs = sorted({point.seq for point in self.trusted})
             top = max(self.trusted, key=lambda point: point.seq)
+            # With --verify-all the rows behind the checkpoints were read too.
+            behind = f"rows 1..{first - 1} not re-read: " if first > 1 else ""
             parts.append(
-                f"rows 1..{first - 1} not re-read: evaluator states from checkpoints at seq "
+                f"{behind}evaluator states from checkpoints at seq "
                 + ", ".join(str(seq) for seq in seqs)
                 + f", seals checked, hash at seq {top.seq} {top.hash[:12]}... matches the log"
             )
