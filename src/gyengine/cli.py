@@ -804,7 +804,9 @@ def replay(
     each part; --all prints every evaluator's latest results instead. The run
     is saved in the database (tables runs, results, evidence) unless --no-save
     is given. With no database at all (no --db, no $GYENGINE_DB and no
-    ./gyengine.db) the bundled demo dataset is replayed in memory.
+    ./gyengine.db) the bundled demo dataset is replayed: from a sealed copy
+    built once in the cache folder ($GYENGINE_CACHE_DIR, else ~/.cache/gyengine;
+    set it empty for none), its whole chain checked, else in memory.
     """
     from .plugins import build_renderers
 
