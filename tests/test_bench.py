@@ -131,5 +131,6 @@ def test_commands_bench_quick_mode(tmp_path: Path) -> None:
     assert set(commands) == {"help", "replay", "monthly", "explain", "replay --db"}
     assert commands["help"]["cpu_ratio"] == 1.0
     for name in ("replay", "monthly", "explain"):
-        assert commands[name]["cpu_s"] > 0 and commands[name]["target"] is not None, name
+        assert commands[name]["cpu_s"] > 0, name
+        assert commands[name]["target"] is not None, name
     assert "<= 3 x help" in done.stdout
