@@ -73,8 +73,8 @@ class State:
         """An engine over an in-memory store holding ``dataset``."""
         from .datasets import load_dataset, open_cached_dataset
         from .engine import Engine
+        from .memory import MemoryEventStore
         from .plugins import build_plan_sections
-        from .store import SQLiteEventStore
 
         sections = build_plan_sections(self.manager)
         versions = self.manager.versions
@@ -83,7 +83,7 @@ class State:
             self.db_path = f"<{dataset.name}, prebuilt at {cached.path}>"
             return Engine(cached, self.manager)
         self.db_path = f"<{dataset.name} in memory>"
-        store = SQLiteEventStore(":memory:", create=True)
+        store = MemoryEventStore()
         # Unchecked against the plan: a bundled dataset is checked when `demo init`
         # writes it (and by the tests); every replay without a database need not pay again.
         load_dataset(store, self.registry, sections, dataset)
@@ -1399,10 +1399,10 @@ def _replay_plan_alone(state: State, sections: Any, parsed: Any, file: str) -> N
     so that a plan the evaluators would refuse is refused here, not at the first replay."""
     from .engine import Engine
     from .evaluation import EvaluatorError
+    from .memory import MemoryEventStore
     from .plan import iter_events, plan_changes
-    from .store import SQLiteEventStore
 
-    with Engine(SQLiteEventStore(":memory:", create=True), state.manager) as engine:
+    with Engine(MemoryEventStore(), state.manager) as engine:
         changes = plan_changes(parsed, sections, engine.store, state.registry, actor=None)
         engine.store.append(iter_events(changes))
         try:

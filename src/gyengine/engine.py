@@ -199,10 +199,7 @@ class Engine:
 
     def events(self, **filters: Any) -> Iterator[Event]:
         """Read decoded events; takes the filters of :meth:`SQLiteEventStore.read`."""
-        read_rows = getattr(self.store, "read_rows", None)
-        if read_rows is not None:
-            return self.registry.decode_rows(read_rows(data_bytes=True, **filters))
-        return iter(self.registry.decode_all(self.store.read(**filters)))
+        return self.registry.decode_rows(self.store.read_rows(data_bytes=True, **filters))
 
     def replay(
         self,
@@ -423,10 +420,15 @@ def open_store(
     ``postgresql://user@host/db`` (or ``postgres://``) opens a PostgreSQL
     database with :class:`~gyengine.postgres.PostgresEventStore` (install the
     ``postgres`` extra: ``pip install 'gyengine[postgres]'``); anything else is
-    the path of a SQLite file.
+    the path of a SQLite file; ``memory:`` is a new, empty log in this process's
+    memory (:class:`~gyengine.memory.MemoryEventStore`, gone when it ends).
     """
     text = os.fspath(target)
     clock = clock or utc_now
+    if text == "memory:":
+        from .memory import MemoryEventStore
+
+        return MemoryEventStore(clock=clock)
     if text.startswith(("postgresql://", "postgres://")):
         try:
             from .postgres import PostgresEventStore
