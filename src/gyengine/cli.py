@@ -938,7 +938,10 @@ def _synthetic_banner(state: State, result: Any, lang: str | None, *, err: bool)
 
 def _in_memory(engine: Any) -> bool:
     """Whether the engine's store is a throw-away one in memory (nothing saved there outlives it)."""
-    return getattr(getattr(engine, "store", None), "path", None) == ":memory:"
+    from .memory import MemoryEventStore
+
+    store = getattr(engine, "store", None)
+    return isinstance(store, MemoryEventStore) or getattr(store, "path", None) == ":memory:"
 
 
 def _db_is_default(db: str) -> bool:
