@@ -42,6 +42,18 @@ def _sealing_key(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
         os.environ["GYENGINE_KEY"] = before
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _dataset_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Prebuilt datasets in a folder of this run's (``$GYENGINE_CACHE_DIR``), never the user's cache."""
+    before = os.environ.get("GYENGINE_CACHE_DIR")
+    os.environ["GYENGINE_CACHE_DIR"] = str(tmp_path_factory.mktemp("cache"))
+    yield
+    if before is None:
+        del os.environ["GYENGINE_CACHE_DIR"]
+    else:
+        os.environ["GYENGINE_CACHE_DIR"] = before
+
+
 @pytest.fixture
 def registry() -> EventTypes:
     """The event types of gyengine and its standard plugins, plus the test payloads."""

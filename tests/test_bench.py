@@ -142,3 +142,30 @@ def test_backends_bench_quick_mode(tmp_path: Path) -> None:
     else:
         assert "PostgreSQL: skipped (no PostgreSQL server at" in done.stdout
     assert list(tmp_path.glob("gyengine-bench-*")) == []  # its databases are removed
+
+
+def test_commands_bench_quick_mode(tmp_path: Path) -> None:
+    """bench_commands.py times every command against --help and writes its figures as JSON."""
+    out = tmp_path / "figures.json"
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "bench" / "bench_commands.py"),
+            "--rounds",
+            "1",
+            "--json",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        env={"TMPDIR": str(tmp_path), "PATH": "", "HOME": str(tmp_path)},
+    )
+    assert done.returncode == 0, done.stderr
+    figures = json.loads(out.read_text("utf-8"))
+    commands = {row["command"]: row for row in figures["commands"]}
+    assert set(commands) == {"help", "replay", "monthly", "explain", "replay --db"}
+    assert commands["help"]["cpu_ratio"] == 1.0
+    for name in ("replay", "monthly", "explain"):
+        assert commands[name]["cpu_s"] > 0, name
+        assert commands[name]["target"] is not None, name
+    assert "<= 3 x help" in done.stdout

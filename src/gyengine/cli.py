@@ -73,17 +73,33 @@ class State:
 
     def dataset_engine(self, dataset: Dataset) -> Engine:
         """An engine over an in-memory store holding ``dataset``."""
-        from .datasets import load_dataset
+        from .datasets import load_dataset, open_cached_dataset
         from .engine import Engine
         from .memory import MemoryEventStore
         from .plugins import build_plan_sections
 
+        sections = build_plan_sections(self.manager)
+        versions = self.manager.versions
+        cached = open_cached_dataset(dataset, self.registry, sections, versions, self.sources())
+        if cached is not None:
+            self.db_path = f"<{dataset.name}, prebuilt at {cached.path}>"
+            return Engine(cached, self.manager)
         self.db_path = f"<{dataset.name} in memory>"
         store = MemoryEventStore()
         # Unchecked against the plan: a bundled dataset is checked when `demo init`
         # writes it (and by the tests); every replay without a database need not pay again.
-        load_dataset(store, self.registry, build_plan_sections(self.manager), dataset)
+        load_dataset(store, self.registry, sections, dataset)
         return Engine(store, self.manager)
+
+    def sources(self) -> list[Path]:
+        """The folders of gyengine's and every plugin's modules (for the dataset cache's key)."""
+        folders = {Path(__file__).parent}
+        for plugin in self.manager.get_plugins():
+            module = sys.modules.get(getattr(plugin, "__module__", None) or "")
+            where = getattr(plugin, "__file__", None) or getattr(module, "__file__", None)
+            if where:
+                folders.add(Path(where).parent)
+        return sorted(folders)
 
     def open_engine(self, db: str) -> Engine:
         from .engine import Engine
@@ -794,7 +810,9 @@ def replay(
     writes the same document; json and csv export the records as data. The run
     is saved in the database (tables runs, results, evidence) unless --no-save
     is given. With no database at all (no --db, no $GYENGINE_DB and no
-    ./gyengine.db) the bundled demo dataset is replayed in memory.
+    ./gyengine.db) the bundled demo dataset is replayed: from a sealed copy
+    built once in the cache folder ($GYENGINE_CACHE_DIR, else ~/.cache/gyengine;
+    set it empty for none), its whole chain checked, else in memory.
     """
     from .document import printable, word
     from .rendering import is_binary
@@ -821,10 +839,12 @@ def replay(
                 evaluators=evaluators or None,
                 options=_key_values(option_pairs),
                 allow_broken_chain=allow_broken_chain,
-                checkpoints=not no_checkpoints,
+                # A bundled dataset keeps checkpoints only in its prebuilt copy
+                # (none in memory), never a run; its whole chain is checked.
+                checkpoints=not no_checkpoints and not _in_memory(engine),
                 save=False,
                 progress=advance,
-                verify_all=verify_all,
+                verify_all=verify_all or dataset is not None,
                 parallel=True,
                 plan=plan,
             )
@@ -842,7 +862,7 @@ def replay(
             # A document says it itself; data go on stdout, so the notice goes to stderr.
             board = engine.scoreboard().document(result, None, lang)
             click.echo(word("synthetic", lang or board.lang), err=True)
-        if not no_save:
+        if not no_save and dataset is None:
             engine.save_run(result)
     finally:
         engine.close()
@@ -927,6 +947,14 @@ def _render_document(renderer: Any, document: Any, options: Any, output: IO[Any]
     renderer.render(document, output, options)
 
 
+def _in_memory(engine: Any) -> bool:
+    """Whether the engine's store is a throw-away one in memory (nothing saved there outlives it)."""
+    from .memory import MemoryEventStore
+
+    store = getattr(engine, "store", None)
+    return isinstance(store, MemoryEventStore) or getattr(store, "path", None) == ":memory:"
+
+
 def _db_is_default(db: str) -> bool:
     """Whether --db came from nowhere: neither the command line nor $GYENGINE_DB."""
     from click.core import ParameterSource
@@ -1008,10 +1036,8 @@ def report(
     covered = _covered(kinds[kind], period)
     if output_path is not None:
         _check_output(output_path, "-o")
-    if _db_is_default(db) and not Path(db).exists():
-        engine = state.dataset_engine(state.default_dataset())
-    else:
-        engine = state.open_engine(db)
+    bundled = _db_is_default(db) and not Path(db).exists()
+    engine = state.dataset_engine(state.default_dataset()) if bundled else state.open_engine(db)
     try:
         document = engine.report(
             kind,
@@ -1019,6 +1045,8 @@ def report(
             as_of=_as_of(as_of),
             known_at=_timestamp(known_at, end_of_day=True, option="--known-at"),
             lang=lang,
+            checkpoints=not _in_memory(engine),
+            verify_all=bundled,
             parallel=True,
             plan=plan,
         )

@@ -428,6 +428,8 @@ class Engine:
         options: Mapping[str, str] | None = None,
         parallel: bool = False,
         plan: str | None = None,
+        checkpoints: bool = True,
+        verify_all: bool = False,
     ) -> Document: ...
 
     @overload
@@ -443,6 +445,8 @@ class Engine:
         options: Mapping[str, str] | None = None,
         parallel: bool = False,
         plan: str | None = None,
+        checkpoints: bool = True,
+        verify_all: bool = False,
     ) -> bytes: ...
 
     def report(
@@ -457,6 +461,8 @@ class Engine:
         options: Mapping[str, str] | None = None,
         parallel: bool = False,
         plan: str | None = None,
+        checkpoints: bool = True,
+        verify_all: bool = False,
     ) -> Document | bytes:
         """A report of ``kind`` about ``period``: its document, or with ``format`` its bytes.
 
@@ -475,6 +481,8 @@ class Engine:
                 :class:`~gyengine.Period`; None for a kind that covers none.
             lang: ``zh`` or ``en``; None: the plan's own language.
             plan: in a database of many plans, the plan reported on (see :meth:`choose_plan`).
+            checkpoints: use and save sealed checkpoints (see :meth:`replay`).
+            verify_all: also verify the rows behind a checkpoint.
 
         Raises:
             UnknownReport: no kind of that name.
@@ -497,6 +505,8 @@ class Engine:
             save=False,
             parallel=parallel,
             plan=plan,
+            checkpoints=checkpoints,
+            verify_all=verify_all,
         )
         document = report_kind.document(result, covered, lang)
         if renderer is None:
