@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 from collections.abc import Callable
 from decimal import Decimal
@@ -757,3 +758,26 @@ def test_a_stored_key_the_class_does_not_have_is_refused(data: str, unknown: str
     # Keys the class has, some left out (fields added later, with defaults), decode.
     good = (*row[:10], b'{"inner":{"name":"a"},"label":"x","maybe":null}', *row[11:])
     assert types.decode_row(good).data == _Outer("x", _Inner("a"))
+
+
+def test_decimal_characters_check_is_the_converters_pattern() -> None:
+    """The msgspec path checks a stored decimal's characters only (``0-9 . + - e E``) and lets
+    ``Decimal()`` refuse the malformed ones: exhaustively, over every text of up to six such
+    characters (0 and 1 standing for any digit), that is exactly the converter's pattern."""
+    from decimal import InvalidOperation
+
+    from gyengine.codec import DECIMAL_TEXT
+    from gyengine.payloadcodec import _check_decimal
+
+    for size in range(7):
+        for chars in itertools.product("01.+-eE", repeat=size):
+            text = "".join(chars)
+            try:
+                read = _check_decimal(text) and Decimal(text).is_finite()
+            except InvalidOperation:
+                read = False
+            assert read == (DECIMAL_TEXT.fullmatch(text) is not None), text
+    assert not _check_decimal(" 5 ")
+    assert not _check_decimal("１２３")
+    assert not _check_decimal("1_000")
+    assert not _check_decimal("NaN")

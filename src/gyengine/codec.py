@@ -28,7 +28,8 @@ __all__ = ["describe_errors", "make_converter", "structure_checked"]
 
 # ASCII digits only: Python's \d and Decimal() also take "１２３" or "١٢٣", which
 # would be a silent coercion.
-_DECIMAL: Final = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?", re.ASCII)
+DECIMAL_TEXT: Final = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?", re.ASCII)
+"""The text of a decimal the converter reads (matched whole)."""
 
 
 class _Mismatch(ValueError):
@@ -79,7 +80,7 @@ def _structure_decimal(value: Any, _: type) -> Decimal:
     if isinstance(value, bool):
         raise _Mismatch(f"expected a decimal number, got {_show(value)}")
     # Exactly the digits: " 5 " is refused, as "5 " would be for an integer.
-    if isinstance(value, str) and _DECIMAL.fullmatch(value):
+    if isinstance(value, str) and DECIMAL_TEXT.fullmatch(value):
         try:
             return Decimal(value)
         except InvalidOperation:  # pragma: no cover - the regex admits only valid text

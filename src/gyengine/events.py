@@ -220,15 +220,16 @@ class EventTypes:
         """
         cls = self.class_of(event.type)
         data = event.data
-        structured = isinstance(data, Mapping)
-        if structured:
-            data = self.structure(event.type, data)
-        elif not isinstance(data, cls):
-            raise InvalidEvent(
-                f"payload is a {type(data).__name__}, not a {cls.__name__}", field="$.data"
-            )
-        text = self.codec(event.type).encode(data, structured=structured)
-        return self.pending(event, text, data)
+        structured = False
+        if type(data) is not cls:
+            if isinstance(data, Mapping):
+                data, structured = self.structure(event.type, data), True
+            elif not isinstance(data, cls):
+                raise InvalidEvent(
+                    f"payload is a {type(data).__name__}, not a {cls.__name__}", field="$.data"
+                )
+        codec = self._codecs.get(event.type) or self.codec(event.type)
+        return self.pending(event, codec.encode(data, structured=structured), data)
 
     def pending(self, event: NewEvent, text: str, payload: Any = None) -> PendingEvent:
         """Check the envelope fields of a new event and pair them with its payload's canonical text.
