@@ -205,56 +205,19 @@ class MsgspecCodec:
         assert kind.write is not None
         assert kind.build is not None
         self._write = kind.write
-        check, build, refuse = kind.check, kind.build, self._refuse
-        decode: Callable[[str | bytes], Any]
-        if kind.native:  # msgspec builds the object in C, from the text again
-            keys: Callable[[str | bytes], Any] = msgspec.json.Decoder(_loose(kind)).decode
-            make: Callable[[str | bytes], Any] = msgspec.json.Decoder(self.cls).decode
-            if check is None:
-
-                def decode(text: str | bytes) -> Any:
-                    try:
-                        keys(text)
-                        return make(text)
-                    except (
-                        Exception
-                    ) as error:  # msgspec's or a validator's refusal: the reference names it
-                        refuse(text, error)
-
-            else:
-                checked = check
-
-                def decode(text: str | bytes) -> Any:
-                    try:
-                        if checked(keys(text)):
-                            return make(text)
-                    except Exception as error:  # as above
-                        refuse(text, error)
-                    refuse(text, None)
-
-        else:
-            guard: Callable[[str | bytes], Any] = msgspec.json.Decoder(kind.guard).decode
-            checked = check if check is not None else _always
-
-            def decode(text: str | bytes) -> Any:
-                try:
-                    guarded = guard(text)
-                    if checked(guarded):
-                        return build(guarded)
-                except Exception as error:  # as above
-                    refuse(text, error)
-                refuse(text, None)
-
-        self.decode = decode
+        self._vouch = kind.vouch
+        self.decode = _decoder(self.cls, kind, self._refuse)
 
     def encode(self, payload: Any, *, structured: bool = False) -> str:
-        """The writer's JSON text; a payload it does not vouch for is the reference's to write."""
-        value = self._write(payload)
+        """msgspec's text of the object, or the writer's JSON value's (for a class msgspec
+        cannot write, with quantities); a payload neither vouches for is the reference's."""
+        vouch = self._vouch
+        value = (payload if vouch(payload) else _OUTSIDE) if vouch else self._write(payload)
         if value is _OUTSIDE:
             return self.reference.encode(payload, structured=structured)
         try:
-            # Strings, integers, booleans, nulls, lists, objects: msgspec with sorted
-            # keys writes the C encoder's text (the reference's), four times faster.
+            # msgspec with sorted keys writes the C encoder's text (the reference's) for
+            # strings, integers, booleans, nulls, lists, objects and the fields vouched for.
             return _encode_sorted(value).decode()
         except UnicodeEncodeError:
             raise InvalidEvent(_LONE_SURROGATE, field="$.data") from None
@@ -267,6 +230,59 @@ class MsgspecCodec:
             f"{self.cls.__qualname__}: msgspec refused a stored payload the converter reads"
             f" ({why}); this is a bug in gyengine's payload codec"
         ) from error
+
+
+def _decoder(
+    cls: type, kind: _Kind, refuse: Callable[[str | bytes, Exception | None], NoReturn]
+) -> Callable[[str | bytes], Any]:
+    """The msgspec path's reader of stored payloads of ``cls``, built once.
+
+    Native classes: the ``Keys`` guard, the checks, then msgspec builds the object from
+    the text; others: the full guard, the checks, then ``kind.build`` calls the class.
+    Any refusal goes to ``refuse``, which raises the reference's error.
+    """
+    check, build = kind.check, kind.build
+    assert build is not None  # an exact class kind has its builder (see _class_kind)
+    if not kind.native:
+        guard: Callable[[str | bytes], Any] = msgspec.json.Decoder(kind.guard).decode
+        checked = check if check is not None else _always
+
+        def decode_built(text: str | bytes) -> Any:
+            try:
+                guarded = guard(text)
+                if checked(guarded):
+                    return build(guarded)
+            except Exception as error:  # msgspec's or a validator's refusal: the reference names it
+                refuse(text, error)
+            refuse(text, None)
+
+        return decode_built
+    keys: Callable[[str | bytes], Any] = msgspec.json.Decoder(_loose(kind)).decode
+    make: Callable[[str | bytes], Any] = msgspec.json.Decoder(cls).decode
+    if kind.amount is not None:  # the commonest: one decimal field, checked inline
+        amount, chars = operator.attrgetter(kind.amount), _DECIMAL_CHARS
+
+        def decode_amount(text: str | bytes) -> Any:
+            try:
+                value = amount(keys(text))
+                if type(value) is not str or not value.strip(chars):
+                    return make(text)
+            except Exception as error:  # as above
+                refuse(text, error)
+            refuse(text, None)
+
+        return decode_amount
+    checked = check if check is not None else _always
+
+    def decode(text: str | bytes) -> Any:
+        try:
+            if checked(keys(text)):
+                return make(text)
+        except Exception as error:  # as above
+            refuse(text, error)
+        refuse(text, None)
+
+    return decode
 
 
 def codec_for(
@@ -295,6 +311,9 @@ class _Kind:
     """Its values unstructure to strings, integers, booleans, nulls, lists and objects only."""
     write: Writer | None = None
     """Its exact writer; ``None``: no exact rules here, the class takes the reference path."""
+    vouch: Callable[[Any], bool] | None = None
+    """Whether msgspec, writing a value as an attrs field, writes the converter's text for
+    it (``None``: never, as for a quantity, which msgspec would write as an object)."""
     guard: Any = None
     """The msgspec type refusing, in C, stored values the converter refuses."""
     loose: Any = None
@@ -305,6 +324,8 @@ class _Kind:
     """Refuses the guarded values the guard lets through (a msgspec pattern costs
     five regexes): ``False`` for a decimal or date text the converter would not read;
     ``None``: nothing to check."""
+    amount: str | None = None
+    """For a class whose only check is one decimal field: its name (checked inline)."""
     build: Callable[[Any], Any] | None = None
     """Guarded value -> field value (``None``: the guarded value is the field value)."""
     native: bool = True
@@ -338,6 +359,31 @@ def _check_decimal(value: Any) -> bool:
 def _check_date(value: Any) -> bool:
     # fromisoformat also reads "20190630"; the converter only YYYY-MM-DD.
     return _DATE_TEXT(value) is not None
+
+
+def _vouch_str(value: Any) -> bool:
+    return type(value) is str
+
+
+def _vouch_bool(value: Any) -> bool:
+    return type(value) is bool
+
+
+def _vouch_int(value: Any) -> bool:
+    return type(value) is int and -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER
+
+
+def _vouch_decimal(value: Any) -> bool:
+    # msgspec writes str(value), the converter format "f": the same text without an exponent.
+    return type(value) is Decimal and decimal_fits(value) and "E" not in str(value)
+
+
+def _vouch_date(value: Any) -> bool:
+    return type(value) is dt.date
+
+
+def _vouch_none(value: Any) -> bool:
+    return value is None
 
 
 def _write_str(value: Any) -> Any:
@@ -380,12 +426,13 @@ def _write_quantity(value: Any) -> Any:
 
 
 _SCALARS: Final[dict[Any, _Kind]] = {
-    str: _Kind(plain=True, write=_write_str, guard=str, loose=msgspec.Raw),
-    bool: _Kind(plain=True, write=_write_bool, guard=bool, loose=msgspec.Raw),
-    int: _Kind(plain=True, write=_write_int, guard=_SAFE_INT),
+    str: _Kind(plain=True, write=_write_str, vouch=_vouch_str, guard=str, loose=msgspec.Raw),
+    bool: _Kind(plain=True, write=_write_bool, vouch=_vouch_bool, guard=bool, loose=msgspec.Raw),
+    int: _Kind(plain=True, write=_write_int, vouch=_vouch_int, guard=_SAFE_INT),
     Decimal: _Kind(
         plain=True,
         write=_write_decimal,
+        vouch=_vouch_decimal,
         guard=int | str,
         check=_check_decimal,
         build=Decimal,
@@ -393,11 +440,14 @@ _SCALARS: Final[dict[Any, _Kind]] = {
     dt.date: _Kind(
         plain=True,
         write=_write_date,
+        vouch=_vouch_date,
         guard=str,
         check=_check_date,
         build=dt.date.fromisoformat,
     ),
-    type(None): _Kind(plain=True, write=_write_none, guard=type(None), loose=msgspec.Raw),
+    type(None): _Kind(
+        plain=True, write=_write_none, vouch=_vouch_none, guard=type(None), loose=msgspec.Raw
+    ),
     # An attrs class to msgspec, but written as text: read by the converter's own
     # parser (gyengine.quantity.structure_quantity) from the guarded string.
     Quantity: _Kind(
@@ -435,7 +485,7 @@ def _union_kind(args: tuple[Any, ...], seen: tuple[type, ...]) -> _Kind:
     if len(others) != 1 or len(args) != 2:
         return _Kind(plain=plain)
     inner = _kind(others[0], seen)
-    write, build, check = inner.write, inner.build, inner.check
+    write, vouch, build, check = inner.write, inner.vouch, inner.build, inner.check
     if write is None:
         return _Kind(plain=plain)
 
@@ -445,6 +495,7 @@ def _union_kind(args: tuple[Any, ...], seen: tuple[type, ...]) -> _Kind:
     return _Kind(
         plain=plain,
         write=write_optional,
+        vouch=None if vouch is None else (lambda value: value is None or vouch(value)),
         guard=inner.guard | None,
         loose=msgspec.Raw if _loose(inner) is msgspec.Raw else _loose(inner) | None,
         check=None if check is None else (lambda value: value is None or check(value)),
@@ -454,7 +505,7 @@ def _union_kind(args: tuple[Any, ...], seen: tuple[type, ...]) -> _Kind:
 
 
 def _sequence_kind(origin: type, inner: _Kind) -> _Kind:
-    write, build, check = inner.write, inner.build, inner.check
+    write, vouch, build, check = inner.write, inner.vouch, inner.build, inner.check
     if write is None:
         return _Kind(plain=inner.plain)
 
@@ -475,12 +526,20 @@ def _sequence_kind(origin: type, inner: _Kind) -> _Kind:
     return _Kind(
         plain=inner.plain,
         write=write_sequence,
+        vouch=None if vouch is None else _sequence_vouch(origin, vouch),
         guard=tuple[inner.guard, ...] if origin is tuple else list[inner.guard],  # type: ignore[name-defined]
         loose=msgspec.Raw if _loose(inner) is msgspec.Raw else tuple[_loose(inner), ...],  # type: ignore[misc]
         check=None if check is None else (lambda value: all(map(check, value))),
         build=convert,
         native=inner.native,
     )
+
+
+def _sequence_vouch(origin: Any, vouch: Callable[[Any], bool]) -> Callable[[Any], bool]:
+    def vouch_sequence(value: Any) -> bool:
+        return type(value) is origin and all(map(vouch, value))
+
+    return vouch_sequence
 
 
 def _literal_kind(args: tuple[Any, ...]) -> _Kind:
@@ -492,7 +551,13 @@ def _literal_kind(args: tuple[Any, ...]) -> _Kind:
     def write_literal(value: Any) -> Any:
         return value if type(value) is str and value in allowed else _OUTSIDE
 
-    return _Kind(plain=True, write=write_literal, guard=typing.Literal[args], loose=msgspec.Raw)
+    return _Kind(
+        plain=True,
+        write=write_literal,
+        vouch=lambda value: type(value) is str and value in allowed,
+        guard=typing.Literal[args],
+        loose=msgspec.Raw,
+    )
 
 
 def _class_kind(cls: type, seen: tuple[type, ...]) -> _Kind:
@@ -517,9 +582,11 @@ def _class_kind(cls: type, seen: tuple[type, ...]) -> _Kind:
     return _Kind(
         plain=plain,
         write=_class_writer(cls, {name: kind.write for name, kind in kinds.items()}),
+        vouch=_class_vouch(cls, kinds),
         guard=guard,
         loose=loose,
         check=_class_check(kinds),
+        amount=_only_amount(kinds),
         build=_class_builder(cls, kinds),
         native=_msgspec_builds(cls) and all(kind.native for kind in kinds.values()),
     )
@@ -531,6 +598,58 @@ def _typed(kind: _Kind) -> Any:
 
 def _loose(kind: _Kind) -> Any:
     return kind.guard if kind.loose is None else kind.loose
+
+
+def _class_vouch(cls: type, kinds: dict[str, _Kind]) -> Callable[[Any], bool] | None:
+    """Whether an object is exactly ``cls`` with fields msgspec writes as the converter does.
+
+    String, integer and decimal fields (most fields) are checked in groups, without a
+    call per field: that call was most of the cost."""
+    if any(kind.vouch is None or name.startswith("_") for name, kind in kinds.items()):
+        return None  # a quantity; msgspec leaves out attributes named with an underscore
+    grouped: dict[Callable[[Any], bool], str] = {
+        _vouch_str: "texts",
+        _vouch_int: "ints",
+        _vouch_decimal: "decimals",
+    }
+    groups: dict[str, list[str]] = {"texts": [], "ints": [], "decimals": []}
+    others = []
+    for name, kind in kinds.items():
+        group = grouped.get(kind.vouch) if kind.vouch is not None else None
+        if group is None:
+            others.append((operator.attrgetter(name), kind.vouch))
+        else:
+            groups[group].append(name)
+    read_texts, read_ints, read_decimals = (_reader(groups[group]) for group in grouped.values())
+    text_types = (str,) * len(groups["texts"])
+    limit, fits = MAX_SAFE_INTEGER, decimal_fits
+
+    def vouch(value: Any) -> bool:
+        if type(value) is not cls or tuple(map(type, read_texts(value))) != text_types:
+            return False
+        for number in read_ints(value):
+            if type(number) is not int or not -limit <= number <= limit:
+                return False
+        for amount in read_decimals(value):
+            # msgspec writes str(amount), the converter format "f": the same text without an exponent.
+            if type(amount) is not Decimal or not fits(amount) or "E" in str(amount):
+                return False
+        for read, vouch_field in others:  # noqa: SIM110 - a loop is faster than all()
+            if not vouch_field(read(value)):  # type: ignore[misc]
+                return False
+        return True
+
+    return vouch
+
+
+def _reader(names: list[str]) -> Callable[[Any], tuple[Any, ...]]:
+    """An object -> the tuple of its attributes ``names`` (one C call)."""
+    if not names:
+        return lambda value: ()
+    if len(names) == 1:
+        (name,) = names
+        return lambda value: (getattr(value, name),)
+    return operator.attrgetter(*names)
 
 
 def _class_writer(cls: type, writers: dict[str, Writer | None]) -> Writer:
@@ -562,6 +681,13 @@ def _class_writer(cls: type, writers: dict[str, Writer | None]) -> Writer:
     return write_object
 
 
+def _only_amount(kinds: dict[str, _Kind]) -> str | None:
+    checked = [name for name, kind in kinds.items() if kind.check is not None]
+    if len(checked) == 1 and kinds[checked[0]].check is _check_decimal:
+        return checked[0]
+    return None
+
+
 def _class_check(kinds: dict[str, _Kind]) -> Callable[[Any], bool] | None:
     """Guarded Struct -> whether the fields that have checks pass them (``None``: none has).
 
@@ -575,14 +701,6 @@ def _class_check(kinds: dict[str, _Kind]) -> Callable[[Any], bool] | None:
     if not decimals and not others:
         return None
     unset, chars = msgspec.UNSET, _DECIMAL_CHARS
-    if len(decimals) == 1 and not others:  # the commonest: one amount
-        (only,) = decimals
-
-        def check_one(guarded: Any) -> bool:
-            value = getattr(guarded, only)
-            return type(value) is not str or not value.strip(chars)
-
-        return check_one
 
     def check(guarded: Any) -> bool:
         for name in decimals:
