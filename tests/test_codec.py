@@ -781,3 +781,20 @@ def test_decimal_characters_check_is_the_converters_pattern() -> None:
     assert not _check_decimal("１２３")
     assert not _check_decimal("1_000")
     assert not _check_decimal("NaN")
+
+
+def test_the_engine_generates_no_code() -> None:
+    """No ``exec``, ``eval`` or ``compile`` in src/: every codec path is a closure built once."""
+    import ast
+    from pathlib import Path
+
+    found = []
+    for path in sorted((Path(gyengine.__file__).parent).rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Name)
+                and node.func.id in {"exec", "eval", "compile"}
+            ):
+                found.append(f"{path.name}:{node.lineno}")
+    assert found == []

@@ -9,14 +9,17 @@ field, and gives it one :class:`PayloadCodec`:
 * a :class:`MsgspecCodec`, for classes made only of kinds whose exact rules are
   known here (strings, booleans, integers, decimals, dates, quantities, string
   literals, ``X | None``, ``tuple[X, ...]``, ``list[X]`` and attrs classes of
-  those). It reads a stored payload with msgspec: a *guard* Struct, built once
-  per class, refuses in C every value the converter would refuse (an integer
-  beyond 2**53, a decimal written as a binary float, an unknown key...), then
-  msgspec builds the object in C, or, when the class needs its ``__init__``
-  run (field converters, quantities), a closure built once per class calls it
-  with the guarded values, as cattrs does. It writes a payload by a closure
-  built once per class that turns each field of exactly its annotated type into
-  its JSON value, as the converter's hooks would.
+  those). It reads a stored payload with msgspec: a *guard* Struct built once
+  per class refuses in C what msgspec would read but the converter would not
+  (an unknown key, an integer beyond 2**53, a decimal written as a binary float),
+  a check refuses decimal texts the converter does not read (``" 5 "``); then
+  msgspec builds the object in C, or, when the class needs its ``__init__`` run
+  (field converters, quantities), a closure built once per class calls it with
+  the guarded values, as cattrs does. It writes a payload object whose fields
+  hold exactly their annotated types (checked by a closure built once per class)
+  with msgspec, keys sorted, which is the converter's text for those types; for
+  a class with quantities (which msgspec would write as objects), a closure turns
+  each field into its JSON value as the converter's hooks do.
 
 Nothing is tried and caught: which path reads and writes a class is decided here
 once. When the msgspec path refuses a stored payload, the reference reads the
@@ -24,9 +27,11 @@ same text to name what is wrong, so the messages (``$.data.value: expected a
 decimal number...``) are the converter's on either path; the reference
 accepting what msgspec refused is reported as an error of gyengine. A payload
 object holding something other than its fields' exact types (a list for a
-tuple, a ``str`` subclass) is written by the reference, chosen by a type test.
-``tests/test_codec.py`` checks, for every standard payload class, that both
-paths give the same bytes, the same objects and the same messages.
+tuple, a ``str`` subclass, a decimal that ``str()`` writes with an exponent) is
+written by the reference, chosen by a type test. Payload objects are taken to
+have been built by their ``__init__`` (attrs' contract): their validators ran.
+``tests/test_codec.py`` checks, for every payload class of the standard plugins,
+that both paths give the same bytes, the same objects and the same messages.
 """
 
 from __future__ import annotations
