@@ -3,11 +3,10 @@
 :class:`EventTypes` registers payload classes by type name and schema version
 (plugins add theirs through the ``register_event_types`` hook) and their
 upcasters; it validates a new event's envelope and payload and encodes it into a
-:class:`PendingEvent`; it decodes stored rows into :class:`Event`\\ s. How one
-class's payloads are written and read is its codec's
-(:mod:`gyengine.payloadcodec`); reading a JSON Lines line is
-:mod:`gyengine.eventlines`'. The envelope classes live in
-:mod:`gyengine.envelope` and are importable from here too.
+:class:`PendingEvent`; it decodes stored rows into events. How one class's
+payloads are written and read is decided by its codec (:mod:`gyengine.payloadcodec`);
+a JSON Lines line is read by :mod:`gyengine.eventlines`. The envelope classes
+live in :mod:`gyengine.envelope` and are importable from here too.
 """
 
 from __future__ import annotations
