@@ -402,7 +402,7 @@ def test_newer_schema_than_registered_is_reported(store: EventStore) -> None:
 
 # -- the payload codec: one path per class, every path equal to the reference ----------------
 
-STANDARD_TYPE_NAMES = gyengine.build_event_types(gyengine.get_plugin_manager()).names()
+STANDARD_TYPE_NAMES = gyengine.plugins.build_event_types(gyengine.get_plugin_manager()).names()
 """The types of gyengine and its standard plugins, the registry built as the CLI builds it."""
 
 CODEC_REGISTRY = _full_registry()
