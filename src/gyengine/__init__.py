@@ -58,6 +58,7 @@ if TYPE_CHECKING:
     from .hookspecs import hookimpl
     from .plan import Plan, PlanProblem, PlanSection
     from .plugins import PluginError, PluginManager, build_event_types, get_plugin_manager
+    from .progress import ProgressBar, progress_bar
     from .quantity import Quantity
     from .rendering import Renderer
     from .replay import BrokenChain, Replay, ReplayOptions, ResultRecord
@@ -81,6 +82,7 @@ _MODULES = {
     "Event": "events",
     "EventCheck": "eventchecks",
     "EventRefused": "eventchecks",
+    "ProgressBar": "progress",
     "EventRetracted": "events",
     "EventStore": "store",
     "EventTypes": "events",
@@ -124,6 +126,7 @@ _MODULES = {
     "build_event_types": "plugins",
     "canonicalize": "canonical",
     "check_subject": "eventchecks",
+    "progress_bar": "progress",
     "event_hash": "canonical",
     "event_type": "events",
     "get_plugin_manager": "plugins",
@@ -176,6 +179,7 @@ __all__ = [
     "PlanSection",
     "PluginError",
     "PluginManager",
+    "ProgressBar",
     "Quantity",
     "Renderer",
     "Replay",
@@ -203,6 +207,7 @@ __all__ = [
     "open_store",
     "parse_period",
     "parse_timestamp",
+    "progress_bar",
 ]
 
 
