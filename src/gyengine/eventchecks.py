@@ -186,7 +186,7 @@ class EventChecks:
             # of today does not re-judge it (it may predate the checks).
             if checks is not None and event.witness is None:
                 plan = run.builder.plan()
-                if plan is not None:
+                if plan is not None and not self._known_fine(plan, event, checks):
                     self._check(plan, event, checks, index)
             elif event.stream.startswith(PLAN_STREAM_PREFIX) and run.builder.governs(
                 event.stream, event.type
@@ -200,6 +200,24 @@ class EventChecks:
         if passed is None or passed[0] is not plan or len(passed[1]) > _VERDICT_LIMIT:
             passed = self._passed = (plan, set())
         return passed[1]
+
+    def _known_fine(self, plan: Plan, event: PendingEvent, checks: list[EventCheck]) -> bool:
+        """Whether every check of the event has a key already found fine against ``plan``
+        (the usual case, kept short); anything else, a key that fails included, is
+        left to :meth:`_check`."""
+        passed = self._passed
+        payload = event.payload
+        if passed is None or passed[0] is not plan or payload is None:
+            return False
+        fine, stream, type_name = passed[1], event.stream, event.type
+        try:
+            for check in checks:
+                key = check.key
+                if key is None or (check.name, type_name, key(stream, payload)) not in fine:
+                    return False
+        except Exception:  # _check runs the key again and names the check
+            return False
+        return True
 
     def _check(self, plan: Plan, event: PendingEvent, checks: list[EventCheck], index: int) -> None:
         payload = event.payload  # the object it was encoded from, or decoded again here
