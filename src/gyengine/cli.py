@@ -947,15 +947,13 @@ def report(
     else:
         engine = state.open_engine(db)
     try:
-        with progress_bar("replaying", engine.store.head().seq) as bar:
-            result = engine.replay(
-                as_of=_as_of(as_of) if as_of or covered is None else covered.end.isoformat(),
-                known_at=_timestamp(known_at, end_of_day=True, option="--known-at"),
-                evaluators=report_kind.evaluators,
-                save=False,
-                parallel=True,
-                progress=bar.advance,
-            )
+        result = engine.replay(
+            as_of=_as_of(as_of) if as_of or covered is None else covered.end.isoformat(),
+            known_at=_timestamp(known_at, end_of_day=True, option="--known-at"),
+            evaluators=report_kind.evaluators,
+            save=False,
+            parallel=True,
+        )
     finally:
         engine.close()
     document = report_kind.document(result, covered, lang)

@@ -17,8 +17,8 @@ every event passes, as do events of types no check names.
 
 A check may say what its verdict depends on (``EventCheck.key``): then an event
 whose key was already found fine against the same plan is not checked again, so a
-file of 50,000 monthly figures about 70 indicators runs each check a few hundred
-times, not 50,000. A problem is always found by the check itself, with its words.
+file of 50,000 monthly figures about 70 indicators runs each check about once per
+indicator and unit, not 50,000 times. A problem is always found by the check itself, with its words.
 """
 
 from __future__ import annotations
