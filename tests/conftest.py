@@ -61,10 +61,18 @@ def _open_postgres(directory: Path, number: int, options: dict[str, Any]) -> Eve
     return PostgresEventStore(pg_helpers.create_database(), create=True, **options)
 
 
+def _open_memory(directory: Path, number: int, options: dict[str, Any]) -> EventStore:
+    """A log in this process's memory: the contract kept with no database at all."""
+    from gyengine.memory import MemoryEventStore
+
+    return MemoryEventStore(**options)
+
+
 # One entry per backend; the contract tests run once for each.
 BACKENDS = [
     pytest.param(_open_sqlite, id="sqlite"),
     pytest.param(_open_postgres, id="postgres"),
+    pytest.param(_open_memory, id="memory"),
 ]
 
 

@@ -35,6 +35,7 @@ from gyengine import (
     Score,
     hookimpl,
 )
+from gyengine.runs import register_functions
 
 __version__ = "1.0"
 
@@ -578,10 +579,12 @@ def evaluator_names(result: gyengine.Replay) -> list[str]:
 
 
 def count_rows(path: Path | str, table: str) -> int:
-    """How many rows ``table`` holds (0 when it does not exist)."""
+    """How many rows ``table`` (or view: ``results``, ``evidence``) holds (0 when it does not exist)."""
     with sqlite3.connect(path) as conn:
+        register_functions(conn)
         exists = conn.execute(
-            "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)
+            "SELECT count(*) FROM sqlite_master WHERE type IN ('table', 'view') AND name = ?",
+            (table,),
         ).fetchone()[0]
         count = conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0] if exists else 0
     conn.close()

@@ -58,6 +58,92 @@ def test_replay_bench_quick_mode(tmp_path: Path) -> None:
         assert phase in done.stdout, phase
 
 
+def test_province_bench_quick_mode(tmp_path: Path) -> None:
+    """bench_province.py builds one county, replays it in full and after its last week."""
+    figures = tmp_path / "province.json"
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "bench" / "bench_province.py"),
+            "--counties",
+            "1",
+            "--no-postgres",
+            "--json",
+            str(figures),
+        ],
+        capture_output=True,
+        text=True,
+        env={"TMPDIR": str(tmp_path), "PATH": ""},
+    )
+    assert done.returncode == 0, done.stderr
+    [row] = json.loads(figures.read_text("utf-8"))
+    assert row["counties"] == 1
+    assert row["week_events"] > 0
+    assert row["full"]["plans"] == row["incremental"]["plans"] == 1
+    assert row["full"]["resumed"] == 0
+    assert row["incremental"]["resumed"] == 1
+    assert "1 counties" in done.stdout
+
+
+def test_runs_bench(tmp_path: Path) -> None:
+    """bench_runs.py measures the log, each run and the first layout beside it (SQLite)."""
+    out = tmp_path / "figures.json"
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "bench" / "bench_runs.py"),
+            "--no-postgres",
+            "--json",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        env={"TMPDIR": str(tmp_path), "PATH": ""},
+    )
+    assert done.returncode == 0, done.stderr
+    figures = json.loads(out.read_text("utf-8"))["sqlite"]
+    assert figures["log_bytes"] > 0
+    assert 0 < figures["first_run_adds"] < figures["first_layout_run_adds"]
+    assert figures["results"] > 0
+    assert figures["evidence_seqs"] > 0
+    assert "one saved run adds" in done.stdout
+
+
+def test_backends_bench_quick_mode(tmp_path: Path) -> None:
+    """bench_backends.py measures every phase on SQLite and, where a server answers,
+    on PostgreSQL (else it says why not), and writes its figures as JSON."""
+    import pg_helpers
+
+    out = tmp_path / "figures.json"
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "bench" / "bench_backends.py"),
+            *("--events", "3000", "--batch", "1000", "--streams", "50"),
+            *("--postgres", pg_helpers.ADMIN_URL, "--json", str(out)),
+        ],
+        capture_output=True,
+        text=True,
+        env={"TMPDIR": str(tmp_path), "PATH": ""},
+    )
+    assert done.returncode == 0, done.stderr
+    figures = json.loads(out.read_text("utf-8"))
+    backends = figures["backends"]
+    expected = {"sqlite"} if "postgresql_skipped" in figures else {"sqlite", "postgresql"}
+    assert set(backends) == expected
+    for backend in backends.values():
+        assert backend["append"]["seconds"] > 0
+        for phase in ("floor-read", "read", "verify", "full", "checkpoint"):
+            assert backend["phases"][phase]["count"] == 3000, phase
+        assert backend["phases"]["incremental"]["count"] == 1
+    if "postgresql" in backends:
+        assert set(backends["postgresql"]["floor_append"]) == {"copy", "executemany"}
+        assert "x the COPY floor" in done.stdout
+    else:
+        assert "PostgreSQL: skipped (no PostgreSQL server at" in done.stdout
+    assert list(tmp_path.glob("gyengine-bench-*")) == []  # its databases are removed
+
+
 def test_append_bench_quick_mode(tmp_path: Path) -> None:
     """bench_append.py times SQLite alone, the library, the command and the checks' cost."""
     out = tmp_path / "figures.json"

@@ -330,7 +330,12 @@ def _timeliness(bulletin: dict[str, Any], reporter: str) -> dict[str, Any]:
 
 
 def _meta(bulletin: dict[str, Any]) -> dict[str, str]:
-    return dict(bulletin["meta"])
+    """The header and the 附录's lines on the log (事件日志范围, 日志头哈希...)."""
+    found = dict(bulletin["meta"])
+    [appendix] = [s for s in bulletin["sections"] if s["id"] == "evidence"]
+    text = appendix["blocks"][0]["text"]
+    found.update(line.split("：", 1) for line in text.split("\n\n"))
+    return found
 
 
 @pytest.mark.parametrize("kept", [True, False])

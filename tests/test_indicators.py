@@ -421,7 +421,7 @@ def test_profile_is_chosen_by_the_plan(county: County, profile: str, status: str
     score = county.replay("2019-06-30")("R", "2019-06")
     assert score.status == status
     assert score.points == q2(D(10) * 24 / 50)  # the same points under both profiles
-    assert (profile + " profile") in score.rationale
+    assert {"pp": "按差距评价", "ratio": "按比例评价"}[profile] in score.rationale
 
 
 # -- baseline + delta ---------------------------------------------------------------
@@ -621,14 +621,14 @@ def test_statistic_in_another_unit_is_not_counted(county: County) -> None:
     score = county.replay("2019-03-31")("I1", "2019-03")
     assert score.value is None
     assert (score.status, score.points) == ("pending", None)
-    assert f"statistic for 2019-03 (seq {seq}) is in 元, not %: not counted" in score.rationale
+    assert f"2019-03 统计数（seq {seq}）单位为 元，不是 %：未计入" in score.rationale
     assert seq in score.evidence
 
 
 @pytest.mark.parametrize(
     ("value", "unit", "note"),
     [
-        ("8.0", "percent", "is in percent, not %"),  # a unit gyengine does not know
+        ("8.0", "percent", "单位为 percent，不是 %"),  # a unit gyengine does not know
         ("1E+1", "%", None),  # 10 %, written with an exponent
     ],
     ids=["unknown-unit", "exponent"],
@@ -910,7 +910,7 @@ def test_sum_with_where_and_initial(county: County) -> None:
     assert june.details["completion_pct"] == str(q2(D(2200) / 3000 * 100))  # 73.33 %
     assert june.status == "green"  # ahead of 50 %
     assert june.points == D(3)
-    assert "200.00 万元 + sum of 2 FundsSecured event(s)" in june.rationale
+    assert "200.00 万元 + 2 条 FundsSecured 事件合计" in june.rationale
     assert {march, may} <= set(june.evidence)
 
 

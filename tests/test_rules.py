@@ -390,6 +390,7 @@ def test_lag_streak_supervises_then_holds_accountable(county: County) -> None:
         "trigger": "project_lag_streak",
         "project": "P1",
         "unit": "U1",
+        "streak": "2019-W28:yellow,2019-W29:yellow,2019-W30:red",
     }
     assert accountable.rationale.endswith("accountable：单位一，报分管县领导副县长甲")
     assert {seqs["r-P1-W28"], seqs["r-P1-W29"], seqs["r-P1-W30"]} <= set(accountable.evidence)

@@ -11,11 +11,14 @@ edited checkpoint: it says why and replays in full, with the full answer.
 
 from __future__ import annotations
 
+import json
 import shutil
 import sqlite3
-from collections.abc import Callable, Iterator
+import zlib
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import closing, contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
@@ -28,6 +31,7 @@ import replay_helpers as h
 from gyengine.canonical import event_hash, row_envelope
 from gyengine.cli import cli
 from gyengine.events import ENVELOPE_FIELDS
+from gyengine.runs import RESULT_COLUMNS
 
 COLUMNS = ", ".join(ENVELOPE_FIELDS)
 NOT_UTF8 = "CAST(x'c328ff' AS TEXT)"
@@ -238,46 +242,183 @@ def _head(path: Path) -> int:
     return int(h.execute_query(path, "SELECT max(seq) FROM events")[0][0])
 
 
-DERIVED: dict[str, tuple[str, str]] = {
-    # name: (the edit, the start of what verify says)
-    "checkpoint-state": (
-        # Every target in the indicators' state gains a leading 1 ("8.5 %" -> "18.5 %").
-        'UPDATE checkpoints SET state = replace(state, \'"target":"\', \'"target":"1\')'
-        " WHERE evaluator = 'indicators'",
+CHECKPOINT_STATE = (
+    # Every target in the indicators' state gains a leading 1 ("8.5 %" -> "18.5 %").
+    'UPDATE checkpoints SET state = replace(state, \'"target":"\', \'"target":"1\')'
+    " WHERE evaluator = 'indicators'"
+)
+
+
+class Tamperer:
+    """Plain SQL on a database, as a tamperer has it: a sqlite3 or a psycopg connection.
+
+    Results and evidence sit in zlib packs (a JSON array of rows, each the
+    result's fields then its evidence seqs); an edit of one inflates the pack,
+    changes it and stores it back, as anyone with ``zlib`` (or the ``sqlite3``
+    shell's ``sqlar_compress``) can.
+    """
+
+    def __init__(self, conn: Any, placeholder: str = "?") -> None:
+        self.conn = conn
+        self.placeholder = placeholder
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        return self.conn.execute(sql.replace("?", self.placeholder), params)
+
+    def pack_of(self, run_id: int, n: int) -> tuple[int, int]:
+        """``(pack id, index in it)`` of result ``n`` of a run."""
+        first_n, pack_id = self.execute(
+            "SELECT first_n, pack_id FROM run_packs WHERE run_id = ? AND first_n <= ?"
+            " ORDER BY first_n DESC LIMIT 1",
+            (run_id, n),
+        ).fetchone()
+        return int(pack_id), n - int(first_n)
+
+    def rows(self, pack_id: int) -> list[Any]:
+        """A pack's rows."""
+        body, size = self.execute(
+            "SELECT body, size FROM result_packs WHERE id = ?", (pack_id,)
+        ).fetchone()
+        return list(json.loads(zlib.decompress(body) if len(body) != size else body))
+
+    def edit_pack(self, pack_id: int, change: Callable[[list[Any]], None]) -> int:
+        """Change a pack's rows; the first run that uses it (the one verify names)."""
+        rows = self.rows(pack_id)
+        change(rows)
+        data = json.dumps(rows, ensure_ascii=False, separators=(",", ":")).encode()
+        self.execute(
+            "UPDATE result_packs SET body = ?, size = ? WHERE id = ?",
+            (zlib.compress(data, 1), len(data), pack_id),
+        )
+        return self.first_user(pack_id)
+
+    def edit_result(self, run_id: int, n: int, change: Callable[[list[Any]], None]) -> int:
+        pack_id, index = self.pack_of(run_id, n)
+        return self.edit_pack(pack_id, lambda rows: change(rows[index]))
+
+    def first_user(self, pack_id: int) -> int:
+        (run_id,) = self.execute(
+            "SELECT min(run_id) FROM run_packs WHERE pack_id = ?", (pack_id,)
+        ).fetchone()
+        return int(run_id)
+
+    def packs_of(self, run_id: int) -> list[tuple[int, int]]:
+        """``(first_n, pack id)`` of a run's packs, in order."""
+        return [
+            (int(first), int(pack))
+            for first, pack in self.execute(
+                "SELECT first_n, pack_id FROM run_packs WHERE run_id = ? ORDER BY first_n",
+                (run_id,),
+            )
+        ]
+
+
+STATUS = RESULT_COLUMNS.index("status")
+VALUE = RESULT_COLUMNS.index("value")
+
+
+def _sql_edit(statement: str, named: str) -> Callable[[Tamperer, int], str]:
+    def edit(db: Tamperer, head: int) -> str:
+        assert db.execute(statement.format(head=head)).rowcount >= 1
+        return named.format(head=head)
+
+    return edit
+
+
+def _red_to_green(db: Tamperer, head: int) -> str:
+    """Every red score of run 1 turned green (in the packs that hold one)."""
+
+    def change(rows: list[Any]) -> None:
+        for row in rows:
+            if row[STATUS] == "red":
+                row[STATUS] = "green"
+
+    packs = [pack for _, pack in db.packs_of(1) if any(r[STATUS] == "red" for r in db.rows(pack))]
+    assert packs
+    return f"run {min(db.edit_pack(pack, change) for pack in packs)} of "
+
+
+def _first_evidence_deleted(db: Tamperer, head: int) -> str:
+    """The first evidence seq of run 1's first result that has any, deleted."""
+    n = 1
+    while not db.rows(db.pack_of(1, n)[0])[db.pack_of(1, n)[1]][-1]:
+        n += 1
+    return f"run {db.edit_result(1, n, lambda row: row[-1].pop(0))} of "
+
+
+def _pack_shifted(db: Tamperer, head: int) -> str:
+    """The last pack of run 1 said to start one result later."""
+    first_n, _ = db.packs_of(1)[-1]
+    db.execute(
+        "UPDATE run_packs SET first_n = first_n + 1 WHERE run_id = 1 AND first_n = ?", (first_n,)
+    )
+    return "run 1 of "
+
+
+def _pack_swapped(db: Tamperer, head: int) -> str:
+    """Run 2's first pack replaced by another of its packs."""
+    (first, _), (_, other) = db.packs_of(2)[:2]
+    db.execute("UPDATE run_packs SET pack_id = ? WHERE run_id = 2 AND first_n = ?", (other, first))
+    return "run 2 of "
+
+
+def _pack_corrupted(db: Tamperer, head: int) -> str:
+    """A byte in the middle of a pack of run 2 flipped: it no longer inflates."""
+    pack_id, _ = db.pack_of(2, 40)
+    body = bytearray(
+        db.execute("SELECT body FROM result_packs WHERE id = ?", (pack_id,)).fetchone()[0]
+    )
+    body[len(body) // 2] ^= 0xFF
+    db.execute("UPDATE result_packs SET body = ? WHERE id = ?", (bytes(body), pack_id))
+    return f"run {db.first_user(pack_id)} of "
+
+
+DERIVED: dict[str, Callable[[Tamperer, int], str]] = {
+    # name: the edit, given the head seq; it returns the start of what verify says
+    "checkpoint-state": _sql_edit(
+        CHECKPOINT_STATE,
         "checkpoint of indicators at seq {head}: its content does not match its seal",
     ),
-    "checkpoint-seq": (
+    "checkpoint-seq": _sql_edit(
         "UPDATE checkpoints SET seq = 1700 WHERE evaluator = 'rules' AND seq = {head}",
         "checkpoint of rules at seq 1700: its content does not match its seal",
     ),
-    "checkpoint-unsealed": (
+    "checkpoint-unsealed": _sql_edit(
         "UPDATE checkpoints SET seal = NULL WHERE evaluator = 'banks' AND seq = {head}",
         "checkpoint of banks at seq {head}: it has no seal",
     ),
-    "run-options": (
-        "UPDATE runs SET as_of = '2019-12-31' WHERE id = 1",
-        "run 1 of ",
+    "run-options": _sql_edit("UPDATE runs SET as_of = '2019-12-31' WHERE id = 1", "run 1 of "),
+    "run-chain-ok": _sql_edit("UPDATE runs SET chain_ok = 0 WHERE id = 2", "run 2 of "),
+    "run-seal-swapped": _sql_edit(
+        "UPDATE runs SET seal = (SELECT seal FROM runs WHERE id = 2) WHERE id = 1", "run 1 of "
     ),
-    "run-chain-ok": ("UPDATE runs SET chain_ok = 0 WHERE id = 2", "run 2 of "),
-    "run-seal-swapped": (
-        "UPDATE runs SET seal = (SELECT seal FROM runs WHERE id = 2) WHERE id = 1",
-        "run 1 of ",
+    "result-value": lambda db, head: (
+        f"run {db.edit_result(2, 17, lambda row: row.__setitem__(VALUE, '99.9'))} of "
     ),
-    "result-value": (
-        "UPDATE results SET value = '99.9' WHERE run_id = 2 AND n = 17",
+    "result-status": _red_to_green,
+    "result-deleted": lambda db, head: (
+        f"run {db.edit_pack(db.pack_of(2, 5)[0], lambda rows: rows.pop(db.pack_of(2, 5)[1]))} of "
+    ),
+    "evidence-deleted": _first_evidence_deleted,
+    "evidence-added": lambda db, head: (
+        f"run {db.edit_result(2, 3, lambda row: row[-1].append(999999))} of "
+    ),
+    "pack-corrupted": _pack_corrupted,
+    "pack-swapped": _pack_swapped,
+    "pack-shifted": _pack_shifted,
+    "pack-unlinked": _sql_edit(
+        "DELETE FROM run_packs WHERE run_id = 2 AND first_n = (SELECT max(first_n) FROM"
+        " run_packs WHERE run_id = 2)",
         "run 2 of ",
     ),
-    "result-status": (
-        "UPDATE results SET status = 'green' WHERE run_id = 1 AND status = 'red'",
-        "run 1 of ",
-    ),
-    "result-deleted": ("DELETE FROM results WHERE run_id = 2 AND n = 5", "run 2 of "),
-    "evidence-deleted": (
-        "DELETE FROM evidence WHERE rowid = (SELECT min(rowid) FROM evidence WHERE run_id = 1)",
-        "run 1 of ",
-    ),
-    "evidence-added": ("INSERT INTO evidence VALUES (2, 3, 999999)", "run 2 of "),
 }
+"""Every kind of edit of derived data: checkpoints, runs, and their results and evidence
+(inside packs) and the links from a run to its packs."""
+
+
+def _tamper_sqlite(path: Path, name: str, head: int) -> str:
+    with closing(sqlite3.connect(path)) as conn, conn:
+        return DERIVED[name](Tamperer(conn), head)
 
 
 @pytest.mark.parametrize("name", sorted(DERIVED))
@@ -286,13 +427,12 @@ def test_verify_names_the_edited_derived_row(with_runs: Path, tmp_path: Path, na
     path = tmp_path / "d.db"
     shutil.copy(with_runs, path)
     head = _head(path)
-    statement, message = (text.format(head=head) for text in DERIVED[name])
     assert _invoke(["verify", "--db", str(path)]).exit_code == 0
-    assert h.execute(path, statement) >= 1
+    message = _tamper_sqlite(path, name, head)
     result = _invoke(["verify", "--db", str(path)])
     assert result.exit_code == 1
     assert f"{path}: {message}" in result.stderr
-    if name.startswith("run") or name.startswith("result") or name.startswith("evidence"):
+    if not name.startswith("checkpoint"):
         assert "its content does not match its seal" in result.stderr
     assert _invoke(["verify", "--db", str(path), "--chain-only"]).exit_code == 0
 
@@ -306,8 +446,7 @@ def test_an_edited_checkpoint_is_ignored_and_the_replay_runs_in_full(
     with gyengine.open(path) as engine:
         expected = engine.replay(save=False, checkpoints=False).to_json()
     head = _head(path)
-    statement = DERIVED["checkpoint-state"][0]
-    assert h.execute(path, statement) >= 1
+    assert h.execute(path, CHECKPOINT_STATE) >= 1
     with gyengine.open(path) as engine:
         result = engine.replay(save=False)
     assert result.to_json() == expected
@@ -411,13 +550,30 @@ def test_the_library_verifies_as_the_command_does(with_runs: Path, tmp_path: Pat
     with gyengine.open(path) as engine:
         missing = engine.verify(expected_heads=["0" * 64])
     assert missing.problem == f"no event has the hash {'0' * 64}: the log is not the one published"
-    h.execute(path, "UPDATE results SET value = '99.9' WHERE run_id = 2 AND n = 17")
+    named = _tamper_sqlite(path, "result-value", head.seq)
     with gyengine.open(path) as engine:
         edited = engine.verify()
         chain_only = engine.verify(derived=False)
     assert edited.problem is not None
-    assert edited.problem.startswith("run 2 of ")
+    assert edited.problem.startswith(named)
     assert edited.problem.endswith(
         "its content does not match its seal: it was changed after it was saved"
     )
     assert chain_only.ok
+
+
+def test_a_pack_stored_again_unchanged_still_verifies(with_runs: Path, tmp_path: Path) -> None:
+    """The control of the pack edits: inflating, dumping and deflating every pack with no
+    change (other bytes, other compression) leaves each run's seal checking, so the edits
+    above fail verify by what they change."""
+    path = tmp_path / "d.db"
+    shutil.copy(with_runs, path)
+    with closing(sqlite3.connect(path)) as conn, conn:
+        db = Tamperer(conn)
+        packs = [pack for (pack,) in conn.execute("SELECT id FROM result_packs")]
+        assert len(packs) > 2
+        before = conn.execute("SELECT group_concat(hex(body)) FROM result_packs").fetchone()
+        for pack in packs:
+            db.edit_pack(pack, lambda rows: None)
+        assert conn.execute("SELECT group_concat(hex(body)) FROM result_packs").fetchone() != before
+    assert _invoke(["verify", "--db", str(path)]).exit_code == 0

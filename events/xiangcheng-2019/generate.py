@@ -16,6 +16,16 @@ Run it from the repository root::
 
 A fixed seed makes the output byte-identical on every run and machine; a test
 checks that the committed file is what this script writes.
+
+For a province (many plans in one database, docs/province.md), ``--county N``
+writes a synthetic county instead: the same plan under the id ``county-NNN``
+(a top-level ``plan_id``; its header names 示例县NNN) and a year drawn with its
+own seed (``--seed``, by default 2019 * 1000 + N), every stream and event id
+beginning with ``county-NNN:``::
+
+    python events/xiangcheng-2019/generate.py --county 7 --output c7.jsonl --plan-output c7.toml
+
+``gyengine demo init --counties 100`` makes a hundred such counties in one database.
 """
 
 from __future__ import annotations
@@ -32,10 +42,11 @@ from typing import Any
 
 HERE = Path(__file__).resolve().parent
 OUTPUT = HERE / "demo-2019.jsonl"
+PLAN = HERE / "plan.toml"
 SEED = 2019
 YEAR = 2019
 CST = dt.timezone(dt.timedelta(hours=8))
-NOTE = "示例数据（synthetic）"
+NOTE = "示例数据"
 
 
 def at(day: dt.date, hour: int = 10, minute: int = 0) -> dt.datetime:
@@ -53,13 +64,22 @@ def d2(value: Decimal | float | str) -> str:
 
 
 class Log:
-    """Events with their record times; written sorted by record time."""
+    """Events with their record times; written sorted by record time.
 
-    def __init__(self) -> None:
+    With a plan id, every stream, event id and superseded id is that plan's
+    (``county-007:project/P01``).
+    """
+
+    def __init__(self, plan: str | None = None) -> None:
         self.items: list[tuple[dt.datetime, int, dict[str, Any]]] = []
+        self.plan = plan
 
     def add(self, when: dt.datetime, event: dict[str, Any]) -> None:
         event = {**event, "recorded": when.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")}
+        if self.plan is not None:
+            for key in ("stream", "id", "supersedes"):
+                if key in event:
+                    event[key] = f"{self.plan}:{event[key]}"
         self.items.append((when, len(self.items), event))
 
     def lines(self) -> Iterator[str]:
@@ -1053,7 +1073,7 @@ def rulings(log: Log) -> None:
             "data": {
                 "subject": unit,
                 "period": period,
-                "reason": f"{project} 报{week}竣工，经核查主体工程未通过竣工验收（{NOTE}）",
+                "reason": f"{project} 报第{int(week[-2:])}周竣工，经核查主体工程未通过竣工验收（{NOTE}）",
                 "report_ids": [f"report-{project}-{week}"],
             },
         },
@@ -1272,9 +1292,10 @@ def supervision_loop(log: Log) -> None:
         log.add(when, event)
 
 
-def generate() -> str:
-    rng = random.Random(SEED)
-    log = Log()
+def generate(seed: int = SEED, plan: str | None = None) -> str:
+    """The year's events as JSON Lines (``plan``: a county's, see :func:`county`)."""
+    rng = random.Random(seed)
+    log = Log(plan)
     declare_synthetic(log)
     cadences(log)
     statistics(log, rng)
@@ -1287,11 +1308,56 @@ def generate() -> str:
     return "".join(line + "\n" for line in log.lines())
 
 
+def county_id(number: int) -> str:
+    """The plan id of synthetic county ``number``: ``county-007``."""
+    return f"county-{number:03d}"
+
+
+def county_plan(number: int) -> str:
+    """The plan file of synthetic county ``number``: this plan, under its own id and name."""
+    plan_id, name = county_id(number), f"示例{number:03d}县"
+    lines = [f'plan_id = "{plan_id}"', ""]
+    header = False
+    for line in PLAN.read_text("utf-8").splitlines():
+        if line.startswith("["):
+            header = line.strip() == "[plan]"
+        elif header and line.startswith("id = "):
+            line = f'id = "{plan_id}"'
+        elif header and line.startswith("county = "):
+            line = f'county = "{name}"'
+        elif header and line.startswith("title = "):
+            line = line.replace("襄城县", name)
+        lines.append(line)
+    return "\n".join(lines) + "\n"
+
+
+def county(number: int, seed: int | None = None) -> tuple[str, str, str]:
+    """``(plan id, plan file text, events as JSON Lines)`` of synthetic county ``number``."""
+    plan_id = county_id(number)
+    events = generate(SEED * 1000 + number if seed is None else seed, plan_id)
+    return plan_id, county_plan(number), events
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="exit 1 if the committed file differs")
-    parser.add_argument("--output", type=Path, default=OUTPUT)
+    parser.add_argument("--output", type=Path, default=None)
+    parser.add_argument("--county", type=int, help="a synthetic county's year (plan county-NNN)")
+    parser.add_argument("--seed", type=int, help="with --county: its random seed")
+    parser.add_argument("--plan-output", type=Path, help="with --county: write its plan file here")
     args = parser.parse_args(argv)
+    if args.county is not None:
+        if args.check or args.output is None:
+            parser.error("--county writes a new county: give --output (and --plan-output)")
+        plan_id, plan_text, text = county(args.county, args.seed)
+        if args.plan_output is not None:
+            args.plan_output.write_text(plan_text, "utf-8")
+        args.output.write_text(text, "utf-8")
+        print(f"wrote {text.count(chr(10))} events of plan {plan_id} to {args.output}")
+        return 0
+    if args.seed is not None or args.plan_output is not None:
+        parser.error("--seed and --plan-output go with --county")
+    args.output = args.output or OUTPUT
     text = generate()
     if args.check:
         same = args.output.exists() and args.output.read_text("utf-8") == text

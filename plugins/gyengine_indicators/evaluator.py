@@ -320,10 +320,10 @@ class Evaluation:
                 return (
                     None,
                     [stat.seq],
-                    f"statistic for {stat.period} (seq {stat.seq}) is in {stat.unit}, "
-                    f"not {item.unit}: not counted",
+                    f"{stat.period} 统计数（seq {stat.seq}）单位为 {stat.unit}，"
+                    f"不是 {item.unit}：未计入",
                 )
-            return stat.value, [stat.seq], f"statistic for {stat.period} (seq {stat.seq})"
+            return stat.value, [stat.seq], f"{stat.period} 统计数（seq {stat.seq}）"
         if spec.source == "milestones":
             reached = {}
             for entry in self.state.milestones.get(item.id, []):
@@ -332,7 +332,7 @@ class Evaluation:
             return (
                 Decimal(len(reached)),
                 sorted(reached.values()),
-                f"{len(reached)} milestone(s) reached",
+                f"已完成 {len(reached)} 个节点",
             )
         total = spec.initial.amount if spec.initial is not None else Decimal(0)
         seqs, skipped = [], []
@@ -351,7 +351,9 @@ class Evaluation:
                 start = f"{_show(shown, item.unit)} + "
             except ValueError:  # an initial count in 家 for an indicator in 个: show it as written
                 start = f"{_show(spec.initial.amount, spec.initial.unit)} + "
-        how = f"{start}{spec.source} of {len(seqs)} {spec.event} event(s)"
+        how = (
+            f"{start}{len(seqs)} 条 {spec.event} 事件{'计数' if spec.source == 'count' else '合计'}"
+        )
         if skipped:
             how += f" ({', '.join(skipped)}: not in {item.unit}, not counted)"
         return total, seqs, how
@@ -646,11 +648,13 @@ def _baseline_delta(ev: Evaluation, item: IndicatorDefined) -> Judged:
         return _completion(_untargeted(ev, item, actual, seqs, f"{how}; {problem}"))
     target, formula = _baseline_target(item, baseline, delta)
     how = f"{how}; target = {item.baseline_period} {formula}"
-    return _completion(
-        ev.judge(
-            item, actual, target, baseline.unit, [*seqs, baseline.seq], how, baseline=baseline.value
-        )
+    outcome = ev.judge(
+        item, actual, target, baseline.unit, [*seqs, baseline.seq], how, baseline=baseline.value
     )
+    # Last year's figure, for a bulletin's 同比 column.
+    outcome.details["baseline"] = str(_in(item.unit, baseline.value, baseline.unit))
+    outcome.details["baseline_period"] = item.baseline_period
+    return _completion(outcome)
 
 
 def _external(ev: Evaluation, item: IndicatorDefined) -> Judged:
@@ -738,6 +742,16 @@ def _compare(ev: Evaluation, item: IndicatorDefined) -> Judged:
         f"{item.compare_to} {_show(b.value, b.unit)} ({b.period})? {'是' if met else '否'}，差 {_show(a.value - b.value)} 个百分点 → {status}"
     )
     details["difference_pp"] = str(q2(a.value - b.value))
+    # Both rates, for a bulletin to show side by side (工业投资增速 and GDP增速).
+    details.update(
+        series=item.series,
+        series_value=str(a.value),
+        series_period=a.period,
+        compare_to=item.compare_to,
+        compare_value=str(b.value),
+        compare_period=b.period,
+        op=item.op,
+    )
     return _completion(
         Outcome(
             a.value - b.value,
@@ -1076,6 +1090,11 @@ def results(state: IndicatorState, context: ReplayContext) -> Iterator[Score]:
                         "weight": str(item.weight),
                         "responsible": "、".join(item.responsible),
                         "due": due_day(item, params.year).isoformat(),
+                        # Not yet due (未到考核节点): listed, not counted in roll-ups.
+                        **({} if due else {"not_due": "yes"}),
+                        "schedule": item.schedule or "",
+                        "group": item.group,
+                        "task": item.task,
                     },
                 )
                 _add_parts(parks, item, metric, outcome, due, definition.seq)

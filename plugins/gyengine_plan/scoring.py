@@ -165,10 +165,10 @@ class StatusProfile:
     def describe(self) -> str:
         """The thresholds in words, for rationales."""
         if self.name == "ratio":
-            return f"ratio profile: green ≥ schedule, yellow ≥ {q2((1 - self.yellow_ratio) * HUNDRED)} % of it, red below"
+            return f"按比例评价：达到序时为绿，达到序时的 {q2((1 - self.yellow_ratio) * HUNDRED)} % 以上为黄，以下为红"
         return (
-            f"pp profile: green on schedule, watch ≤ {self.watch_pp} pp behind, "
-            f"yellow ≤ {self.yellow_pp} pp, red beyond"
+            f"按差距评价：不落后于序时为绿，落后 ≤ {self.watch_pp} 个百分点为关注，"
+            f"≤ {self.yellow_pp} 个百分点为黄，超过为红"
         )
 
 

@@ -59,6 +59,8 @@ class Report:
     invested: Decimal
     milestone: str | None = None
     actor: str | None = None
+    note: str = ""
+    """The unit's words on the week (形象进度), as reported."""
 
 
 @attrs.define
@@ -162,6 +164,7 @@ def _on_report(state: LedgerState, event: Event, context: ReplayContext) -> None
             invested=data.invested_to_date,
             milestone=data.milestone,
             actor=event.actor,
+            note=data.note,
         )
     )
 
@@ -473,6 +476,8 @@ def _investment_score(
             "responsible": "、".join(project.responsible),
             "report": row.report,
             "report_used": row.used.occurred if row.used is not None else "none",
+            # The week's own report's words (形象进度); none when no report came this week.
+            "note": row.here[-1].note if row.here else "",
             "lag_streak": row.lag_streak,
             "completion_pct": q2(completion) if completion is not None else "",
             "expected_pct": q2(expected_pct) if expected_pct is not None else "",
@@ -761,7 +766,7 @@ def _part_seqs(group: ProjectGroupDefined, groups: dict[str, GroupEntry]) -> lis
 
 evaluator = Evaluator(
     name="projects",
-    version="1",
+    version="2",
     consumes=sorted(HANDLERS),
     state_type=LedgerState,
     fold=fold,

@@ -5,7 +5,7 @@ reports, or the names of parks and units (the ledger's roll-ups are keyed by
 id). This one folds the plan's definition events into one score, subject ``plan``
 and metric ``title``: the title in ``label``; county, year, source and the
 issuing office in ``details``, with the name of every park as ``park:<id>`` and
-of every unit as ``unit:<id>``.
+of every unit as ``unit:<id>``, the title of every work task as ``task:<id>``.
 
 A revised definition (a later ``PlanDefined``) replaces the earlier one, as a
 replay "as known at" a date uses the plan known then.
@@ -41,6 +41,7 @@ class HeaderState:
     lang: str = "zh"
     parks: dict[str, Named] = attrs.Factory(dict)
     units: dict[str, Named] = attrs.Factory(dict)
+    tasks: dict[str, Named] = attrs.Factory(dict)
 
 
 def _text(data: Any, field: str) -> str:
@@ -64,6 +65,8 @@ def fold(state: HeaderState, event: Event, context: ReplayContext) -> HeaderStat
         state.parks[_text(data, "id")] = Named(_text(data, "name"), event.seq)
     elif event.type == "UnitDefined":
         state.units[_text(data, "id")] = Named(_text(data, "name"), event.seq)
+    elif event.type == "TaskDefined":
+        state.tasks[_text(data, "id")] = Named(_text(data, "title"), event.seq)
     return state
 
 
@@ -74,6 +77,7 @@ def results(state: HeaderState, context: ReplayContext) -> Iterator[Score]:
     names = {
         **{f"park:{key}": item.name for key, item in state.parks.items()},
         **{f"unit:{key}": item.name for key, item in state.units.items()},
+        **{f"task:{key}": item.name for key, item in state.tasks.items()},
     }
     yield Score(
         subject="plan",
@@ -87,6 +91,7 @@ def results(state: HeaderState, context: ReplayContext) -> Iterator[Score]:
             *([state.office_seq] if state.office_seq else []),
             *(item.seq for item in state.parks.values()),
             *(item.seq for item in state.units.values()),
+            *(item.seq for item in state.tasks.values()),
         ],
         details={
             "county": state.county,
@@ -102,8 +107,8 @@ def results(state: HeaderState, context: ReplayContext) -> Iterator[Score]:
 
 header = Evaluator(
     name="report_header",
-    version="1",
-    consumes=["PlanDefined", "SupervisionDefined", "ParkDefined", "UnitDefined"],
+    version="2",
+    consumes=["PlanDefined", "SupervisionDefined", "ParkDefined", "UnitDefined", "TaskDefined"],
     state_type=HeaderState,
     fold=fold,
     results=results,

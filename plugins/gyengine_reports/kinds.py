@@ -13,21 +13,30 @@ from collections.abc import Callable
 
 from gyengine import Document, Finding, Period, Replay, ReportKind, Section, parse_period
 
+from .evidence import appendix, referenced
 from .labels import LABELS
+from .loop import (
+    closed_item_sections,
+    interview_sections,
+    open_item_sections,
+    quarter_item_sections,
+)
+from .names import date_name, time_name
 from .scoreboard import build_scoreboard
 from .sections import (
     bank_sections,
     chart_sections,
-    evidence_section,
     findings_sections,
     indicator_sections,
     ledger_sections,
     ledger_summary_sections,
+    list_sections,
     milestone_sections,
     problem_sections,
     timeliness_sections,
     unit_ranking_sections,
     unit_score_sections,
+    work_item_sections,
 )
 from .view import View, belongs, month_of_week
 
@@ -41,53 +50,54 @@ __all__ = [
 ]
 
 
-def _span(view: View, period: Period) -> str:
-    if view.lang == "en":
-        return f"{period.text} ({period.start} {view.t('to')} {period.end})"
-    return f"{period.text}（{period.start} {view.t('to')} {period.end}）"
+def _title(view: View, kind: str, period: Period) -> str:
+    """周汇总 2019年第23周（6月3日—6月9日）, 月通报 2019年6月, Quarterly evaluation 2019 Q2."""
+    name = view.period(period.text)
+    if period.kind == "week" and view.lang != "en" and not name[:4].isdigit():
+        name = f"{period.start.isocalendar()[0]}年{name}"
+    return f"{view.t(kind)} {name}"
 
 
 def document(view: View, kind: str, period: Period, sections: list[Section]) -> Document:
-    """The document with its header: plan title, period, log range, head hash, plugins.
+    """The document: its header in words, the sections, and the closing 附录.
 
-    The evidence appendix is added after ``sections``.
+    The header names the period, the business date, the record time, the office
+    and whether the data are synthetic; the log's seqs, its head hash and the
+    plugin versions are in the 附录, which each row of the body refers to.
     """
     replay = view.replay
     plan = view.scores("report_header", "title")
     title = plan[0].label if plan and plan[0].label else view.t("untitled")
     office = plan[0].details.get("office_name", "") if plan else ""
     options = replay.options
-    chain = view.t("meta.chain.ok")
-    if replay.chain_problem is not None:
-        chain = f"{view.t('meta.chain.broken')}: {replay.chain_problem}"
+    chain = view.t("meta.chain.ok" if replay.chain_problem is None else "meta.chain.broken")
     meta = [
-        (view.t("meta.period"), _span(view, period)),
-        (view.t("meta.as_of"), options.as_of.isoformat() if options.as_of else ""),
-        (view.t("meta.known_at"), options.known_at or view.t("meta.known_at.all")),
-        (view.t("meta.log"), f"seq 1–{replay.seq_to}"),
-        (view.t("meta.head_hash"), replay.head_hash),
-        (view.t("meta.chain"), chain),
+        (view.t("meta.period"), view.period(period.text)),
+        (view.t("meta.as_of"), date_name(options.as_of, view.lang) if options.as_of else ""),
+        (
+            view.t("meta.known_at"),
+            time_name(options.known_at, view.lang)
+            if options.known_at
+            else view.t("meta.known_at.all"),
+        ),
+        (view.t("meta.chain"), f"{chain}{view.t('meta.see_appendix')}"),
     ]
     if office:
         meta.append((view.t("meta.office"), office))
-    meta += [
-        (view.t("meta.plugins"), ", ".join(f"{name} {ver}" for name, ver in replay.plugins)),
-        (
-            view.t("meta.evaluators"),
-            ", ".join(f"{name} {ver}" for name, ver, _ in replay.evaluators),
-        ),
+    meta.append(
         (
             view.t("meta.data"),
             view.t("meta.data.synthetic" if replay.synthetic else "meta.data.reported"),
-        ),
-    ]
+        )
+    )
+    body, entries = referenced(view, sections)
     return Document(
         title=title,
-        subtitle=f"{view.t(kind)} {period.text}",
+        subtitle=_title(view, kind, period),
         lang=view.lang,
         synthetic=replay.synthetic,
         meta=meta,
-        sections=[*sections, evidence_section(view, sections)],
+        sections=[*body, appendix(view, entries)],
     )
 
 
@@ -105,6 +115,9 @@ def build_weekly(replay: Replay, period: Period, lang: str | None) -> Document:
         *ledger_sections(view, period),
         *milestone_sections(view, period),
         *problem_sections(view, period.text),
+        *open_item_sections(view, period),
+        *closed_item_sections(view, period),
+        *interview_sections(view, period),
         # Rules that judge months speak in the week's month (the month of its Thursday).
         *findings_sections(view, _in_period(period, month_of_week(period))),
         *timeliness_sections(view),
@@ -117,10 +130,14 @@ def build_monthly(replay: Replay, period: Period, lang: str | None) -> Document:
     view = View(replay, lang)
     sections = [
         *indicator_sections(view, period.text, "indicators", "section.indicators"),
+        *work_item_sections(view, period.text),
         *chart_sections(view, period),
         *unit_score_sections(view, period.text),
         *ledger_summary_sections(view, period),
         *bank_sections(view, period.text, "banks", "section.banks"),
+        *open_item_sections(view, period),
+        *closed_item_sections(view, period),
+        *interview_sections(view, period),
         *findings_sections(view, _in_period(period)),
         *timeliness_sections(view),
     ]
@@ -133,6 +150,9 @@ def build_quarterly(replay: Replay, period: Period, lang: str | None) -> Documen
     last_month = parse_period(f"{period.end.year}-{period.end.month:02d}")
     sections = [
         *unit_ranking_sections(view, period.text),
+        *list_sections(view, _in_period(period)),
+        *quarter_item_sections(view, period),
+        *interview_sections(view, period),
         *bank_sections(view, period.text, "bank-quarter", "section.bank_quarter"),
         *findings_sections(view, _in_period(period)),
         *indicator_sections(

@@ -25,21 +25,23 @@ from gyengine import (
     parse_period,
 )
 
+from .reasons import reason
 from .view import View, decimal, natural, q2, seqs
 
 __all__ = [
     "bank_sections",
     "chart_sections",
-    "evidence_section",
     "findings_sections",
     "indicator_sections",
     "ledger_sections",
     "ledger_summary_sections",
+    "list_sections",
     "milestone_sections",
     "problem_sections",
     "timeliness_sections",
     "unit_ranking_sections",
     "unit_score_sections",
+    "work_item_sections",
 ]
 
 KIND_ORDER: Final = (
@@ -90,44 +92,101 @@ def _project_scores(view: View, period: str) -> list[Score]:
     return sorted(found, key=lambda score: natural(score.subject))
 
 
+def _previous_week(view: View, week: Period) -> str | None:
+    weeks = [
+        t for t in view.periods("projects", "investment") if parse_period(t).start < week.start
+    ]
+    return max(weeks, key=lambda t: parse_period(t).start) if weeks else None
+
+
+def _open_problems(view: View, period: str) -> dict[str, list[str]]:
+    """Each project's problems open at the end of ``period``, in words (存在问题)."""
+    found: dict[str, list[str]] = {}
+    for score in sorted(
+        view.scores("projects", "problem", period), key=lambda s: natural(s.subject)
+    ):
+        if score.value != "open":
+            continue
+        d = score.details
+        found.setdefault(str(d.get("subject", "")), []).append(
+            view.t("ledger.problem").format(
+                id=score.subject,
+                text=d.get("description", ""),
+                owner=view.name(str(d.get("owner", ""))),
+                deadline=view.day(str(d.get("deadline", ""))),
+            )
+        )
+    return found
+
+
+def _milestones_in(view: View, week: str) -> dict[str, list[str]]:
+    """The milestones each project reached in ``week`` (开工, 竣工, 投产)."""
+    found: dict[str, list[str]] = {}
+    for ev, metric in view.metrics():
+        if ev == "projects" and metric.startswith("milestone:"):
+            for score in view.scores(ev, metric, week):
+                if score.details.get("reached") == week:
+                    found.setdefault(score.subject, []).append(metric.split(":", 1)[1])
+    return found
+
+
+def _next_milestone(view: View, score: Score) -> str:
+    """The next milestone the plan sets for the project and its date (下一节点)."""
+    text = str(score.details.get("milestones", ""))
+    for part in text.split(";"):
+        words = part.split()
+        if len(words) >= 3 and words[1] == "planned" and "not reached" in part:
+            return view.t("ledger.next").format(name=words[0], day=view.day(words[2]))
+    return ""
+
+
 def ledger_sections(view: View, week: Period) -> list[Section]:
-    """The week's ledger: one row per project, and a grid of each project's status by week."""
+    """The week's ledger: per project this week's and the year's investment, progress, problems."""
     if not view.has("projects"):
         return []
+    previous = _previous_week(view, week)
+    before = {
+        s.subject: decimal(s.value) for s in (_project_scores(view, previous) if previous else [])
+    }
+    problems = _open_problems(view, week.text)
+    reached = _milestones_in(view, week.text)
     rows = []
     for score in _project_scores(view, week.text):
         details = score.details
+        invested = decimal(score.value)
+        earlier = before.get(score.subject) or Decimal(0)
+        progress = [*reached.get(score.subject, []), str(details.get("note", ""))]
         report = details.get("report", "")
+        if report in ("missing", "late"):
+            progress.append(view.t(f"report.{report}"))
         rows.append(
             {
                 "id": score.subject,
                 "project": details.get("name", ""),
-                "park": view.name(details.get("park", "")),
-                "category": details.get("category", ""),
-                "invested": decimal(score.value),
+                "this_week": invested - earlier if invested is not None else None,
+                "invested": invested,
                 "annual_plan": decimal(score.target),
                 "completion": _pct(score, "completion_pct"),
                 "expected_pct": _pct(score, "expected_pct"),
                 "status": score.status,
-                "report": view.t(f"report.{report}") if report else "",
-                "lag_streak": _int(details.get("lag_streak")),
-                "lead_official": details.get("lead_official", ""),
+                "progress": "；".join(p for p in progress if p),
+                "issues": "；".join(problems.get(score.subject, [])),
+                "next_step": _next_milestone(view, score),
                 "evidence": seqs(score.evidence),
             }
         )
     columns = [
         _column(view, "id"),
         _column(view, "project"),
-        _column(view, "park"),
-        _column(view, "category"),
+        _column(view, "this_week", "number"),
         _column(view, "invested", "number"),
         _column(view, "annual_plan", "number"),
         _column(view, "completion", "number"),
         _column(view, "expected_pct", "number"),
         _column(view, "status", "status"),
-        _column(view, "report"),
-        _column(view, "lag_streak", "number"),
-        _column(view, "lead_official"),
+        _column(view, "progress"),
+        _column(view, "issues"),
+        _column(view, "next_step"),
         _evidence_column(view),
     ]
     if not rows:
@@ -156,7 +215,7 @@ def ledger_sections(view: View, week: Period) -> list[Section]:
         "ledger-grid",
         view.t("chart.grid"),
         [f"{score.subject} {score.details.get('name', '')}".strip() for score in projects],
-        [text.split("-", 1)[-1] for text in weeks],
+        [str(parse_period(text).start.isocalendar()[1]) for text in weeks],
         [[status.get((score.subject, text)) for text in weeks] for score in projects],
     )
     return [ledger, Section("ledger-grid", view.t("section.grid"), [grid])]
@@ -178,8 +237,8 @@ def milestone_sections(view: View, week: Period) -> list[Section]:
                     "id": score.subject,
                     "project": score.details.get("name", ""),
                     "milestone": metric.split(":", 1)[1],
-                    "planned": score.details.get("planned", ""),
-                    "reached": score.details.get("reached", ""),
+                    "planned": view.day(str(score.details.get("planned", ""))),
+                    "reached": view.short(str(score.details.get("reached", ""))),
                     "outcome": view.t(f"milestone.{outcome}"),
                     "status": score.status,
                     "evidence": seqs(score.evidence),
@@ -218,9 +277,9 @@ def problem_sections(view: View, period: str) -> list[Section]:
                 "problem": score.subject,
                 "subject": details.get("subject", ""),
                 "description": details.get("description", ""),
-                "owner": details.get("owner", ""),
-                "raised": details.get("raised", ""),
-                "deadline": details.get("deadline", ""),
+                "owner": view.name(str(details.get("owner", ""))),
+                "raised": view.day(str(details.get("raised", ""))),
+                "deadline": view.day(str(details.get("deadline", ""))),
                 "days_open": _int(details.get("days_open")),
                 "days_overdue": _int(details.get("days_overdue")),
                 "status": score.status,
@@ -281,44 +340,87 @@ def timeliness_sections(view: View) -> list[Section]:
 # -- findings -------------------------------------------------------------------------
 
 
-def findings_sections(view: View, belongs: Callable[[Finding], bool]) -> list[Section]:
-    """The period's findings, one table per kind: commendations, supervision, accountability..."""
-    by_kind: dict[str, list[Finding]] = {}
-    for _, finding in view.findings:
-        if belongs(finding):
-            by_kind.setdefault(finding.kind, []).append(finding)
-    order: list[str] = [kind for kind in KIND_ORDER if kind in by_kind]
-    order += sorted(kind for kind in by_kind if kind not in KIND_ORDER)
-    columns = [
-        _column(view, "who"),
-        _column(view, "name"),
+RULE_WORDS: Final = (
+    "item-overdue",
+    "interview",
+    "problem-overdue",
+    "late-reporting",
+    "unknown-item",
+)
+"""Rules the evaluators name themselves (not the plan): shown in words."""
+
+
+def _rule(view: View, rule: str) -> str:
+    return view.t(f"rule.{rule}") if rule in RULE_WORDS else rule
+
+
+def _finding_rows(view: View, found: list[Finding]) -> list[dict[str, Any]]:
+    return [
+        {
+            "name": finding.label or view.name(finding.subject),
+            "rule": _rule(view, finding.rule),
+            "period": view.short(finding.period) if finding.period != "all" else "",
+            "period_code": finding.period,  # for machines (JSON); no column shows it
+            "reason": reason(view, finding),
+            "points": finding.points,
+            "evidence": seqs(finding.evidence),
+        }
+        for finding in sorted(
+            found, key=lambda f: (natural(f.subject), f.rule, f.period, f.rationale)
+        )
+    ]
+
+
+def _finding_columns(view: View) -> list[Column]:
+    return [
+        _column(view, "name", title="col.who"),
         _column(view, "rule"),
         _column(view, "period"),
         _column(view, "reason"),
         _column(view, "points", "number"),
         _evidence_column(view),
     ]
+
+
+def findings_sections(view: View, belongs: Callable[[Finding], bool]) -> list[Section]:
+    """The period's findings, one table per kind: commendations, supervision, accountability...
+
+    约谈 have their own section (the 约谈名单).
+    """
+    by_kind: dict[str, list[Finding]] = {}
+    for _, finding in view.findings:
+        if belongs(finding) and finding.kind != "interview":
+            by_kind.setdefault(finding.kind, []).append(finding)
+    order: list[str] = [kind for kind in KIND_ORDER if kind in by_kind]
+    order += sorted(kind for kind in by_kind if kind not in KIND_ORDER)
+    columns = _finding_columns(view)
     blocks: list[Any] = []
     for kind in order:
-        found = sorted(
-            by_kind[kind], key=lambda f: (natural(f.subject), f.rule, f.period, f.rationale)
-        )
-        rows = [
-            {
-                "who": finding.subject,
-                "name": finding.label or view.name(finding.subject),
-                "rule": finding.rule,
-                "period": finding.period,
-                "reason": finding.rationale,
-                "points": finding.points,
-                "evidence": seqs(finding.evidence),
-            }
-            for finding in found
-        ]
-        blocks.append(Table(f"findings-{kind}", view.t(f"kind.{kind}"), columns, rows))
+        rows = _finding_rows(view, by_kind[kind])
+        if not any(row["points"] is not None for row in rows):
+            shown = [c for c in columns if c.key != "points"]
+        else:
+            shown = columns
+        blocks.append(Table(f"findings-{kind}", view.t(f"kind.{kind}"), shown, rows))
     if not blocks:
         blocks.append(Paragraph(view.t("none")))
     return [Section("findings", view.t("section.findings"), blocks)]
+
+
+def list_sections(view: View, belongs: Callable[[Finding], bool]) -> list[Section]:
+    """The quarter's 表彰 and 问责 lists: every commendation and every accountability, by unit."""
+    sections = []
+    for kind, section_id in (("commend", "commend-list"), ("accountable", "accountable-list")):
+        found = [f for _, f in view.findings if f.kind == kind and belongs(f)]
+        rows = _finding_rows(view, found)
+        columns = [c for c in _finding_columns(view) if c.key != "points"]
+        blocks: list[Any] = (
+            [Table(section_id, view.t(f"table.{section_id}"), columns, rows)]
+            if rows
+            else [Paragraph(view.t("none"))]
+        )
+        sections.append(Section(section_id, view.t(f"section.{section_id}"), blocks))
+    return sections
 
 
 # -- monthly: indicators --------------------------------------------------------------
@@ -335,12 +437,36 @@ def _milestone_counts(score: Score) -> tuple[Decimal, Decimal] | None:
     return reached, planned
 
 
-def _indicator_row(view: View, score: Score, part: str = "") -> dict[str, Any]:
+def _rates(view: View, score: Score) -> tuple[str, str] | None:
+    """A comparison's two rates as the 实际 and 目标 cells: 工业投资增速 7.4 / 高于 GDP增速 7.8."""
+    d = score.details
+    if d.get("shape") != "compare" or not d.get("series_value"):
+        return None
+    op = view.t(f"op.{d.get('op', '')}")
+    return (
+        f"{d.get('series', '')} {d.get('series_value', '')}",
+        f"{op}{d.get('compare_to', '')} {d.get('compare_value', '')}",
+    )
+
+
+def _year_on_year(view: View, score: Score, growth: dict[str, Score]) -> str:
+    """同比: last year's figure and the change (a share), or the growth an amount's 增速 item reports."""
+    d = score.details
+    if d.get("baseline"):
+        base, actual = decimal(d.get("baseline")), decimal(score.value)
+        change = q2(actual - base) if actual is not None and base is not None else None
+        return view.t("yoy.points").format(base=d.get("baseline"), change=change)
+    rate = growth.get(f"{score.subject}-增速")
+    if rate is not None and rate.value is not None:
+        return view.t("yoy.growth").format(rate=rate.value)
+    return ""
+
+
+def _indicator_row(
+    view: View, score: Score, part: str = "", growth: dict[str, Score] | None = None
+) -> dict[str, Any]:
     completion = _pct(score, "completion_pct")
     gap = decimal(score.details.get("gap_pp"))
-    if gap is None:
-        expected = _pct(score, "expected_pct")
-        gap = q2(expected - completion) if expected is not None and completion is not None else None
     actual, target, due = decimal(score.value), decimal(score.target), decimal(score.expected)
     counts = _milestone_counts(score)
     if counts is not None:
@@ -348,29 +474,52 @@ def _indicator_row(view: View, score: Score, part: str = "") -> dict[str, Any]:
         # evaluator's all-or-nothing 0 / 1; the points still come only when all are reached.
         actual, target = counts
         completion = q2(actual / target * 100)
-        due = target if due is not None else None
+    # 序时 only where it means something: an amount that accrues against its schedule.
+    scheduled = score.details.get("expected_pct") not in ("", None) and score.details.get(
+        "schedule"
+    ) not in ("", "nodes", None)
+    not_due = score.details.get("not_due") == "yes"
+    status: str | None = score.status
+    points = score.points
+    if not_due:
+        # Not yet judged: done early is said as done, else 未到期; neither counts yet.
+        done = completion is not None and completion >= 100
+        status, points, gap = ("green" if done else view.t("status.not_due")), None, None
+    shown_actual: Any = actual
+    shown_target: Any = target
+    rates = _rates(view, score)
+    if rates is not None:
+        shown_actual, shown_target = rates
     name = score.label or score.details.get("name", "")
     return {
-        "id": f"{score.subject} · {part}" if part else score.subject,
+        "id": f"{score.subject}（{view.name(part)}）" if part else score.subject,
         "indicator": f"{name}（{view.name(part)}）" if part else name,
-        "actual": actual,
-        "target": target,
-        "expected": q2(due),
         "unit": score.unit or "",
+        "target": shown_target,
+        "actual": shown_actual,
+        "yoy": _year_on_year(view, score, growth or {}) if not part else "",
+        "expected": q2(due) if scheduled and not not_due else None,
         "completion": completion,
         "gap": gap,
-        "status": score.status,
-        "points": score.points,
+        "status": status,
+        "points": points,
         "responsible": score.details.get("responsible", ""),
         "evidence": seqs(score.evidence),
     }
 
 
-def indicator_table(view: View, month: str, table_id: str) -> Table | None:
-    """Every indicator in ``month`` against its 序时 schedule; parts follow their indicator."""
-    scores = view.scores("indicators", "completion", month)
-    if not scores:
-        return None
+def cell(value: Decimal | None) -> str:
+    """A figure as text, exact (a text column may mix figures with words)."""
+    return "" if value is None else format(value, "f")
+
+
+def _indicator_rows(view: View, month: str, main: bool) -> list[dict[str, Any]]:
+    scores = [
+        s
+        for s in view.scores("indicators", "completion", month)
+        if (s.details.get("group", "主要指标") == "主要指标") == main
+    ]
+    growth = {s.subject: s for s in view.scores("indicators", "completion", month)}
     parts: dict[str, list[tuple[str, Score]]] = {}
     for ev, metric in view.metrics():
         if ev == "indicators" and metric.startswith("completion:"):
@@ -378,16 +527,25 @@ def indicator_table(view: View, month: str, table_id: str) -> Table | None:
                 parts.setdefault(score.subject, []).append((metric.split(":", 1)[1], score))
     rows = []
     for score in sorted(scores, key=lambda s: natural(s.subject)):
-        rows.append(_indicator_row(view, score))
+        if main and score.subject.endswith("-增速") and score.subject[: -len("-增速")] in growth:
+            continue  # shown as the 同比 of its amount
+        row = _indicator_row(view, score, growth=growth)
+        row["task"] = str(score.details.get("task", ""))
+        rows.append(row)
         for part, part_score in sorted(parts.get(score.subject, []), key=lambda p: p[0]):
             rows.append(_indicator_row(view, part_score, part))
+    return rows
+
+
+def _indicator_columns(view: View, rows: list[dict[str, Any]], work: bool) -> list[Column]:
     columns = [
         _column(view, "id"),
-        _column(view, "indicator"),
-        _column(view, "actual", "number"),
-        _column(view, "target", "number"),
-        _column(view, "expected", "number"),
+        _column(view, "indicator", title="col.work_item" if work else None),
         _column(view, "unit"),
+        _column(view, "target", "number"),
+        _column(view, "actual", "number"),
+        _column(view, "yoy"),
+        _column(view, "expected", "number"),
         _column(view, "completion", "number"),
         _column(view, "gap", "number"),
         _column(view, "status", "status"),
@@ -395,13 +553,49 @@ def indicator_table(view: View, month: str, table_id: str) -> Table | None:
         _column(view, "responsible"),
         _evidence_column(view),
     ]
+    # A comparison's rates are words and figures (工业投资增速 7.4): then the column is text.
+    worded = {
+        key
+        for key in ("actual", "target")
+        if any(isinstance(row[key], str) and decimal(row[key]) is None and row[key] for row in rows)
+    }
+    columns = [Column(c.key, c.title, "text") if c.key in worded else c for c in columns]
+    optional = ("yoy", "expected", "gap")
+    return [c for c in columns if c.key not in optional or any(row[c.key] for row in rows)]
+
+
+def indicator_table(view: View, month: str, table_id: str) -> Table | None:
+    """The 主要指标 (I1–I10) in ``month``: both rates of a comparison, 同比, 序时 where it applies."""
+    rows = _indicator_rows(view, month, main=True)
+    if not rows:
+        return None
     return Table(
         table_id,
-        f"{view.t('table.indicators')}（{month}）",
-        columns,
+        f"{view.t('table.indicators')}（{view.period(month)}）",
+        _indicator_columns(view, rows, work=False),
         rows,
         note=view.t("note.indicators"),
     )
+
+
+def work_item_sections(view: View, month: str) -> list[Section]:
+    """The work items of the plan's key tasks and safeguards (K1–K7, S1–S4) in ``month``, by task."""
+    if not view.has("indicators"):
+        return []
+    rows = _indicator_rows(view, month, main=False)
+    tasks: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        tasks.setdefault(str(row.get("task") or row["id"]).split("-")[0], []).append(row)
+    blocks: list[Any] = []
+    for task in sorted(tasks, key=natural):
+        mine = tasks[task]
+        title = f"{task} {view.task(task)}".strip()
+        blocks.append(Table(f"work-{task}", title, _indicator_columns(view, mine, work=True), mine))
+    if blocks:
+        blocks.append(Paragraph(view.t("note.work_items")))
+    else:
+        blocks.append(Paragraph(view.t("none")))
+    return [Section("work-items", view.t("section.work_items"), blocks)]
 
 
 def indicator_sections(view: View, month: str, section_id: str, title: str) -> list[Section]:
@@ -424,7 +618,11 @@ def chart_sections(view: View, month: Period) -> list[Section]:
     ]
     by_subject: dict[str, dict[str, Score]] = {}
     for score in view.scores("indicators", "completion"):
-        if score.details.get("shape") == "cumulative" and score.period in months:
+        if (
+            score.details.get("shape") == "cumulative"
+            and score.details.get("schedule") not in ("", "nodes", None)
+            and score.period in months
+        ):
             by_subject.setdefault(score.subject, {})[score.period] = score
     charts = []
     for subject in sorted(by_subject, key=natural):
@@ -434,7 +632,7 @@ def chart_sections(view: View, month: Period) -> list[Section]:
             LineChart(
                 f"chart-{subject}",
                 f"{subject} {last.label or ''}".strip(),
-                [text.split("-", 1)[-1] for text in months],
+                [view.short(text) for text in months],
                 [
                     (
                         view.t("chart.actual"),
@@ -486,7 +684,6 @@ def unit_score_sections(view: View, month: str) -> list[Section]:
     ]
     columns = [
         _column(view, "scope"),
-        _column(view, "id"),
         _column(view, "name"),
         _column(view, "score", "number"),
         _column(view, "points", "number"),
@@ -529,7 +726,7 @@ def ledger_summary_sections(view: View, period: Period) -> list[Section]:
             "scope": view.t(f"scope.{score.details['scope']}"),
             "id": score.subject,
             "name": view.name(score.subject),
-            "week": score.period,
+            "week": view.short(score.period),
             "projects": len([p for p in score.details.get("projects", "").split(",") if p.strip()]),
             "preliminary": int(score.details.get("preliminary", "0") or 0),
             "invested": decimal(score.value),
@@ -545,7 +742,6 @@ def ledger_summary_sections(view: View, period: Period) -> list[Section]:
     ]
     columns = [
         _column(view, "scope"),
-        _column(view, "id"),
         _column(view, "name"),
         _column(view, "week"),
         _column(view, "projects", "number"),
@@ -609,7 +805,6 @@ def bank_sections(view: View, period: str, section_id: str, title: str) -> list[
     ]
     columns = [
         _column(view, "rank", "number"),
-        _column(view, "id"),
         _column(view, "bank"),
         _column(view, "total", "number"),
         _column(view, "rank_change"),
@@ -623,11 +818,13 @@ def bank_sections(view: View, period: str, section_id: str, title: str) -> list[
     columns = [c for c in columns if c.key not in optional or any(row[c.key] for row in rows)]
     blocks: list[Any] = []
     if rows:
-        blocks.append(Table(section_id, f"{view.t('table.banks')}（{period}）", columns, rows))
+        blocks.append(
+            Table(section_id, f"{view.t('table.banks')}（{view.period(period)}）", columns, rows)
+        )
         blocks.append(
             BarChart(
                 f"{section_id}-chart",
-                f"{view.t('chart.banks')}（{period}）",
+                f"{view.t('chart.banks')}（{view.period(period)}）",
                 [str(row["bank"]) for row in rows],
                 [
                     Decimal(str(row["total"])) if row["total"] is not None else Decimal(0)
@@ -707,7 +904,10 @@ def _list_blocks(
         for score in listed:
             category = str(score.details.get("category", ""))
             suffix = f"-{place[category] + 1}" if place.get(category, 0) > 0 else ""
-            title = view.t(f"table.{metric}") + (f"（{category}）" if category else "")
+            size = _int(score.details.get("size"))
+            title = view.t(f"table.{metric}_n").format(n=size or "") + (
+                f"（{category}）" if category else ""
+            )
             listed_ids = [
                 part.strip() for part in score.details.get("units", "").split(",") if part.strip()
             ]
@@ -732,7 +932,6 @@ def _list_blocks(
                 _evidence_column(view),
             ]
             blocks.append(Table(f"unit-ranking-{metric}{suffix}", title, columns, listed_rows))
-            size = _int(score.details.get("size"))
             if size is not None and len(listed_rows) > size:
                 blocks.append(Paragraph(view.t("note.tie").format(size=size)))
     return blocks
@@ -766,50 +965,3 @@ def unit_ranking_sections(view: View, quarter: str) -> list[Section]:
     if not blocks:
         blocks.append(Paragraph(view.t("none")))
     return [Section("unit-ranking", view.t("section.unit_ranking"), blocks)]
-
-
-# -- the evidence appendix ------------------------------------------------------------
-
-
-def _row_name(table: Table, row: dict[str, Any]) -> str:
-    texts = [
-        str(row.get(column.key) or "")
-        for column in table.columns
-        if column.kind == "text" and row.get(column.key)
-    ][:2]
-    return " ".join(texts)
-
-
-def evidence_section(view: View, sections: list[Section]) -> Section:
-    """Every table row of the report with the seqs behind it."""
-    rows = []
-    for section in sections:
-        for block in section.blocks:
-            if not isinstance(block, Table):
-                continue
-            for row in block.rows:
-                evidence = row.get("evidence") or []
-                rows.append(
-                    {
-                        "section": section.title,
-                        "table": block.title,
-                        "row": _row_name(block, row),
-                        "events": len(evidence),
-                        "evidence": list(evidence),
-                    }
-                )
-    columns = [
-        _column(view, "section"),
-        _column(view, "table"),
-        _column(view, "row"),
-        _column(view, "events", "number"),
-        _evidence_column(view),
-    ]
-    return Section(
-        "evidence",
-        view.t("section.evidence"),
-        [
-            Paragraph(view.t("note.evidence")),
-            Table("evidence", view.t("table.evidence"), columns, rows),
-        ],
-    )

@@ -11,6 +11,7 @@ from typing import Any, Final
 from gyengine import Finding, Period, Replay, Score, parse_period
 
 from .labels import label
+from .names import date_name, period_name, short_period
 
 __all__ = ["View", "belongs", "decimal", "month_of_week", "natural", "q2", "seqs"]
 
@@ -98,6 +99,43 @@ class View:
                         self._names[key.split(":", 1)[1]] = name
         # Without --lang, the plan's own language (zh for a zh plan).
         self.lang = lang or plan_lang
+        self.year: int | None = None
+        self._things: dict[str, str] = {}
+        for score in self.scores("report_header", "title"):
+            year = str(score.details.get("year", ""))
+            self.year = int(year) if year.isdigit() else None
+        for (evaluator, metric), found in self._scores.items():
+            if (evaluator, metric) in (("indicators", "completion"), ("projects", "investment")):
+                for score in found:
+                    name = score.label or score.details.get("name", "")
+                    if name:
+                        self._things.setdefault(score.subject, name)
+
+    def task(self, key: str) -> str:
+        """The title of a work task (坚持科学规划引领), empty when the plan names none."""
+        for score in self.scores("report_header", "title"):
+            return str(score.details.get(f"task:{key}", ""))
+        return ""
+
+    def thing(self, key: str) -> str:
+        """The name of an indicator or a project (empty when the replay names none)."""
+        return self._things.get(key, "")
+
+    def period(self, text: str) -> str:
+        """A business period in words (第26周（6月24日—6月30日）, 2019年6月, 2019 Q2)."""
+        return period_name(text, self.lang)
+
+    def short(self, text: str) -> str:
+        """A period in a table cell: 第26周, 6月 within the plan's year."""
+        return short_period(text, self.lang, self.year)
+
+    def day(self, text: str) -> str:
+        """An ISO date of the data in words (6月30日 within the plan's year); other text as it is."""
+        try:
+            day = dt.date.fromisoformat(text)
+        except ValueError:
+            return text
+        return date_name(day, self.lang, year=self.year)
 
     def has(self, evaluator: str) -> bool:
         """Whether the evaluator ran in this replay (its plugin is installed and it was asked for)."""

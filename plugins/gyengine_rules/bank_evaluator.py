@@ -74,6 +74,12 @@ def results(state: BankRulesState, context: ReplayContext) -> Iterator[Finding]:
                             f"{'前列' if wanted == 'top' else '后列'}（{place or bulletin.rationale}）"
                         ),
                         evidence=[*bulletin.evidence, *(score.evidence if score else ())],
+                        extra={
+                            "rank": str(score.details.get("rank", "")),
+                            "score": str(score.value),
+                        }
+                        if score
+                        else None,
                     )
                 )
     veto_rules = [rule for rule in state.rules.values() if rule.trigger == "false_report"]

@@ -506,7 +506,16 @@ def _rank_findings(
                 f"{size} 名{_tie_note(ranking, metric, size)}"
             ),
             evidence=[evaluation.seq, *row.evidence],
-            extra={"unit": unit, **({"category": ranking.group.id} if ranking.group.id else {})},
+            extra={
+                "unit": unit,
+                **({"category": ranking.group.id} if ranking.group.id else {}),
+                # The facts, for a bulletin to word in its own language.
+                "category_name": ranking.group.name,
+                "rank": str(place),
+                "score": str(row.value),
+                "ranked": str(len(ranking.rows)),
+                "size": str(size),
+            },
         )
 
 

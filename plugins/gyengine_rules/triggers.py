@@ -438,9 +438,11 @@ def _project_finding(
     period: str,
     text: str,
     evidence: Iterable[int],
+    more: Mapping[str, str] | None = None,
 ) -> Finding:
     subject, label, official = project_subject(rule, project, facts)
-    extra = {"project": project.id, "unit": subject}
+    # The facts in parameters too, so that a bulletin can word them in its own language.
+    extra = {"project": project.id, "unit": subject, **(more or {})}
     if official:
         extra["report_to"] = official
     return finding(
@@ -467,6 +469,11 @@ def _excused_text(excuses: Mapping[int, Excuse], weeks: Sequence[str]) -> str:
 
 
 # -- project triggers --------------------------------------------------------------
+
+
+def _streak(weeks: Sequence[ProjectWeek]) -> str:
+    """``2019-W14:watch,2019-W15:missing``: each week and its light (``missing``: no report)."""
+    return ",".join(f"{w.period}:{'missing' if w.report == 'missing' else w.status}" for w in weeks)
 
 
 def _lagging(week: ProjectWeek, statuses: Sequence[str]) -> bool:
@@ -497,7 +504,13 @@ def project_lag_streak(rule: Rule, facts: Facts) -> Iterator[Finding]:
                 )
                 evidence = [s for w in run for s in (*w.evidence, *w.report_evidence)]
                 yield _project_finding(
-                    rule, project, facts, week.period, text, [*evidence, *excused]
+                    rule,
+                    project,
+                    facts,
+                    week.period,
+                    text,
+                    [*evidence, *excused],
+                    {"streak": _streak(run)},
                 )
 
 
@@ -528,7 +541,13 @@ def project_lag_episode(rule: Rule, facts: Facts) -> Iterator[Finding]:
                     f"{_excused_text(excused, excused_weeks)}"
                 )
                 yield _project_finding(
-                    rule, project, facts, week.period, text, [*week.evidence, *excused]
+                    rule,
+                    project,
+                    facts,
+                    week.period,
+                    text,
+                    [*week.evidence, *excused],
+                    {"count": str(count), "streak": _streak([week])},
                 )
 
 
@@ -555,6 +574,7 @@ def report_missing(rule: Rule, facts: Facts) -> Iterator[Finding]:
                 week.period,
                 text,
                 [*week.report_evidence, *week.evidence],
+                {"report": week.report, "days_late": str(week.days_late)},
             )
 
 
@@ -569,7 +589,9 @@ def early_completion(rule: Rule, facts: Facts) -> Iterator[Finding]:
             if early < least:
                 continue
             text = f"{score.rationale}（提前 {early} 天 ≥ {least} 天）"
-            yield _project_finding(rule, project, facts, score.period, text, score.evidence)
+            yield _project_finding(
+                rule, project, facts, score.period, text, score.evidence, {"days_early": str(early)}
+            )
 
 
 # -- indicator triggers ------------------------------------------------------------
@@ -600,7 +622,11 @@ def indicator_lag_streak(rule: Rule, facts: Facts) -> Iterator[Finding]:
                         f"{lights(statuses)}：{shown}（{month.record.rationale}）"
                     ),
                     evidence=[s for m in run for s in m.record.evidence],
-                    extra={"indicator": indicator.id, "unit": lead},
+                    extra={
+                        "indicator": indicator.id,
+                        "unit": lead,
+                        "streak": ",".join(f"{m.period}:{m.status}" for m in run),
+                    },
                 )
 
 
@@ -741,6 +767,7 @@ def apply_vetoes(
                     extra={
                         "unit": veto.subject,
                         "withdrawn": ", ".join(f"{r.rule} {r.period}" for _, r in hits),
+                        "reason": veto.reason,
                     },
                 )
             )

@@ -537,7 +537,13 @@ def _interviews(state: LoopState, today: dt.date) -> Iterator[Finding]:
             period=talk.day,
             rationale=f"{talk.day} {talk.by}约谈{unit_name}{talk.interviewee}{about}：{talk.reason}{outcome}",
             evidence=[talk.seq],
-            parameters={"interviewee": talk.interviewee, "by": talk.by, "item": talk.item or "-"},
+            parameters={
+                "interviewee": talk.interviewee,
+                "by": talk.by,
+                "item": talk.item or "-",
+                "reason": talk.reason,
+                "outcome": talk.outcome,
+            },
         )
 
 

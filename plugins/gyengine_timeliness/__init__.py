@@ -133,6 +133,7 @@ def results(state: TimelinessState, context: ReplayContext) -> Iterator[Score | 
                 period="all",
                 rationale=f"{late} late report(s): {listed}",
                 evidence=[item.seq for item in record.late] + rules,
+                parameters={"reports": str(total), "late": str(late)},
             )
 
 

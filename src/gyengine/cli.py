@@ -75,11 +75,11 @@ class State:
         """An engine over an in-memory store holding ``dataset``."""
         from .datasets import load_dataset
         from .engine import Engine
+        from .memory import MemoryEventStore
         from .plugins import build_plan_sections
-        from .store import SQLiteEventStore
 
         self.db_path = f"<{dataset.name} in memory>"
-        store = SQLiteEventStore(":memory:", create=True)
+        store = MemoryEventStore()
         # Unchecked against the plan: a bundled dataset is checked when `demo init`
         # writes it (and by the tests); every replay without a database need not pay again.
         load_dataset(store, self.registry, build_plan_sections(self.manager), dataset)
@@ -658,6 +658,14 @@ def _as_of(value: str | None) -> str | None:
         raise UsageError(f"--as-of: {error}") from None
 
 
+plan_option = click.option(
+    "--plan",
+    metavar="ID",
+    help="In a database of many plans (a province's counties), this plan's events only"
+    " (default: the only plan; `gyengine plan list` lists them).",
+)
+
+
 def replay_options(function: F) -> F:
     """Options shared by ``replay`` and ``explain``."""
     for decorator in reversed(
@@ -691,6 +699,7 @@ def replay_options(function: F) -> F:
                 is_flag=True,
                 help="Replay even if the log fails verification; the run records it.",
             ),
+            plan_option,
             db_option,
         ]
     ):
@@ -740,6 +749,7 @@ def replay(
     evaluators: tuple[str, ...],
     option_pairs: tuple[str, ...],
     allow_broken_chain: bool,
+    plan: str | None,
     db: str,
     fmt: str,
     output_path: str | None,
@@ -765,6 +775,12 @@ def replay(
         raise UsageError(f"--format: {fmt!r} is not one of {', '.join(sorted(renderers))}")
     if output_path is not None:
         _check_output(output_path, "--output")
+    if plan == "all":
+        return _replay_all(state, db, fmt, output_path, save=not no_save, as_of=_as_of(as_of),
+            known_at=_timestamp(known_at, end_of_day=True, option="--known-at"),
+            evaluators=evaluators or None, options=_key_values(option_pairs),
+            allow_broken_chain=allow_broken_chain, checkpoints=not no_checkpoints,
+            verify_all=verify_all)  # fmt: skip
     board = _scoreboard(state) if fmt == "table" and not show_all else None
     dataset = None
     if _db_is_default(db) and not Path(db).exists():
@@ -791,6 +807,7 @@ def replay(
                 progress=bar.advance,
                 verify_all=verify_all,
                 parallel=True,
+                plan=plan,
             )
         if board is not None:
             kind, terminal = board
@@ -816,6 +833,32 @@ def replay(
         click.echo(f"warning: {printable(note)}", err=True)
     if not result.chain_ok:
         click.echo(f"warning: the log fails verification at {result.chain_problem}", err=True)
+
+
+def _replay_all(
+    state: State, db: str, fmt: str, output_path: str | None, *, save: bool, **options: Any
+) -> None:
+    """``replay --plan all``: each plan in turn; a line per plan (table) or a JSON line per plan."""
+    if fmt not in ("table", "json"):
+        raise UsageError("--plan all writes a line per plan: --format table or json")
+
+    def write(output: IO[str]) -> None:
+        with state.open_engine(db) as engine:
+            total = engine.store.head().seq
+            with progress_bar("checking", total) as bar:
+                for result in engine.replay_each(save=save, progress=bar.advance, **options):
+                    if fmt == "json":
+                        output.write(json.dumps(result.to_json(), ensure_ascii=False) + "\n")
+                        continue
+                    findings = sum(1 for r in result.records if r.record.record_type == "finding")
+                    run = f", run {result.run_id}" if result.run_id is not None else ""
+                    synthetic = ", synthetic data" if result.synthetic else ""
+                    output.write(
+                        f"{result.options.plan}: {len(result.records)} results"
+                        f" ({findings} findings); {result.verification_text()}{run}{synthetic}\n"
+                    )
+
+    _write(output_path, write)
 
 
 SCOREBOARD_WIDTH = 80
@@ -893,6 +936,7 @@ def _db_is_default(db: str) -> bool:
     help="Write to this file (needed for binary formats such as xlsx).",
 )
 @click.option("--bom", is_flag=True, help="CSV: start with a UTF-8 byte-order mark, for Excel.")
+@plan_option
 @db_option
 @click.pass_obj
 @handle_errors
@@ -906,6 +950,7 @@ def report(
     fmt: str,
     output_path: str | None,
     bom: bool,
+    plan: str | None,
     db: str,
 ) -> None:
     """Publish a report: KIND is weekly, monthly, quarterly or a plugin's own.
@@ -953,6 +998,7 @@ def report(
             evaluators=report_kind.evaluators,
             save=False,
             parallel=True,
+            plan=plan,
         )
     finally:
         engine.close()
@@ -985,10 +1031,20 @@ def demo_list(state: State) -> None:
 @demo.command("init")
 @db_option
 @click.option("--dataset", "name", help="Which dataset (default: the default one).")
+@click.option(
+    "--counties",
+    type=click.IntRange(1, 999),
+    help="A province: this many synthetic counties, each its own plan (county-001, ...)"
+    " with a year drawn from its own seed.",
+)
 @click.pass_obj
 @handle_errors
-def demo_init(state: State, db: str, name: str | None) -> None:
-    """Write a bundled dataset (plan and events) into a new database."""
+def demo_init(state: State, db: str, name: str | None, counties: int | None) -> None:
+    """Write a bundled dataset (plan and events) into a new database.
+
+    With --counties N, N synthetic counties of the dataset's plan instead,
+    each under its own plan id: replay, report and explain then take --plan.
+    """
     from .datasets import load_dataset
     from .engine import Engine
     from .plugins import build_datasets, build_plan_sections
@@ -1000,6 +1056,9 @@ def demo_init(state: State, db: str, name: str | None) -> None:
         with state.open_store(db) as existing:
             if existing.head().seq:
                 raise _fail(f"{db} already holds events", "give a new file or database with --db")
+    if counties is not None:
+        _demo_counties(state, db, dataset, counties)
+        return
     size = sum(path.stat().st_size for path in dataset.events)
     with (
         Engine(state.open_store(db, create=True), state.manager) as engine,
@@ -1016,6 +1075,38 @@ def demo_init(state: State, db: str, name: str | None) -> None:
     click.echo(f"wrote {count} events of {dataset.name} into {db}")
     if dataset.synthetic:
         click.echo("the events are synthetic demonstration data, not figures reported by anyone")
+
+
+def _demo_counties(state: State, db: str, dataset: Any, counties: int) -> None:
+    """``demo init --counties``: a province of synthetic counties in one new database."""
+    from .datasets import load_counties
+    from .engine import Engine
+    from .plugins import build_plan_sections
+
+    if dataset.county is None:
+        raise _fail(f"{dataset.name} makes no synthetic counties", "use --dataset")
+    # A county's year has as many events as the dataset's own: the bar's total.
+    per_county = sum(path.read_bytes().count(b"\n") for path in dataset.events)
+    with (
+        Engine(state.open_store(db, create=True), state.manager) as engine,
+        progress_bar(f"{counties} counties", per_county * counties) as bar,
+    ):
+        count = load_counties(
+            engine.store,
+            state.registry,
+            build_plan_sections(state.manager),
+            dataset,
+            counties,
+            progress=bar.advance,
+            checks=engine.checks,
+        )
+    click.echo(f"wrote {count} events of {counties} counties ({dataset.name}) into {db}")
+    if dataset.synthetic:
+        every = "county-001" if counties == 1 else f"county-001 ... county-{counties:03d}"
+        click.echo(
+            f"the events of every county ({every}) are synthetic demonstration data,"
+            " not figures reported by anyone"
+        )
 
 
 def _check_output(path: str, option: str) -> os.stat_result | None:
@@ -1147,6 +1238,7 @@ def explain(
     evaluators: tuple[str, ...],
     option_pairs: tuple[str, ...],
     allow_broken_chain: bool,
+    plan: str | None,
     db: str,
     fmt: str,
 ) -> None:
@@ -1163,6 +1255,7 @@ def explain(
             options=_key_values(option_pairs),
             allow_broken_chain=allow_broken_chain,
             parallel=True,
+            plan=plan,
         )
     finally:
         engine.close()
@@ -1246,12 +1339,12 @@ def plan() -> None:
     """Check a plan file, or load it into the log as definition events."""
 
 
-def _read_plan(state: State, file: str) -> Any:
+def _read_plan(state: State, file: str, plan_id: str | None = None) -> Any:
     from .plan import read_plan
     from .plugins import build_plan_sections
 
     sections = build_plan_sections(state.manager)
-    return sections, read_plan(file, sections, state.registry)
+    return sections, read_plan(file, sections, state.registry, plan_id=plan_id)
 
 
 def _replay_plan_alone(state: State, sections: Any, parsed: Any, file: str) -> None:
@@ -1259,10 +1352,10 @@ def _replay_plan_alone(state: State, sections: Any, parsed: Any, file: str) -> N
     so that a plan the evaluators would refuse is refused here, not at the first replay."""
     from .engine import Engine
     from .evaluation import EvaluatorError
+    from .memory import MemoryEventStore
     from .plan import iter_events, plan_changes
-    from .store import SQLiteEventStore
 
-    with Engine(SQLiteEventStore(":memory:", create=True), state.manager) as engine:
+    with Engine(MemoryEventStore(), state.manager) as engine:
         changes = plan_changes(parsed, sections, engine.store, state.registry, actor=None)
         engine.store.append(iter_events(changes))
         try:
@@ -1274,11 +1367,32 @@ def _replay_plan_alone(state: State, sections: Any, parsed: Any, file: str) -> N
             ) from None
 
 
-@plan.command("check")
-@click.argument("file", type=click.Path())
+plan_id_option = click.option(
+    "--plan",
+    "plan_id",
+    metavar="ID",
+    help="The plan's id in a database of many plans (county-007): its streams begin with"
+    " `ID:`. The file's own plan_id, if any, must agree.",
+)
+
+
+@plan.command("list")
+@db_option
 @click.pass_obj
 @handle_errors
-def plan_check(state: State, file: str) -> None:
+def plan_list(state: State, db: str) -> None:
+    """List the plans the database holds, by id (`default`: the plan whose streams carry no id)."""
+    with state.open_engine(db) as engine:
+        for plan_id in engine.plans():
+            click.echo(plan_id)
+
+
+@plan.command("check")
+@click.argument("file", type=click.Path())
+@plan_id_option
+@click.pass_obj
+@handle_errors
+def plan_check(state: State, file: str, plan_id: str | None) -> None:
     """Validate a plan FILE (TOML) without touching any database.
 
     Checks every item as `plan load` would, then replays the plan alone through
@@ -1288,7 +1402,7 @@ def plan_check(state: State, file: str) -> None:
     """
     from .document import printable
 
-    sections, parsed = _read_plan(state, file)
+    sections, parsed = _read_plan(state, file, plan_id)
     _replay_plan_alone(state, sections, parsed, file)
     counts = ", ".join(f"{len(parsed.entries(name))} [{name}]" for name in parsed.sections())
     click.echo(f"{file}: ok ({counts or 'no items'})")
@@ -1315,10 +1429,17 @@ def plan_check(state: State, file: str) -> None:
     " start, UTC), not from now; no earlier than the log's newest event.",
 )
 @click.option("--dry-run", is_flag=True, help="Show what would change, append nothing.")
+@plan_id_option
 @click.pass_obj
 @handle_errors
 def plan_load(
-    state: State, file: str, db: str, actor: str | None, recorded: str | None, dry_run: bool
+    state: State,
+    file: str,
+    db: str,
+    actor: str | None,
+    recorded: str | None,
+    dry_run: bool,
+    plan_id: str | None,
 ) -> None:
     """Load a plan FILE as definition events: new, revised and removed items only.
 
@@ -1335,7 +1456,7 @@ def plan_load(
     from .plan import iter_events, plan_changes
 
     since = _timestamp(recorded, end_of_day=False, option="--recorded")
-    sections, parsed = _read_plan(state, file)
+    sections, parsed = _read_plan(state, file, plan_id)
     with state.open_store(db) as store:
         changes = plan_changes(parsed, sections, store, state.registry, actor=actor)
         if not changes:

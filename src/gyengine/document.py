@@ -92,6 +92,9 @@ class Column:
     key: str
     title: str
     kind: Literal["text", "number", "status", "evidence"] = "text"
+    link: str = ""
+    """When set, each non-empty cell refers to the row whose anchor is ``link`` + the cell's
+    text (HTML makes it a link; other formats show the text)."""
 
 
 @attrs.frozen
@@ -103,6 +106,8 @@ class Table:
     columns: tuple[Column, ...] = attrs.field(converter=_columns)
     rows: tuple[dict[str, Any], ...] = attrs.field(converter=_rows)
     note: str = ""
+    anchor: str = ""
+    """When set, the key in each row of that row's anchor: the target of :attr:`Column.link` cells."""
 
 
 @attrs.frozen

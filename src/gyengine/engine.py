@@ -21,10 +21,11 @@ from typing import Any
 
 import attrs
 
-from .errors import GyengineError
+from .errors import GyengineError, PlanRequired, UnknownPlan
 from .evaluation import Evaluator
 from .eventchecks import EventChecks
 from .events import Event, EventTypes, NewEvent, PendingEvent, StoredEvent
+from .plan import ALL_PLANS, DEFAULT_PLAN, plan_ids
 from .plugins import (
     PluginManager,
     build_evaluators,
@@ -33,7 +34,7 @@ from .plugins import (
     build_plan_sections,
     get_plugin_manager,
 )
-from .replay import Replay, ReplayOptions, ResultRecord, replay
+from .replay import Replay, ReplayOptions, ResultRecord, replay, replay_each
 from .runs import RunStore
 from .store import AppendResult, EventStore, SQLiteEventStore, VerifyResult
 from .timeutil import parse_timestamp, utc_now
@@ -80,6 +81,24 @@ def _as_timestamp(value: dt.datetime | str | None) -> str | None:
     if isinstance(value, dt.datetime):
         return parse_timestamp(value.isoformat())
     return parse_timestamp(value)
+
+
+def _replay_options(
+    *,
+    as_of: dt.date | str | None = None,
+    known_at: dt.datetime | str | None = None,
+    evaluators: Iterable[str] | None = None,
+    options: Mapping[str, str] | None = None,
+    **flags: Any,
+) -> ReplayOptions:
+    """:class:`ReplayOptions` from the arguments of :meth:`Engine.replay`."""
+    return ReplayOptions(
+        as_of=_as_date(as_of),
+        known_at=_as_timestamp(known_at),
+        evaluators=None if evaluators is None else tuple(evaluators),
+        options=dict(options or {}),
+        **flags,
+    )
 
 
 def _counter(
@@ -173,12 +192,35 @@ class Engine:
             progress=None if on_progress is None else _counter(on_progress, events),
         )
 
+    def plans(self) -> list[str]:
+        """The ids of the plans the log defines, sorted (``default``: the plan whose streams carry no id)."""
+        return plan_ids(self.store, build_plan_sections(self.manager))
+
+    def choose_plan(self, plan: str | None) -> str | None:
+        """The plan a plan-scoped command replays, given ``--plan`` (or ``None``).
+
+        Without a plan id, the log's only plan (``None`` when that is the
+        default plan, or when the log holds no plan: every event is folded, as
+        in a log of one county).
+
+        Raises:
+            PlanRequired: no plan id was given and the log holds several.
+            UnknownPlan: the log holds no plan of that id.
+        """
+        known = self.plans()
+        if plan is None:
+            if len(known) > 1:
+                raise PlanRequired(known)
+            return None if known in ([], [DEFAULT_PLAN]) else known[0]
+        if plan == ALL_PLANS:
+            raise GyengineError(f"--plan {ALL_PLANS} replays each plan: give one plan id here")
+        if plan not in known:
+            raise UnknownPlan(plan, known)
+        return plan
+
     def events(self, **filters: Any) -> Iterator[Event]:
         """Read decoded events; takes the filters of :meth:`SQLiteEventStore.read`."""
-        read_rows = getattr(self.store, "read_rows", None)
-        if read_rows is not None:
-            return self.registry.decode_rows(read_rows(data_bytes=True, **filters))
-        return iter(self.registry.decode_all(self.store.read(**filters)))
+        return self.registry.decode_rows(self.store.read_rows(data_bytes=True, **filters))
 
     def replay(
         self,
@@ -193,17 +235,20 @@ class Engine:
         progress: Callable[[int], None] | None = None,
         verify_all: bool = False,
         parallel: bool = False,
+        plan: str | None = None,
     ) -> Replay:
         """Replay the log through the evaluators; save the run unless ``save`` is false.
 
         ``as_of`` is a date (business time); ``known_at`` a date or time (record
-        time; a bare date means the end of that day, UTC).
+        time; a bare date means the end of that day, UTC). ``plan`` chooses the
+        plan of a log of many (see :meth:`choose_plan`).
         """
-        replay_options = ReplayOptions(
-            as_of=_as_date(as_of),
-            known_at=_as_timestamp(known_at),
-            evaluators=None if evaluators is None else tuple(evaluators),
-            options=dict(options or {}),
+        replay_options = _replay_options(
+            plan=self.choose_plan(plan),
+            as_of=as_of,
+            known_at=known_at,
+            evaluators=evaluators,
+            options=options,
             allow_broken_chain=allow_broken_chain,
             checkpoints=checkpoints,
             verify_all=verify_all,
@@ -220,6 +265,42 @@ class Engine:
             progress=progress,
         )
         return self.save_run(result) if save else result
+
+    def replay_each(
+        self,
+        plans: Iterable[str] | None = None,
+        *,
+        save: bool = True,
+        progress: Callable[[int], None] | None = None,
+        **options: Any,
+    ) -> Iterator[Replay]:
+        """Replay each plan of a log of many in turn (``--plan all``), saving each run unless ``save`` is false.
+
+        ``plans`` defaults to every plan of the log; ``options`` are those of
+        :meth:`replay` (but ``plan``). The chain is checked once for them all
+        (see :func:`~gyengine.replay.replay_each`); one plan's results are in
+        memory at a time.
+
+        Raises:
+            UnknownPlan: a plan the log does not hold.
+        """
+        known = self.plans()
+        chosen = known if plans is None else list(plans)
+        for plan_id in chosen:
+            if plan_id not in known:
+                raise UnknownPlan(plan_id, known)
+        results = replay_each(
+            self.store,
+            self.registry,
+            self.evaluators,
+            _replay_options(**options),
+            chosen,
+            plugins=sorted(self.manager.versions.items()),
+            runs=self._runs(),
+            progress=progress,
+        )
+        for result in results:
+            yield self.save_run(result) if save else result
 
     def save_run(self, result: Replay) -> Replay:
         """Save a replay made with ``save=False`` as a run; the same replay with its ``run_id``.
@@ -360,10 +441,15 @@ def open_store(
     ``postgresql://user@host/db`` (or ``postgres://``) opens a PostgreSQL
     database with :class:`~gyengine.postgres.PostgresEventStore` (install the
     ``postgres`` extra: ``pip install 'gyengine[postgres]'``); anything else is
-    the path of a SQLite file.
+    the path of a SQLite file; ``memory:`` is a new, empty log in this process's
+    memory (:class:`~gyengine.memory.MemoryEventStore`, gone when it ends).
     """
     text = os.fspath(target)
     clock = clock or utc_now
+    if text == "memory:":
+        from .memory import MemoryEventStore
+
+        return MemoryEventStore(clock=clock)
     if text.startswith(("postgresql://", "postgres://")):
         try:
             from .postgres import PostgresEventStore

@@ -20,7 +20,9 @@ __all__ = [
     "InvalidEvent",
     "KeyFileError",
     "NotAGyengineDatabase",
+    "PlanRequired",
     "UnknownEventType",
+    "UnknownPlan",
     "UnknownSupersededEvent",
     "UnreadableRow",
 ]
@@ -188,3 +190,28 @@ class UnreadableRow(GyengineError):
         self.seq = seq
         self.detail = detail
         self.hint = "run `gyengine verify` to find the first broken row"
+
+
+def _plan_list(plans: list[str], limit: int = 12) -> str:
+    shown = ", ".join(plans[:limit])
+    return shown + (f", ... ({len(plans)} in all)" if len(plans) > limit else "")
+
+
+class PlanRequired(GyengineError):
+    """The log holds many plans and the command must be told which (``--plan``)."""
+
+    def __init__(self, plans: list[str]) -> None:
+        self.plans = plans
+        super().__init__(f"the log holds {len(plans)} plans: {_plan_list(plans)}")
+        self.hint = "choose one with --plan ID (replay takes --plan all for each in turn)"
+
+
+class UnknownPlan(GyengineError):
+    """``--plan`` names a plan the log does not hold."""
+
+    def __init__(self, plan: str, plans: list[str]) -> None:
+        self.plan = plan
+        self.plans = plans
+        super().__init__(
+            f"no plan {plan!r} in the log (plans: {_plan_list(plans) if plans else 'none'})"
+        )

@@ -30,7 +30,7 @@ import attrs
 
 from .errors import GyengineError, InvalidEvent
 from .events import EventTypes, NewEvent, PendingEvent
-from .plan import PLAN_STREAM_PREFIX, Plan, PlanBuilder, PlanSection
+from .plan import DEFAULT_PLAN, Plan, PlanBuilder, PlanSection, plan_ids, plan_of
 from .store import AppendResult, EventStore, Head
 
 __all__ = ["EventCheck", "EventChecks", "EventRefused", "check_subject", "listing"]
@@ -70,6 +70,8 @@ class EventCheck:
 
 _VERDICT_LIMIT: Final = 100_000
 """Keys found fine that :class:`EventChecks` remembers for one plan (then it starts over)."""
+_PLANS_REMEMBERED: Final = 1_000
+"""Plans (a province's counties, and their revisions) whose verdicts it remembers at once."""
 
 
 class EventRefused(InvalidEvent):
@@ -103,7 +105,8 @@ def check_subject(
     """The usual check of a report about one item of a plan section.
 
     The payload's ``field`` must name an item of ``section``, and the event's
-    stream must be ``<section>/<that item>``.
+    stream must be ``<section>/<that item>`` of the plan (``county-007:project/P01``
+    in plan county-007: see :meth:`Plan.stream`).
 
     Args:
         plan: the plan in force.
@@ -121,7 +124,7 @@ def check_subject(
             f"no {noun} {key!r} in the plan in force ({section}s: {listing(items)})",
         )
         return
-    stream = f"{section}/{key}"
+    stream = plan.stream(f"{section}/{key}")
     if event.stream != stream:
         yield (
             "$.stream",
@@ -132,8 +135,11 @@ def check_subject(
 class EventChecks:
     """Every plugin's event checks, run on the events of an append against the plan in force.
 
-    The plan is read from the store once per head; an append that defines no
-    plan item moves the cached plan on to the head it leaves.
+    An event is judged against its own plan: the one whose id its stream
+    begins with (``county-007:indicator/I1``), or the default plan. Each plan
+    is read from the store once per head, when an event of it is first met; an
+    append that defines no plan item moves the cached plans on to the head it
+    leaves.
     """
 
     def __init__(
@@ -148,8 +154,10 @@ class EventChecks:
                 self._by_type.setdefault(type_name, []).append(check)
         self._sections = sections
         self._registry = registry
-        self._cached: tuple[Head, PlanBuilder] | None = None
-        self._passed: tuple[Plan, set[tuple[str, str, Hashable]]] | None = None
+        self._cached: tuple[Head, dict[str | None, PlanBuilder]] | None = None
+        # By plan (its id(), with the plan kept so the id is not reused): the
+        # (check, type, key) triples found fine against it.
+        self._passed: dict[int, tuple[Plan, set[tuple[str, str, Hashable]]]] = {}
 
     def append(
         self, store: EventStore, events: Iterable[PendingEvent], **options: Any
@@ -163,16 +171,13 @@ class EventChecks:
         if not self._by_type:
             return store.append(events, **options)
         head = store.head()
-        if self._cached is not None and self._cached[0] == head:
-            builder = self._cached[1]
-        else:
-            builder = PlanBuilder.from_log(store, self._sections, self._registry)
-        run = _Run(builder)
+        builders = self._cached[1] if self._cached is not None and self._cached[0] == head else {}
+        run = _Run(store, self._sections, self._registry, builders)
         result = store.append(self._checked(events, run), **options)
-        # Only when nobody else wrote between the two heads is the plan the batch
-        # ends with the plan of the new head.
+        # Only when nobody else wrote between the two heads are the plans the batch
+        # ends with the plans of the new head.
         if not options.get("dry_run") and result.head.seq == head.seq + result.count:
-            self._cached = (result.head, run.builder)
+            self._cached = (result.head, run.builders)
         return result
 
     def _checked(self, events: Iterable[PendingEvent], run: _Run) -> Iterator[PendingEvent]:
@@ -185,27 +190,33 @@ class EventChecks:
             # the log held: the store checks it stands where it stood, and the plan
             # of today does not re-judge it (it may predate the checks).
             if checks is not None and event.witness is None:
-                plan = run.builder.plan()
-                if plan is not None and not self._known_fine(plan, event, checks):
-                    self._check(plan, event, checks, index)
-            elif event.stream.startswith(PLAN_STREAM_PREFIX) and run.builder.governs(
-                event.stream, event.type
-            ):
-                run.define(event, self._registry)
+                scope = plan_of(event.stream)[0]
+                plan = run.builder(scope).plan()
+                if plan is not None:
+                    if not self._known_fine(plan, event, checks):
+                        self._check(plan, event, checks, index)
+                elif (refusal := run.no_plan(scope, event.stream)) is not None:
+                    raise EventRefused(refusal, field="$.stream", index=index)
+            elif "plan/" in event.stream:
+                builder = run.builder(plan_of(event.stream)[0])
+                if builder.governs(event.stream, event.type):
+                    run.define(builder, event)
             yield event
 
     def _fine(self, plan: Plan) -> set[tuple[str, str, Hashable]]:
         """The ``(check, type, key)`` triples found fine against ``plan``."""
-        passed = self._passed
+        passed = self._passed.get(id(plan))
         if passed is None or passed[0] is not plan or len(passed[1]) > _VERDICT_LIMIT:
-            passed = self._passed = (plan, set())
+            if len(self._passed) >= _PLANS_REMEMBERED:
+                self._passed.clear()
+            passed = self._passed[id(plan)] = (plan, set())
         return passed[1]
 
     def _known_fine(self, plan: Plan, event: PendingEvent, checks: list[EventCheck]) -> bool:
         """Whether every check of the event has a key already found fine against ``plan``
         (the usual case, kept short); anything else, a key that fails included, is
         left to :meth:`_check`."""
-        passed = self._passed
+        passed = self._passed.get(id(plan))
         payload = event.payload
         if passed is None or passed[0] is not plan or payload is None:
             return False
@@ -258,15 +269,55 @@ class EventChecks:
 
 
 class _Run:
-    """The plan one append checks against: the cached one until the batch defines an item."""
+    """The plans one append checks against: the cached ones until the batch defines an item."""
 
-    def __init__(self, builder: PlanBuilder) -> None:
-        self.builder = builder
-        self.defined = False
+    def __init__(
+        self,
+        store: EventStore,
+        sections: dict[str, PlanSection],
+        registry: EventTypes,
+        builders: dict[str | None, PlanBuilder],
+    ) -> None:
+        self.store = store
+        self.sections = sections
+        self.registry = registry
+        # Copy on write: the cached plans stay those of the head until the append commits.
+        self.builders = dict(builders)
+        self.defined: set[str | None] = set()
+        self.known: list[str] | None = None
 
-    def define(self, event: PendingEvent, registry: EventTypes) -> None:
-        if not self.defined:
-            # Copy on write: the cached plan stays that of the head until the append commits.
-            self.builder = self.builder.copy()
-            self.defined = True
-        self.builder.add(event, registry)
+    def builder(self, scope: str | None) -> PlanBuilder:
+        """The plan ``scope`` as of this point of the batch, read from the log when first asked."""
+        found = self.builders.get(scope)
+        if found is None:
+            found = PlanBuilder.from_log(self.store, self.sections, self.registry, scope)
+            self.builders[scope] = found
+        return found
+
+    def define(self, builder: PlanBuilder, event: PendingEvent) -> None:
+        scope = builder.plan_id
+        if scope not in self.defined:
+            builder = self.builders[scope] = builder.copy()
+            self.defined.add(scope)
+        builder.add(event, self.registry)
+
+    def no_plan(self, scope: str | None, stream: str) -> str | None:
+        """Why an event of plan ``scope``, which the log does not hold, is refused (None: it is not).
+
+        A log that holds no plan at all governs nothing; in a log of other
+        plans, the event names none of them.
+        """
+        if self.known is None:
+            self.known = [p for p in plan_ids(self.store, self.sections) if p != DEFAULT_PLAN]
+            self.known.extend(p for p in self.defined if p is not None and p not in self.known)
+        if not self.known and scope is None:
+            return None
+        if scope is None:
+            return (
+                f"{stream} names no plan, and the log holds plans {listing(sorted(self.known))}:"
+                f" put the event on a stream of its plan ({self.known[0]}:{stream})"
+            )
+        return (
+            f"the stream names plan {scope}, which the log does not hold"
+            f" (plans: {listing(sorted(self.known))}); load its plan first"
+        )

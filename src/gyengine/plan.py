@@ -32,17 +32,64 @@ from .events import EventRetracted, EventTypes, NewEvent, PendingEvent, type_nam
 from .store import EventStore
 
 __all__ = [
+    "DEFAULT_PLAN",
     "Plan",
     "PlanInvalid",
     "PlanItem",
     "PlanProblem",
     "PlanSection",
     "plan_changes",
+    "plan_ids",
     "plan_in_force",
+    "plan_of",
     "read_plan",
+    "scoped",
 ]
 
 PLAN_STREAM_PREFIX: Final = "plan/"
+
+DEFAULT_PLAN: Final = "default"
+"""What ``--plan`` calls the plan whose streams carry no plan id (a one-county log's)."""
+
+ALL_PLANS: Final = "all"
+"""``--plan all``: replay every plan of the log, one after the other."""
+
+PLAN_ID: Final = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
+"""A plan id: lower-case ASCII letters, digits and ``-``, at most 63 characters."""
+
+_RESERVED: Final = frozenset({DEFAULT_PLAN, ALL_PLANS})
+
+
+def plan_id_problem(value: object) -> str | None:
+    """Why ``value`` cannot be a plan id, or None when it can."""
+    if not isinstance(value, str) or not PLAN_ID.fullmatch(value):
+        return (
+            f"{value!r} is not a plan id (lower-case letters, digits and '-',"
+            " at most 63 characters, such as county-007)"
+        )
+    if value in _RESERVED:
+        return f"{value!r} is reserved: --plan {value} means something else"
+    return None
+
+
+def scoped(plan_id: str | None, stream: str) -> str:
+    """The stream ``stream`` of plan ``plan_id`` (``county-007:indicator/I1``); unchanged for the default plan."""
+    if plan_id is None or plan_id == DEFAULT_PLAN:
+        return stream
+    return f"{plan_id}:{stream}"
+
+
+def plan_of(stream: str) -> tuple[str | None, str]:
+    """The plan a stream belongs to and the stream within that plan.
+
+    ``county-007:indicator/I1`` gives ``("county-007", "indicator/I1")``;
+    a stream with no plan id before a colon belongs to the default plan
+    (``(None, stream)``).
+    """
+    head, colon, rest = stream.partition(":")
+    if colon and PLAN_ID.fullmatch(head) and head not in _RESERVED:
+        return head, rest
+    return None, stream
 
 
 @attrs.frozen
@@ -84,7 +131,7 @@ class PlanSection:
     description: str = ""
 
     def stream(self, key: str | None) -> str:
-        """The stream of an item's definition events."""
+        """The stream of an item's definition events within its plan (see :func:`scoped`)."""
         if not self.many or key is None:
             return f"{PLAN_STREAM_PREFIX}{self.name}"
         return f"{PLAN_STREAM_PREFIX}{self.name}/{key}"
@@ -109,14 +156,25 @@ class PlanInvalid(GyengineError):
 
 
 class Plan:
-    """A plan file read and structured: items by section, in file order."""
+    """A plan file read and structured: items by section, in file order.
 
-    def __init__(self, path: str, items: dict[str, list[PlanItem]]) -> None:
+    ``id`` is the plan's id in a database of many plans (the file's top-level
+    ``plan_id``), ``None`` for the default plan, whose streams carry no id.
+    """
+
+    def __init__(
+        self, path: str, items: dict[str, list[PlanItem]], plan_id: str | None = None
+    ) -> None:
         self.path = path
+        self.id = plan_id
         self._items = items
         self._index: dict[str, dict[str, Any]] = {}
         self.warnings: list[str] = []
         """The checks' warnings, one line each, as problems are written."""
+
+    def stream(self, name: str) -> str:
+        """The stream ``name`` of this plan: ``indicator/I1`` is ``county-007:indicator/I1`` in plan county-007."""
+        return scoped(self.id, name)
 
     def items(self, section: str) -> list[Any]:
         """The structured items of a section (empty if the plan has none)."""
@@ -225,18 +283,40 @@ def _parse_toml(text: str, source: str) -> dict[str, Any]:
         raise PlanInvalid([f"{source}: nested too deeply"]) from None
 
 
-def read_plan(path: str | Path, sections: dict[str, PlanSection], registry: EventTypes) -> Plan:
+PLAN_ID_KEY: Final = "plan_id"
+"""The plan file's top-level key naming its plan in a database of many plans."""
+
+
+def read_plan(
+    path: str | Path,
+    sections: dict[str, PlanSection],
+    registry: EventTypes,
+    *,
+    plan_id: str | None = None,
+    text: str | None = None,
+) -> Plan:
     """Read, structure and check a plan file.
+
+    ``plan_id`` is the plan's id in a database of many (``--plan``): the file's
+    own ``plan_id``, if any, must agree. ``text``: the file's text, when it is
+    not on disk (``path`` then only names it in messages).
 
     Raises:
         PlanInvalid: listing every problem, each as ``file:line: [section] item: field: message``.
     """
     source = str(path)
-    text = _plan_text(Path(path), source)
+    if text is None:
+        text = _plan_text(Path(path), source)
     data = _parse_toml(text, source)
     item_lines, key_lines, top_lines = _line_map(text)
     problems: list[str] = []
     items: dict[str, list[PlanItem]] = {}
+    plan_id, problem = _plan_id(data.pop(PLAN_ID_KEY, None), plan_id)
+    if problem is not None:
+        line = top_lines.get(PLAN_ID_KEY)
+        problems.append(
+            f"{source}:{line}: {PLAN_ID_KEY}: {problem}" if line else f"{source}: {problem}"
+        )
 
     def where(section: str, index: int | None, field: str | None = None) -> str:
         line: int | None = None
@@ -296,7 +376,7 @@ def read_plan(path: str | Path, sections: dict[str, PlanSection], registry: Even
             items.setdefault(name, []).append(
                 PlanItem(name, key, structured, item_lines.get((name, index), 0))
             )
-    plan = Plan(source, items)
+    plan = Plan(source, items, plan_id)
     # The very events `plan load` would append, so that `plan check` refuses what it refuses.
     problems.extend(_definition_problems(plan, sections, registry))
     if not problems:
@@ -306,6 +386,23 @@ def read_plan(path: str | Path, sections: dict[str, PlanSection], registry: Even
     if problems:
         raise PlanInvalid(problems)
     return plan
+
+
+def _plan_id(written: object, given: str | None) -> tuple[str | None, str | None]:
+    """The plan id from the file's ``plan_id`` and the one asked for, and what is wrong, if anything."""
+    if given == DEFAULT_PLAN:
+        given = None
+    if given is not None and (problem := plan_id_problem(given)) is not None:
+        return None, problem
+    if written is None:
+        return given, None
+    problem = plan_id_problem(written)
+    if problem is not None:
+        return given, problem
+    if given is not None and written != given:
+        return given, f"the file is plan {written}, not {given}"
+    assert isinstance(written, str)
+    return written, None
 
 
 def _check_problems(
@@ -375,17 +472,17 @@ def plan_changes(
     Unchanged items give nothing; a changed item gives a new definition on its
     stream; an item gone from the file gives a retraction of its definition.
     """
-    current = _current_definitions(store, sections)
+    current = _current_definitions(store, sections, plan.id)
     changes: list[PlanChange] = []
     wanted: set[str] = set()
     for name in sorted(sections):
         section = sections[name]
         type_name = _item_type_name(section, registry)
         for item in plan.entries(name):
-            stream = section.stream(item.key)
+            stream = plan.stream(section.stream(item.key))
             wanted.add(stream)
             try:
-                event = _definition_event(section, item, registry, actor)
+                event = _definition_event(section, item, registry, actor, plan.id)
             except InvalidEvent as error:
                 raise PlanInvalid([_definition_problem(plan, item, error)]) from None
             last = current.get(stream)
@@ -404,7 +501,8 @@ def plan_changes(
             else:
                 changes.append(PlanChange("new", name, item.key, event))
     for stream, last in sorted(current.items()):
-        section_name = stream.removeprefix(PLAN_STREAM_PREFIX).split("/")[0]
+        local = plan_of(stream)[1]
+        section_name = local.removeprefix(PLAN_STREAM_PREFIX).split("/")[0]
         if stream in wanted or section_name not in sections or last.type == "EventRetracted":
             continue
         event = registry.encode(
@@ -417,63 +515,94 @@ def plan_changes(
                 id=_definition_id(stream, f"retracts {last.id}"),
             )
         )
-        key = stream.split("/", 2)[2] if stream.count("/") >= 2 else None
+        key = local.split("/", 2)[2] if local.count("/") >= 2 else None
         changes.append(PlanChange("removed", section_name, key, event))
     return changes
 
 
-def _current_definitions(store: EventStore, sections: dict[str, PlanSection]) -> dict[str, Any]:
-    """The last definition row (or retraction) of every plan stream, by stream."""
+def _definition_rows(
+    store: EventStore, sections: dict[str, PlanSection], plan_id: str | None
+) -> Iterator[Any]:
+    """The rows of definition types (and retractions) that may define plan ``plan_id``'s items."""
     item_types = {type_name_of(section.item_type)[0] for section in sections.values()}
+    # A plan with an id is read by its streams' prefix (an index range), not the whole log.
+    prefix = None if plan_id is None else scoped(plan_id, "")
+    return store.read(types=item_types | {"EventRetracted"}, prefix=prefix)
+
+
+def _current_definitions(
+    store: EventStore, sections: dict[str, PlanSection], plan_id: str | None = None
+) -> dict[str, Any]:
+    """The last definition row (or retraction) of every stream of plan ``plan_id``, by stream."""
     current: dict[str, Any] = {}
-    for row in store.read(types=item_types | {"EventRetracted"}):
-        if row.stream.startswith(PLAN_STREAM_PREFIX):
+    for row in _definition_rows(store, sections, plan_id):
+        scope, local = plan_of(row.stream)
+        if scope == plan_id and local.startswith(PLAN_STREAM_PREFIX):
             current[row.stream] = row
     return current
 
 
+def plan_ids(store: EventStore, sections: dict[str, PlanSection]) -> list[str]:
+    """The ids of the plans the log defines, sorted (:data:`DEFAULT_PLAN` for the one without an id)."""
+    found: set[str] = set()
+    for row in _definition_rows(store, sections, None):
+        scope, local = plan_of(row.stream)
+        if local.startswith(PLAN_STREAM_PREFIX):
+            found.add(DEFAULT_PLAN if scope is None else scope)
+    return sorted(found)
+
+
 def plan_in_force(
-    store: EventStore, sections: dict[str, PlanSection], registry: EventTypes
+    store: EventStore,
+    sections: dict[str, PlanSection],
+    registry: EventTypes,
+    plan_id: str | None = None,
 ) -> Plan | None:
     """The plan the log holds now: each item's last definition, retracted items left out.
 
     The same reading as :func:`plan_changes` makes for ``plan load``'s diff.
     Items are in the order they were defined. Returns None for a log that
-    holds no plan at all.
+    holds no plan at all (``plan_id``: no plan of that id).
     """
-    return PlanBuilder.from_log(store, sections, registry).plan()
+    return PlanBuilder.from_log(store, sections, registry, plan_id).plan()
 
 
 class PlanBuilder:
-    """The plan in force assembled from definition events, one at a time."""
+    """The plan in force of one plan id, assembled from definition events, one at a time."""
 
-    def __init__(self, sections: dict[str, PlanSection]) -> None:
+    def __init__(self, sections: dict[str, PlanSection], plan_id: str | None = None) -> None:
         self._sections = {type_name_of(s.item_type)[0]: s for s in sections.values()}
+        self.plan_id = None if plan_id == DEFAULT_PLAN else plan_id
         self._items: dict[str, tuple[str, str | None, Any]] = {}
         self._plan: Plan | None = None
 
     @classmethod
     def from_log(
-        cls, store: EventStore, sections: dict[str, PlanSection], registry: EventTypes
+        cls,
+        store: EventStore,
+        sections: dict[str, PlanSection],
+        registry: EventTypes,
+        plan_id: str | None = None,
     ) -> PlanBuilder:
-        """A builder holding the plan in force in ``store``."""
-        builder = cls(sections)
-        for row in _current_definitions(store, sections).values():
+        """A builder holding the plan ``plan_id`` in force in ``store``."""
+        builder = cls(sections, plan_id)
+        for row in _current_definitions(store, sections, builder.plan_id).values():
             builder.add(row, registry)
         return builder
 
     def copy(self) -> PlanBuilder:
         """A builder with the same items, to add to without changing this one."""
-        other = PlanBuilder({})
+        other = PlanBuilder({}, self.plan_id)
         other._sections = self._sections
         other._items = dict(self._items)
         return other
 
     def governs(self, stream: str, type_name: str) -> bool:
-        """Whether an event of this type on this stream defines, revises or removes a plan item."""
-        return stream.startswith(PLAN_STREAM_PREFIX) and (
-            type_name == "EventRetracted" or type_name in self._sections
-        )
+        """Whether an event of this type on this stream defines, revises or removes an item of this plan."""
+        if type_name != "EventRetracted" and type_name not in self._sections:
+            return False
+        scope, local = plan_of(stream)
+        return scope == self.plan_id and local.startswith(PLAN_STREAM_PREFIX)
 
     def add(self, event: Any, registry: EventTypes) -> None:
         """Apply a definition (or a retraction) on a plan stream; anything else is ignored."""
@@ -485,7 +614,8 @@ class PlanBuilder:
             return
         section = self._sections[event.type]
         value = registry.decode_payload(event.type, event.schema, event.data)
-        key = event.stream.split("/", 2)[2] if event.stream.count("/") >= 2 else None
+        local = plan_of(event.stream)[1]
+        key = local.split("/", 2)[2] if local.count("/") >= 2 else None
         # A revision keeps its item's place: items stay in the order first defined.
         self._items[event.stream] = (section.name, key, value)
 
@@ -497,7 +627,7 @@ class PlanBuilder:
             items: dict[str, list[PlanItem]] = {}
             for section, key, value in self._items.values():
                 items.setdefault(section, []).append(PlanItem(section, key, value, 0))
-            self._plan = Plan("<the plan in force>", items)
+            self._plan = Plan("<the plan in force>", items, self.plan_id)
         return self._plan
 
 
@@ -511,14 +641,18 @@ def _item_type_name(section: PlanSection, registry: EventTypes) -> str:
 
 
 def _definition_event(
-    section: PlanSection, item: PlanItem, registry: EventTypes, actor: str | None
+    section: PlanSection,
+    item: PlanItem,
+    registry: EventTypes,
+    actor: str | None,
+    plan_id: str | None = None,
 ) -> PendingEvent:
     """An item's definition event, validated and encoded as the log would take it.
 
     Raises:
         InvalidEvent: the event is refused (a control character in its id...).
     """
-    stream = section.stream(item.key)
+    stream = scoped(plan_id, section.stream(item.key))
     type_name = _item_type_name(section, registry)
     event = registry.encode(NewEvent(type=type_name, stream=stream, data=item.value, actor=actor))
     # An id derived from the content: the same plan gives the same log.
@@ -537,7 +671,7 @@ def _definition_problems(
     for name in plan.sections():
         for item in plan.entries(name):
             try:
-                _definition_event(sections[name], item, registry, None)
+                _definition_event(sections[name], item, registry, None, plan.id)
             except InvalidEvent as error:
                 problems.append(_definition_problem(plan, item, error))
     return problems

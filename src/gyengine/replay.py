@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable, Generator, Iterable, Mapping
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
 from decimal import Decimal
 from typing import Any, Final
 
@@ -53,6 +53,7 @@ from .evaluation import (
     order_evaluators,
 )
 from .events import Event, EventTypes
+from .plan import DEFAULT_PLAN, plan_of, scoped
 from .runs import Checkpoint, RunStore
 from .store import EventStore
 
@@ -63,6 +64,7 @@ __all__ = [
     "ResultRecord",
     "Trusted",
     "replay",
+    "replay_each",
 ]
 
 
@@ -99,6 +101,10 @@ class ReplayOptions:
         parallel: on a read of 100,000 rows or more, hash the rows in a second
             process while this one folds (the CLI does; from a script, only under
             ``if __name__ == "__main__":``, since the worker is spawned).
+        plan: in a log of many plans, fold only this plan's events (its
+            streams begin with ``<plan>:``; ``default``: the streams with no
+            plan id); ``None`` folds every event. The chain is checked over
+            every row of the range read all the same.
     """
 
     as_of: dt.date | None = None
@@ -109,16 +115,33 @@ class ReplayOptions:
     checkpoints: bool = True
     verify_all: bool = False
     parallel: bool = False
+    plan: str | None = None
 
     def to_json(self) -> dict[str, Any]:
-        """The options that decide the answer, as JSON (``checkpoints`` does not)."""
-        return {
+        """The options that decide the answer, as JSON (``checkpoints`` does not).
+
+        ``plan`` is there only for a replay of one plan, so a one-plan log's
+        runs read as they always did.
+        """
+        data: dict[str, Any] = {
             "as_of": self.as_of.isoformat() if self.as_of else None,
             "known_at": self.known_at,
             "evaluators": list(self.evaluators) if self.evaluators is not None else None,
             "options": self.options,
             "allow_broken_chain": self.allow_broken_chain,
         }
+        if self.plan is not None:
+            data["plan"] = self.plan
+        return data
+
+    def keeps(self) -> Callable[[str], bool] | None:
+        """Whether a stream belongs to the plan replayed (``None``: every stream does)."""
+        if self.plan is None:
+            return None
+        if self.plan == DEFAULT_PLAN:
+            return lambda stream: plan_of(stream)[0] is None
+        prefix = scoped(self.plan, "")
+        return lambda stream: stream.startswith(prefix)
 
 
 @attrs.frozen
@@ -352,17 +375,16 @@ CONFIG_VERSION: Final = 1
 
 def config_key(evaluator: Evaluator, options: ReplayOptions) -> str:
     """The checkpoint key of an evaluator under these options."""
-    return event_hash(
-        canonical_json(
-            {
-                "engine": CONFIG_VERSION,
-                "evaluator": evaluator.name,
-                "version": evaluator.version,
-                "as_of": options.as_of.isoformat() if options.as_of else None,
-                "options": options.options,
-            }
-        ).encode("utf-8")
-    )
+    config: dict[str, Any] = {
+        "engine": CONFIG_VERSION,
+        "evaluator": evaluator.name,
+        "version": evaluator.version,
+        "as_of": options.as_of.isoformat() if options.as_of else None,
+        "options": options.options,
+    }
+    if options.plan is not None:  # checkpoints are per plan; a one-plan log's keys stay
+        config["plan"] = options.plan
+    return event_hash(canonical_json(config).encode("utf-8"))
 
 
 @attrs.define
@@ -532,6 +554,7 @@ def _fold_rows(
     folds, current = _fold_tables(registry, folding)
     row_decoder = registry.row_decoder
     as_of, period, states = options.as_of, context.period, folding.states
+    keeps = options.keeps()
     make_event = Event
     read = 0
     for line, broken in rows:
@@ -544,6 +567,8 @@ def _fold_rows(
         targets = folds.get(type_name)
         if targets is None or line[1] in superseded:
             continue
+        if keeps is not None and not keeps(line[2]):
+            continue  # another plan's event: checked above, not folded here
         seq, occurred = line[0], line[6]
         if as_of is not None and occurred is not None:
             try:
@@ -742,27 +767,12 @@ def replay(
         BrokenChain: a row fails verification (unless ``allow_broken_chain``).
         EvaluatorError: an evaluator raised; names plugin, evaluator, seq and type.
     """
-    plan = order_evaluators({name: ev for name, (ev, _) in evaluators.items()}, options.evaluators)
     bound = store.seq_at(options.known_at) if options.known_at is not None else store.head().seq
     origins = _origins(store, bound)
-    context = ReplayContext(
-        options.as_of, options.known_at, options.options, bound, origins=origins
-    )
-    # Folds see neither the bound nor known_at: their state must be the same
-    # whether it was folded in one go or resumed from a checkpoint.
-    fold_context = ReplayContext(options.as_of, None, options.options, None, origins=origins)
-    converter = _checkpoint_converter(registry.converter)
-    folding = _Folding(
-        plan=plan,
-        owner={name: plugin for name, (_, plugin) in evaluators.items()},
-        keys={ev.name: config_key(ev, options) for ev in plan},
-        states={},
-        after={},
-        trusted={},
-        notes=[],
-    )
     use_checkpoints = runs if options.checkpoints else None
-    _restore(store, use_checkpoints, folding, bound, converter, fold_context)
+    folding, context, fold_context = _prepare(
+        store, registry, evaluators, options, bound, origins, use_checkpoints
+    )
     if folding.start > 1 and options.verify_all:
         # The checkpoints vouch for the states; --verify-all checks the rows
         # behind them too. A broken one makes the replay start over, so the
@@ -779,29 +789,221 @@ def replay(
         raise BrokenChain(_first_problem(store, folding, verified_from, broken.problem)) from None
     if problem is not None:
         problem = _first_problem(store, folding, verified_from, problem)
+    return _conclude(
+        store,
+        registry,
+        folding,
+        options,
+        context,
+        _Read(bound, bound_hash, problem, read, verified_from),
+        plugins=plugins,
+        runs=use_checkpoints,
+    )
+
+
+@attrs.frozen
+class _Read:
+    """What the read of a replay found: the bound, the hash there, the first problem, the rows."""
+
+    bound: int
+    bound_hash: str
+    problem: ChainProblem | None
+    read: int
+    verified_from: int
+
+
+def _prepare(
+    store: EventStore,
+    registry: EventTypes,
+    evaluators: Mapping[str, tuple[Evaluator, str]],
+    options: ReplayOptions,
+    bound: int,
+    origins: dict[str, str],
+    runs: RunStore | None,
+) -> tuple[_Folding, ReplayContext, ReplayContext]:
+    """The evaluators in order, their states restored from checkpoints, and the two contexts."""
+    plan = order_evaluators({name: ev for name, (ev, _) in evaluators.items()}, options.evaluators)
+    context = ReplayContext(
+        options.as_of, options.known_at, options.options, bound, origins=origins
+    )
+    # Folds see neither the bound nor known_at: their state must be the same
+    # whether it was folded in one go or resumed from a checkpoint.
+    fold_context = ReplayContext(options.as_of, None, options.options, None, origins=origins)
+    folding = _Folding(
+        plan=plan,
+        owner={name: plugin for name, (_, plugin) in evaluators.items()},
+        keys={ev.name: config_key(ev, options) for ev in plan},
+        states={},
+        after={},
+        trusted={},
+        notes=[],
+    )
+    converter = _checkpoint_converter(registry.converter)
+    _restore(store, runs, folding, bound, converter, fold_context)
+    return folding, context, fold_context
+
+
+def _conclude(
+    store: EventStore,
+    registry: EventTypes,
+    folding: _Folding,
+    options: ReplayOptions,
+    context: ReplayContext,
+    found: _Read,
+    *,
+    plugins: Iterable[tuple[str, str]],
+    runs: RunStore | None,
+) -> Replay:
+    """Save the new checkpoints and collect the results into the replay's outcome."""
+    bound, problem = found.bound, found.problem
     # Read apart from the fold, so a replay resumed past the declaration still knows.
     superseded = store.superseded(bound) if bound else {}
+    keeps = options.keeps()
     synthetic = any(
-        row.id not in superseded for row in store.read(types=["SyntheticDataDeclared"], stop=bound)
+        row.id not in superseded and (keeps is None or keeps(row.stream))
+        for row in store.read(types=["SyntheticDataDeclared"], stop=bound)
     )
     saved: list[Checkpoint] = []
-    if use_checkpoints is not None and problem is None and bound > 0:
-        saved = _checkpoints(folding, converter, bound, bound_hash)
+    if runs is not None and problem is None and bound > 0:
+        converter = _checkpoint_converter(registry.converter)
+        saved = _checkpoints(folding, converter, bound, found.bound_hash)
     records = _collect(folding, context, bound)
     if saved and runs is not None:
         runs.save_checkpoints(saved)
     return Replay(
         options=options,
         seq_to=bound,
-        head_hash=bound_hash,
+        head_hash=found.bound_hash,
         chain_problem=problem,
         plugins=tuple(sorted(set(plugins))),
-        evaluators=tuple(sorted((ev.name, ev.version, folding.owner[ev.name]) for ev in plan)),
+        evaluators=tuple(
+            sorted((ev.name, ev.version, folding.owner[ev.name]) for ev in folding.plan)
+        ),
         records=tuple(records),
-        events_read=read,
+        events_read=found.read,
         synthetic=synthetic,
         resumed={name: seq for name, seq in folding.after.items() if seq},
-        verified_from=verified_from,
+        verified_from=found.verified_from,
         trusted=tuple(sorted(folding.trusted.values(), key=lambda point: point.evaluator)),
         notes=tuple(folding.notes),
     )
+
+
+def replay_each(
+    store: EventStore,
+    registry: EventTypes,
+    evaluators: Mapping[str, tuple[Evaluator, str]],
+    options: ReplayOptions,
+    plans: Iterable[str],
+    *,
+    plugins: Iterable[tuple[str, str]] = (),
+    runs: RunStore | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> Iterator[Replay]:
+    """Replay each plan of a log of many, one after the other: one :class:`Replay` per plan.
+
+    Each is what :func:`replay` with ``plan`` set gives (results, checkpoints
+    per plan), but the chain is checked once for them all: the rows from the
+    earliest seq any plan resumes at up to the bound, every plan's rows among
+    them. Each plan then reads only its own rows (through the store's index
+    on the stream) and holds only its own state: time grows with the log, and
+    memory with the largest plan, not with the number of plans.
+
+    Raises:
+        BrokenChain: a row fails verification (unless ``allow_broken_chain``).
+        EvaluatorError: an evaluator raised; names plugin, evaluator, seq and type.
+    """
+    bound = store.seq_at(options.known_at) if options.known_at is not None else store.head().seq
+    origins = _origins(store, bound)
+    use_checkpoints = runs if options.checkpoints else None
+    checked = _CheckedRange(store, bound, options.allow_broken_chain, progress)
+    plugins = tuple(plugins)
+    for plan_id in plans:
+        scoped_options = attrs.evolve(options, plan=plan_id)
+        folding, context, fold_context = _prepare(
+            store, registry, evaluators, scoped_options, bound, origins, use_checkpoints
+        )
+        start = 1 if options.verify_all else folding.start
+        problem = checked.through(start)
+        prefix = None if plan_id == DEFAULT_PLAN else scoped(plan_id, "")
+        rows = store.chain_rows(folding.start, bound, prefix=prefix)
+        broken = checked.broken
+        superseded = store.superseded(bound) if bound else {}
+        read = _fold_rows(
+            ((row, row[0] in broken) for row in rows),
+            registry,
+            folding,
+            superseded,
+            scoped_options,
+            fold_context,
+            None,
+        )
+        bound_row = store.at(bound) if bound else None
+        yield _conclude(
+            store,
+            registry,
+            folding,
+            scoped_options,
+            context,
+            _Read(
+                bound,
+                bound_row.hash if bound_row is not None else GENESIS_HASH,
+                problem,
+                read,
+                start,
+            ),
+            plugins=plugins,
+            runs=use_checkpoints,
+        )
+
+
+class _CheckedRange:
+    """The rows up to a bound checked once, from the lowest seq any plan asked for."""
+
+    def __init__(
+        self,
+        store: EventStore,
+        bound: int,
+        allow_broken: bool,
+        progress: Callable[[int], None] | None,
+    ) -> None:
+        self.store = store
+        self.bound = bound
+        self.allow_broken = allow_broken
+        self.progress = progress
+        self.low = bound + 1
+        self.problems: list[ChainProblem] = []
+        self.broken: set[int] = set()
+
+    def through(self, start: int) -> ChainProblem | None:
+        """Check the rows ``start..`` not checked yet; the first problem of the checked range.
+
+        Rows below the range checked so far are checked up to it: the row
+        where the earlier check began was linked to the stored hash before
+        it, which this check recomputes.
+        """
+        start = max(start, 1)
+        if start < self.low:
+            stop = self.low - 1
+            checker = self.store.checker_at(start)
+            rows = _checked_rows(self.store, checker, start, stop, self.allow_broken, self.problems)
+            try:
+                count = 0
+                for row, broken in rows:
+                    if broken:
+                        self.broken.add(row[0])
+                    count += 1
+                    if self.progress is not None and count % 10_000 == 0:
+                        self.progress(10_000)
+                if self.progress is not None:
+                    self.progress(count % 10_000)
+            finally:
+                rows.close()
+            found = checker.finish(stop, self.low if self.low <= self.bound else None)
+            if found is not None:
+                self.problems.append(found)
+            self.low = start
+            problem = min(self.problems, key=lambda p: p.seq) if self.problems else None
+            if problem is not None and not self.allow_broken:
+                raise BrokenChain(problem)
+        return min(self.problems, key=lambda p: p.seq) if self.problems else None

@@ -5,9 +5,16 @@ Tables (on SQLite, query them with ``sqlite-utils`` or datasette):
 * ``runs``: one row per saved replay: its options, the seq range read and
   verified, the hash at the last seq, the checkpoints it trusted, the plugins
   and evaluators with their versions and whether the chain verified.
-* ``results``: one row per score or finding of a run.
-* ``evidence``: ``(run_id, n, seq)``: the events each result rests on.
+* ``result_packs``: a run's results (each its fields and the seqs of the events
+  it rests on) in packs of consecutive rows, a JSON array zlib-compressed; a
+  pack byte-identical to one stored (by its ``hash``) is stored once.
+* ``run_packs``: ``(run_id, first_n, pack_id)``: which packs hold a run's
+  results, from which ``n`` on.
 * ``checkpoints``: an evaluator's folded state at a seq, as canonical JSON.
+
+On SQLite the views ``results`` (a row per result, ``evidence`` a JSON array)
+and ``evidence`` (``run_id, n, seq``) show the packs as the first layout's
+tables did; databases of that layout are migrated on first use.
 
 Every run (with its results and evidence) and every checkpoint carries a seal
 (:mod:`gyengine.seal`) under a key kept outside the database, and is bound to
@@ -25,7 +32,9 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import sqlite3
+import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from typing import Any, Final, Protocol
@@ -33,6 +42,7 @@ from typing import Any, Final, Protocol
 import attrs
 
 from .canonical import canonical_json
+from .errors import CanonicalizationError
 from .seal import Sealer, key_path, load_sealer
 from .timeutil import utc_now
 
@@ -86,17 +96,18 @@ CREATE TABLE IF NOT EXISTS runs (
     {", ".join(f"[{c}] {'INTEGER' if c in _INTEGER_RUN else 'TEXT'}" + (" PRIMARY KEY" if c == "id" else "") for c in RUN_COLUMNS)},
     [seal] TEXT
 );
-CREATE TABLE IF NOT EXISTS results (
-    [run_id] INTEGER REFERENCES [runs]([id]),
-    [n] INTEGER,
-    {", ".join(f"[{c}] TEXT" for c in RESULT_COLUMNS)},
-    PRIMARY KEY ([run_id], [n])
+CREATE TABLE IF NOT EXISTS result_packs (
+    [id] INTEGER PRIMARY KEY,
+    [hash] TEXT UNIQUE,
+    [rows] INTEGER,
+    [size] INTEGER,
+    [body] BLOB
 );
-CREATE TABLE IF NOT EXISTS evidence (
+CREATE TABLE IF NOT EXISTS run_packs (
     [run_id] INTEGER REFERENCES [runs]([id]),
-    [n] INTEGER,
-    [seq] INTEGER,
-    PRIMARY KEY ([run_id], [n], [seq])
+    [first_n] INTEGER,
+    [pack_id] INTEGER REFERENCES [result_packs]([id]),
+    PRIMARY KEY ([run_id], [first_n])
 );
 CREATE TABLE IF NOT EXISTS checkpoints (
     [evaluator] TEXT,
@@ -109,8 +120,26 @@ CREATE TABLE IF NOT EXISTS checkpoints (
     [seal] TEXT,
     PRIMARY KEY ([evaluator], [version], [config], [seq])
 );
-CREATE INDEX IF NOT EXISTS [idx_results_run_id_subject] ON [results] ([run_id], [subject]);
+CREATE VIEW IF NOT EXISTS results AS
+SELECT run_packs.run_id AS run_id, CAST(run_packs.first_n + item.key AS INTEGER) AS n,
+    {", ".join(f"json_extract(item.value, '$[{i}]') AS {c}" for i, c in enumerate(RESULT_COLUMNS))},
+    json_extract(item.value, '$[{len(RESULT_COLUMNS)}]') AS evidence
+FROM run_packs JOIN result_packs ON result_packs.id = run_packs.pack_id,
+    json_each(CAST(sqlar_uncompress(result_packs.body, result_packs.size) AS TEXT)) AS item;
+CREATE VIEW IF NOT EXISTS evidence AS
+SELECT run_packs.run_id AS run_id, CAST(run_packs.first_n + item.key AS INTEGER) AS n,
+    CAST(seqs.value AS INTEGER) AS seq
+FROM run_packs JOIN result_packs ON result_packs.id = run_packs.pack_id,
+    json_each(CAST(sqlar_uncompress(result_packs.body, result_packs.size) AS TEXT)) AS item,
+    json_each(item.value, '$[{len(RESULT_COLUMNS)}]') AS seqs
 """
+"""The SQLite layout: ``results`` and ``evidence`` are views over the packs
+(``sqlar_uncompress`` is built into the ``sqlite3`` shell; gyengine registers it
+on its own connections and, as a plugin, in datasette and sqlite-utils). No view
+reads another: SQLite checks a view of a view when a table is renamed, and a
+connection without the function could then rename no table. ``n`` and ``seq``
+are CASTs so that they have INTEGER affinity: datasette's ``?n=17`` (a text
+``'17'``) then finds result 17."""
 
 _CHECKPOINT_COLUMNS: Final = (
     "evaluator",
@@ -161,18 +190,121 @@ class _Digest:
         self._hash = hashlib.sha256()
 
     def add(self, n: int, fields: Sequence[Any], evidence: Sequence[int]) -> None:
-        line = canonical_json([n, list(fields), sorted(evidence)]) + "\n"
+        try:
+            line = canonical_json([n, list(fields), sorted(evidence)]) + "\n"
+        except (TypeError, CanonicalizationError) as error:  # an edited pack's odd values
+            line = f"{n} cannot be read: {error}\n"
         self._hash.update(line.encode("utf-8"))
 
     def hexdigest(self) -> str:
         return self._hash.hexdigest()
 
 
+PACK_CUT: Final = 128
+"""A pack ends after a row whose CRC-32 is a multiple of this (rows per pack on average)."""
+
+PACK_MIN: Final = 16
+PACK_MAX: Final = 1024
+"""Fewest rows a pack is cut at (but at a change of evaluator), and most it holds."""
+
+_UNREADABLE: Final = "unreadable pack"
+_ORPHAN: Final = "evidence without a result"
+
+
+def sqlar_uncompress(body: bytes | str | None, size: int | None) -> bytes | str | None:
+    """The SQL function of the ``sqlite3`` shell: ``body`` as stored (when it is
+    ``size`` long) or inflated (zlib) to its ``size``."""
+    if body is None or size is None or len(body) == size or isinstance(body, str):
+        return body
+    return zlib.decompress(body)
+
+
+def register_functions(conn: sqlite3.Connection) -> None:
+    """Give a SQLite connection ``sqlar_uncompress``, which the ``results`` and
+    ``evidence`` views read the packs with."""
+    conn.create_function("sqlar_uncompress", 2, sqlar_uncompress, deterministic=True)
+
+
+def _compress(data: bytes) -> bytes:
+    """zlib at level 6, or the bytes as they are when that is no smaller (as ``sqlar``).
+
+    Level 9 makes the demo year's packs 3 % smaller in twice the time."""
+    packed = zlib.compress(data, 6)
+    return packed if len(packed) < len(data) else data
+
+
+@attrs.frozen
+class _Pack:
+    """Consecutive results of a run from ``first_n`` on, as the JSON array stored."""
+
+    first_n: int
+    rows: int
+    data: bytes
+
+    @property
+    def hash(self) -> str:
+        return hashlib.sha256(self.data).hexdigest()
+
+
+def _packs(lines: Iterable[tuple[int, str, bytes]]) -> Iterator[_Pack]:
+    """Cut ``(n, evaluator, row JSON)`` (in ``n`` order) into packs.
+
+    A pack ends at a change of evaluator, at a gap in ``n``, at :data:`PACK_MAX`
+    rows, or after a row whose CRC-32 is a multiple of :data:`PACK_CUT` (once it
+    holds :data:`PACK_MIN`): boundaries that depend on the rows themselves, so
+    that a run repeating most of another's results repeats most of its packs,
+    even with rows added or gone before them.
+    """
+    current: list[bytes] = []
+    first = 0
+    last_n = 0
+    evaluator = ""
+    for n, owner, line in lines:
+        if current and (owner != evaluator or n != last_n + 1 or len(current) >= PACK_MAX):
+            yield _Pack(first, len(current), b"[" + b",".join(current) + b"]")
+            current = []
+        if not current:
+            first = n
+        current.append(line)
+        last_n, evaluator = n, owner
+        if len(current) >= PACK_MIN and zlib.crc32(line) % PACK_CUT == 0:
+            yield _Pack(first, len(current), b"[" + b",".join(current) + b"]")
+            current = []
+    if current:
+        yield _Pack(first, len(current), b"[" + b",".join(current) + b"]")
+
+
+def _row_line(fields: Sequence[Any], evidence: Sequence[int]) -> str:
+    """A result as stored in a pack: its fields, then its evidence seqs."""
+    return canonical_json([*fields, list(evidence)])
+
+
+def _unpack(first_n: int, body: Any, size: Any) -> Iterator[tuple[int, list[Any], list[int]]]:
+    """``(n, fields, evidence)`` of every row of a stored pack.
+
+    A pack that does not inflate or parse into rows is one row that says so: it
+    then counts in a run's digest as something no saved run holds.
+    """
+    try:
+        data = sqlar_uncompress(bytes(body), int(size))
+        rows = json.loads(data or b"")
+        if not isinstance(rows, list) or not all(
+            isinstance(row, list) and row and isinstance(row[-1], list) for row in rows
+        ):
+            raise ValueError("not a list of rows")
+    except (zlib.error, ValueError, TypeError) as error:
+        yield first_n, [_UNREADABLE, str(error)], []
+        return
+    for index, row in enumerate(rows):
+        yield first_n + index, row[:-1], row[-1]
+
+
 class RunTables(Protocol):
     """What :class:`RunStore` needs of a backend: its SQL takes ``?`` placeholders."""
 
     schema: str
-    """The statements (``;``-separated) that create the four tables."""
+    """The statements (``;``-separated, each with ``IF NOT EXISTS``) that create the
+    tables (and views) not there yet."""
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
         """Run one statement; a cursor (``fetchone``, iteration, ``description``)."""
@@ -214,6 +346,7 @@ class SQLiteRunTables:
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
+        register_functions(conn)
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Cursor:
         return self.conn.execute(sql, params)
@@ -271,7 +404,13 @@ class RunStore:
     # -- plumbing ----------------------------------------------------------------
 
     def _tables(self) -> set[str]:
-        return self.conn.tables()
+        """The tables there are; a database of the first layout is migrated first."""
+        tables = self.conn.tables()
+        if _first_layout(tables):
+            with self._writing():  # _ensure migrates, unless another process just did
+                pass
+            tables = self.conn.tables()
+        return tables
 
     def _sealing(self) -> Sealer:
         if self._sealer is None:
@@ -292,18 +431,26 @@ class RunStore:
             yield self.conn
 
     def _ensure(self, conn: RunTables) -> None:
-        """Create the tables on first write, and add the columns newer layouts have."""
-        tables = self._tables()
-        if "checkpoints" not in tables:
-            for statement in conn.schema.split(";"):
-                if statement.strip():
-                    conn.execute(statement)
+        """Create the tables on first write, add the columns newer layouts have, and
+        move the results and evidence of the first layout into packs."""
+        tables = conn.tables()
+        if "checkpoints" in tables:
+            for table, columns in _ADDED_COLUMNS.items():
+                present = conn.columns(table)
+                for column in columns:
+                    if column.split()[0] not in present:
+                        conn.execute(f"ALTER TABLE {table} ADD COLUMN {column}")
+        if "run_packs" in tables:
             return
-        for table, columns in _ADDED_COLUMNS.items():
-            present = conn.columns(table)
-            for column in columns:
-                if column.split()[0] not in present:
-                    conn.execute(f"ALTER TABLE {table} ADD COLUMN {column}")
+        first_layout = _first_layout(tables)
+        if first_layout:
+            conn.execute("ALTER TABLE results RENAME TO first_layout_results")
+            conn.execute("ALTER TABLE evidence RENAME TO first_layout_evidence")
+        for statement in conn.schema.split(";"):
+            if statement.strip():
+                conn.execute(statement)
+        if first_layout:
+            _migrate(conn)
 
     def _columns(self, table: str) -> set[str]:
         return self.conn.columns(table)
@@ -363,17 +510,22 @@ class RunStore:
     # -- runs --------------------------------------------------------------------
 
     def save_run(self, run: dict[str, Any], results: Sequence[dict[str, Any]]) -> int:
-        """Save a run and its results and evidence in one sealed transaction; return the run id."""
+        """Save a run and its results and evidence in one sealed transaction; return the run id.
+
+        The results go into packs (:func:`_packs`) one pack at a time, the digest
+        the seal covers taken on the way; a pack byte-identical to one already
+        stored, by this run or an earlier one, is referred to, not stored again.
+        """
         sealer = self._sealing()
         digest = _Digest()
-        rows: list[tuple[Any, ...]] = []
-        evidence: list[tuple[int, int]] = []
-        for n, result in enumerate(results, start=1):
-            fields = tuple(result[name] for name in RESULT_COLUMNS)
-            seqs = sorted(set(result["evidence"]))
-            digest.add(n, fields, seqs)
-            rows.append((n, *fields))
-            evidence.extend((n, seq) for seq in seqs)
+
+        def lines() -> Iterator[tuple[int, str, bytes]]:
+            for n, result in enumerate(results, start=1):
+                fields = tuple(result[name] for name in RESULT_COLUMNS)
+                seqs = sorted(set(result["evidence"]))
+                digest.add(n, fields, seqs)
+                yield n, str(fields[0]), _row_line(fields, seqs).encode("utf-8")
+
         with self._writing() as conn:
             row = {**run, "created": utc_now(), "result_count": len(results)}
             names = [name for name in RUN_COLUMNS if name != "id"]
@@ -382,33 +534,27 @@ class RunStore:
                 [row.get(name) for name in names],
             )
             row["id"] = run_id
+            _write_packs(conn, run_id, _packs(lines()))
             seal = sealer.seal("run", _run_content(row, digest.hexdigest()))
             conn.execute("UPDATE runs SET seal = ? WHERE id = ?", (seal, run_id))
-            marks = ", ".join("?" * (len(RESULT_COLUMNS) + 2))
-            conn.executemany(
-                f"INSERT INTO results (run_id, n, {', '.join(RESULT_COLUMNS)}) VALUES ({marks})",
-                ((run_id, *values) for values in rows),
-            )
-            conn.executemany(
-                "INSERT INTO evidence (run_id, n, seq) VALUES (?, ?, ?)",
-                ((run_id, n, seq) for n, seq in evidence),
-            )
         return run_id
+
+    def results(self, run_id: int) -> Iterator[tuple[int, dict[str, Any], list[int]]]:
+        """``(n, result row, evidence seqs)`` of every result of a saved run, in ``n`` order.
+
+        The row has the keys of :data:`RESULT_COLUMNS`; a pack that cannot be read
+        is one row whose ``evaluator`` says so.
+        """
+        if "run_packs" not in self._tables():
+            return
+        for n, fields, evidence in _stored_rows(self.conn, run_id):
+            values = [*fields, *[None] * len(RESULT_COLUMNS)][: len(RESULT_COLUMNS)]
+            yield n, dict(zip(RESULT_COLUMNS, values, strict=True)), evidence
 
     def _results_digest(self, run_id: int) -> str:
         digest = _Digest()
-        evidence: dict[int, list[int]] = {}
-        for n, seq in self.conn.execute(
-            "SELECT n, seq FROM evidence WHERE run_id = ? ORDER BY n, seq", (run_id,)
-        ):
-            evidence.setdefault(n, []).append(seq)
-        columns = ", ".join(RESULT_COLUMNS)
-        for n, *fields in self.conn.execute(
-            f"SELECT n, {columns} FROM results WHERE run_id = ? ORDER BY n", (run_id,)
-        ):
-            digest.add(n, fields, evidence.pop(n, []))
-        for n in evidence:  # evidence of a result that is not there
-            digest.add(n, ["evidence without a result"], evidence[n])
+        for n, fields, evidence in _stored_rows(self.conn, run_id):
+            digest.add(n, fields, evidence)
         return digest.hexdigest()
 
     def _runs(self) -> Iterator[dict[str, Any]]:
@@ -498,6 +644,83 @@ class RunStore:
             bound = _bound(hash_at, point.seq, point.hash)
             if bound is not None:
                 yield f"{name}: {bound}"
+
+
+def _first_layout(tables: set[str]) -> bool:
+    """Whether the run tables are the first layout's: a row per result and per evidence seq."""
+    return "results" in tables and "run_packs" not in tables
+
+
+def _write_packs(conn: RunTables, run_id: int, packs: Iterable[_Pack]) -> None:
+    """Store a run's packs, each byte-identical one already stored referred to, not stored again."""
+    links = []
+    for pack in packs:
+        digest = pack.hash
+        found = conn.execute(
+            "SELECT id, size, body FROM result_packs WHERE hash = ?", (digest,)
+        ).fetchone()
+        if found is not None and _holds(found[2], found[1], pack.data):
+            pack_id = int(found[0])
+        else:  # new, or one edited since: stored anew (without the hash it no longer has)
+            pack_id = conn.insert_id(
+                "INSERT INTO result_packs (hash, rows, size, body) VALUES (?, ?, ?, ?)",
+                (
+                    digest if found is None else None,
+                    pack.rows,
+                    len(pack.data),
+                    _compress(pack.data),
+                ),
+            )
+        links.append((run_id, pack.first_n, pack_id))
+    conn.executemany("INSERT INTO run_packs (run_id, first_n, pack_id) VALUES (?, ?, ?)", links)
+
+
+def _holds(body: Any, size: Any, data: bytes) -> bool:
+    """Whether a stored pack still inflates to ``data``."""
+    try:
+        return sqlar_uncompress(bytes(body), int(size)) == data
+    except (zlib.error, TypeError, ValueError):
+        return False
+
+
+def _stored_rows(conn: RunTables, run_id: int) -> Iterator[tuple[int, list[Any], list[int]]]:
+    """``(n, fields, evidence)`` of a saved run's results, pack by pack in ``n`` order."""
+    cursor = conn.execute(
+        "SELECT run_packs.first_n, result_packs.body, result_packs.size FROM run_packs"
+        " LEFT JOIN result_packs ON result_packs.id = run_packs.pack_id"
+        " WHERE run_packs.run_id = ? ORDER BY run_packs.first_n",
+        (run_id,),
+    )
+    for first_n, body, size in cursor.fetchall():
+        yield from _unpack(first_n, body, size)
+
+
+def _migrate(conn: RunTables) -> None:
+    """Move every run's rows of the first layout (renamed ``first_layout_*``) into packs.
+
+    The digest a run's seal covers is taken over the same ``(n, fields,
+    evidence)`` in both layouts, so every seal that checked still checks. What
+    the first layout could hold and packs cannot (a result's evidence without
+    the result, a gap in ``n``) is carried over as rows that still fail the seal.
+    """
+    columns = ", ".join(RESULT_COLUMNS)
+    for (run_id,) in conn.execute("SELECT id FROM runs ORDER BY id").fetchall():
+        evidence: dict[int, list[int]] = {}
+        for n, seq in conn.execute(
+            "SELECT n, seq FROM first_layout_evidence WHERE run_id = ? ORDER BY n, seq", (run_id,)
+        ).fetchall():
+            evidence.setdefault(n, []).append(seq)
+        lines: list[tuple[int, str, bytes]] = []
+        for n, *fields in conn.execute(
+            f"SELECT n, {columns} FROM first_layout_results WHERE run_id = ? ORDER BY n", (run_id,)
+        ).fetchall():
+            lines.append((n, str(fields[0]), _row_line(fields, evidence.pop(n, [])).encode()))
+        for n, seqs in evidence.items():
+            lines.append((n, _ORPHAN, _row_line([_ORPHAN], seqs).encode()))
+        lines.sort(key=lambda line: line[0])
+        _write_packs(conn, run_id, _packs(lines))
+    conn.execute("DROP TABLE first_layout_evidence")
+    conn.execute("DROP TABLE first_layout_results")
 
 
 def _bound(hash_at: Callable[[int], str | None], seq: int, digest: str) -> str | None:

@@ -131,10 +131,16 @@ def _html_table(table: Table, lang: str) -> str:
         out.append(f'<th scope="col"{cls}>{escape(column.title)}</th>')
     out.append("</tr></thead>\n<tbody>\n")
     for row in table.rows:
-        out.append("<tr>")
+        anchor = str(row.get(table.anchor) or "") if table.anchor else ""
+        out.append(f'<tr id="{escape(anchor)}">' if anchor else "<tr>")
         for column in columns:
             value = row.get(column.key)
-            if column.kind == "status":
+            if column.link and value not in (None, ""):
+                target = escape(column.link + cell_text(value))
+                out.append(
+                    f'<td class="ref"><a href="#{target}">{escape(cell_text(value))}</a></td>'
+                )
+            elif column.kind == "status":
                 key = status_key(value)
                 out.append(
                     f'<td class="st st-{key}"><span class="sw" aria-hidden="true"></span>'
