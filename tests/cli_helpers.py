@@ -19,6 +19,7 @@ from gyengine.cli import cli
 ENV_VARS = (
     "GYENGINE_DB",
     "GYENGINE_PLUGINS_DIR",
+    "GYENGINE_PROGRESS_AFTER",
     "FORCE_COLOR",
     "TTY_COMPATIBLE",
     "TTY_INTERACTIVE",

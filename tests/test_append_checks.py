@@ -390,3 +390,101 @@ def test_an_encoded_event_without_its_payload_object_is_checked_the_same(planned
         assert str(caught.value) == (
             "$.data.unit: % cannot be expressed in 亿元, the unit of I7 (use 亿元, 万元 or 元)"
         )
+
+
+class _CountingCheck:
+    """A plugin whose check of StatisticReported counts its runs (its key: stream, unit)."""
+
+    def __init__(self) -> None:
+        self.runs = 0
+
+    @gyengine.hookimpl
+    def register_event_checks(self) -> list[gyengine.EventCheck]:
+        def check(plan: gyengine.Plan, event: NewEvent) -> Iterator[tuple[str, str]]:
+            self.runs += 1
+            if event.data.unit == "个":
+                yield ("$.data.unit", "no 个 here")
+
+        return [
+            gyengine.EventCheck(
+                name="counting",
+                types=["StatisticReported"],
+                check=check,
+                key=lambda stream, data: (stream, data.unit),
+            )
+        ]
+
+
+def figures(count: int, unit: str = "万元") -> list[NewEvent]:
+    return [
+        NewEvent(
+            type="StatisticReported",
+            stream="indicator/I7",
+            occurred=f"2019-{month % 12 + 1:02d}",
+            data={"indicator": "I7", "value": str(371000 + month), "unit": unit},
+        )
+        for month in range(count)
+    ]
+
+
+def test_a_check_with_a_key_runs_once_per_key_and_plan(planned: Path) -> None:
+    """Events whose key was found fine against the plan in force are not checked again
+    (within an append and across appends); a refusal still comes from the check."""
+    counting = _CountingCheck()
+    with gyengine.open(planned, plugins=[counting]) as engine:
+        assert engine.append(figures(50)).count == 50
+        assert counting.runs == 1  # one key: (indicator/I7, 万元)
+        assert engine.append([*figures(3), *figures(2, unit="亿元")]).count == 5
+        assert counting.runs == 2  # (indicator/I7, 亿元) is new
+        with pytest.raises(EventRefused) as caught:
+            engine.append([*figures(2), *figures(1, unit="个")])
+        assert (caught.value.index, str(caught.value)) == (2, "$.data.unit: no 个 here")
+        # The plugin's own indicator check still refuses what it always did.
+        with pytest.raises(EventRefused) as caught:
+            engine.append(figures(1, unit="%"))
+        assert str(caught.value) == (
+            "$.data.unit: % cannot be expressed in 亿元, the unit of I7 (use 亿元, 万元 or 元)"
+        )
+
+
+def test_a_key_found_fine_is_checked_again_under_a_revised_plan(planned: Path) -> None:
+    """A batch that retracts an item: the same key, fine before the retraction, is refused
+    after it (verdicts belong to one plan)."""
+    [(definition, stream)] = h.execute_query(
+        planned, "SELECT id, stream FROM events WHERE stream = 'plan/bank/XCRCB'"
+    )
+    vetoes = [NewEvent(**{**veto("XCRCB", period)}) for period in ("2019-07", "2019-08")]
+    retraction = NewEvent(
+        type="EventRetracted", stream=stream, data={"reason": "merged"}, supersedes=definition
+    )
+    with gyengine.open(planned) as engine:
+        before = engine.store.head()
+        with pytest.raises(EventRefused) as caught:
+            engine.append([vetoes[0], retraction, vetoes[1]])
+        assert caught.value.index == 2
+        assert str(caught.value) == (
+            "$.data.bank: no bank 'XCRCB' in the plan in force (banks: ABC, ICBC, CCB, BOC, PSBC)"
+        )
+        assert engine.store.head() == before
+
+
+def test_a_key_that_fails_names_its_check(planned: Path) -> None:
+    """A key function that trips (here: an unhashable key) is named like a failing check."""
+
+    class Broken:
+        @gyengine.hookimpl
+        def register_event_checks(self) -> list[gyengine.EventCheck]:
+            return [
+                gyengine.EventCheck(
+                    name="broken key",
+                    types=["StatisticReported"],
+                    check=lambda plan, event: iter(()),
+                    key=lambda stream, data: [stream],
+                )
+            ]
+
+    with (
+        gyengine.open(planned, plugins=[Broken()]) as engine,
+        pytest.raises(gyengine.GyengineError, match="the event check 'broken key' failed"),
+    ):
+        engine.append(figures(1))

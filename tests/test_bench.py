@@ -169,3 +169,32 @@ def test_commands_bench_quick_mode(tmp_path: Path) -> None:
         assert commands[name]["cpu_s"] > 0, name
         assert commands[name]["target"] is not None, name
     assert "<= 3 x help" in done.stdout
+
+
+def test_append_bench_quick_mode(tmp_path: Path) -> None:
+    """bench_append.py times SQLite alone, the library, the command and the checks' cost."""
+    out = tmp_path / "figures.json"
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "bench" / "bench_append.py"),
+            "--events",
+            "2000",
+            "--check-events",
+            "500",
+            "--rounds",
+            "1",
+            "--json",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        env={"TMPDIR": str(tmp_path), "PATH": ""},
+    )
+    assert done.returncode == 0, done.stderr
+    figures = json.loads(out.read_text("utf-8"))
+    for phase in ("alone", "library", "command"):
+        assert figures[phase]["wall"] > 0, phase
+    assert figures["command"]["output"] == "appended 2000 events (seq 157..2156)"
+    assert len(figures["checks"]["cpu"]["checked"]) == 1
+    assert "gyengine append FILE.jsonl" in done.stdout

@@ -655,7 +655,8 @@ def test_no_progress_bar_when_piped(big_file: Path) -> None:
         completed = subprocess.run(
             [gyengine_script(), *args, "--db", "gy.db"],
             capture_output=True,
-            env=subprocess_env(),
+            # No delay: a bar would be drawn at once on a terminal (the next test).
+            env=subprocess_env(GYENGINE_PROGRESS_AFTER="0"),
             check=False,
         )
         assert completed.returncode == 0, completed.stderr
@@ -673,7 +674,7 @@ def test_progress_bar_on_a_terminal(big_file: Path) -> None:
         [gyengine_script(), "verify", "--db", "gy.db"],
         stdout=subprocess.PIPE,
         stderr=slave,
-        env=subprocess_env(TERM="xterm"),
+        env=subprocess_env(TERM="xterm", GYENGINE_PROGRESS_AFTER="0"),
     )
     os.close(slave)
     seen = b""

@@ -23,6 +23,7 @@ EVENT_CHECKS = [
         name="bank reports",
         types=["BankMonthlyReported", "BankTargetSet", "BankVetoed"],
         check=check_bank_event,
+        key=lambda stream, data: (stream, data.bank),  # all the verdict depends on
         description="names a bank of the plan, on its stream bank/<id>",
     )
 ]

@@ -8,13 +8,14 @@ is fine for an indicator in 亿元, ``%`` is not, and ``亿`` is no unit at all.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Hashable, Iterator
+from typing import Any
 
 from gyengine import EventCheck, NewEvent, Plan, Quantity, check_subject
 
 from .events import IndicatorDefined, MilestoneReached, StatisticReported, TargetSet
 
-__all__ = ["EVENT_CHECKS", "check_indicator_event"]
+__all__ = ["EVENT_CHECKS", "check_indicator_event", "indicator_check_key"]
 
 Problem = tuple[str, str]
 
@@ -74,6 +75,18 @@ def _target_problem(target: Quantity, item: IndicatorDefined) -> Iterator[Proble
         )
 
 
+def indicator_check_key(stream: str, data: Any) -> Hashable:
+    """All :func:`check_indicator_event`'s verdict depends on besides the plan: the stream,
+    the indicator and the figure's unit (a target's base unit, a milestone's name)."""
+    if isinstance(data, StatisticReported):
+        return (stream, data.indicator, data.unit)
+    if isinstance(data, TargetSet):
+        return (stream, data.indicator, data.target.unit)
+    if isinstance(data, MilestoneReached):
+        return (stream, data.indicator, data.milestone)
+    return (stream, data.indicator)
+
+
 EVENT_CHECKS = [
     EventCheck(
         name="indicator reports",
@@ -81,6 +94,7 @@ EVENT_CHECKS = [
             type_name.__name__ for type_name in (StatisticReported, TargetSet, MilestoneReached)
         ],
         check=check_indicator_event,
+        key=indicator_check_key,
         description="names an indicator of the plan, on its stream, in a unit of its dimension",
     )
 ]

@@ -22,6 +22,7 @@ EVENT_CHECKS = [
         name="project reports",
         types=["ProjectProgressReported"],
         check=check_project_report,
+        key=lambda stream, data: (stream, data.project),  # all the verdict depends on
         description="names a project of the plan, on its stream project/<id>",
     )
 ]

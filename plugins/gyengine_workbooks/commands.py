@@ -193,10 +193,12 @@ def import_(file: str, db: str, dry_run: bool) -> None:
     actor; importing the same workbook again adds nothing, and a changed
     figure for a period already reported is recorded as a correction.
     """
+    from gyengine.progress import progress_bar
+
     from .importer import import_workbook
 
-    with _engine(db) as engine:
-        done = import_workbook(engine, Path(file), dry_run=dry_run)
+    with _engine(db) as engine, progress_bar("importing", None) as bar:
+        done = import_workbook(engine, Path(file), dry_run=dry_run, on_progress=bar.update)
     meta = done.meta
     if done.plan_changed:
         click.echo(

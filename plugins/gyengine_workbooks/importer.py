@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -247,8 +248,16 @@ def _open(path: Path) -> Any:
         ) from None
 
 
-def import_workbook(engine: Engine, path: Path, *, dry_run: bool = False) -> Imported:
+def import_workbook(
+    engine: Engine,
+    path: Path,
+    *,
+    dry_run: bool = False,
+    on_progress: Callable[[int, int | None], None] | None = None,
+) -> Imported:
     """Check every cell of the workbook at ``path``, then append its reports, all or none.
+
+    ``on_progress(done, total)`` follows the append (see ``Engine.append``).
 
     Raises:
         WorkbookError: one line per problem, each naming the sheet and cell.
@@ -279,7 +288,7 @@ def import_workbook(engine: Engine, path: Path, *, dry_run: bool = False) -> Imp
         raise _fail(source, problems)
     appended = 0
     if events:
-        result = engine.append(events, dry_run=dry_run)
+        result = engine.append(events, dry_run=dry_run, on_progress=on_progress)
         appended = result.count
     return Imported(
         new=len(events) - corrections,

@@ -3,7 +3,8 @@
 The public API is the names in ``__all__`` and the public submodules in
 :data:`PUBLIC_MODULES` (``gyengine.errors``: every error; ``gyengine.document``:
 the parts of a report document; ``gyengine.evaluation``: the evaluator
-contract; ``gyengine.plugins``: the plugin host). Plugins use nothing else;
+contract; ``gyengine.plugins``: the plugin host; ``gyengine.progress``: the
+terminal progress bar). Plugins use nothing else;
 everything else may change. The names are imported on first use, so that
 ``gyengine --help`` and a plugin that needs only ``hookimpl`` start fast.
 """
@@ -61,7 +62,7 @@ PUBLIC: Final = {
     "Dataset": "datasets",
 }
 
-PUBLIC_MODULES: Final = ("document", "errors", "evaluation", "plugins")
+PUBLIC_MODULES: Final = ("document", "errors", "evaluation", "plugins", "progress")
 """The submodules that are public API too, each with its own ``__all__``."""
 
 # Names this package exported before 0.x (issue 12) and where each lives now:

@@ -13,11 +13,13 @@ import os
 import stat
 import sys
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import suppress
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, TypeVar, cast
 
 import click
+
+from .progress import count_lines, progress_bar
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -202,31 +204,6 @@ def _stderr() -> Console:
     return Console(stderr=True)
 
 
-@contextmanager
-def progress_bar(description: str, total: int | None) -> Iterator[Callable[[int], None]]:
-    """A progress bar on stderr when it is a terminal; nothing when piped."""
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeRemainingColumn,
-    )
-
-    console = _stderr()
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        console=console,
-        transient=True,
-        disable=not console.is_terminal,
-    ) as progress:
-        task = progress.add_task(description, total=total)
-        yield lambda n: progress.advance(task, n)
-
-
 class PluginGroup(click.Group):
     """The top-level group: plugins' commands (``register_commands``) join it on first use."""
 
@@ -360,14 +337,15 @@ def append(state: State, file: str, db: str, dry_run: bool, keep_recorded: bool)
             handle.close()
         raise
     try:
-        total = None if file == "-" else Path(file).stat().st_size
-        with progress_bar("appending", total) as advance:
-            reader = JsonLinesReader(
-                handle, source, registry, on_bytes=advance, keep_recorded=keep_recorded
-            )
+        with progress_bar("appending", None) as bar:
+            if bar.enabled and file != "-":
+                bar.total = count_lines(file)
+            reader = JsonLinesReader(handle, source, registry, keep_recorded=keep_recorded)
             try:
                 # Through the engine: every event is checked against the plan in force.
-                result = engine.append(reader, dry_run=dry_run, keep_recorded=keep_recorded)
+                result = engine.append(
+                    reader, dry_run=dry_run, keep_recorded=keep_recorded, on_progress=bar.update
+                )
             except GyengineError as error:
                 index = getattr(error, "index", None)
                 if index is not None and index < len(reader.lines):
@@ -634,13 +612,13 @@ def verify(state: State, db: str, expected_heads: tuple[str, ...], chain_only: b
     expected_heads = tuple(_head_hash(digest) for digest in expected_heads)
     with state.open_store(db) as store:
         total = store.count()
-        with progress_bar("verifying", total) as advance:
+        with progress_bar("verifying", total) as bar:
             # The console script is its own main module: spawning workers is safe here.
             audit = verify_log(
                 store,
                 derived=not chain_only,
                 expected_heads=expected_heads,
-                progress=advance,
+                progress=bar.advance,
                 workers=None,
             )
     result = audit.chain
@@ -832,7 +810,7 @@ def replay(
         engine = state.open_engine(db)
     try:
         total = engine.store.head().seq
-        with progress_bar("replaying", total) as advance:
+        with progress_bar("replaying", total) as bar:
             result = engine.replay(
                 as_of=_as_of(as_of),
                 known_at=_timestamp(known_at, end_of_day=True, option="--known-at"),
@@ -843,7 +821,7 @@ def replay(
                 # (none in memory), never a run; its whole chain is checked.
                 checkpoints=not no_checkpoints and not _in_memory(engine),
                 save=False,
-                progress=advance,
+                progress=bar.advance,
                 verify_all=verify_all or dataset is not None,
                 parallel=True,
                 plan=plan,
@@ -882,8 +860,8 @@ def _replay_all(
     def write(output: IO[str]) -> None:
         with state.open_engine(db) as engine:
             total = engine.store.head().seq
-            with progress_bar("checking", total) as advance:
-                for result in engine.replay_each(save=save, progress=advance, **options):
+            with progress_bar("checking", total) as bar:
+                for result in engine.replay_each(save=save, progress=bar.advance, **options):
                     if fmt == "json":
                         output.write(json.dumps(result.to_json(), ensure_ascii=False) + "\n")
                         continue
@@ -1129,14 +1107,14 @@ def demo_init(state: State, db: str, name: str | None, counties: int | None) -> 
     size = sum(path.stat().st_size for path in dataset.events)
     with (
         Engine(state.open_store(db, create=True), state.manager) as engine,
-        progress_bar("loading", size) as advance,
+        progress_bar("loading", size, unit="bytes") as bar,
     ):
         count = load_dataset(
             engine.store,
             state.registry,
             build_plan_sections(state.manager),
             dataset,
-            progress=advance,
+            progress=bar.advance,
             checks=engine.checks,
         )
     click.echo(f"wrote {count} events of {dataset.name} into {db}")
@@ -1156,7 +1134,7 @@ def _demo_counties(state: State, db: str, dataset: Any, counties: int) -> None:
     per_county = sum(path.read_bytes().count(b"\n") for path in dataset.events)
     with (
         Engine(state.open_store(db, create=True), state.manager) as engine,
-        progress_bar(f"{counties} counties", per_county * counties) as advance,
+        progress_bar(f"{counties} counties", per_county * counties) as bar,
     ):
         count = load_counties(
             engine.store,
@@ -1164,7 +1142,7 @@ def _demo_counties(state: State, db: str, dataset: Any, counties: int) -> None:
             build_plan_sections(state.manager),
             dataset,
             counties,
-            progress=advance,
+            progress=bar.advance,
             checks=engine.checks,
         )
     click.echo(f"wrote {count} events of {counties} counties ({dataset.name}) into {db}")

@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import os
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sized
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, overload
 
@@ -140,6 +140,21 @@ def _replay_options(
     )
 
 
+def _counter(
+    on_progress: Callable[[int, int | None], None], events: Iterable[Any]
+) -> Callable[[int], None]:
+    """The store's ``progress(handled)`` turned into ``on_progress(done, total)``."""
+    total = len(events) if isinstance(events, Sized) else None
+    done = 0
+
+    def counted(handled: int) -> None:
+        nonlocal done
+        done += handled
+        on_progress(done, total)
+
+    return counted
+
+
 class Engine:
     """An event store with the event types, evaluators and renderers of its plugins.
 
@@ -220,6 +235,7 @@ class Engine:
         expected_version: int | Mapping[str, int] | None = None,
         dry_run: bool = False,
         keep_recorded: bool = False,
+        on_progress: Callable[[int, int | None], None] | None = None,
     ) -> AppendResult:
         """Validate and append events, all of them or none (see :meth:`SQLiteEventStore.append`).
 
@@ -227,6 +243,10 @@ class Engine:
         checks; definition events earlier in the batch count): the first that
         contradicts it raises :class:`~gyengine.eventchecks.EventRefused`
         naming its field and what the plan allows, and nothing is appended.
+
+        ``on_progress(done, total)`` is called now and then (every few hundred
+        events) with the events handled so far and ``len(events)`` when
+        ``events`` has a length (else ``None``); see :mod:`gyengine.progress`.
 
         Raises:
             InvalidEvent: an event is invalid or contradicts the plan (its
@@ -240,6 +260,7 @@ class Engine:
             expected_version=expected_version,
             dry_run=dry_run,
             keep_recorded=keep_recorded,
+            progress=None if on_progress is None else _counter(on_progress, events),
         )
 
     def plans(self) -> list[str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 from collections.abc import Callable, Iterator
 from decimal import Decimal
 from typing import IO, Any, Final
@@ -78,6 +79,31 @@ def _check(value: Any, path: str) -> None:
             _check(item, f"{path}[{number}]")
 
 
+class _StrictDecoder:
+    """A JSON decoder with gyengine's hooks, built once per thread: ``json.loads`` with
+    hooks builds a new decoder on every call, which cost as much as a line's parse."""
+
+    def __init__(self) -> None:
+        self.suspect = False
+        self.decode = json.JSONDecoder(
+            parse_float=Decimal, parse_constant=self._constant, object_pairs_hook=self._pairs
+        ).decode
+
+    def _constant(self, name: str) -> _Constant:
+        self.suspect = True
+        return _Constant(name)
+
+    def _pairs(self, items: list[tuple[str, Any]]) -> dict[str, Any]:
+        result = dict(items)
+        if len(result) != len(items):
+            self.suspect = True
+            return _DuplicateKeys(items)
+        return result
+
+
+_decoders = threading.local()
+
+
 def parse_json(text: str) -> Any:
     """Parse JSON strictly: no NaN or Infinity, no duplicate keys, no lone
     surrogates, numbers with a fraction or exponent as exact ``Decimal``.
@@ -87,25 +113,14 @@ def parse_json(text: str) -> Any:
         JsonValueError: it is, but holds a refused value; ``path`` names it
             (``$.data.value``).
     """
-    suspect = False
-
-    def constant(name: str) -> _Constant:
-        nonlocal suspect
-        suspect = True
-        return _Constant(name)
-
-    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
-        nonlocal suspect
-        result = dict(items)
-        if len(result) != len(items):
-            suspect = True
-            return _DuplicateKeys(items)
-        return result
-
-    value = json.loads(text, parse_float=Decimal, parse_constant=constant, object_pairs_hook=pairs)
+    decoder: _StrictDecoder | None = getattr(_decoders, "decoder", None)
+    if decoder is None:
+        decoder = _decoders.decoder = _StrictDecoder()
+    decoder.suspect = False
+    value = decoder.decode(text)
     # The hooks cannot know where they are; a second walk, only when one of
     # them fired (or a surrogate escape is present), finds the path to report.
-    if suspect or _SURROGATE_ESCAPE.search(text):
+    if decoder.suspect or _SURROGATE_ESCAPE.search(text):
         _check(value, "$")
     return value
 
