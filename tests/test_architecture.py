@@ -280,7 +280,11 @@ def _error_classes() -> list[type]:
         cls = pending.pop()
         found.append(cls)
         pending.extend(cls.__subclasses__())
-    return [cls for cls in found if cls.__module__.startswith("gyengine")]
+    return [
+        cls
+        for cls in found
+        if cls.__module__ == "gyengine" or cls.__module__.startswith("gyengine.")
+    ]
 
 
 def test_every_error_lives_in_errors_and_is_exported() -> None:
