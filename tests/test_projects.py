@@ -115,8 +115,9 @@ def report(
 ) -> int:
     """Append a progress report, by default recorded the Monday after its period; return its seq."""
     data = {"project": project, "invested_to_date": invested}
-    if "milestone" in envelope:
-        data["milestone"] = envelope.pop("milestone")
+    for field in ("milestone", "next_plan"):
+        if field in envelope:
+            data[field] = envelope.pop(field)
     end = gyengine.parse_period(occurred).end
     clock.now = at or f"{end + dt.timedelta(days=1)}T09:00:00.000000Z"
     result = engine.append(
@@ -660,8 +661,25 @@ def test_milestone(
     assert record.evidence == tuple(sorted([3, *seqs]))  # the project's definition and the report
     assert result.find("P01", "milestone:竣工") == []  # not planned, not reached
     weekly = score(result, "P01", "investment", result.find("P01", "investment")[-1].record.period)
-    shown = f"reached {reached}" if reached is not None else "not reached"
-    assert weekly.details["milestones"] == f"开工 planned 2019-03-06 {shown}"
+    shown = f"{reached} 达到" if reached is not None else "未达到"
+    assert weekly.details["milestones"] == f"开工 计划 2019-03-06，{shown}"
+    # The ledger's 下周计划 names the next milestone while it is not reached.
+    if reached is None:
+        assert weekly.details["next_milestone"] == "开工"
+        assert weekly.details["next_milestone_date"] == "2019-03-06"
+    else:
+        assert (weekly.details["next_milestone"], weekly.details["next_milestone_date"]) == ("", "")
+
+
+def test_next_plan_is_the_weeks_own(engine: gyengine.Engine, clock: Clock) -> None:
+    """下周计划 comes from the week's own report; a report without one (an older event) gives ""."""
+    define(engine, clock, project(start="2019-03-06"))
+    report(engine, clock, "2019-W10", "100", next_plan="主体施工")
+    report(engine, clock, "2019-W11", "200")
+    result = replay(engine, "2019-03-24")
+    assert score(result, "P01", "investment", "2019-W10").details["next_plan"] == "主体施工"
+    assert score(result, "P01", "investment", "2019-W11").details["next_plan"] == ""
+    assert score(result, "P01", "investment", "2019-W12").details["next_plan"] == ""  # no report
 
 
 def test_milestone_not_yet_due(engine: gyengine.Engine, clock: Clock) -> None:

@@ -61,6 +61,8 @@ class Report:
     actor: str | None = None
     note: str = ""
     """The unit's words on the week (形象进度), as reported."""
+    next_plan: str = ""
+    """The unit's plan for the next week (下周计划), as reported; empty when not given."""
 
 
 @attrs.define
@@ -165,6 +167,7 @@ def _on_report(state: LedgerState, event: Event, context: ReplayContext) -> None
             milestone=data.milestone,
             actor=event.actor,
             note=data.note,
+            next_plan=data.next_plan or "",
         )
     )
 
@@ -416,6 +419,7 @@ def reached_milestones(reports: Iterable[Report]) -> dict[str, Report]:
 
 
 def _milestone_text(project: ProjectDefined, reached: dict[str, Report], until: dt.date) -> str:
+    """``开工 计划 2019-04-01，2019-W14 达到；竣工 计划 2019-11-30，未达到``."""
     parts = []
     for name, field in MILESTONES.items():
         planned: dt.date | None = getattr(project, field)
@@ -424,10 +428,22 @@ def _milestone_text(project: ProjectDefined, reached: dict[str, Report], until: 
             report = None
         if planned is None and report is None:
             continue
-        plan = f"planned {planned}" if planned is not None else "not planned"
-        got = f"reached {report.occurred}" if report is not None else "not reached"
-        parts.append(f"{name} {plan} {got}")
-    return "; ".join(parts)
+        plan = f"计划 {planned}" if planned is not None else "无计划日期"
+        got = f"{report.occurred} 达到" if report is not None else "未达到"
+        parts.append(f"{name} {plan}，{got}")
+    return "；".join(parts)
+
+
+def _next_milestone(
+    project: ProjectDefined, reached: dict[str, Report], until: dt.date
+) -> dict[str, str]:
+    """The first planned milestone not reached by ``until``: ``next_milestone`` and its date."""
+    for name, field in MILESTONES.items():
+        planned: dt.date | None = getattr(project, field)
+        report = reached.get(name)
+        if planned is not None and (report is None or report.last_day > until):
+            return {"next_milestone": name, "next_milestone_date": planned.isoformat()}
+    return {"next_milestone": "", "next_milestone_date": ""}
 
 
 def _five_ones(project: ProjectDefined) -> dict[str, str]:
@@ -478,12 +494,14 @@ def _investment_score(
             "report_used": row.used.occurred if row.used is not None else "none",
             # The week's own report's words (形象进度); none when no report came this week.
             "note": row.here[-1].note if row.here else "",
+            "next_plan": row.here[-1].next_plan if row.here else "",
             "lag_streak": row.lag_streak,
             "completion_pct": q2(completion) if completion is not None else "",
             "expected_pct": q2(expected_pct) if expected_pct is not None else "",
             "schedule": "monthly_plan" if project.monthly_plan else project.schedule,
             "start": project.start or "",
             "milestones": _milestone_text(project, reached, row.week.end),
+            **_next_milestone(project, reached, row.week.end),
             "synthetic": "yes" if project.synthetic else "no",
             **_five_ones(project),
         },
@@ -766,7 +784,7 @@ def _part_seqs(group: ProjectGroupDefined, groups: dict[str, GroupEntry]) -> lis
 
 evaluator = Evaluator(
     name="projects",
-    version="2",
+    version="3",
     consumes=sorted(HANDLERS),
     state_type=LedgerState,
     fold=fold,

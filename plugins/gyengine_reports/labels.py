@@ -279,7 +279,7 @@ LABELS: Final[dict[str, dict[str, str]]] = {
     "col.this_week": {"zh": "本周完成投资（万元）", "en": "Invested this week (万元)"},
     "col.progress": {"zh": "形象进度", "en": "Progress on site"},
     "col.issues": {"zh": "存在问题", "en": "Problems"},
-    "col.next_step": {"zh": "下一节点", "en": "Next milestone"},
+    "col.next_plan": {"zh": "下周计划", "en": "Plan for next week"},
     "col.item": {"zh": "事项编号", "en": "Item"},
     "col.matter": {"zh": "督办事项", "en": "Matter"},
     "col.step": {"zh": "督办层级", "en": "Step"},
@@ -356,7 +356,10 @@ LABELS: Final[dict[str, dict[str, str]]] = {
         "zh": "{id} {text}（{owner}，{deadline}前）",
         "en": "{id} {text} ({owner}, by {deadline})",
     },
-    "ledger.next": {"zh": "{name}（计划{day}）", "en": "{name} (planned {day})"},
+    "ledger.next": {
+        "zh": "下一节点：{name}（计划{day}）",
+        "en": "next milestone: {name} (planned {day})",
+    },
 }
 
 

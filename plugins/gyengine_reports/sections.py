@@ -130,14 +130,14 @@ def _milestones_in(view: View, week: str) -> dict[str, list[str]]:
     return found
 
 
-def _next_milestone(view: View, score: Score) -> str:
-    """The next milestone the plan sets for the project and its date (下一节点)."""
-    text = str(score.details.get("milestones", ""))
-    for part in text.split(";"):
-        words = part.split()
-        if len(words) >= 3 and words[1] == "planned" and "not reached" in part:
-            return view.t("ledger.next").format(name=words[0], day=view.day(words[2]))
-    return ""
+def _next_plan(view: View, score: Score) -> str:
+    """下周计划: the unit's plan for next week, then the next milestone the plan sets and its date."""
+    details = score.details
+    parts = [str(details.get("next_plan") or "")]
+    name, day = details.get("next_milestone"), details.get("next_milestone_date")
+    if name and day:
+        parts.append(view.t("ledger.next").format(name=name, day=view.day(str(day))))
+    return "；".join(p for p in parts if p)
 
 
 def ledger_sections(view: View, week: Period) -> list[Section]:
@@ -171,7 +171,7 @@ def ledger_sections(view: View, week: Period) -> list[Section]:
                 "status": score.status,
                 "progress": "；".join(p for p in progress if p),
                 "issues": "；".join(problems.get(score.subject, [])),
-                "next_step": _next_milestone(view, score),
+                "next_plan": _next_plan(view, score),
                 "evidence": seqs(score.evidence),
             }
         )
@@ -186,7 +186,7 @@ def ledger_sections(view: View, week: Period) -> list[Section]:
         _column(view, "status", "status"),
         _column(view, "progress"),
         _column(view, "issues"),
-        _column(view, "next_step"),
+        _column(view, "next_plan"),
         _evidence_column(view),
     ]
     if not rows:
