@@ -905,12 +905,14 @@ def _list_blocks(
             category = str(score.details.get("category", ""))
             suffix = f"-{place[category] + 1}" if place.get(category, 0) > 0 else ""
             size = _int(score.details.get("size"))
-            title = view.t(f"table.{metric}_n").format(n=size or "") + (
-                f"（{category}）" if category else ""
-            )
             listed_ids = [
                 part.strip() for part in score.details.get("units", "").split(",") if part.strip()
             ]
+            # The heading says what the table holds (先进单位（牵头部门，2个）); the plan's
+            # size, when the list is shorter, goes to the note below it.
+            title = view.t(f"table.{metric}_units").format(
+                category=category or view.t("table.all_units"), n=len(listed_ids)
+            )
             listed_rows = [
                 {
                     "rank": by_id[key]["rank"] if key in by_id else None,
@@ -922,7 +924,10 @@ def _list_blocks(
                 for key in listed_ids
             ]
             if not listed_rows:
-                blocks.append(Paragraph(f"{title}：{view.t('none')}"))
+                empty = view.t(f"table.{metric}_none").format(
+                    category=category or view.t("table.all_units")
+                )
+                blocks.append(Paragraph(f"{empty}：{view.t('none')}"))
                 continue
             columns = [
                 _column(view, "rank", "number"),
@@ -934,6 +939,11 @@ def _list_blocks(
             blocks.append(Table(f"unit-ranking-{metric}{suffix}", title, columns, listed_rows))
             if size is not None and len(listed_rows) > size:
                 blocks.append(Paragraph(view.t("note.tie").format(size=size)))
+            elif size is not None and len(listed_rows) < size:
+                note = view.t(f"note.{metric}_short").format(
+                    size=size, ranked=score.details.get("ranked", ""), n=len(listed_rows)
+                )
+                blocks.append(Paragraph(note))
     return blocks
 
 
