@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import re
 import shutil
 import subprocess
@@ -14,6 +15,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
+import attrs
 import openpyxl
 import pytest
 
@@ -553,11 +555,44 @@ def test_terminal_piped_is_plain_and_aligned() -> None:
     assert "5 6 8 … (6)" in row["I3"]
     grid = [line for line in lines if line.startswith("P01 环己酮项目")]
     # Labels padded to the widest (P02's, 34 columns) plus two: 环己酮项目 counts double.
-    assert grid == ["P01 环己酮项目" + " " * (34 - 14 + 2) + "GWYR-·GWYR-·"]
-    assert "图例: G 绿  W 关注  Y 黄  R 红  - 待定  · 无" in text
+    assert grid == ["P01 环己酮项目" + " " * (34 - 14 + 2) + "绿关黄红待·绿关黄红待·"]
+    assert "图例: 绿  关注  黄  红  待定  · 无" in text
     bars = [line for line in lines if line.startswith("示例·襄城农村商业银行 ")]
     assert bars == ["示例·襄城农村商业银行  " + "▇" * 40 + " 92.99"]
     assert word("synthetic", "zh") in text
+
+
+def test_terminal_grid_marks_are_letters_in_english() -> None:
+    """An English document's grid marks its cells G W Y R -, and its legend names each."""
+    document = attrs.evolve(sample_document(), lang="en")
+    text = render("terminal", document).decode("utf-8")
+    grid = [line for line in text.splitlines() if line.startswith("P01 环己酮项目")]
+    assert grid == ["P01 环己酮项目" + " " * (34 - 14 + 2) + "GWYR-·GWYR-·"]
+    assert "Legend: G green  W watch  Y yellow  R red  - pending  · none" in text
+
+
+@pytest.mark.parametrize(
+    ("text", "width", "lines"),
+    [
+        # 9 + 2 + 3 + 2 cells: GDP does not fit after 高于 and moves whole to the next line.
+        ("投资增速高于GDP增速", 10, ["投资增速高", "于GDP增速"]),
+        # 9月30日 is one word; the closing bracket stays on its line.
+        ("竣工（计划9月30日）", 12, ["竣工（计划", "9月30日）"]),
+        # An opening bracket goes with what it opens; 1,250.5 is one number.
+        ("投资 1,250.5 万元（示例）", 14, ["投资 1,250.5", "万元（示例）"]),
+        # A word longer than a line is folded.
+        ("ABCDEFGHIJ", 4, ["ABCD", "EFGH", "IJ"]),
+    ],
+    ids=["latin-word", "date", "number", "fold"],
+)
+def test_terminal_wraps_between_chinese_characters_only(
+    text: str, width: int, lines: list[str]
+) -> None:
+    """A line breaks between Chinese characters and at spaces, never inside a Latin word or a number."""
+    from gyengine.rendering.terminal import break_offsets
+
+    offsets = [0, *break_offsets(text, width), len(text)]
+    assert [text[a:b].strip() for a, b in itertools.pairwise(offsets)] == lines
 
 
 class Tty(io.StringIO):

@@ -712,12 +712,14 @@ def zh_body(path: Path) -> str:
 
 
 @pytest.mark.parametrize(
-    "path", sorted([*GOLDEN.glob("*.md"), *GOLDEN.glob("*.html")]), ids=lambda p: p.name
+    "path",
+    sorted([*GOLDEN.glob("*.md"), *GOLDEN.glob("*.html"), *GOLDEN.glob("*.txt")]),
+    ids=lambda p: p.name,
 )
 def test_zh_body_has_no_english_word_or_iso_code(path: Path) -> None:
     """A Chinese bulletin's body has no English word and no ISO period code (the 附录 may)."""
-    # Markdown and HTML only: the terminal format wraps words across lines and marks its
-    # grid with letters (G, W, Y, R), which are the renderer's, not the bulletin's.
+    # The terminal format too: its grid marks are 绿 关 黄 红 in Chinese, and it wraps
+    # lines between Chinese characters, never inside GDP or a number.
     body = ITEM_NUMBER.sub(" ", zh_body(path))
     codes = re.findall(r"\b\d{4}-(?:W\d{1,2}|Q\d|H\d|\d{2})\b", body)
     assert not codes, codes[:5]
