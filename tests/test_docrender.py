@@ -13,7 +13,7 @@ import zipfile
 from decimal import Decimal
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import attrs
 import openpyxl
@@ -715,6 +715,7 @@ def test_html_in_headless_chromium(tmp_path: Path) -> None:
     assert errors == []
     pages = len(re.findall(rb"/Type\s*/Page(?!s)", pdf.read_bytes()))
     assert pages >= len(sample_document().sections)
+    assert a4_portrait_pages(pdf.read_bytes()) == pages
     # The harness sees what the page would do wrong: a script or a fetch smuggled in is refused, and said so.
     smuggled = tmp_path / "smuggled.html"
     smuggled.write_text(
@@ -728,3 +729,91 @@ def test_html_in_headless_chromium(tmp_path: Path) -> None:
     refused = chromium(smuggled, tmp_path / "profile", "--dump-dom")
     assert any("Content Security Policy" in line and "script" in line for line in refused)
     assert any("Content Security Policy" in line and "127.0.0.1" in line for line in refused)
+
+
+A4: Final = (Decimal("595.28"), Decimal("841.89"))
+"""A4 in PostScript points (210 × 297 mm)."""
+
+
+def a4_portrait_pages(pdf: bytes) -> int:
+    """How many pages of a PDF are A4 portrait (their MediaBox within a point of 595 × 842)."""
+    boxes = re.findall(rb"/MediaBox\s*\[\s*([-\d.]+)\s+([-\d.]+)\s+([-\d.]+)\s+([-\d.]+)\s*\]", pdf)
+    sizes = [
+        (Decimal(x1.decode()) - Decimal(x0.decode()), Decimal(y1.decode()) - Decimal(y0.decode()))
+        for x0, y0, x1, y1 in boxes
+    ]
+    return sum(1 for w, h in sizes if abs(w - A4[0]) <= 1 and abs(h - A4[1]) <= 1)
+
+
+MEASURE = """<script>
+(function () {
+  var body = document.body.getBoundingClientRect(), out = [];
+  document.querySelectorAll("table, svg").forEach(function (item, index) {
+    var box = item.getBoundingClientRect();
+    var wide = item.tagName === "TABLE" && item.scrollWidth > item.clientWidth + 1;
+    if (wide || box.right > body.right + 1) {
+      out.push((item.closest("section") || {}).id + "#" + index + ":" + Math.ceil(box.width));
+    }
+  });
+  var result = document.createElement("pre");
+  result.id = "overflow";
+  result.textContent = "OVERFLOW[" + out.join(" ") + "]/" + Math.round(body.width);
+  document.body.appendChild(result);
+})();
+</script>"""
+"""Lists every table and chart wider than the body, and the body's width in CSS pixels."""
+
+
+def overflowing_tables(page: str, tmp_path: Path, width: str = "186mm") -> tuple[list[str], int]:
+    """The tables and charts of ``page`` wider than ``width`` under its print stylesheet, and the body's width.
+
+    Chromium cannot emulate print media from the command line, so a copy of the page
+    applies its print rules to the screen (``@media print`` -> ``@media all``) with the
+    body exactly as wide as A4 portrait's text (210 mm - 2 × 12 mm of @page margin); the
+    copy drops the Content-Security-Policy so that the measuring script may run.
+    """
+    copy = re.sub(r'<meta http-equiv="Content-Security-Policy"[^>]*>', "", page)
+    copy = copy.replace("@media print", "@media all")
+    copy = copy.replace(
+        "</head>",
+        f"<style>body {{ width: {width} !important; margin: 0 !important; }}</style></head>",
+    )
+    copy = copy.replace("</body>", MEASURE + "</body>")
+    target = tmp_path / "measure.html"
+    target.write_text(copy, encoding="utf-8")
+    done = subprocess.run(
+        [
+            str(CHROMIUM),
+            *CHROMIUM_FLAGS,
+            f"--user-data-dir={tmp_path / 'profile'}",
+            "--dump-dom",
+            target.as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    [found] = re.findall(r'<pre id="overflow">OVERFLOW\[([^\]]*)\]/(\d+)</pre>', done.stdout)
+    return found[0].split(), int(found[1])
+
+
+GOLDEN_HTML = sorted((ROOT / "tests" / "golden").glob("*.html"))
+
+
+@pytest.mark.parametrize(
+    "page", [None, *GOLDEN_HTML], ids=["sample", *(p.stem for p in GOLDEN_HTML)]
+)
+def test_print_tables_fit_a4_portrait(page: Path | None, tmp_path: Path) -> None:
+    """Printed on A4 portrait, no table or chart of a bulletin is wider than the page's text (no clipped column)."""
+    if not CHROMIUM.exists() or shutil.which(str(CHROMIUM)) is None:
+        pytest.skip("chromium is not installed: apt-get install chromium")
+    text = page.read_text(encoding="utf-8") if page else render("html").decode("utf-8")
+    overflowing, body = overflowing_tables(text, tmp_path)
+    assert body == 703  # 186 mm at 96 px per inch
+    assert overflowing == []
+    # The measure can fail: a third narrower than A4, the widest table no longer fits.
+    if page is not None and "weekly" in page.name:
+        narrow, _ = overflowing_tables(text, tmp_path, "60mm")
+        assert any(item.startswith("s-ledger#") for item in narrow), narrow
