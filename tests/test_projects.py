@@ -135,6 +135,10 @@ def report(
     return result.appended[0][0]
 
 
+LIGHT = {"green": "绿灯", "watch": "关注", "yellow": "黄灯", "red": "红灯"}
+"""A light as a Chinese plan's rationale words it."""
+
+
 def replay(engine: gyengine.Engine, as_of: str | None = None, **options: Any) -> gyengine.Replay:
     return engine.replay(
         as_of=as_of, evaluators=["projects"], save=False, checkpoints=False, **options
@@ -451,7 +455,8 @@ def test_investment_status_bands(
     assert record.points == Decimal(earned)
     assert record.unit == "万元"
     assert record.rationale == (
-        f"投资 {shown} 万元 / 年度计划 8,000 万元 = {completion} %，序时 50.00 %，{gap} → {status}"
+        f"投资 {shown} 万元 / 年度计划 8,000 万元 = {completion} %，序时 50.00 %，{gap} → "
+        f"{LIGHT[status]}"
     )
     assert record.details["completion_pct"] == completion
     assert record.details["expected_pct"] == "50.00"
@@ -473,11 +478,11 @@ def test_daily_schedule_and_zero_plan(engine: gyengine.Engine, clock: Clock) -> 
     record = score(result, "P01", "investment", "2019-W03")
     assert record.expected == Decimal("200.00")
     assert record.rationale == (
-        "投资 100 万元 / 年度计划 3,650 万元 = 2.74 %，序时 5.48 %，落后 2.74 个百分点 → watch"
+        "投资 100 万元 / 年度计划 3,650 万元 = 2.74 %，序时 5.48 %，落后 2.74 个百分点 → 关注"
     )
     idle = score(result, "P02", "investment", "2019-W03")
     assert (idle.value, idle.target, idle.status) == (Decimal(0), Decimal(0), "green")
-    assert idle.rationale == "投资 0 万元（尚无报告），年度计划 0 万元（本年无投资任务）→ green"
+    assert idle.rationale == "投资 0 万元（尚无报告），年度计划 0 万元（本年无投资任务） → 绿灯"
 
 
 # -- reports: received, late, missing ---------------------------------------------------
@@ -512,7 +517,7 @@ def test_report_received_late_missing(engine: gyengine.Engine, clock: Clock) -> 
     second = score(result, "P01", "report", "2019-W02")
     assert (second.details["recorded"], second.details["days_late"]) == ("2019-01-16", "1")
     assert second.rationale == (
-        "周报 2019-W02 应于 2019-01-15 前报送（周日 2019-01-13 + 2 天）；2019-01-16 报送，迟 1 天 → late"
+        "周报 2019-W02 应于 2019-01-15 前报送（周日 2019-01-13 + 2 天）；2019-01-16 报送，迟 1 天 → 迟报"
     )
     assert late in second.evidence
     missing = score(result, "P01", "report", "2019-W03")
@@ -836,7 +841,7 @@ def test_park_lead_unit_and_group_rollups(engine: gyengine.Engine, clock: Clock)
     park = score(result, "A", "investment", "2019-W27")
     assert park.rationale == (
         "园区 A（2 个项目，不含重大前期项目）：投资 4,200 万元 / 年度计划 10,000 万元 = 42.00 %，序时 50.00 %，"
-        "落后 8.00 个百分点 → watch"
+        "落后 8.00 个百分点 → 关注"
     )
     assert park.details["projects"] == "P01, P02"
     assert park.details["lagging"] == "P02"
@@ -980,3 +985,25 @@ def test_cli_plan_load_replay_and_explain(tmp_path: Path, monkeypatch: pytest.Mo
     assert "seq 20 ProjectProgressReported project/P01 actor=CEZC occurred=2019-W03" in shown.output
     assert "主体钢构完成" in shown.output
     assert "seq 4 ProjectDefined plan/project/P01" in shown.output
+
+
+def test_rationales_follow_the_lang_option(engine: gyengine.Engine, clock: Clock) -> None:
+    """A Chinese plan's rationales are Chinese; the option lang=en words them in English."""
+    define(engine, clock, project(start="2019-03-06"))
+    report(engine, clock, "2019-W11", "500", milestone="开工", at="2019-03-21T09:00:00.000000Z")
+    zh = replay(engine, "2019-03-24")
+    en = replay(engine, "2019-03-24", options={"lang": "en"})
+    # 2019-W11 runs 03-11..03-17: it begins 5 days after the planned 03-06.
+    assert score(zh, "P01", "milestone:开工", "2019-W11").rationale == (
+        "开工 计划 2019-03-06，2019-W11（2019-03-11 至 2019-03-17）达到：至少延期 5 天 → 延期完成"
+    )
+    assert score(en, "P01", "milestone:开工", "2019-W11").rationale == (
+        "开工 planned 2019-03-06, reached in 2019-W11 (2019-03-11..2019-03-17): "
+        "5 days late at least → late"
+    )
+    # Due Tuesday 03-19, recorded Thursday 03-21: two days late.
+    assert score(zh, "P01", "report", "2019-W11").rationale.endswith("迟 2 天 → 迟报")
+    assert score(en, "P01", "report", "2019-W11").rationale.endswith("迟 2 天 → late")
+    light = score(zh, "P01", "investment", "2019-W11").status
+    assert score(zh, "P01", "investment", "2019-W11").rationale.endswith(f" → {LIGHT[light]}")
+    assert score(en, "P01", "investment", "2019-W11").rationale.endswith(f" → {light}")
