@@ -17,9 +17,12 @@ from typing import Final
 __all__ = [
     "FINDING_WORDS",
     "MILESTONE_WORDS",
+    "PARAM_VALUES",
+    "PARAM_WORDS",
     "STATUS_WORDS",
     "VALUE_WORDS",
     "arrow",
+    "describe_params",
     "finding_word",
     "milestone_word",
     "rationale_language",
@@ -68,6 +71,53 @@ FINDING_WORDS: Final = {
     "veto": "一票否决",
 }
 """A finding's kind in Chinese (English keeps the code)."""
+
+
+PARAM_WORDS: Final = {
+    "periods": "连续期数",
+    "statuses": "计入状态",
+    "subject": "对象",
+    "report_to": "上报",
+    "from": "自第几次",
+    "to": "至第几次",
+    "grace_days": "宽限天数",
+    "points": "分值",
+    "milestone": "节点",
+    "min_days": "至少提前天数",
+    "min_pct": "完成率下限（%）",
+    "group": "指标组",
+    "list": "名单",
+    "period": "考核期",
+}
+"""A rule parameter's name in Chinese (English keeps the plan file's key)."""
+
+PARAM_VALUES: Final = {
+    "top": "前列",
+    "bottom": "后列",
+    "month": "月",
+    "quarter": "季度",
+    "year": "年度",
+    "department": "责任部门",
+    "lead": "牵头单位",
+    "lead_unit": "牵头单位",
+    "all": "全部责任单位",
+    "lead_official": "分管县领导",
+}
+"""A rule parameter's value in Chinese, where it is a code (statuses are lights)."""
+
+
+def describe_params(params: Mapping[str, str], lang: str) -> str:
+    """``periods=2, statuses=yellow,red``, or in Chinese ``连续期数 2，计入状态 黄灯、红灯``."""
+    if lang == "en":
+        return ", ".join(f"{key}={value}" for key, value in sorted(params.items()))
+    parts = []
+    for key, value in sorted(params.items()):
+        if key == "statuses":
+            shown = "、".join(status_word(s.strip(), lang) for s in value.split(",") if s.strip())
+        else:
+            shown = PARAM_VALUES.get(value, value)
+        parts.append(f"{PARAM_WORDS.get(key, key)} {shown}")
+    return "，".join(parts)
 
 
 def rationale_language(options: Mapping[str, str], plan_lang: str | None = None) -> str:
