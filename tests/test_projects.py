@@ -982,7 +982,9 @@ def test_cli_plan_load_replay_and_explain(tmp_path: Path, monkeypatch: pytest.Mo
         ]
     )
     assert shown.exit_code == 0, shown.output
-    assert "seq 20 ProjectProgressReported project/P01 报送单位=CEZC 所属期=2019-W03" in shown.output
+    assert (
+        "seq 20 ProjectProgressReported project/P01 报送单位=CEZC 所属期=2019-W03" in shown.output
+    )
     assert "主体钢构完成" in shown.output
     assert "seq 4 ProjectDefined plan/project/P01" in shown.output
 
