@@ -195,7 +195,7 @@ LABELS: Final[dict[str, dict[str, str]]] = {
     "scope.park": {"zh": "园区", "en": "park"},
     "scope.lead unit": {"zh": "牵头单位", "en": "lead unit"},
     "scope.unit": {"zh": "单位", "en": "unit"},
-    "kind.commend": {"zh": "表扬", "en": "Commendation"},
+    "kind.commend": {"zh": "表彰", "en": "Commendation"},
     "kind.warn": {"zh": "警示", "en": "Warning"},
     "kind.supervise": {"zh": "督办", "en": "Supervision"},
     "kind.accountable": {"zh": "问责", "en": "Accountability"},

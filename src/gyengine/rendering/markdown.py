@@ -24,7 +24,7 @@ from ..document import (
     evidence_text,
     word,
 )
-from .common import say, status_label, table_columns, value_at
+from .common import say, status_label, table_columns, value_at, with_unit
 
 __all__ = ["MarkdownDocumentRenderer", "md_escape", "md_paragraph"]
 
@@ -108,8 +108,8 @@ def _markdown_block(output: IO[str], block: Block, lang: str) -> None:
             output.write(md_paragraph(paragraph) + "\n\n")
         return
     title = block.title
-    if isinstance(block, (LineChart, BarChart)) and block.unit:
-        title = f"{title} ({block.unit})"
+    if isinstance(block, (LineChart, BarChart)):
+        title = with_unit(title, block.unit, lang)
     output.write(f"### {md_escape(title)}\n\n")
     if isinstance(block, Table):
         columns = table_columns(block, lang)

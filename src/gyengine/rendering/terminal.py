@@ -38,7 +38,15 @@ from ..document import (
     printable,
     word,
 )
-from .common import display_width, say, status_key, status_label, table_columns, value_at
+from .common import (
+    display_width,
+    say,
+    status_key,
+    status_label,
+    table_columns,
+    value_at,
+    with_unit,
+)
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -176,11 +184,11 @@ class TerminalDocumentRenderer:
                 elif isinstance(block, Paragraph):
                     console.print(_text_class()(block.text))
                 elif isinstance(block, LineChart):
-                    _terminal_lines(console, block)
+                    _terminal_lines(console, block, lang)
                 elif isinstance(block, GridChart):
                     _terminal_grid(console, block, lang, coloured)
                 elif isinstance(block, BarChart):
-                    _terminal_bars(console, block)
+                    _terminal_bars(console, block, lang)
         if shortened:
             console.print()
             console.print(Text(say("evidence-note", lang), style="dim"))
@@ -279,12 +287,12 @@ def _terminal_table(console: Any, table: Table, lang: str, compact: bool = False
     return shortened
 
 
-def _terminal_lines(console: Any, chart: LineChart) -> None:
+def _terminal_lines(console: Any, chart: LineChart, lang: str) -> None:
     from rich import box
     from rich.table import Table as RichTable
     from rich.text import Text
 
-    title = f"{chart.title} ({chart.unit})" if chart.unit else chart.title
+    title = with_unit(chart.title, chart.unit, lang)
     out = RichTable(title=Text(title, style="bold"), title_justify="left", box=box.SIMPLE_HEAD)
     out.add_column("")
     for name, _, style in chart.series:
@@ -341,10 +349,10 @@ def _terminal_grid(console: Any, chart: GridChart, lang: str, coloured: bool) ->
     console.print(legend)
 
 
-def _terminal_bars(console: Any, chart: BarChart) -> None:
+def _terminal_bars(console: Any, chart: BarChart, lang: str) -> None:
     from rich.text import Text
 
-    title = f"{chart.title} ({chart.unit})" if chart.unit else chart.title
+    title = with_unit(chart.title, chart.unit, lang)
     console.print(Text(title, style="bold"))
     width = max((display_width(label) for label in chart.labels), default=0)
     top = max((abs(v) for v in chart.values), default=Decimal(0)) or Decimal(1)
