@@ -556,7 +556,7 @@ def test_terminal_piped_is_plain_and_aligned() -> None:
     grid = [line for line in lines if line.startswith("P01 环己酮项目")]
     # Labels padded to the widest (P02's, 34 columns) plus two: 环己酮项目 counts double.
     assert grid == ["P01 环己酮项目" + " " * (34 - 14 + 2) + "绿关黄红待·绿关黄红待·"]
-    assert "图例: 绿  关注  黄  红  待定  · 无" in text
+    assert "图例：绿  关注  黄  红  待定  · 无" in text
     bars = [line for line in lines if line.startswith("示例·襄城农村商业银行 ")]
     assert bars == ["示例·襄城农村商业银行  " + "▇" * 40 + " 92.99"]
     assert word("synthetic", "zh") in text

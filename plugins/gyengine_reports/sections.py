@@ -137,7 +137,7 @@ def _next_plan(view: View, score: Score) -> str:
     name, day = details.get("next_milestone"), details.get("next_milestone_date")
     if name and day:
         parts.append(view.t("ledger.next").format(name=name, day=view.day(str(day))))
-    return "；".join(p for p in parts if p)
+    return ("; " if view.lang == "en" else "；").join(p for p in parts if p)
 
 
 def ledger_sections(view: View, week: Period) -> list[Section]:

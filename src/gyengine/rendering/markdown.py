@@ -79,8 +79,9 @@ class MarkdownDocumentRenderer:
             output.write(f"{md_paragraph(document.subtitle)}\n\n")
         if document.synthetic:
             output.write(f"> **{md_escape(word('synthetic', lang))}**\n\n")
+        colon = "：" if lang == "zh" else ": "
         for label, value in document.meta:
-            output.write(f"- {md_escape(label)}: {md_escape(value)}\n")
+            output.write(f"- {md_escape(label)}{colon}{md_escape(value)}\n")
         if document.meta:
             output.write("\n")
         for section in document.sections:

@@ -167,8 +167,9 @@ class TerminalDocumentRenderer:
         console.print(Text(document.title, style="bold"))
         if document.subtitle:
             console.print(Text(document.subtitle))
+        colon = "：" if lang == "zh" else ": "
         for label, value in document.meta:
-            console.print(Text.assemble((f"{label}: ", "dim"), value))
+            console.print(Text.assemble((f"{label}{colon}", "dim"), value))
         if document.synthetic:
             console.print(Text(word("synthetic", lang), style="bold yellow"))
         shortened = False
@@ -330,7 +331,7 @@ def _terminal_grid(console: Any, chart: GridChart, lang: str, coloured: bool) ->
             else:
                 line.append(_marks(lang).get(key, "?"))
         console.print(line)
-    legend = Text(f"{say('legend', lang)}: ", style="dim")
+    legend = Text(f"{say('legend', lang)}{'：' if lang == 'zh' else ': '}", style="dim")
     for status in (*STATUSES, None):
         if status not in seen:
             continue
