@@ -54,7 +54,8 @@ from typing import Any
 import attrs
 
 import gyengine
-from gyengine import EventTypes, NewEvent, SQLiteEventStore, event_type
+from gyengine import NewEvent, SQLiteEventStore, event_type
+from gyengine.events import EventTypes
 
 # -- targets (issue #2) --------------------------------------------------------
 

@@ -12,7 +12,8 @@ from hypothesis import HealthCheck, settings
 
 import gyengine
 import pg_helpers
-from gyengine import EventStore, EventTypes, NewEvent, PendingEvent, SQLiteEventStore
+from gyengine import EventStore, NewEvent, SQLiteEventStore
+from gyengine.events import EventTypes, PendingEvent
 from strategies import TEST_PAYLOADS, NoteTaken
 
 # deadline=None: a store round trip touches the file system, whose latency
@@ -41,10 +42,22 @@ def _sealing_key(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
         os.environ["GYENGINE_KEY"] = before
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _dataset_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Prebuilt datasets in a folder of this run's (``$GYENGINE_CACHE_DIR``), never the user's cache."""
+    before = os.environ.get("GYENGINE_CACHE_DIR")
+    os.environ["GYENGINE_CACHE_DIR"] = str(tmp_path_factory.mktemp("cache"))
+    yield
+    if before is None:
+        del os.environ["GYENGINE_CACHE_DIR"]
+    else:
+        os.environ["GYENGINE_CACHE_DIR"] = before
+
+
 @pytest.fixture
 def registry() -> EventTypes:
     """The event types of gyengine and its standard plugins, plus the test payloads."""
-    types = gyengine.build_event_types(gyengine.get_plugin_manager())
+    types = gyengine.plugins.build_event_types(gyengine.get_plugin_manager())
     for cls in TEST_PAYLOADS:
         types.register(cls, owner="tests")
     return types
@@ -61,10 +74,18 @@ def _open_postgres(directory: Path, number: int, options: dict[str, Any]) -> Eve
     return PostgresEventStore(pg_helpers.create_database(), create=True, **options)
 
 
+def _open_memory(directory: Path, number: int, options: dict[str, Any]) -> EventStore:
+    """A log in this process's memory: the contract kept with no database at all."""
+    from gyengine.memory import MemoryEventStore
+
+    return MemoryEventStore(**options)
+
+
 # One entry per backend; the contract tests run once for each.
 BACKENDS = [
     pytest.param(_open_sqlite, id="sqlite"),
     pytest.param(_open_postgres, id="postgres"),
+    pytest.param(_open_memory, id="memory"),
 ]
 
 

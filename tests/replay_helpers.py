@@ -24,17 +24,8 @@ from typing import Any
 import attrs
 
 import gyengine
-from gyengine import (
-    ANY_TYPE,
-    Evaluator,
-    Event,
-    EventRetracted,
-    Finding,
-    NewEvent,
-    ReplayContext,
-    Score,
-    hookimpl,
-)
+from gyengine import ANY_TYPE, Evaluator, Event, Finding, NewEvent, ReplayContext, Score, hookimpl
+from gyengine.events import EventRetracted
 from gyengine.runs import register_functions
 
 __version__ = "1.0"
@@ -394,6 +385,7 @@ def make_plugin(
     evaluators: Sequence[Evaluator] | None = None,
     upcasters: Sequence[tuple[str, int, Any]] | None = None,
     renderers: Sequence[Any] | None = None,
+    exports: Sequence[Any] | None = None,
 ) -> types.ModuleType:
     """A plugin module named ``name`` implementing the hooks given (and no others)."""
     module = types.ModuleType(name)
@@ -422,6 +414,12 @@ def make_plugin(
             return list(renderers)
 
         module.register_renderers = hookimpl(register_renderers)  # type: ignore[attr-defined]
+    if exports is not None:
+
+        def register_exports() -> list[Any]:
+            return list(exports)
+
+        module.register_exports = hookimpl(register_exports)  # type: ignore[attr-defined]
     return module
 
 

@@ -19,7 +19,8 @@ import pytest
 
 import gyengine
 import replay_helpers as h
-from gyengine import EventRefused, NewEvent
+from gyengine import NewEvent
+from gyengine.errors import EventRefused
 
 ROOT = Path(__file__).resolve().parent.parent
 PLAN = ROOT / "events" / "xiangcheng-2019" / "plan.toml"

@@ -570,7 +570,7 @@ def test_measure(name: str, figures: dict[str, Any], value: str | None, text: st
     assert found.text == text
 
 
-def test_report_refuses_other_units(registry: gyengine.EventTypes) -> None:
+def test_report_refuses_other_units(registry: gyengine.events.EventTypes) -> None:
     """A report's figures are money; a negative balance is refused, a negative increment is not."""
     data = {"bank": "A", **{k: f"{v} 万元" for k, v in FIGURES.items()}}
 
@@ -1095,7 +1095,7 @@ def test_invalid_criterion_appended_as_an_event_is_left_out(
     assert (total.value, total.target) == (D("20.00"), D(25))
 
 
-def test_veto_period_must_be_a_month(registry: gyengine.EventTypes) -> None:
+def test_veto_period_must_be_a_month(registry: gyengine.events.EventTypes) -> None:
     """A veto is for one month."""
     with pytest.raises(gyengine.InvalidEvent):
         registry.encode(
@@ -1256,7 +1256,7 @@ def check(tmp_path: Path, text: str) -> list[str]:
     path = tmp_path / "plan.toml"
     path.write_text(text, encoding="utf-8")
     try:
-        read_plan(path, build_plan_sections(manager), gyengine.build_event_types(manager))
+        read_plan(path, build_plan_sections(manager), gyengine.plugins.build_event_types(manager))
     except PlanInvalid as error:
         return [line.removeprefix(f"{path}:") for line in error.problems]
     return []

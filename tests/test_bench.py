@@ -107,3 +107,65 @@ def test_runs_bench(tmp_path: Path) -> None:
     assert figures["results"] > 0
     assert figures["evidence_seqs"] > 0
     assert "one saved run adds" in done.stdout
+
+
+def test_backends_bench_quick_mode(tmp_path: Path) -> None:
+    """bench_backends.py measures every phase on SQLite and, where a server answers,
+    on PostgreSQL (else it says why not), and writes its figures as JSON."""
+    import pg_helpers
+
+    out = tmp_path / "figures.json"
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "bench" / "bench_backends.py"),
+            *("--events", "3000", "--batch", "1000", "--streams", "50"),
+            *("--postgres", pg_helpers.ADMIN_URL, "--json", str(out)),
+        ],
+        capture_output=True,
+        text=True,
+        env={"TMPDIR": str(tmp_path), "PATH": ""},
+    )
+    assert done.returncode == 0, done.stderr
+    figures = json.loads(out.read_text("utf-8"))
+    backends = figures["backends"]
+    expected = {"sqlite"} if "postgresql_skipped" in figures else {"sqlite", "postgresql"}
+    assert set(backends) == expected
+    for backend in backends.values():
+        assert backend["append"]["seconds"] > 0
+        for phase in ("floor-read", "read", "verify", "full", "checkpoint"):
+            assert backend["phases"][phase]["count"] == 3000, phase
+        assert backend["phases"]["incremental"]["count"] == 1
+    if "postgresql" in backends:
+        assert set(backends["postgresql"]["floor_append"]) == {"copy", "executemany"}
+        assert "x the COPY floor" in done.stdout
+    else:
+        assert "PostgreSQL: skipped (no PostgreSQL server at" in done.stdout
+    assert list(tmp_path.glob("gyengine-bench-*")) == []  # its databases are removed
+
+
+def test_commands_bench_quick_mode(tmp_path: Path) -> None:
+    """bench_commands.py times every command against --help and writes its figures as JSON."""
+    out = tmp_path / "figures.json"
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "bench" / "bench_commands.py"),
+            "--rounds",
+            "1",
+            "--json",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        env={"TMPDIR": str(tmp_path), "PATH": "", "HOME": str(tmp_path)},
+    )
+    assert done.returncode == 0, done.stderr
+    figures = json.loads(out.read_text("utf-8"))
+    commands = {row["command"]: row for row in figures["commands"]}
+    assert set(commands) == {"help", "replay", "monthly", "explain", "replay --db"}
+    assert commands["help"]["cpu_ratio"] == 1.0
+    for name in ("replay", "monthly", "explain"):
+        assert commands[name]["cpu_s"] > 0, name
+        assert commands[name]["target"] is not None, name
+    assert "<= 3 x help" in done.stdout

@@ -21,7 +21,8 @@ from hypothesis import strategies as st
 
 import gyengine
 from cli_helpers import clean_environment, error_lines, fingerprint, invoke, jsonl, statistic
-from gyengine import EventTypes, InvalidEvent, NewEvent, PendingEvent, SQLiteEventStore
+from gyengine import InvalidEvent, NewEvent, SQLiteEventStore
+from gyengine.events import EventTypes, PendingEvent
 from gyengine.jsonl import JsonLinesReader
 from gyengine.limits import MAX_DATA_BYTES, decimal_fits
 from gyengine.quantity import Quantity
@@ -130,7 +131,7 @@ FIXED_BEYOND = [Decimal("1" * 29), Decimal("1" * 19), Decimal("0.123456789012345
 @pytest.fixture(scope="module")
 def door(tmp_path_factory: pytest.TempPathFactory) -> tuple[EventTypes, Path]:
     """The registry (with ``Reading``) and an empty database for ``gyengine record``."""
-    registry = gyengine.build_event_types(gyengine.get_plugin_manager())
+    registry = gyengine.plugins.build_event_types(gyengine.get_plugin_manager())
     registry.register(Reading, owner="tests")
     db = tmp_path_factory.mktemp("door") / "door.db"
     SQLiteEventStore(db, create=True).close()

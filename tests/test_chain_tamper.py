@@ -20,8 +20,9 @@ import rfc8785
 from hypothesis import assume, event, given
 from hypothesis import strategies as st
 
-from gyengine import GENESIS_HASH, EventTypes, NewEvent, SQLiteEventStore
-from gyengine.events import ENVELOPE_FIELDS
+from gyengine import NewEvent, SQLiteEventStore
+from gyengine.canonical import GENESIS_HASH
+from gyengine.events import ENVELOPE_FIELDS, EventTypes
 from strategies import Batch, NoteTaken, batches, names
 
 REGISTRY = EventTypes()

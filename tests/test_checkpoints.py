@@ -15,7 +15,8 @@ from hypothesis import strategies as st
 
 import gyengine
 import replay_helpers as h
-from gyengine import BrokenChain, Evaluator, Score
+from gyengine import Evaluator, Score
+from gyengine.errors import BrokenChain
 
 ALL = {"by_type", "counter", "latest", "summary", "totals"}
 

@@ -24,12 +24,8 @@ from cli_helpers import (
     subprocess_env,
     write_plugin,
 )
-from gyengine import (
-    NewEvent,
-    SQLiteEventStore,
-    build_event_types,
-    get_plugin_manager,
-)
+from gyengine import NewEvent, SQLiteEventStore, get_plugin_manager
+from gyengine.plugins import build_event_types
 
 
 @pytest.fixture(autouse=True)

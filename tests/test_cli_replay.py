@@ -120,19 +120,21 @@ def test_replay_csv(log: tuple[Path, Path]) -> None:
 
 
 def test_replay_markdown(log: tuple[Path, Path]) -> None:
-    """``--format markdown`` has a header and tables of scores and findings."""
-    result = replay(log, "--format", "markdown")
+    """``--all --format markdown``: gyengine's own results document in Markdown, a table per evaluator."""
+    result = replay(log, "--all", "--format", "markdown")
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
     assert lines[0] == "# gyengine replay"
     assert "- log: seq 1..6, head " + replay_json(log)["log"]["head_hash"] in lines
     assert "## Scores" in lines
+    assert "### latest" in lines
     assert "## Findings" in lines
     header = lines.index(
-        "| evaluator | subject | metric | period | value | target | expected | status | points | evidence |"
+        "| subject | label | metric | period | value | target | expected | status | points | evidence |"
     )
-    assert lines[header + 1].startswith("|---|")
-    assert "| latest | a | value | 2019-06 | 2.5 | 2 |  | green |  | 2 6 |" in lines
+    assert lines[header + 1] == "|---|---|---|---|---:|---:|---:|---|---:|---|"
+    assert "| b |  | value | 2019-07 | 8 | 10 |  | red |  | 3 5 |" in lines
+    assert "| warn | b | below-target | 2019-07 | 8 is below the target 10 | 3 5 |" in lines
 
 
 def test_replay_table(log: tuple[Path, Path]) -> None:
@@ -140,10 +142,11 @@ def test_replay_table(log: tuple[Path, Path]) -> None:
     result = replay(log, "--all")
     assert result.exit_code == 0, result.output
     lines = [line.strip() for line in result.stdout.splitlines()]
-    assert lines[0] == "log: seq 1..6, head " + replay_json(log)["log"]["head_hash"]
-    assert lines[1] == "chain: ok, rows 1..6 verified"
+    assert lines[0] == "gyengine replay"
+    assert lines[1] == "log: seq 1..6, head " + replay_json(log)["log"]["head_hash"]
+    assert lines[2] == "chain: ok, rows 1..6 verified"
     assert "latest" in lines
-    assert "findings" in lines
+    assert "Findings" in " ".join(lines)
     rows = [line.split() for line in lines]
     assert any(row[:4] == ["b", "value", "2019-07", "8"] and "red" in row for row in rows)
     assert any(row[:3] == ["warn", "b", "below-target"] for row in rows)

@@ -30,7 +30,9 @@ from pathlib import Path
 
 import attrs
 
-from gyengine import ConcurrencyError, EventTypes, NewEvent, open_store
+from gyengine import NewEvent, open_store
+from gyengine.errors import ConcurrencyError
+from gyengine.events import EventTypes
 
 
 @attrs.frozen

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from gyengine import PendingEvent, SQLiteEventStore
+from gyengine import SQLiteEventStore
+from gyengine.events import PendingEvent
 
 pytestmark = pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL")
 
@@ -26,7 +27,8 @@ FIRST = 1_000
 CHILD = r"""
 import sys
 
-from gyengine import PendingEvent, SQLiteEventStore
+from gyengine import SQLiteEventStore
+from gyengine.events import PendingEvent
 
 db, first = sys.argv[1], int(sys.argv[2])
 big = int(sys.argv[3])

@@ -365,7 +365,8 @@ def test_csv_byte_order_mark_only_when_asked() -> None:
 PLUGIN = """
 from decimal import Decimal
 
-from gyengine import Column, Document, ReportKind, Section, Table, hookimpl
+from gyengine import Document, ReportKind, hookimpl
+from gyengine.document import Column, Section, Table
 
 
 def build(replay, period, lang):

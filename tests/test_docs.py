@@ -45,6 +45,7 @@ def test_hooks_are_all_known() -> None:
         "register_evaluators",
         "register_event_checks",
         "register_event_types",
+        "register_exports",
         "register_plan_sections",
         "register_renderers",
         "register_reports",
@@ -96,17 +97,25 @@ def test_hook_examples_register(code: str) -> None:
         }
     if "def register_evaluators" in code:
         assert "funds" in evaluators
-    if "def register_renderers" in code:
-        assert "subjects" in renderers
-        outline = build_renderers(manager, "document")["outline"]
+    if "def register_exports" in code:
+        from gyengine.plugins import build_exports
+
         written = io.StringIO()
-        document = gyengine.Document(title="T", sections=[gyengine.Section("s", "S", [])])
+        build_exports(manager)["subjects"].export(_replay_of_subjects("b", "a"), written)
+        assert written.getvalue() == "a\nb\n"
+    if "def register_renderers" in code:
+        outline = renderers["outline"]
+        written = io.StringIO()
+        document = gyengine.Document(title="T", sections=[gyengine.document.Section("s", "S", [])])
         outline.render(document, written, {})
         assert written.getvalue() == "T\n  S\n"
     if "def register_reports" in code:
         from gyengine.plugins import build_reports
 
-        assert list(build_reports(manager)) == ["size"]
+        assert sorted(build_reports(manager)) == [
+            "results",
+            "size",
+        ]  # gyengine's own, and the example's
     if "def register_datasets" in code:
         from gyengine.plugins import build_datasets
 
@@ -127,6 +136,27 @@ def test_hook_examples_register(code: str) -> None:
         group = click.Group()
         call_register_commands(manager, group)
         assert CliRunner().invoke(group, ["greet", "县商务局"]).output == "hello 县商务局\n"
+
+
+def _replay_of_subjects(*subjects: str) -> gyengine.Replay:
+    """A replay holding one score about each subject (and nothing else that matters)."""
+    from gyengine.replay import ReplayOptions
+
+    records = tuple(
+        gyengine.ResultRecord(
+            "e", "1", "p", gyengine.Score(subject=s, metric="m", period="2019", rationale="r")
+        )
+        for s in subjects
+    )
+    return gyengine.Replay(
+        options=ReplayOptions(),
+        seq_to=0,
+        head_hash="0" * 64,
+        plugins=(),
+        evaluators=(),
+        records=records,
+        chain_problem=None,
+    )
 
 
 def test_funds_example_replays(tmp_path: Path) -> None:

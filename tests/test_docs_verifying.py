@@ -20,8 +20,8 @@ from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
 from cli_helpers import clean_environment, invoke, jsonl, write_plugin
-from gyengine import GENESIS_HASH, SQLiteEventStore
-from gyengine.canonical import event_hash, row_envelope
+from gyengine import SQLiteEventStore
+from gyengine.canonical import GENESIS_HASH, event_hash, row_envelope
 from gyengine.events import ENVELOPE_FIELDS
 
 ROOT = Path(__file__).resolve().parents[1]

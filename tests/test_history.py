@@ -51,7 +51,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     return db, result.output
 
 
-def head_of(target: str | Path) -> gyengine.Head:
+def head_of(target: str | Path) -> gyengine.store.Head:
     with gyengine.open_store(target) as store:
         return store.head()
 

@@ -176,7 +176,9 @@ def _real_plan() -> Any:
     from gyengine.plugins import build_plan_sections
 
     manager = gyengine.get_plugin_manager()
-    return read_plan(REAL_PLAN, build_plan_sections(manager), gyengine.build_event_types(manager))
+    return read_plan(
+        REAL_PLAN, build_plan_sections(manager), gyengine.plugins.build_event_types(manager)
+    )
 
 
 @pytest.mark.parametrize(("item_id", "phrase"), SEED_ITEMS, ids=[i for i, _ in SEED_ITEMS])
@@ -210,7 +212,7 @@ def test_real_plan_dates_what_the_seed_dates() -> None:
 def test_real_plan_indicators_match_the_seed() -> None:
     """The main indicators of the real plan carry the seed's targets, exactly."""
     manager = gyengine.get_plugin_manager()
-    registry = gyengine.build_event_types(manager)
+    registry = gyengine.plugins.build_event_types(manager)
     from gyengine.plan import read_plan
     from gyengine.plugins import build_plan_sections
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.metadata
+import io
 import json
 import os
 import subprocess
@@ -14,7 +15,8 @@ import pytest
 
 import gyengine
 import replay_helpers as h
-from gyengine import PluginError, hookspecs
+from gyengine import Replay, hookspecs
+from gyengine.errors import PluginError
 
 WATER_PLUGIN = '''\
 """Water quality: a test plugin loaded only through --plugins-dir."""
@@ -358,7 +360,7 @@ def test_plugins_lists_the_standard_plugins() -> None:
         "name": "gyengine.builtin",
         "version": version,
         "source": "builtin",
-        "hooks": ["register_renderers"],
+        "hooks": ["register_exports", "register_renderers", "register_reports"],
     } in everything
 
 
@@ -509,7 +511,9 @@ def test_hook_register_upcasters(tmp_path: Path) -> None:
     # a malformed registration names the plugin
     bad = h.make_plugin("meter", event_types=[h.ReadingTaken], upcasters=[("ReadingTaken", 1)])
     with pytest.raises(PluginError, match=r"plugin meter: register_upcasters\(\)"):
-        gyengine.build_event_types(gyengine.get_plugin_manager(entry_points=False, plugins=[bad]))
+        gyengine.plugins.build_event_types(
+            gyengine.get_plugin_manager(entry_points=False, plugins=[bad])
+        )
 
 
 def test_hook_register_evaluators(tmp_path: Path) -> None:
@@ -713,11 +717,30 @@ RENDERER_PLUGIN = """
     from gyengine import hookimpl
 
     @attrs.frozen
-    class LinesRenderer:
+    class Outline:
+        name: str = "outline"
+        description: str = "the section titles, one a line"
+
+        def render(self, document, output, options=None):
+            output.write(document.title + "\\n")
+            for section in document.sections:
+                output.write("  " + section.title + "\\n")
+
+    @hookimpl
+    def register_renderers():
+        return [Outline()]
+"""
+
+EXPORT_PLUGIN = """
+    import attrs
+    from gyengine import hookimpl
+
+    @attrs.frozen
+    class LinesExport:
         name: str = "lines"
         description: str = "one line per record"
 
-        def render(self, replay, output):
+        def export(self, replay, output):
             for item in replay.records:
                 record = item.to_json()
                 output.write(f"{record['evaluator']} {record['subject']} {record.get('value')}\\n")
@@ -727,33 +750,94 @@ RENDERER_PLUGIN = """
         name: str = "csv"
         description: str = "tab-separated, replacing the built-in CSV"
 
-        def render(self, replay, output):
+        def export(self, replay, output):
             for item in replay.records:
                 output.write("\\t".join([item.evaluator, item.record.subject]) + "\\n")
 
     @hookimpl
-    def register_renderers():
-        return [LinesRenderer(), TabbedCsv()]
+    def register_exports():
+        return [LinesExport(), TabbedCsv()]
 """
 
 
 def test_hook_register_renderers(water: tuple[Path, Path]) -> None:
-    """register_renderers: a plugin's renderer is a --format choice, and replaces a built-in one of its name."""
+    """register_renderers: a plugin's renderer writes the replay's document and any report."""
     plugins, db = water
-    write(plugins, "lines", RENDERER_PLUGIN)
-    result = h.run_cli(["--plugins-dir", plugins, "replay", "--db", db, "--format", "lines"])
+    write(plugins, "outline", RENDERER_PLUGIN)
+    result = h.run_cli(
+        ["--plugins-dir", plugins, "replay", "--db", db, "--all", "--format", "outline"]
+    )
     assert result.exit_code == 0, result.output
-    assert result.stdout.splitlines() == ["water 桥下 9.1", "water 河口 7.2"]
-    replaced = h.run_cli(["--plugins-dir", plugins, "replay", "--db", db, "--format", "csv"])
-    assert replaced.stdout.splitlines() == ["water\t桥下", "water\t河口"]
-    unknown = h.run_cli(["replay", "--db", db, "--format", "lines"])
+    assert result.stdout.splitlines() == ["gyengine replay", "  Scores", "  Findings", "  About"]
+    board = h.run_cli(["--plugins-dir", plugins, "replay", "--db", db, "--format", "outline"])
+    assert board.stdout.splitlines()[1:] == ["  " + s for s in _scoreboard_titles(db)]
+    report = h.run_cli(
+        ["--plugins-dir", plugins, "report", "results", "--db", db, "--format", "outline"]
+    )
+    assert report.stdout == result.stdout
+    unknown = h.run_cli(["replay", "--db", db, "--format", "outline"])
     assert unknown.exit_code == 2
-    assert "'lines' is not one of csv, json, markdown, table" in unknown.stderr
+    assert "'outline' is not one of csv, html, json, markdown, table, terminal, xlsx" in (
+        unknown.stderr
+    )
     broken = h.make_plugin("shapeless", renderers=[object()])
     with pytest.raises(PluginError, match="plugin shapeless: register_renderers"):
         gyengine.plugins.build_renderers(
             gyengine.get_plugin_manager(entry_points=False, plugins=[broken])
         )
+
+
+def _scoreboard_titles(db: Path) -> list[str]:
+    """The section titles of the reports plugin's scoreboard of ``db`` (through the library)."""
+    with gyengine.open(db) as engine:
+        document = engine.report("scoreboard")
+    return [section.title for section in document.sections]
+
+
+def test_hook_register_exports(water: tuple[Path, Path]) -> None:
+    """register_exports: a plugin's export is a --format choice, and replaces a built-in one of its name."""
+    plugins, db = water
+    write(plugins, "lines", EXPORT_PLUGIN)
+    result = h.run_cli(["--plugins-dir", plugins, "replay", "--db", db, "--format", "lines"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines() == ["water 桥下 9.1", "water 河口 7.2"]
+    replaced = h.run_cli(["--plugins-dir", plugins, "replay", "--db", db, "--format", "csv"])
+    assert replaced.stdout.splitlines() == ["water\t桥下", "water\t河口"]
+    report = h.run_cli(
+        ["--plugins-dir", plugins, "report", "results", "--db", db, "-o", "x", "--format", "lines"]
+    )
+    assert report.exit_code == 2  # an export is no renderer: reports are documents
+    shapeless = h.make_plugin("shapeless", exports=[object()])
+    with pytest.raises(PluginError, match="plugin shapeless: register_exports"):
+        gyengine.plugins.build_exports(
+            gyengine.get_plugin_manager(entry_points=False, plugins=[shapeless])
+        )
+
+
+class OldReplayRenderer:
+    """A replay renderer of before exports: ``render(replay, output)``, no kind."""
+
+    name = "count"
+    description = "the number of records"
+
+    def render(self, replay: Replay, output: io.StringIO) -> None:
+        output.write(f"{len(replay.records)}\n")
+
+
+def test_an_old_replay_renderer_is_an_export_with_a_warning(water: tuple[Path, Path]) -> None:
+    """A plugin's replay renderer from register_renderers still works, as an export, and is warned about."""
+    plugins, db = water
+    old = h.make_plugin("old", renderers=[OldReplayRenderer()])
+    manager = gyengine.get_plugin_manager(entry_points=False, plugins_dir=plugins, plugins=[old])
+    assert "count" not in gyengine.plugins.build_renderers(manager)
+    with pytest.warns(DeprecationWarning, match="plugin old: replay renderer 'count' is an export"):
+        exports = gyengine.plugins.build_exports(manager)
+    assert set(exports) == {"count", "csv", "json"}
+    with gyengine.Engine(gyengine.SQLiteEventStore(db), manager) as engine:
+        replayed = engine.replay(save=False)
+    written = io.StringIO()
+    exports["count"].export(replayed, written)
+    assert written.getvalue() == f"{len(replayed.records)}\n"
 
 
 COMMAND_PLUGIN = """
@@ -825,7 +909,8 @@ def test_every_hook_has_a_docstring() -> None:
 REPORT_PLUGIN = """
 from decimal import Decimal
 
-from gyengine import Column, Document, ReportKind, Section, Table, hookimpl
+from gyengine import Document, ReportKind, hookimpl
+from gyengine.document import Column, Section, Table
 
 
 def build(replay, period, lang):
@@ -907,7 +992,7 @@ def test_two_plugins_registering_one_report_name_are_both_named() -> None:
     manager = gyengine.get_plugin_manager(
         entry_points=False, plugins=[plugin("first"), plugin("second")]
     )
-    with pytest.raises(gyengine.PluginError) as caught:
+    with pytest.raises(gyengine.errors.PluginError) as caught:
         build_reports(manager)
     assert (
         str(caught.value) == "plugin second: report 'weekly' is registered by first and by second"

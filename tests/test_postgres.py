@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 
 import gyengine
+import gyengine.store
 import pg_helpers
 import replay_helpers as h
 from gyengine.events import ENVELOPE_FIELDS
@@ -130,7 +131,7 @@ def _replay(url: str, **options: Any) -> gyengine.store.ChainProblem | None:
     with h.open_engine(url, create=False) as engine:
         try:
             engine.replay(save=False, **options)
-        except gyengine.BrokenChain as broken:
+        except gyengine.errors.BrokenChain as broken:
             return broken.problem
     return None
 
@@ -140,9 +141,12 @@ PG_EDITS = sorted(set(EDITS) - {"not-utf8"})
 
 @pytest.mark.parametrize("name", PG_EDITS)
 @pytest.mark.parametrize("seq", [1, 4, 9, EVENTS])
-def test_replay_and_verify_name_the_same_problem(pristine_pg: str, name: str, seq: int) -> None:
+def test_replay_and_verify_name_the_same_problem(
+    pristine_pg: str, name: str, seq: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Each edit of the tamper suite, made with plain SQL on PostgreSQL: verify names it where
-    it does on SQLite, and a full, a resumed (verify_all) and a carried-on replay agree."""
+    it does on SQLite, in one process and in two worker processes; a full, a resumed
+    (verify_all), a carried-on replay and one with the hashing worker agree."""
     edit, _ = EDITS[name]
     with pg_helpers.database(template=pristine_pg) as url:
         with closing(_psql(url)) as conn:
@@ -152,10 +156,13 @@ def test_replay_and_verify_name_the_same_problem(pristine_pg: str, name: str, se
         assert (found.seq, found.kind) == expected if found is not None else expected is None
         assert _replay(url, checkpoints=False) == found
         assert _replay(url, verify_all=True) == found
-        assert _replay(url, checkpoints=False, parallel=True) == found
         with h.open_engine(url, create=False) as engine:
             carried = engine.replay(save=False, checkpoints=False, allow_broken_chain=True)
         assert carried.chain_problem == found
+        with gyengine.open_store(url) as store:
+            assert store.verify(workers=2).problem == found
+        monkeypatch.setattr(gyengine.store, "PARALLEL_HASHING_FROM", 2)
+        assert _replay(url, checkpoints=False, parallel=True) == found
 
 
 def test_text_that_is_not_utf8_cannot_be_stored(pristine_pg: str) -> None:
@@ -365,3 +372,44 @@ def test_a_retyped_events_table_gets_the_full_type_check(pristine_pg: str) -> No
         found = _verify(url)
         assert found == gyengine.store.ChainProblem(1, "undecodable", "version holds str '1'")
         assert _replay(url, checkpoints=False) == found
+
+
+# -- the hashing worker ------------------------------------------------------------------
+
+
+def test_the_server_builds_the_canonical_bytes_python_builds(pristine_pg: str) -> None:
+    """The server quotes as JCS does, and its envelope expression gives row_envelope's
+    bytes for every row, also one whose text holds quotes, backslashes and control
+    characters (written behind the store's back)."""
+    from gyengine.canonical import row_envelope
+    from gyengine.postgres import _ENVELOPE_SQL, _quotes_as_jcs
+
+    with pg_helpers.database(template=pristine_pg) as url:
+        with closing(_psql(url)) as conn:
+            conn.execute(
+                "UPDATE events SET actor = %s WHERE seq = 3", ('a"\\\x01\x1f\n\t\u2028中',)
+            )
+            assert _quotes_as_jcs(conn)
+            built = conn.execute(f"SELECT {_ENVELOPE_SQL} FROM events ORDER BY seq").fetchall()
+        with gyengine.open_store(url) as store:
+            rows = list(store.chain_rows())
+    assert len(built) == len(rows) == EVENTS
+    assert [bytes(envelope) for (envelope,) in built] == [row_envelope(row) for row in rows]
+
+
+@pytest.mark.parametrize("in_sql", [True, False], ids=["server-builds-the-bytes", "python-builds"])
+def test_the_hashing_worker_finds_a_changed_row(pristine_pg: str, in_sql: bool) -> None:
+    """The worker's check of a range names a changed row as verify does, and passes
+    the ranges that do not hold it."""
+    from gyengine.postgres import _hash_part
+
+    with pg_helpers.database(template=pristine_pg) as url:
+        assert _hash_part(url, (1, EVENTS), in_sql=in_sql) is None
+        with closing(_psql(url)) as conn:
+            conn.execute("UPDATE events SET actor = 'someone else' WHERE seq = 5")
+        problem = _hash_part(url, (1, EVENTS), in_sql=in_sql)
+        assert problem is not None
+        assert problem == _verify(url)
+        assert (problem.seq, problem.kind) == (5, "hash")
+        assert _hash_part(url, (1, 4), in_sql=in_sql) is None
+        assert _hash_part(url, (6, EVENTS), in_sql=in_sql) is None

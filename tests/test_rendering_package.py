@@ -15,7 +15,7 @@ import pytest
 
 from gyengine import document
 from gyengine.plugins import build_renderers, get_plugin_manager
-from gyengine.rendering import BUILTIN_RENDERERS, builtin_renderers
+from gyengine.rendering import BUILTIN_RENDERERS, Renderer, builtin_renderers
 from gyengine.rendering.html import stylesheet
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -79,11 +79,11 @@ def test_the_registry_is_what_the_builtin_plugin_registers() -> None:
         "gyengine.rendering" + module for module in BUILTIN_RENDERERS.values()
     ]
     manager = get_plugin_manager(entry_points=False)
-    registered = [
-        *build_renderers(manager).values(),
-        *build_renderers(manager, "document").values(),
-    ]
+    registered = build_renderers(manager).values()
     assert sorted(type(r).__name__ for r in registered) == sorted(BUILTIN_RENDERERS)
+    assert all(isinstance(r, Renderer) for r in registered)
+    with pytest.raises(ValueError, match="renderers write documents"):
+        build_renderers(manager, "replay")
 
 
 def test_importing_the_package_imports_no_format() -> None:
@@ -103,6 +103,7 @@ RENDERING_MODULES = [
     *("gyengine.rendering" + module for module in sorted(set(BUILTIN_RENDERERS.values()))),
     "gyengine.rendering.charts",
     "gyengine.rendering.common",
+    "gyengine.rendering.scoreboard",
 ]
 
 

@@ -17,14 +17,8 @@ from hypothesis import strategies as st
 
 import gyengine
 import replay_helpers as h
-from gyengine import (
-    BrokenChain,
-    EvaluatorError,
-    Finding,
-    GyengineError,
-    PluginError,
-    Score,
-)
+from gyengine import Finding, GyengineError, Score
+from gyengine.errors import BrokenChain, EvaluatorError, PluginError
 
 
 @pytest.fixture
@@ -574,7 +568,7 @@ def test_library_end_to_end(tmp_path: Path) -> None:
         first = h.result_bytes(result)
     with gyengine.open(path, entry_points=False, plugins=[h.this_module()]) as engine:
         assert h.result_bytes(engine.replay(as_of="2019-06-30", checkpoints=False)) == first
-    with pytest.raises(gyengine.DatabaseNotFound):
+    with pytest.raises(gyengine.errors.DatabaseNotFound):
         gyengine.open(tmp_path / "missing.db")
 
 

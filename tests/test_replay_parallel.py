@@ -13,7 +13,8 @@ import pytest
 import gyengine
 import gyengine.replay
 import gyengine.store
-from gyengine import BrokenChain, NewEvent, Score
+from gyengine import NewEvent, Score
+from gyengine.errors import BrokenChain
 
 
 @attrs.frozen

@@ -21,9 +21,9 @@ import pytest
 from click.testing import CliRunner, Result
 
 import gyengine
-from gyengine import Replay, parse_period
+from gyengine import Engine, Replay, SQLiteEventStore, parse_period
 from gyengine.cli import State, cli
-from gyengine.plugins import build_renderers, build_reports, get_plugin_manager
+from gyengine.plugins import PluginManager, build_renderers, build_reports, get_plugin_manager
 from gyengine_reports import build_monthly, build_quarterly, build_weekly
 from gyengine_reports.labels import LABELS
 
@@ -35,17 +35,21 @@ ENV_VARS = ("GYENGINE_DB", "GYENGINE_PLUGINS_DIR", "FORCE_COLOR", "NO_COLOR", "C
 BUILDERS = {"weekly": build_weekly, "monthly": build_monthly, "quarterly": build_quarterly}
 
 
-class CachedEngine:
+class CachedEngine(Engine):
     """Stands in for the in-memory engine of the bundled dataset; replays once per question.
 
     Every format of a report asks the same replay: answering it once keeps the
-    suite fast while the CLI still parses, builds the document and renders it.
+    suite fast while the CLI still parses, builds the document (through
+    ``Engine.report``) and renders it.
     """
 
-    def __init__(self, make: Callable[[], Any], cache: dict[str, Replay]) -> None:
+    def __init__(
+        self, make: Callable[[], Any], cache: dict[str, Replay], manager: PluginManager
+    ) -> None:
+        super().__init__(SQLiteEventStore(":memory:", create=True), manager)
         self.make, self.cache = make, cache
 
-    def replay(self, **options: Any) -> Replay:
+    def replay(self, **options: Any) -> Replay:  # type: ignore[override]
         key = repr(sorted(options.items()))
         if key not in self.cache:
             engine = self.make()
@@ -54,9 +58,6 @@ class CachedEngine:
             finally:
                 engine.close()
         return self.cache[key]
-
-    def close(self) -> None:
-        pass
 
 
 @attrs.define
@@ -96,7 +97,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
 
     def dataset_engine(self: State, dataset: Any) -> Any:
         self.db_path = f"<{dataset.name} in memory>"
-        return CachedEngine(lambda: original(self, dataset), cache)
+        return CachedEngine(lambda: original(self, dataset), cache, self.manager)
 
     with pytest.MonkeyPatch.context() as patch:
         for name in ENV_VARS:
@@ -634,8 +635,9 @@ def test_xlsx_holds_the_numbers_of_the_json(
 
 def test_without_lang_a_report_speaks_the_plans_language(demo: Demo) -> None:
     """No --lang: the bundled zh plan gives zh labels, and a plan written in en gives en labels."""
-    from gyengine import ReplayOptions, ResultRecord, Score
+    from gyengine import ResultRecord, Score
     from gyengine.replay import Replay as ReplayResult
+    from gyengine.replay import ReplayOptions
     from gyengine_reports.view import View
 
     assert (

@@ -10,8 +10,9 @@ from typing import Any
 import pytest
 
 import replay_helpers as h
-from gyengine import FINDING_KINDS, STATUSES, Evaluator, EvaluatorError, Finding, Score
-from gyengine.evaluation import check_record
+from gyengine import Evaluator, Finding, Score
+from gyengine.errors import EvaluatorError
+from gyengine.evaluation import FINDING_KINDS, STATUSES, check_record
 
 NOT_FINITE = ["NaN", "sNaN", "-NaN", "Infinity", "-Infinity"]
 

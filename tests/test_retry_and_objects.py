@@ -75,7 +75,7 @@ def test_a_retried_batch_succeeds_whatever_the_form_of_expected_version(
     again = engine.append(batch, expected_version=expected)
     assert (again.count, again.duplicates) == (0, ("n0", "n1", "n2"))
     # A new event with the stale expectation is still a conflict.
-    with pytest.raises(gyengine.ConcurrencyError):
+    with pytest.raises(gyengine.errors.ConcurrencyError):
         engine.append(
             [NewEvent(type="NoteTaken", stream="s", id="n9", data={"text": "9"})],
             expected_version=expected,

@@ -221,7 +221,7 @@ responsible = ["U3"]
 
 def stamp(day: dt.date | str, hour: int = 9) -> str:
     """A record time on ``day`` (UTC)."""
-    return gyengine.parse_timestamp(f"{day}T{hour:02d}:00:00Z")
+    return gyengine.timeutil.parse_timestamp(f"{day}T{hour:02d}:00:00Z")
 
 
 def monday_after(week: int) -> dt.date:

@@ -16,20 +16,19 @@ from typing import Any
 import attrs
 import pytest
 
-from gyengine import (
-    GENESIS_HASH,
+import gyengine.store
+from gyengine import EventStore, InvalidEvent, SQLiteEventStore, StoredEvent
+from gyengine.canonical import GENESIS_HASH, canonical_json
+from gyengine.errors import (
     ConcurrencyError,
-    EventStore,
-    Head,
+    DatabaseNotFound,
+    DatabaseNotInitialised,
     IdConflict,
-    InvalidEvent,
     NotAGyengineDatabase,
-    PendingEvent,
-    SQLiteEventStore,
-    StoredEvent,
+    UnknownSupersededEvent,
 )
-from gyengine.canonical import canonical_json
-from gyengine.errors import DatabaseNotFound, DatabaseNotInitialised, UnknownSupersededEvent
+from gyengine.events import PendingEvent
+from gyengine.store import Head
 
 Note = Callable[..., PendingEvent]
 
@@ -130,6 +129,54 @@ def test_verify_accepts_a_valid_log(store: EventStore, note: Note) -> None:
     assert result.problem is None
     assert result.checked == 8
     assert result.head == store.head()
+
+
+def test_verify_in_worker_processes_agrees(store: EventStore, note: Note) -> None:
+    """verify(workers=2) (worker processes opening the log again, where the backend
+    can) gives verify()'s answer and head."""
+    _fill(store, note, [["a", "b", "c"] * 4, ["a"] * 5])
+    assert store.verify(workers=2) == store.verify(workers=1)
+    assert store.verify(workers=2).head == store.head()
+
+
+def test_the_hashing_worker_passes_a_sound_range(
+    store: EventStore, note: Note, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """hash_in_background() either declines (None: the reader hashes) or hashes the
+    range in a worker and finds nothing wrong with a sound log."""
+    monkeypatch.setattr(gyengine.store, "PARALLEL_HASHING_FROM", 2)
+    _fill(store, note, [["a", "b"] * 5])
+    check = store.hash_in_background(2, 9)
+    if check is not None:
+        assert check.result() is None
+
+
+def test_the_same_events_give_the_same_chain_on_every_backend(
+    store_factory: Callable[..., EventStore], note: Note, tmp_path: Path
+) -> None:
+    """The same batches with the same clock give the rows (hashes included) that SQLite writes."""
+    times = [T1, T2, T3]
+    batches = [
+        [note("p/1", "开工", id="x1", occurred="2019-06", actor="发改局"), note("p/2", id="x2")],
+        [note("p/1", "更正", id="x3", supersedes="x1", occurred="2019-Q2")],
+        [note("p/3", 'quote " and \\ and \u2028', id="x4")],
+    ]
+    reference = SQLiteEventStore(tmp_path / "reference.db", create=True, clock=_clock(*times))
+    store = store_factory(clock=_clock(*times))
+    for batch in batches:
+        reference.append(batch)
+        store.append(batch)
+    expected = list(reference.read_rows())
+    reference.close()
+    assert list(store.read_rows()) == expected
+    assert store.head().hash == expected[-1][12]
+
+
+def test_a_store_is_a_context_manager(store_factory: Callable[..., EventStore], note: Note) -> None:
+    """``with store:`` gives the store and closes it at the end."""
+    with store_factory() as store:
+        assert store.append([note("s", id="c1")]).count == 1
+        assert store.count() == 1
 
 
 def test_verify_of_an_empty_log(store: EventStore) -> None:
@@ -551,10 +598,7 @@ def test_read_rows_with_data_bytes(
     timed: EventStore, filters: dict[str, Any], seqs: list[int]
 ) -> None:
     """read_rows(data_bytes=True) gives the rows read() gives, data as its UTF-8 bytes."""
-    read_rows = getattr(timed, "read_rows", None)
-    if read_rows is None:
-        pytest.fail(f"{type(timed).__name__} has no read_rows")
-    rows = list(read_rows(data_bytes=True, **filters))
+    rows = list(timed.read_rows(data_bytes=True, **filters))
     assert [row[10] for row in rows] == [row.data.encode() for row in timed.read(**filters)]
     assert [row[:10] + row[11:] for row in rows] == [
         (*attrs.astuple(row)[:10], *attrs.astuple(row)[11:]) for row in timed.read(**filters)
@@ -787,3 +831,24 @@ def test_reopening_keeps_the_log(tmp_path: Path, note: Note) -> None:
         found = store.get("k")
         assert found is not None
         assert found.data == '{"text":"kept"}'
+
+
+def test_read_and_chain_rows_by_stream_prefix(store: EventStore, note: Note) -> None:
+    """A plan's rows are those whose stream begins with its prefix: read() and chain_rows()
+    give exactly them, in seq order, on every backend (and nothing of a longer id that
+    merely shares the first letters)."""
+    store.append(
+        [
+            note("county-1:indicator/I1", id="p1"),
+            note("county-12:indicator/I1", id="p2"),
+            note("county-1:project/P01", id="p3"),
+            note("county-2:indicator/I1", id="p4"),
+            note("indicator/I1", id="p5"),
+        ]
+    )
+    assert [row.seq for row in store.read(prefix="county-1:")] == [1, 3]
+    assert [row.seq for row in store.read(prefix="county-1:", start=2)] == [3]
+    assert [row[0] for row in store.read_rows(prefix="county-2:")] == [4]
+    assert [row[0] for row in store.chain_rows(prefix="county-1:")] == [1, 3]
+    assert [row[0] for row in store.chain_rows(2, 4, prefix="county-12:")] == [2]
+    assert [row.seq for row in store.read(prefix="county-9:")] == []

@@ -126,7 +126,7 @@ def _replay(path: Path, **options: object) -> gyengine.store.ChainProblem | None
     with h.open_engine(path, create=False) as engine:
         try:
             engine.replay(save=False, **options)
-        except gyengine.BrokenChain as broken:
+        except gyengine.errors.BrokenChain as broken:
             return broken.problem
     return None
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import attrs
 
-from gyengine import Column, Paragraph, Section, Table
+from gyengine.document import Column, Paragraph, Section, Table
 
 from .view import View
 

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from gyengine import Document, Finding, Period, Replay, ReportKind, Section, parse_period
+from gyengine import Document, Finding, Period, Replay, ReportKind, parse_period
+from gyengine.document import Section
 
 from .evidence import appendix, referenced
 from .labels import LABELS

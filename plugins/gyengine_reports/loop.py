@@ -11,7 +11,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Final
 
-from gyengine import Column, Finding, Paragraph, Period, Score, Section, Table
+from gyengine import Finding, Period, Score
+from gyengine.document import Column, Paragraph, Section, Table
 
 from .reasons import reason
 from .view import View, natural, seqs

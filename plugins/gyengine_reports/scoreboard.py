@@ -15,17 +15,8 @@ from collections.abc import Callable, Iterable
 from decimal import Decimal
 from typing import Any, Final
 
-from gyengine import (
-    Column,
-    Document,
-    Paragraph,
-    Period,
-    Replay,
-    Score,
-    Section,
-    Table,
-    parse_period,
-)
+from gyengine import Document, Period, Replay, Score, parse_period
+from gyengine.document import Column, Paragraph, Section, Table
 
 from .sections import _indicator_row
 from .view import View, decimal, natural

@@ -11,19 +11,8 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any, Final
 
-from gyengine import (
-    BarChart,
-    Column,
-    Finding,
-    GridChart,
-    LineChart,
-    Paragraph,
-    Period,
-    Score,
-    Section,
-    Table,
-    parse_period,
-)
+from gyengine import Finding, Period, Score, parse_period
+from gyengine.document import BarChart, Column, GridChart, LineChart, Paragraph, Section, Table
 
 from .reasons import reason
 from .view import View, decimal, natural, q2, seqs

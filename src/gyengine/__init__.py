@@ -1,212 +1,153 @@
 """gyengine: supervise a development plan from an immutable, hash-chained event log.
 
-The names in ``__all__`` are the public API, the only one plugins use; everything
-else may change. They are imported on first use, so that ``gyengine --help``
-and a plugin that needs only ``hookimpl`` start fast.
+The public API is the names in ``__all__`` and the public submodules in
+:data:`PUBLIC_MODULES` (``gyengine.errors``: every error; ``gyengine.document``:
+the parts of a report document; ``gyengine.evaluation``: the evaluator
+contract; ``gyengine.plugins``: the plugin host). Plugins use nothing else;
+everything else may change. The names are imported on first use, so that
+``gyengine --help`` and a plugin that needs only ``hookimpl`` start fast.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
-from .lazy import lazy_exports
+from . import lazy as _lazy
 
-if TYPE_CHECKING:
-    from .canonical import GENESIS_HASH, canonicalize, event_hash
-    from .datasets import Dataset
-    from .document import (
-        BarChart,
-        Column,
-        Document,
-        GridChart,
-        LineChart,
-        Paragraph,
-        Section,
-        Table,
-    )
-    from .engine import Engine, EvidenceEvent, Explanation, open, open_store
-    from .errors import (
-        ConcurrencyError,
-        DatabaseNotFound,
-        GyengineError,
-        IdConflict,
-        InvalidEvent,
-        NotAGyengineDatabase,
-        UnknownEventType,
-    )
-    from .evaluation import (
-        ANY_TYPE,
-        FINDING_KINDS,
-        STATUSES,
-        Evaluator,
-        EvaluatorError,
-        Finding,
-        ReplayContext,
-        Score,
-    )
-    from .eventchecks import EventCheck, EventRefused, check_subject
-    from .events import (
-        Event,
-        EventRetracted,
-        EventTypes,
-        NewEvent,
-        PendingEvent,
-        StoredEvent,
-        SyntheticDataDeclared,
-        event_type,
-    )
-    from .hookspecs import hookimpl
-    from .plan import Plan, PlanProblem, PlanSection
-    from .plugins import PluginError, PluginManager, build_event_types, get_plugin_manager
-    from .quantity import Quantity
-    from .rendering import Renderer
-    from .replay import BrokenChain, Replay, ReplayOptions, ResultRecord
-    from .reports import ReportKind
-    from .store import AppendResult, EventStore, Head, SQLiteEventStore, VerifyResult
-    from .timeutil import Period, parse_period, parse_timestamp
-
-_MODULES = {
-    "ANY_TYPE": "evaluation",
-    "AppendResult": "store",
-    "BarChart": "document",
-    "BrokenChain": "replay",
-    "Column": "document",
-    "ConcurrencyError": "errors",
-    "DatabaseNotFound": "errors",
-    "Dataset": "datasets",
-    "Document": "document",
-    "Engine": "engine",
-    "Evaluator": "evaluation",
-    "EvaluatorError": "evaluation",
-    "Event": "events",
-    "EventCheck": "eventchecks",
-    "EventRefused": "eventchecks",
-    "EventRetracted": "events",
-    "EventStore": "store",
-    "EventTypes": "events",
-    "EvidenceEvent": "engine",
-    "Explanation": "engine",
-    "FINDING_KINDS": "evaluation",
-    "Finding": "evaluation",
-    "GENESIS_HASH": "canonical",
-    "GridChart": "document",
-    "GyengineError": "errors",
-    "Head": "store",
-    "IdConflict": "errors",
-    "InvalidEvent": "errors",
-    "LineChart": "document",
-    "NewEvent": "events",
-    "NotAGyengineDatabase": "errors",
-    "Paragraph": "document",
-    "PendingEvent": "events",
-    "Period": "timeutil",
-    "Plan": "plan",
-    "PlanProblem": "plan",
-    "PlanSection": "plan",
-    "PluginError": "plugins",
-    "PluginManager": "plugins",
-    "Quantity": "quantity",
-    "Renderer": "rendering",
-    "Replay": "replay",
-    "ReplayContext": "evaluation",
-    "ReplayOptions": "replay",
-    "ReportKind": "reports",
-    "ResultRecord": "replay",
-    "SQLiteEventStore": "store",
-    "STATUSES": "evaluation",
-    "Score": "evaluation",
-    "Section": "document",
-    "StoredEvent": "events",
-    "SyntheticDataDeclared": "events",
-    "Table": "document",
-    "UnknownEventType": "errors",
-    "VerifyResult": "store",
-    "build_event_types": "plugins",
-    "canonicalize": "canonical",
-    "check_subject": "eventchecks",
-    "event_hash": "canonical",
-    "event_type": "events",
-    "get_plugin_manager": "plugins",
-    "hookimpl": "hookspecs",
-    "lazy_exports": "lazy",
+# The one table of the public names: each with the module that defines it.
+# ``__all__`` and the lazy imports are made from it; the imports for type
+# checkers below must list the same names (a test compares them).
+PUBLIC: Final = {
+    # The library: open a log, append, replay, report, explain, verify.
     "open": "engine",
     "open_store": "engine",
+    "Engine": "engine",
+    "AppendResult": "store",
+    "Audit": "engine",
+    "Explanation": "engine",
+    "PlanLoad": "engine",
+    "NewEvent": "events",
+    "Event": "events",
+    "StoredEvent": "events",
+    "EventStore": "store",
+    "SQLiteEventStore": "store",
+    "Replay": "replay",
+    "ResultRecord": "replay",
+    "Period": "timeutil",
     "parse_period": "timeutil",
-    "parse_timestamp": "timeutil",
+    "Quantity": "quantity",
+    "Document": "document",
+    # The errors met most; every error is in gyengine.errors.
+    "GyengineError": "errors",
+    "InvalidEvent": "errors",
+    # Writing a plugin: its hooks and what they return.
+    "hookimpl": "hookspecs",
+    "lazy_exports": "lazy",
+    "get_plugin_manager": "plugins",
+    "event_type": "events",
+    "Evaluator": "evaluation",
+    "ReplayContext": "evaluation",
+    "Score": "evaluation",
+    "Finding": "evaluation",
+    "ANY_TYPE": "evaluation",
+    "EventCheck": "eventchecks",
+    "check_subject": "eventchecks",
+    "Plan": "plan",
+    "PlanSection": "plan",
+    "PlanProblem": "plan",
+    "ReportKind": "reports",
+    "Renderer": "rendering",
+    "Export": "exports",
+    "Dataset": "datasets",
 }
 
-__all__ = [
-    "ANY_TYPE",
-    "FINDING_KINDS",
-    "GENESIS_HASH",
-    "STATUSES",
-    "AppendResult",
-    "BarChart",
-    "BrokenChain",
-    "Column",
-    "ConcurrencyError",
-    "DatabaseNotFound",
-    "Dataset",
-    "Document",
-    "Engine",
-    "Evaluator",
-    "EvaluatorError",
-    "Event",
-    "EventCheck",
-    "EventRefused",
-    "EventRetracted",
-    "EventStore",
-    "EventTypes",
-    "EvidenceEvent",
-    "Explanation",
-    "Finding",
-    "GridChart",
-    "GyengineError",
-    "Head",
-    "IdConflict",
-    "InvalidEvent",
-    "LineChart",
-    "NewEvent",
-    "NotAGyengineDatabase",
-    "Paragraph",
-    "PendingEvent",
-    "Period",
-    "Plan",
-    "PlanProblem",
-    "PlanSection",
-    "PluginError",
-    "PluginManager",
-    "Quantity",
-    "Renderer",
-    "Replay",
-    "ReplayContext",
-    "ReplayOptions",
-    "ReportKind",
-    "ResultRecord",
-    "SQLiteEventStore",
-    "Score",
-    "Section",
-    "StoredEvent",
-    "SyntheticDataDeclared",
-    "Table",
-    "UnknownEventType",
-    "VerifyResult",
-    "build_event_types",
-    "canonicalize",
-    "check_subject",
-    "event_hash",
-    "event_type",
-    "get_plugin_manager",
-    "hookimpl",
-    "lazy_exports",
-    "open",
-    "open_store",
-    "parse_period",
-    "parse_timestamp",
-]
+PUBLIC_MODULES: Final = ("document", "errors", "evaluation", "plugins")
+"""The submodules that are public API too, each with its own ``__all__``."""
 
+# Names this package exported before 0.x (issue 12) and where each lives now:
+# still found, with a DeprecationWarning. Those in a module of PUBLIC_MODULES
+# are public there; the others are not public API any more.
+MOVED: Final = {
+    **dict.fromkeys(
+        ("BarChart", "Column", "GridChart", "LineChart", "Paragraph", "Section", "Table"),
+        "gyengine.document",
+    ),
+    **dict.fromkeys(
+        (
+            "BrokenChain",
+            "ConcurrencyError",
+            "DatabaseNotFound",
+            "EvaluatorError",
+            "EventRefused",
+            "IdConflict",
+            "NotAGyengineDatabase",
+            "PluginError",
+            "UnknownEventType",
+        ),
+        "gyengine.errors",
+    ),
+    **dict.fromkeys(("FINDING_KINDS", "STATUSES"), "gyengine.evaluation"),
+    **dict.fromkeys(("PluginManager", "build_event_types"), "gyengine.plugins"),
+    **dict.fromkeys(
+        ("EventRetracted", "EventTypes", "PendingEvent", "SyntheticDataDeclared"),
+        "gyengine.events",
+    ),
+    **dict.fromkeys(("GENESIS_HASH", "canonicalize", "event_hash"), "gyengine.canonical"),
+    **dict.fromkeys(("Head", "VerifyResult"), "gyengine.store"),
+    "EvidenceEvent": "gyengine.engine",
+    "ReplayOptions": "gyengine.replay",
+    "parse_timestamp": "gyengine.timeutil",
+}
 
-_exports = lazy_exports(__name__, {name: f".{module}" for name, module in _MODULES.items()})
+if TYPE_CHECKING:
+    # `X as X`: re-exported for mypy --strict, which cannot read __all__ built from PUBLIC.
+    from .datasets import Dataset as Dataset
+    from .document import Document as Document
+    from .engine import Audit as Audit
+    from .engine import Engine as Engine
+    from .engine import Explanation as Explanation
+    from .engine import PlanLoad as PlanLoad
+    from .engine import open as open
+    from .engine import open_store as open_store
+    from .errors import GyengineError as GyengineError
+    from .errors import InvalidEvent as InvalidEvent
+    from .evaluation import ANY_TYPE as ANY_TYPE
+    from .evaluation import Evaluator as Evaluator
+    from .evaluation import Finding as Finding
+    from .evaluation import ReplayContext as ReplayContext
+    from .evaluation import Score as Score
+    from .eventchecks import EventCheck as EventCheck
+    from .eventchecks import check_subject as check_subject
+    from .events import Event as Event
+    from .events import NewEvent as NewEvent
+    from .events import StoredEvent as StoredEvent
+    from .events import event_type as event_type
+    from .exports import Export as Export
+    from .hookspecs import hookimpl as hookimpl
+    from .lazy import lazy_exports as lazy_exports
+    from .plan import Plan as Plan
+    from .plan import PlanProblem as PlanProblem
+    from .plan import PlanSection as PlanSection
+    from .plugins import get_plugin_manager as get_plugin_manager
+    from .quantity import Quantity as Quantity
+    from .rendering import Renderer as Renderer
+    from .replay import Replay as Replay
+    from .replay import ResultRecord as ResultRecord
+    from .reports import ReportKind as ReportKind
+    from .store import AppendResult as AppendResult
+    from .store import EventStore as EventStore
+    from .store import SQLiteEventStore as SQLiteEventStore
+    from .timeutil import Period as Period
+    from .timeutil import parse_period as parse_period
+
+__all__ = sorted(PUBLIC)
+
+_exports = _lazy.lazy_exports(
+    __name__,
+    {name: f".{module}" for name, module in PUBLIC.items()},
+    PUBLIC_MODULES,
+    moved=MOVED,
+)
 
 
 def __getattr__(name: str) -> Any:
@@ -214,4 +155,4 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return sorted(__all__)
+    return sorted([*__all__, *PUBLIC_MODULES])

@@ -26,7 +26,9 @@ if TYPE_CHECKING:
     from .engine import Engine
     from .events import EventTypes
     from .plugins import PluginManager
+    from .reports import ReportKind
     from .store import EventStore
+    from .timeutil import Period
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -71,17 +73,33 @@ class State:
 
     def dataset_engine(self, dataset: Dataset) -> Engine:
         """An engine over an in-memory store holding ``dataset``."""
-        from .datasets import load_dataset
+        from .datasets import load_dataset, open_cached_dataset
         from .engine import Engine
+        from .memory import MemoryEventStore
         from .plugins import build_plan_sections
-        from .store import SQLiteEventStore
 
+        sections = build_plan_sections(self.manager)
+        versions = self.manager.versions
+        cached = open_cached_dataset(dataset, self.registry, sections, versions, self.sources())
+        if cached is not None:
+            self.db_path = f"<{dataset.name}, prebuilt at {cached.path}>"
+            return Engine(cached, self.manager)
         self.db_path = f"<{dataset.name} in memory>"
-        store = SQLiteEventStore(":memory:", create=True)
+        store = MemoryEventStore()
         # Unchecked against the plan: a bundled dataset is checked when `demo init`
         # writes it (and by the tests); every replay without a database need not pay again.
-        load_dataset(store, self.registry, build_plan_sections(self.manager), dataset)
+        load_dataset(store, self.registry, sections, dataset)
         return Engine(store, self.manager)
+
+    def sources(self) -> list[Path]:
+        """The folders of gyengine's and every plugin's modules (for the dataset cache's key)."""
+        folders = {Path(__file__).parent}
+        for plugin in self.manager.get_plugins():
+            module = sys.modules.get(getattr(plugin, "__module__", None) or "")
+            where = getattr(plugin, "__file__", None) or getattr(module, "__file__", None)
+            if where:
+                folders.add(Path(where).parent)
+        return sorted(folders)
 
     def open_engine(self, db: str) -> Engine:
         from .engine import Engine
@@ -736,7 +754,8 @@ def replay_options(function: F) -> F:
     "fmt",
     default="table",
     show_default=True,
-    help="Output format: table, json, csv, markdown, or a plugin's renderer.",
+    help="table (the scoreboard); json or csv (the records as data: an export); markdown, "
+    "html, xlsx... (the table's document; any renderer); or a plugin's export or renderer.",
 )
 @click.option(
     "--output",
@@ -755,7 +774,8 @@ def replay_options(function: F) -> F:
     "--all",
     "show_all",
     is_flag=True,
-    help="table: every evaluator's latest results and every finding, not the scoreboard.",
+    help="gyengine's own report kind results (every evaluator's latest results and every"
+    " finding) instead of the scoreboard.",
 )
 @click.option(
     "--lang",
@@ -785,34 +805,29 @@ def replay(
 
     The table is a scoreboard of one screen (80 columns) in the plan's language,
     when a plugin registers the report kind ``scoreboard``: the latest period of
-    each part; --all prints every evaluator's latest results instead. The run
+    each part; --all prints gyengine's own report kind ``results`` (every
+    evaluator's latest results) instead. Another renderer (markdown, html...)
+    writes the same document; json and csv export the records as data. The run
     is saved in the database (tables runs, results, evidence) unless --no-save
     is given. With no database at all (no --db, no $GYENGINE_DB and no
-    ./gyengine.db) the bundled demo dataset is replayed in memory.
+    ./gyengine.db) the bundled demo dataset is replayed: from a sealed copy
+    built once in the cache folder ($GYENGINE_CACHE_DIR, else ~/.cache/gyengine;
+    set it empty for none), its whole chain checked, else in memory.
     """
-    from .plugins import build_renderers
+    from .document import printable, word
+    from .rendering import is_binary
 
-    renderers = build_renderers(state.manager)
-    if fmt not in renderers:
-        raise UsageError(f"--format: {fmt!r} is not one of {', '.join(sorted(renderers))}")
-    if output_path is not None:
-        _check_output(output_path, "--output")
+    export, renderer = _replay_format(state, fmt, output_path)
     if plan == "all":
         return _replay_all(state, db, fmt, output_path, save=not no_save, as_of=_as_of(as_of),
             known_at=_timestamp(known_at, end_of_day=True, option="--known-at"),
             evaluators=evaluators or None, options=_key_values(option_pairs),
             allow_broken_chain=allow_broken_chain, checkpoints=not no_checkpoints,
             verify_all=verify_all)  # fmt: skip
-    board = _scoreboard(state) if fmt == "table" and not show_all else None
     dataset = None
     if _db_is_default(db) and not Path(db).exists():
         dataset = state.default_dataset()
         engine = state.dataset_engine(dataset)
-        if board is None:  # the scoreboard says it itself, in the plan's language
-            click.echo(
-                f"synthetic data — {dataset.title}" if dataset.synthetic else dataset.title,
-                err=fmt != "table",
-            )
     else:
         engine = state.open_engine(db)
     try:
@@ -824,33 +839,33 @@ def replay(
                 evaluators=evaluators or None,
                 options=_key_values(option_pairs),
                 allow_broken_chain=allow_broken_chain,
-                checkpoints=not no_checkpoints,
+                # A bundled dataset keeps checkpoints only in its prebuilt copy
+                # (none in memory), never a run; its whole chain is checked.
+                checkpoints=not no_checkpoints and not _in_memory(engine),
                 save=False,
                 progress=advance,
-                verify_all=verify_all,
+                verify_all=verify_all or dataset is not None,
                 parallel=True,
                 plan=plan,
             )
-        if board is not None:
-            kind, terminal = board
-            document = kind.document(result, None, lang)
-            layout = {"width": str(SCOREBOARD_WIDTH), "compact": "1"}
-            write = functools.partial(_render_document, terminal, document, layout)
-        else:
-            write = functools.partial(_render_replay, renderers[fmt], result)
-        banner = dataset is None and board is None and result.synthetic
-        if banner and fmt == "table":  # above the table; on stderr after the output, for the rest
-            _synthetic_banner(state, result, lang, err=False)
+        write, says_synthetic = _replay_writer(
+            engine, result, export, renderer, fmt, show_all, lang
+        )
+        if dataset is not None and not says_synthetic:  # the plugin's scoreboard says it itself
+            click.echo(
+                f"synthetic data — {dataset.title}" if dataset.synthetic else dataset.title,
+                err=fmt != "table",
+            )
         # The run is saved only once its output is written: a failed write saves nothing.
-        _write(output_path, write)
-        if banner and fmt != "table":
-            _synthetic_banner(state, result, lang, err=True)
-        if not no_save:
+        _write(output_path, write, binary=renderer is not None and is_binary(renderer))
+        if export is not None and dataset is None and result.synthetic:
+            # A document says it itself; data go on stdout, so the notice goes to stderr.
+            board = engine.scoreboard().document(result, None, lang)
+            click.echo(word("synthetic", lang or board.lang), err=True)
+        if not no_save and dataset is None:
             engine.save_run(result)
     finally:
         engine.close()
-    from .document import printable
-
     for note in result.notes:
         click.echo(f"warning: {printable(note)}", err=True)
     if not result.chain_ok:
@@ -887,33 +902,57 @@ SCOREBOARD_WIDTH = 80
 """The columns ``gyengine replay``'s scoreboard fits (CJK characters count two)."""
 
 
-def _scoreboard(state: State) -> tuple[Any, Any] | None:
-    """The report kind ``scoreboard`` (with no period) and the ``terminal`` renderer, if both exist."""
-    from .plugins import build_renderers, build_reports
+def _replay_format(state: State, fmt: str, output_path: str | None) -> tuple[Any, Any]:
+    """``(export, None)`` or ``(None, renderer)`` for ``replay --format``; usage errors first."""
+    from .plugins import build_exports, build_renderers
+    from .rendering import is_binary
 
-    kind = build_reports(state.manager).get("scoreboard")
-    terminal = build_renderers(state.manager, "document").get("terminal")
-    if kind is None or kind.period is not None or terminal is None:
-        return None
-    return kind, terminal
+    exports = build_exports(state.manager)
+    renderers = build_renderers(state.manager)
+    choices = {*exports, *renderers, "table"}
+    if fmt not in choices:
+        raise UsageError(f"--format: {fmt!r} is not one of {', '.join(sorted(choices))}")
+    export = exports.get(fmt)  # json and csv are the records as data, not a document
+    renderer = None if export is not None else renderers["terminal" if fmt == "table" else fmt]
+    writes_bytes = renderer is not None and is_binary(renderer)
+    if writes_bytes and output_path is None and sys.stdout.isatty():
+        raise UsageError(f"--format {fmt} writes a binary file: give --output FILE")
+    if output_path is not None:
+        _check_output(output_path, "--output")
+    return export, renderer
 
 
-def _render_document(renderer: Any, document: Any, options: Any, output: IO[str]) -> None:
+def _replay_writer(
+    engine: Engine,
+    result: Any,
+    export: Any,
+    renderer: Any,
+    fmt: str,
+    show_all: bool,
+    lang: str | None,
+) -> tuple[Callable[[Any], None], bool]:
+    """What writes the replay's output, and whether it is the plugin's scoreboard."""
+    from .reports import SCOREBOARD
+
+    if export is not None:
+        return functools.partial(export.export, result), False
+    board = engine.scoreboard(full=show_all)
+    document = board.document(result, None, lang)
+    screen = board.name == SCOREBOARD
+    layout = {"width": str(SCOREBOARD_WIDTH), "compact": "1"} if screen and fmt == "table" else {}
+    return functools.partial(_render_document, renderer, document, layout), screen
+
+
+def _render_document(renderer: Any, document: Any, options: Any, output: IO[Any]) -> None:
     renderer.render(document, output, options)
 
 
-def _render_replay(renderer: Any, result: Any, output: IO[str]) -> None:
-    renderer.render(result, output)
+def _in_memory(engine: Any) -> bool:
+    """Whether the engine's store is a throw-away one in memory (nothing saved there outlives it)."""
+    from .memory import MemoryEventStore
 
-
-def _synthetic_banner(state: State, result: Any, lang: str | None, *, err: bool) -> None:
-    """Say that the log's data are synthetic, in --lang or the plan's language (the scoreboard's)."""
-    from .document import word
-
-    if lang is None:
-        board = _scoreboard(state)
-        lang = board[0].document(result, None, None).lang if board is not None else "en"
-    click.echo(word("synthetic", lang or "en"), err=err)
+    store = getattr(engine, "store", None)
+    return isinstance(store, MemoryEventStore) or getattr(store, "path", None) == ":memory:"
 
 
 def _db_is_default(db: str) -> bool:
@@ -948,7 +987,7 @@ def _db_is_default(db: str) -> bool:
     "fmt",
     default="terminal",
     show_default=True,
-    help="terminal, markdown, html, csv, xlsx, json, or a plugin's document renderer.",
+    help="terminal, markdown, html, csv, xlsx, json, or a plugin's renderer.",
 )
 @click.option(
     "-o",
@@ -980,53 +1019,59 @@ def report(
     The log is replayed as of the period's last day (or --as-of) and as known
     at --known-at, so an old bulletin can be reproduced byte for byte.
     """
+    from .errors import UnknownFormat, UnknownReport
     from .plugins import build_renderers, build_reports
-    from .timeutil import parse_period
+    from .rendering import is_binary
 
     kinds = build_reports(state.manager)
     if kind not in kinds:
-        raise UsageError(f"no report kind {kind!r} (kinds: {', '.join(sorted(kinds)) or 'none'})")
-    report_kind = kinds[kind]
-    renderers = build_renderers(state.manager, "document")
+        raise UsageError(str(UnknownReport(kind, list(kinds))))
+    renderers = build_renderers(state.manager)
     if fmt not in renderers:
-        raise UsageError(f"--format: {fmt!r} is not one of {', '.join(sorted(renderers))}")
+        raise UsageError(f"--format: {UnknownFormat(fmt, list(renderers))}")
     renderer = renderers[fmt]
-    binary = bool(getattr(renderer, "binary", False))
+    binary = is_binary(renderer)
     if binary and output_path is None and sys.stdout.isatty():
         raise UsageError(f"--format {fmt} writes a binary file: give -o FILE")
-    covered = None
-    if report_kind.period is None:
-        if period is not None:
-            raise UsageError(f"the {kind} report covers no period: leave out --period")
-    elif period is None:
-        raise UsageError(f"the {kind} report covers a {report_kind.period}: give --period")
-    else:
-        try:
-            covered = parse_period(period)
-        except ValueError as error:
-            raise UsageError(f"--period: {error}") from None
-        if covered.kind != report_kind.period:
-            raise UsageError(f"the {kind} report covers a {report_kind.period}, not {period!r}")
+    covered = _covered(kinds[kind], period)
     if output_path is not None:
         _check_output(output_path, "-o")
-    if _db_is_default(db) and not Path(db).exists():
-        engine = state.dataset_engine(state.default_dataset())
-    else:
-        engine = state.open_engine(db)
+    bundled = _db_is_default(db) and not Path(db).exists()
+    engine = state.dataset_engine(state.default_dataset()) if bundled else state.open_engine(db)
     try:
-        result = engine.replay(
-            as_of=_as_of(as_of) if as_of or covered is None else covered.end.isoformat(),
+        document = engine.report(
+            kind,
+            covered,
+            as_of=_as_of(as_of),
             known_at=_timestamp(known_at, end_of_day=True, option="--known-at"),
-            evaluators=report_kind.evaluators,
-            save=False,
+            lang=lang,
+            checkpoints=not _in_memory(engine),
+            verify_all=bundled,
             parallel=True,
             plan=plan,
         )
     finally:
         engine.close()
-    document = report_kind.document(result, covered, lang)
     options = {"bom": "1"} if bom else {}
     _write_document(output_path, binary, lambda out: renderer.render(document, out, options))
+
+
+def _covered(kind: ReportKind, period: str | None) -> Period | None:
+    """The period ``--period`` names, checked against the kind, or a usage error in the CLI's words."""
+    from .errors import WrongPeriod
+
+    try:
+        return kind.covering(period)
+    except WrongPeriod as error:
+        if error.covers is None:
+            raise UsageError(f"{error}: leave out --period") from None
+        if error.given is None:
+            raise UsageError(f"{error}: give --period") from None
+        raise UsageError(
+            f"the {kind.name} report covers a {error.covers}, not {period!r}"
+        ) from None
+    except ValueError as error:
+        raise UsageError(f"--period: {error}") from None
 
 
 def _write_document(path: str | None, binary: bool, write: Callable[[Any], None]) -> None:
@@ -1349,34 +1394,6 @@ def plan() -> None:
     """Check a plan file, or load it into the log as definition events."""
 
 
-def _read_plan(state: State, file: str, plan_id: str | None = None) -> Any:
-    from .plan import read_plan
-    from .plugins import build_plan_sections
-
-    sections = build_plan_sections(state.manager)
-    return sections, read_plan(file, sections, state.registry, plan_id=plan_id)
-
-
-def _replay_plan_alone(state: State, sections: Any, parsed: Any, file: str) -> None:
-    """Load the plan into an empty in-memory log and replay it through every evaluator,
-    so that a plan the evaluators would refuse is refused here, not at the first replay."""
-    from .engine import Engine
-    from .evaluation import EvaluatorError
-    from .plan import iter_events, plan_changes
-    from .store import SQLiteEventStore
-
-    with Engine(SQLiteEventStore(":memory:", create=True), state.manager) as engine:
-        changes = plan_changes(parsed, sections, engine.store, state.registry, actor=None)
-        engine.store.append(iter_events(changes))
-        try:
-            engine.replay(save=False, checkpoints=False)
-        except EvaluatorError as error:
-            raise _fail(
-                f"{file}: the plan loads, but the evaluators cannot replay it: {error}",
-                "fix the item the message names; `gyengine plan check` replays the plan alone",
-            ) from None
-
-
 plan_id_option = click.option(
     "--plan",
     "plan_id",
@@ -1411,9 +1428,9 @@ def plan_check(state: State, file: str, plan_id: str | None) -> None:
     in the plan text) or name ``assumed`` fields, and the checks' warnings.
     """
     from .document import printable
+    from .engine import check_plan
 
-    sections, parsed = _read_plan(state, file, plan_id)
-    _replay_plan_alone(state, sections, parsed, file)
+    parsed = check_plan(file, state.manager, plan_id=plan_id)
     counts = ", ".join(f"{len(parsed.entries(name))} [{name}]" for name in parsed.sections())
     click.echo(f"{file}: ok ({counts or 'no items'})")
     for name in parsed.sections():
@@ -1459,35 +1476,26 @@ def plan_load(
     year's reports can follow with `gyengine append --keep-recorded` (see
     docs/history.md).
     """
-    import attrs
-
     from .document import printable
     from .errors import InvalidEvent
-    from .plan import iter_events, plan_changes
 
     since = _timestamp(recorded, end_of_day=False, option="--recorded")
-    sections, parsed = _read_plan(state, file, plan_id)
-    with state.open_store(db) as store:
-        changes = plan_changes(parsed, sections, store, state.registry, actor=actor)
-        if not changes:
-            click.echo(f"{file}: nothing to load, the log already holds this plan")
-            return
-        events = iter_events(changes)
-        if since is not None:
-            events = (attrs.evolve(event, recorded=since) for event in events)
+    with state.open_engine(db) as engine:
         try:
-            result = store.append(events, dry_run=dry_run, keep_recorded=since is not None)
+            loaded = engine.load_plan(
+                file, actor=actor, recorded=since, dry_run=dry_run, plan_id=plan_id
+            )
         except InvalidEvent as error:
             if error.field != "$.recorded":
                 raise
             raise UsageError(f"--recorded {recorded}: {error.message}") from None
-    kinds = {
-        kind: sum(1 for c in changes if c.kind == kind) for kind in ("new", "revised", "removed")
-    }
-    summary = ", ".join(f"{n} {kind}" for kind, n in kinds.items() if n)
+    if loaded.appended is None:
+        click.echo(f"{file}: nothing to load, the log already holds this plan")
+        return
+    summary = ", ".join(f"{n} {kind}" for kind, n in loaded.counts().items())
     verb = "would append" if dry_run else "appended"
-    click.echo(f"{file}: {verb} {result.count} definition events ({summary})")
-    for change in changes:
+    click.echo(f"{file}: {verb} {loaded.appended.count} definition events ({summary})")
+    for change in loaded.changes:
         if change.kind != "new":
             click.echo(printable(f"  {change.kind}: [{change.section}] {change.key}"))
 

@@ -20,14 +20,16 @@ from cattrs.cols import is_any_set, is_mapping, is_sequence
 from cattrs.errors import ForbiddenExtraKeysError
 
 from .canonical import MAX_SAFE_INTEGER
+from .errors import InvalidEvent
 from .limits import decimal_fits, decimal_problem
 from .quantity import Quantity, structure_quantity, unstructure_quantity
 
-__all__ = ["describe_errors", "make_converter"]
+__all__ = ["describe_errors", "make_converter", "structure_checked"]
 
 # ASCII digits only: Python's \d and Decimal() also take "１２３" or "١٢٣", which
 # would be a silent coercion.
-_DECIMAL: Final = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?", re.ASCII)
+DECIMAL_TEXT: Final = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?", re.ASCII)
+"""The text of a decimal the converter reads (matched whole)."""
 
 
 class _Mismatch(ValueError):
@@ -78,7 +80,7 @@ def _structure_decimal(value: Any, _: type) -> Decimal:
     if isinstance(value, bool):
         raise _Mismatch(f"expected a decimal number, got {_show(value)}")
     # Exactly the digits: " 5 " is refused, as "5 " would be for an integer.
-    if isinstance(value, str) and _DECIMAL.fullmatch(value):
+    if isinstance(value, str) and DECIMAL_TEXT.fullmatch(value):
         try:
             return Decimal(value)
         except InvalidOperation:  # pragma: no cover - the regex admits only valid text
@@ -291,3 +293,23 @@ def describe_errors(error: BaseException, path: str = "$") -> list[tuple[str, st
             where = f"{where}.{name}"
         pairs.append((where, message))
     return pairs
+
+
+def structure_checked(
+    converter: cattrs.Converter, data: Any, cls: type, *, path: str = "$.data"
+) -> Any:
+    """Structure ``data`` into ``cls`` with ``converter``; what is wrong, as an :class:`InvalidEvent`.
+
+    The error names the first bad field by its JSON path under ``path``
+    (``$.data.amount: expected a decimal number...``) and says how many more there are.
+
+    Raises:
+        InvalidEvent: for anything the converter or the class's own ``__init__`` refuses.
+    """
+    try:
+        return converter.structure(data, cls)
+    except Exception as error:  # cattrs raises exception groups, validators anything
+        problems = describe_errors(error, path=path)
+        where, message = problems[0] if problems else (path, str(error))
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise InvalidEvent(message + more, field=where) from None

@@ -9,30 +9,55 @@ A dataset may also make synthetic counties (``county``), each its own plan
 under its own id with a year drawn from its own seed: ``gyengine demo init
 --counties 100`` writes a province of them into one database
 (:func:`load_counties`).
+
+Loading the bundled year costs more than replaying it (every line parsed,
+checked, encoded and hashed), so :func:`open_cached_dataset` keeps a prebuilt
+copy of it in the user's cache folder, keyed by everything it was built from.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import hashlib
 import heapq
 import json
-from collections.abc import Callable, Iterable, Iterator
+import os
+import sqlite3
+import tempfile
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 import attrs
 
+from .canonical import canonical_json
 from .errors import GyengineError, InvalidEvent
 from .events import EventTypes, PendingEvent
 from .jsonl import JsonLinesReader
 from .plan import PlanSection, iter_events, plan_changes, read_plan
-from .store import EventStore
+from .seal import Sealer, load_sealer
+from .store import EventStore, SQLiteEventStore
 from .timeutil import parse_timestamp
 
 if TYPE_CHECKING:
     from .eventchecks import EventChecks
 
-__all__ = ["Dataset", "county_lines", "load_counties", "load_dataset"]
+__all__ = [
+    "CACHE_ENV",
+    "Dataset",
+    "cache_dir",
+    "county_lines",
+    "load_counties",
+    "load_dataset",
+    "open_cached_dataset",
+]
+
+CACHE_ENV: Final = "GYENGINE_CACHE_DIR"
+"""The environment variable naming the cache folder (empty: keep no cache)."""
+
+CACHE_FORMAT: Final = 1
+"""Bumped when what a prebuilt copy holds changes, so older copies are not opened."""
 
 
 @attrs.frozen(kw_only=True)
@@ -198,3 +223,171 @@ def append_lines(
         if len(chunk) >= batch:
             count += flush()
     return count + (flush() if chunk else 0)
+
+
+def cache_dir() -> Path | None:
+    """Where prebuilt datasets are kept: ``$GYENGINE_CACHE_DIR``, else the user's
+    cache folder (``$XDG_CACHE_HOME/gyengine``, ``~/.cache/gyengine``); ``None``
+    when ``$GYENGINE_CACHE_DIR`` is set but empty (no cache)."""
+    named = os.environ.get(CACHE_ENV)
+    if named is not None:
+        return Path(named).expanduser() if named.strip() else None
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "gyengine"
+
+
+def _sources_stamp(sources: Iterable[Path]) -> list[list[object]]:
+    """Name, size and modification time of every Python file under ``sources``.
+
+    Part of the cache key so that a plugin edited in a checkout (its version
+    unchanged) is not answered from a copy its old code built.
+    """
+    stamps: list[list[object]] = []
+    for folder in sorted({Path(source) for source in sources}):
+        for path in sorted(folder.glob("*.py")):
+            try:
+                info = path.stat()
+            except OSError:
+                continue
+            stamps.append([str(path), info.st_size, info.st_mtime_ns])
+    return stamps
+
+
+def dataset_key(
+    dataset: Dataset,
+    registry: EventTypes,
+    versions: Mapping[str, str],
+    sources: Iterable[Path] = (),
+) -> str:
+    """The digest a prebuilt copy of ``dataset`` is kept under.
+
+    It covers the dataset's files (plan and events, their bytes), its record
+    time and name, every plugin's version (gyengine's own among them), the
+    event types and their schema versions, and the source files' stamps.
+    """
+    files = hashlib.sha256()
+    for path in (dataset.plan, *dataset.events):
+        files.update(Path(path).read_bytes())
+        files.update(b"\0")
+    key = {
+        "format": CACHE_FORMAT,
+        "dataset": dataset.name,
+        "plan_recorded": dataset.plan_recorded,
+        "files": files.hexdigest(),
+        "plugins": dict(sorted(versions.items())),
+        "types": sorted([name, registry.schema_of(name)] for name in registry.names()),
+        "sources": _sources_stamp(sources),
+    }
+    text = json.dumps(key, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def open_cached_dataset(
+    dataset: Dataset,
+    registry: EventTypes,
+    sections: dict[str, PlanSection],
+    versions: Mapping[str, str],
+    sources: Iterable[Path] = (),
+) -> SQLiteEventStore | None:
+    """A prebuilt copy of ``dataset`` in the cache folder, built first if there is none.
+
+    The copy is a SQLite file named by :func:`dataset_key`; in it (table
+    ``dataset_cache``), a seal (with the run and checkpoint key,
+    :mod:`gyengine.seal`) of that key and the copy's head seq and hash, made
+    when it was built. A copy whose seal or head
+    does not check is built again. Replays of the copy save and reuse sealed
+    checkpoints there as in any database; the copy's chain is checked as any
+    log's is. ``None`` when there is no cache folder or it cannot be written:
+    the caller then loads the dataset in memory.
+    """
+    folder = cache_dir()
+    if folder is None:
+        return None
+    key = dataset_key(dataset, registry, versions, sources)
+    path = folder / f"{dataset.name}-{key[:24]}.db"
+    try:
+        sealer = load_sealer(create=True)
+        if sealer is None:
+            return None
+        store = _open_sealed(path, key, sealer)
+        if store is not None:
+            return store
+        folder.mkdir(parents=True, exist_ok=True)
+        return _build(path, key, sealer, dataset, registry, sections)
+    except (OSError, sqlite3.Error, GyengineError):
+        return None  # no cache to be had here: the dataset is loaded in memory
+
+
+def _seal_content(key: str, seq: int, digest: str) -> bytes:
+    return canonical_json(["dataset", key, seq, digest]).encode("utf-8")
+
+
+def _open_sealed(path: Path, key: str, sealer: Sealer) -> SQLiteEventStore | None:
+    """The copy at ``path`` if its seal vouches for its key and head; else ``None``.
+
+    A copy that does not check is removed (processes that have it open keep
+    reading theirs), so that the next build can take its place.
+    """
+    if not path.exists():
+        return None
+    try:
+        store = SQLiteEventStore(path)
+    except GyengineError:
+        path.unlink(missing_ok=True)
+        return None
+    try:
+        found = store.conn.execute("SELECT key, seq, hash, seal FROM dataset_cache").fetchall()
+        head = store.head()
+    except sqlite3.Error:
+        found = []
+    sealed = found[0] if len(found) == 1 else None
+    if (
+        sealed is None
+        or list(sealed[:3]) != [key, head.seq, head.hash]
+        or sealer.check("dataset", _seal_content(key, head.seq, head.hash), sealed[3]) is not None
+    ):
+        store.close()
+        path.unlink(missing_ok=True)
+        return None
+    return store
+
+
+def _build(
+    path: Path,
+    key: str,
+    sealer: Sealer,
+    dataset: Dataset,
+    registry: EventTypes,
+    sections: dict[str, PlanSection],
+) -> SQLiteEventStore | None:
+    """Load ``dataset`` into a new file with its sealed head, and link it into place.
+
+    Linked, not renamed over: of two processes building at once, the second
+    opens the first one's copy, so that no file is replaced under a process
+    writing checkpoints into it.
+    """
+    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}-", suffix=".db")
+    os.close(descriptor)
+    os.unlink(temporary)  # the store makes the file itself
+    try:
+        store = SQLiteEventStore(temporary, create=True)
+        try:
+            load_dataset(store, registry, sections, dataset)
+            head = store.head()
+            seal = sealer.seal("dataset", _seal_content(key, head.seq, head.hash))
+            with store.conn:
+                store.conn.execute(
+                    "CREATE TABLE dataset_cache (key TEXT, seq INTEGER, hash TEXT, seal TEXT)"
+                )
+                store.conn.execute(
+                    "INSERT INTO dataset_cache VALUES (?, ?, ?, ?)",
+                    (key, head.seq, head.hash, seal),
+                )
+        finally:
+            store.close()
+        with contextlib.suppress(FileExistsError):
+            os.link(temporary, path)
+    finally:
+        for leftover in (temporary, temporary + "-wal", temporary + "-shm"):
+            Path(leftover).unlink(missing_ok=True)
+    return _open_sealed(path, key, sealer)

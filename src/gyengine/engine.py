@@ -14,14 +14,23 @@ Example::
 from __future__ import annotations
 
 import datetime as dt
+import io
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, overload
 
 import attrs
 
-from .errors import GyengineError, PlanRequired, UnknownPlan
+from .errors import (
+    EvaluatorError,
+    GyengineError,
+    PlanInvalid,
+    PlanRequired,
+    UnknownFormat,
+    UnknownPlan,
+    UnknownReport,
+)
 from .evaluation import Evaluator
 from .eventchecks import EventChecks
 from .events import Event, EventTypes, NewEvent, PendingEvent, StoredEvent
@@ -37,13 +46,22 @@ from .plugins import (
 from .replay import Replay, ReplayOptions, ResultRecord, replay, replay_each
 from .runs import RunStore
 from .store import AppendResult, EventStore, SQLiteEventStore, VerifyResult
-from .timeutil import parse_timestamp, utc_now
+from .timeutil import Period, parse_timestamp, utc_now
+
+if TYPE_CHECKING:
+    from .document import Document
+    from .exports import Export
+    from .plan import Plan, PlanChange
+    from .rendering import Renderer
+    from .reports import ReportKind
 
 __all__ = [
     "Audit",
     "Engine",
     "EvidenceEvent",
     "Explanation",
+    "PlanLoad",
+    "check_plan",
     "open",
     "open_store",
     "verify_log",
@@ -75,12 +93,33 @@ def _as_date(value: dt.date | str | None) -> dt.date | None:
         raise ValueError(f"{value!r} is not a date (use 2019-06-30)") from None
 
 
-def _as_timestamp(value: dt.datetime | str | None) -> str | None:
+def _as_timestamp(value: dt.datetime | str | None, *, end_of_day: bool = True) -> str | None:
     if value is None:
         return None
     if isinstance(value, dt.datetime):
         return parse_timestamp(value.isoformat())
-    return parse_timestamp(value)
+    return parse_timestamp(value, end_of_day=end_of_day)
+
+
+@attrs.frozen
+class PlanLoad:
+    """What :meth:`Engine.load_plan` appended (with ``dry_run``, would append).
+
+    ``changes`` are the items that differ from the plan in the log, each with
+    its ``kind`` (``new``, ``revised`` or ``removed``), ``section`` and ``key``;
+    ``appended`` is None when there was nothing to load.
+    """
+
+    path: str
+    changes: tuple[PlanChange, ...]
+    appended: AppendResult | None
+    dry_run: bool = False
+
+    def counts(self) -> dict[str, int]:
+        """How many items are ``new``, ``revised`` and ``removed`` (only those with any)."""
+        kinds = ("new", "revised", "removed")
+        found = {kind: sum(1 for c in self.changes if c.kind == kind) for kind in kinds}
+        return {kind: n for kind, n in found.items() if n}
 
 
 def _replay_options(
@@ -131,6 +170,38 @@ class Engine:
                 build_event_checks(self.manager), build_plan_sections(self.manager), self.registry
             )
         return self._checks
+
+    @property
+    def reports(self) -> dict[str, ReportKind]:
+        """``name -> kind`` of every report kind (gyengine's own ``results`` among them)."""
+        from .plugins import build_reports
+
+        return build_reports(self.manager)
+
+    @property
+    def renderers(self) -> dict[str, Renderer]:
+        """``name -> renderer`` of every renderer of report documents."""
+        from .plugins import build_renderers
+
+        return build_renderers(self.manager)
+
+    @property
+    def exports(self) -> dict[str, Export]:
+        """``name -> export`` of every export of a replay's records (``json``, ``csv``...)."""
+        from .plugins import build_exports
+
+        return build_exports(self.manager)
+
+    def renderer(self, name: str) -> Renderer:
+        """The renderer called ``name``.
+
+        Raises:
+            UnknownFormat: no renderer has that name (the error lists those there are).
+        """
+        renderers = self.renderers
+        if name not in renderers:
+            raise UnknownFormat(name, list(renderers))
+        return renderers[name]
 
     def close(self) -> None:
         """Close the store."""
@@ -199,10 +270,7 @@ class Engine:
 
     def events(self, **filters: Any) -> Iterator[Event]:
         """Read decoded events; takes the filters of :meth:`SQLiteEventStore.read`."""
-        read_rows = getattr(self.store, "read_rows", None)
-        if read_rows is not None:
-            return self.registry.decode_rows(read_rows(data_bytes=True, **filters))
-        return iter(self.registry.decode_all(self.store.read(**filters)))
+        return self.registry.decode_rows(self.store.read_rows(data_bytes=True, **filters))
 
     def replay(
         self,
@@ -298,6 +366,168 @@ class Engine:
     def _runs(self) -> RunStore | None:
         return self.store.runs()
 
+    def check_plan(self, path: str | os.PathLike[str], *, plan_id: str | None = None) -> Plan:
+        """Check a plan file with this engine's plugins, writing nothing (see :func:`check_plan`)."""
+        return check_plan(path, self.manager, plan_id=plan_id)
+
+    def load_plan(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        actor: str | None = None,
+        recorded: dt.datetime | str | None = None,
+        dry_run: bool = False,
+        plan_id: str | None = None,
+    ) -> PlanLoad:
+        """Load a plan file (TOML) as definition events: new, revised and removed items only.
+
+        Loading the same file twice appends nothing; a changed item appends its
+        revision, superseding the definition it replaces, so that replays known
+        at an earlier time do not see it.
+
+        Args:
+            path: the plan file.
+            actor: who loads it (the events' actor).
+            recorded: entering a past year: the plan as known from this time (a
+                date means its start, UTC) instead of now; no earlier than the
+                log's newest event (see docs/history.md).
+            dry_run: check and count, append nothing.
+            plan_id: the plan's id in a database of many plans (``county-007``):
+                its streams begin with ``county-007:``; the file's own
+                ``plan_id``, if any, must agree.
+
+        Raises:
+            PlanInvalid: the file has problems (one line each).
+            InvalidEvent: ``recorded`` is refused (field ``$.recorded``).
+        """
+        from .plan import iter_events, plan_changes, read_plan
+        from .plugins import build_plan_sections
+
+        since = _as_timestamp(recorded, end_of_day=False)
+        sections = build_plan_sections(self.manager)
+        parsed = read_plan(Path(path), sections, self.registry, plan_id=plan_id)
+        changes = tuple(plan_changes(parsed, sections, self.store, self.registry, actor=actor))
+        if not changes:
+            return PlanLoad(os.fspath(path), changes, None, dry_run)
+        events = iter_events(changes)
+        if since is not None:
+            events = (attrs.evolve(event, recorded=since) for event in events)
+        result = self.store.append(events, dry_run=dry_run, keep_recorded=since is not None)
+        return PlanLoad(os.fspath(path), changes, result, dry_run)
+
+    @overload
+    def report(
+        self,
+        kind: str,
+        period: str | Period | None = None,
+        *,
+        as_of: dt.date | str | None = None,
+        known_at: dt.datetime | str | None = None,
+        lang: str | None = None,
+        format: None = None,
+        options: Mapping[str, str] | None = None,
+        parallel: bool = False,
+        plan: str | None = None,
+        checkpoints: bool = True,
+        verify_all: bool = False,
+    ) -> Document: ...
+
+    @overload
+    def report(
+        self,
+        kind: str,
+        period: str | Period | None = None,
+        *,
+        as_of: dt.date | str | None = None,
+        known_at: dt.datetime | str | None = None,
+        lang: str | None = None,
+        format: str,
+        options: Mapping[str, str] | None = None,
+        parallel: bool = False,
+        plan: str | None = None,
+        checkpoints: bool = True,
+        verify_all: bool = False,
+    ) -> bytes: ...
+
+    def report(
+        self,
+        kind: str,
+        period: str | Period | None = None,
+        *,
+        as_of: dt.date | str | None = None,
+        known_at: dt.datetime | str | None = None,
+        lang: str | None = None,
+        format: str | None = None,
+        options: Mapping[str, str] | None = None,
+        parallel: bool = False,
+        plan: str | None = None,
+        checkpoints: bool = True,
+        verify_all: bool = False,
+    ) -> Document | bytes:
+        """A report of ``kind`` about ``period``: its document, or with ``format`` its bytes.
+
+        The log is replayed (not saved) as of the period's last day, or
+        ``as_of``, and as known at ``known_at``, through the evaluators the kind
+        needs; the kind builds the :class:`~gyengine.Document`. With ``format``
+        (``terminal``, ``markdown``, ``html``, ``csv``, ``xlsx``, ``json`` or a
+        plugin's) it is rendered, with the renderer's ``options``, into bytes:
+        text formats as UTF-8. The same log, plugins and arguments give the
+        same bytes.
+
+        Args:
+            kind: ``weekly``, ``monthly``, ``quarterly``, ``scoreboard``,
+                ``results`` or a plugin's own (see :attr:`reports`).
+            period: ``2019-W23``, ``2019-06``, ``2019-Q2``... as text or a
+                :class:`~gyengine.Period`; None for a kind that covers none.
+            lang: ``zh`` or ``en``; None: the plan's own language.
+            plan: in a database of many plans, the plan reported on (see :meth:`choose_plan`).
+            checkpoints: use and save sealed checkpoints (see :meth:`replay`).
+            verify_all: also verify the rows behind a checkpoint.
+
+        Raises:
+            UnknownReport: no kind of that name.
+            WrongPeriod: ``period`` is not what the kind covers.
+            UnknownFormat: no renderer called ``format`` (checked before replaying).
+            ValueError: ``period`` or a time cannot be read.
+        """
+        reports = self.reports
+        if kind not in reports:
+            raise UnknownReport(kind, list(reports))
+        report_kind = reports[kind]
+        covered = report_kind.covering(period)
+        renderer = self.renderer(format) if format is not None else None
+        if as_of is None and covered is not None:
+            as_of = covered.end
+        result = self.replay(
+            as_of=as_of,
+            known_at=known_at,
+            evaluators=report_kind.evaluators,
+            save=False,
+            parallel=parallel,
+            plan=plan,
+            checkpoints=checkpoints,
+            verify_all=verify_all,
+        )
+        document = report_kind.document(result, covered, lang)
+        if renderer is None:
+            return document
+        return render(renderer, document, options)
+
+    def scoreboard(self, *, full: bool = False) -> ReportKind:
+        """The report kind ``gyengine replay`` prints; ``.document(replay, None, lang)`` builds it.
+
+        A plugin's kind ``scoreboard`` (one screen), when there is one; with
+        ``full``, or when no plugin registers one, gyengine's own ``results``
+        (every evaluator's latest judged results and every finding).
+        """
+        from .reports import RESULTS, SCOREBOARD
+
+        reports = self.reports
+        board = reports.get(SCOREBOARD)
+        if full or board is None or board.period is not None:
+            return reports[RESULTS]
+        return board
+
     def verify(
         self,
         *,
@@ -349,6 +579,60 @@ class Engine:
                     successor = earlier
             explanations.append(Explanation(item, tuple(trail[s] for s in sorted(trail))))
         return explanations
+
+
+def render(
+    renderer: Renderer, document: Document, options: Mapping[str, str] | None = None
+) -> bytes:
+    """``document`` written by ``renderer`` into bytes (a text format's as UTF-8)."""
+    from .rendering import is_binary
+
+    if is_binary(renderer):
+        binary = io.BytesIO()
+        renderer.render(document, binary, options)
+        return binary.getvalue()
+    text = io.StringIO(newline="")  # "\n" stays "\n": the bytes are the same on every system
+    renderer.render(document, text, options)
+    return text.getvalue().encode("utf-8")
+
+
+def check_plan(
+    path: str | os.PathLike[str],
+    manager: PluginManager | None = None,
+    *,
+    plan_id: str | None = None,
+) -> Plan:
+    """Read a plan file as ``load_plan`` would, then replay it alone through every evaluator.
+
+    Nothing is written anywhere: the plan goes into an empty log in memory, so
+    a plan the evaluators would refuse is refused here, not at the first
+    replay after loading it.
+
+    Raises:
+        PlanInvalid: the file has problems, or the evaluators refuse the plan.
+    """
+    from .plan import iter_events, plan_changes, read_plan
+    from .plugins import build_plan_sections
+
+    manager = manager if manager is not None else get_plugin_manager()
+    from .memory import MemoryEventStore
+
+    with Engine(MemoryEventStore(), manager) as engine:
+        sections = build_plan_sections(manager)
+        parsed = read_plan(Path(path), sections, engine.registry, plan_id=plan_id)
+        changes = plan_changes(parsed, sections, engine.store, engine.registry, actor=None)
+        engine.store.append(iter_events(changes))
+        try:
+            engine.replay(save=False, checkpoints=False)
+        except EvaluatorError as error:
+            refused = PlanInvalid(
+                [f"{os.fspath(path)}: the plan loads, but the evaluators cannot replay it: {error}"]
+            )
+            refused.hint = (
+                "fix the item the message names; `gyengine plan check` replays the plan alone"
+            )
+            raise refused from None
+    return parsed
 
 
 @attrs.frozen
@@ -423,10 +707,15 @@ def open_store(
     ``postgresql://user@host/db`` (or ``postgres://``) opens a PostgreSQL
     database with :class:`~gyengine.postgres.PostgresEventStore` (install the
     ``postgres`` extra: ``pip install 'gyengine[postgres]'``); anything else is
-    the path of a SQLite file.
+    the path of a SQLite file; ``memory:`` is a new, empty log in this process's
+    memory (:class:`~gyengine.memory.MemoryEventStore`, gone when it ends).
     """
     text = os.fspath(target)
     clock = clock or utc_now
+    if text == "memory:":
+        from .memory import MemoryEventStore
+
+        return MemoryEventStore(clock=clock)
     if text.startswith(("postgresql://", "postgres://")):
         try:
             from .postgres import PostgresEventStore

@@ -6,7 +6,13 @@ attributes; ``str(error)`` is one line fit for a terminal.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .chain import ChainProblem
+
 __all__ = [
+    "BrokenChain",
     "CanonicalizationError",
     "ConcurrencyError",
     "CorruptDatabase",
@@ -15,16 +21,23 @@ __all__ = [
     "DatabaseUnavailable",
     "DiskFull",
     "DuplicateEventType",
+    "EvaluatorError",
+    "EventRefused",
     "GyengineError",
     "IdConflict",
     "InvalidEvent",
     "KeyFileError",
     "NotAGyengineDatabase",
+    "PlanInvalid",
     "PlanRequired",
+    "PluginError",
     "UnknownEventType",
+    "UnknownFormat",
     "UnknownPlan",
+    "UnknownReport",
     "UnknownSupersededEvent",
     "UnreadableRow",
+    "WrongPeriod",
 ]
 
 
@@ -67,6 +80,22 @@ class InvalidEvent(GyengineError, ValueError):
     def located(self, source: str, line: int) -> InvalidEvent:
         """Return a copy of this error that names ``source:line``."""
         return type(self)(self.message, source=source, line=line, field=self.field)
+
+
+class EventRefused(InvalidEvent):
+    """An event contradicts the plan in force; ``index`` is its place in the batch (0-based)."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        source: str | None = None,
+        line: int | None = None,
+        field: str | None = None,
+        index: int | None = None,
+    ) -> None:
+        super().__init__(message, source=source, line=line, field=field)
+        self.index = index
 
 
 class UnknownEventType(InvalidEvent):
@@ -215,3 +244,81 @@ class UnknownPlan(GyengineError):
         super().__init__(
             f"no plan {plan!r} in the log (plans: {_plan_list(plans) if plans else 'none'})"
         )
+
+
+class BrokenChain(GyengineError):
+    """The log fails verification, and the replay was not told to go on regardless."""
+
+    def __init__(self, problem: ChainProblem) -> None:
+        self.problem = problem
+        super().__init__(f"the log fails verification at {problem}")
+        self.hint = "run `gyengine verify` for details, or replay with --allow-broken-chain"
+
+
+class EvaluatorError(GyengineError):
+    """An evaluator raised while folding an event or computing its results."""
+
+    def __init__(
+        self,
+        *,
+        plugin: str,
+        evaluator: str,
+        seq: int | None,
+        event_type: str | None,
+        cause: BaseException,
+    ) -> None:
+        self.plugin, self.evaluator, self.seq, self.event_type = plugin, evaluator, seq, event_type
+        self.cause = cause
+        where = f"at seq {seq} ({event_type})" if seq is not None else "while computing its results"
+        super().__init__(
+            f"evaluator {evaluator!r} of plugin {plugin} failed {where}: "
+            f"{type(cause).__name__}: {cause}"
+        )
+        self.hint = "run with --debug for the traceback"
+
+
+class PlanInvalid(GyengineError):
+    """A plan file has problems; ``problems`` holds one line per problem."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(problems))
+
+
+class PluginError(GyengineError):
+    """A plugin could not be loaded, or registered something invalid."""
+
+    def __init__(self, plugin: str, message: str) -> None:
+        self.plugin = plugin
+        super().__init__(f"plugin {plugin}: {message}")
+
+
+class UnknownReport(GyengineError, LookupError):
+    """No plugin registers a report kind of this name; ``known`` lists those there are."""
+
+    def __init__(self, name: str, known: list[str]) -> None:
+        self.name, self.known = name, sorted(known)
+        super().__init__(f"no report kind {name!r} (kinds: {', '.join(self.known) or 'none'})")
+
+
+class UnknownFormat(GyengineError, LookupError):
+    """No renderer or export has this name; ``known`` lists those there are."""
+
+    def __init__(self, name: str, known: list[str]) -> None:
+        self.name, self.known = name, sorted(known)
+        super().__init__(f"{name!r} is not one of {', '.join(self.known)}")
+
+
+class WrongPeriod(GyengineError, ValueError):
+    """A report was asked for a period it does not cover: ``covers`` is the kind of period
+    it covers (None: none), ``given`` the period asked for (None: none)."""
+
+    def __init__(self, report: str, covers: str | None, given: str | None) -> None:
+        self.report, self.covers, self.given = report, covers, given
+        if covers is None:
+            message = f"the {report} report covers no period"
+        elif given is None:
+            message = f"the {report} report covers a {covers}"
+        else:
+            message = f"the {report} report covers a {covers}, not {given!r}"
+        super().__init__(message)

@@ -37,7 +37,7 @@ from typing import Any, ClassVar, Final
 
 import attrs
 
-from .errors import GyengineError
+from .errors import EvaluatorError, GyengineError
 from .events import Event
 from .timeutil import Period, parse_period
 
@@ -118,15 +118,20 @@ def _texts(value: Mapping[str, Any] | None, where: str) -> dict[str, str]:
     for key, item in value.items():
         if isinstance(item, (Decimal, float)) and not _finite(item):
             raise ValueError(f"{where}[{str(key)!r}]: {item} is not a finite number")
-        name, text = str(key), str(item)
-        for part in (name, text):
-            try:
-                part.encode("utf-8")
-            except UnicodeError:
-                raise ValueError(
-                    f"{where}[{name!r}]: {part!r} has no UTF-8 form (a lone surrogate)"
-                ) from None
-        texts[name] = text
+        texts[str(key)] = str(item)
+    try:
+        # One encode of everything: a record has many named inputs, and most have
+        # none to refuse (per part, this cost a tenth of a replay's results).
+        "".join([*texts, *texts.values()]).encode("utf-8")
+    except UnicodeError:
+        for name, text in texts.items():
+            for part in (name, text):
+                try:
+                    part.encode("utf-8")
+                except UnicodeError:
+                    raise ValueError(
+                        f"{where}[{name!r}]: {part!r} has no UTF-8 form (a lone surrogate)"
+                    ) from None
     return dict(sorted(texts.items()))
 
 
@@ -218,28 +223,6 @@ class Finding:
 
 
 Record = Score | Finding
-
-
-class EvaluatorError(GyengineError):
-    """An evaluator raised while folding an event or computing its results."""
-
-    def __init__(
-        self,
-        *,
-        plugin: str,
-        evaluator: str,
-        seq: int | None,
-        event_type: str | None,
-        cause: BaseException,
-    ) -> None:
-        self.plugin, self.evaluator, self.seq, self.event_type = plugin, evaluator, seq, event_type
-        self.cause = cause
-        where = f"at seq {seq} ({event_type})" if seq is not None else "while computing its results"
-        super().__init__(
-            f"evaluator {evaluator!r} of plugin {plugin} failed {where}: "
-            f"{type(cause).__name__}: {cause}"
-        )
-        self.hint = "run with --debug for the traceback"
 
 
 @attrs.frozen

@@ -23,7 +23,7 @@ from typing import Any
 
 import attrs
 
-from .errors import GyengineError, InvalidEvent
+from .errors import EventRefused, GyengineError
 from .events import EventTypes, NewEvent, PendingEvent
 from .plan import DEFAULT_PLAN, Plan, PlanBuilder, PlanSection, plan_ids, plan_of
 from .store import AppendResult, EventStore, Head
@@ -56,22 +56,6 @@ class EventCheck:
     types: tuple[str, ...] = attrs.field(converter=_names)
     check: Callable[[Plan, NewEvent], Iterable[Problem]]
     description: str = ""
-
-
-class EventRefused(InvalidEvent):
-    """An event contradicts the plan in force; ``index`` is its place in the batch (0-based)."""
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        source: str | None = None,
-        line: int | None = None,
-        field: str | None = None,
-        index: int | None = None,
-    ) -> None:
-        super().__init__(message, source=source, line=line, field=field)
-        self.index = index
 
 
 def listing(keys: Iterable[str], limit: int = 8) -> str:

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from .datasets import Dataset
     from .evaluation import Evaluator
     from .eventchecks import EventCheck
+    from .exports import Export
     from .plan import PlanSection
     from .rendering import Renderer
     from .reports import ReportKind
@@ -93,15 +94,28 @@ def register_datasets() -> list[Dataset]:  # type: ignore[empty-body]
 
 @hookspec
 def register_renderers() -> list[Renderer]:  # type: ignore[empty-body]
-    """Return renderers: objects with a ``name``, a ``kind`` and a ``render``.
+    """Return renderers: objects with a ``name``, a ``description`` and a ``render``.
 
-    ``kind = "replay"`` renderers write a :class:`~gyengine.Replay` with
-    ``render(replay, output)`` (the ``--format`` choices of ``gyengine replay``);
-    ``kind = "document"`` renderers write a :class:`~gyengine.Document` with
-    ``render(document, output)`` (the ``--format`` choices of ``gyengine
-    report``); ``binary = True`` renderers get a binary ``output``. The
-    protocols and gyengine's own renderers are in :mod:`gyengine.rendering`. A
-    plugin's renderer with the name of a built-in one of its kind replaces it.
+    ``render(document, output, options)`` writes a :class:`~gyengine.Document`
+    (the ``--format`` choices of ``gyengine report``, and of ``gyengine
+    replay`` for its table); ``binary = True`` renderers get a binary
+    ``output``. The protocol and gyengine's own renderers are in
+    :mod:`gyengine.rendering`. A plugin's renderer with the name of a built-in
+    one replaces it. (A replay renderer of before, ``render(replay, output)``,
+    is taken as an export with a ``DeprecationWarning``: see
+    :func:`register_exports`.)
+    """
+
+
+@hookspec
+def register_exports() -> list[Export]:  # type: ignore[empty-body]
+    """Return exports: objects with a ``name``, a ``description`` and an ``export``.
+
+    ``export(replay, output)`` writes a :class:`~gyengine.Replay`'s records as
+    data to a text stream (the ``--format`` choices of ``gyengine replay``
+    besides its table). gyengine's own are ``json`` and ``csv``
+    (:mod:`gyengine.exports`); a plugin's export with the name of a built-in
+    one replaces it.
     """
 
 
@@ -110,9 +124,10 @@ def register_reports() -> list[ReportKind]:  # type: ignore[empty-body]
     """Return the kinds of report this plugin publishes (weekly summary, monthly bulletin...).
 
     A :class:`~gyengine.ReportKind` names the report (``gyengine report NAME``),
-    the kind of period it covers (``week``, ``month``, ``quarter``...) and a
-    ``build(replay, period, lang)`` that turns a replay into a
-    :class:`~gyengine.Document`, which the document renderers then write.
+    the kind of period it covers (``week``, ``month``, ``quarter``..., or None)
+    and a ``build(replay, period, lang)`` that turns a replay into a
+    :class:`~gyengine.Document`, which the renderers then write. A plugin's
+    kind with the name of a built-in one (``results``) replaces it.
     """
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 import sys
+import warnings
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
@@ -22,6 +23,7 @@ def lazy_exports(
     submodules: Iterable[str] = (),
     *,
     built: Mapping[str, Callable[[], Any]] | None = None,
+    moved: Mapping[str, str] | None = None,
 ) -> Callable[[str], Any]:
     """Return a module ``__getattr__`` that imports a package's exports on first use.
 
@@ -40,6 +42,10 @@ def lazy_exports(
             of the same name.
         submodules: submodules of ``package`` to import when used as attributes.
         built: names whose value a function builds on first use.
+        moved: names the package exported once and now keeps elsewhere, each
+            with the module that has it (absolute): still found, with a
+            ``DeprecationWarning`` naming that module, and never stored, so
+            that every use is warned about.
 
     Each value is stored in the package's namespace the first time it is looked
     up, so every later lookup is an ordinary attribute. An unknown name raises
@@ -48,8 +54,18 @@ def lazy_exports(
     exported = dict(names)
     modules = frozenset(submodules)
     makers = dict(built or {})
+    elsewhere = dict(moved or {})
 
     def __getattr__(name: str) -> Any:
+        if name in elsewhere:
+            home = elsewhere[name]
+            warnings.warn(
+                f"{package}.{name} is deprecated: import {name} from {home}",
+                DeprecationWarning,
+                # 3: past this function and the package's own __getattr__, to the user
+                stacklevel=3,
+            )
+            return getattr(importlib.import_module(home), name)
         if name in makers:
             value = makers[name]()
         elif name in exported:

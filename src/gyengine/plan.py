@@ -27,7 +27,7 @@ import attrs
 
 from .canonical import event_hash
 from .codec import describe_errors
-from .errors import GyengineError, InvalidEvent
+from .errors import GyengineError, InvalidEvent, PlanInvalid
 from .events import EventRetracted, EventTypes, NewEvent, PendingEvent, type_name_of
 from .store import EventStore
 
@@ -145,14 +145,6 @@ class PlanItem:
     key: str | None
     value: Any
     line: int
-
-
-class PlanInvalid(GyengineError):
-    """A plan file has problems; ``problems`` holds one line per problem."""
-
-    def __init__(self, problems: list[str]) -> None:
-        self.problems = problems
-        super().__init__("\n".join(problems))
 
 
 class Plan:

@@ -11,16 +11,19 @@ from __future__ import annotations
 
 import importlib.metadata
 import importlib.util
+import inspect
 import sys
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, Final, TypeVar
 
+import attrs
 import pluggy
 
 from . import hookspecs
-from .errors import DuplicateEventType, GyengineError
+from .errors import DuplicateEventType, PluginError
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -29,7 +32,9 @@ if TYPE_CHECKING:
     from .evaluation import Evaluator
     from .eventchecks import EventCheck
     from .events import EventTypes
+    from .exports import Export
     from .plan import PlanSection
+    from .rendering import Renderer
     from .reports import ReportKind
 
 __all__ = [
@@ -41,6 +46,7 @@ __all__ = [
     "build_evaluators",
     "build_event_checks",
     "build_event_types",
+    "build_exports",
     "build_plan_sections",
     "build_renderers",
     "build_reports",
@@ -51,14 +57,6 @@ __all__ = [
 ENTRY_POINT_GROUP: Final = "gyengine"
 BUILTIN_PLUGINS: Final = ("gyengine.builtin",)
 """Modules of gyengine's own behaviour, registered like any plugin."""
-
-
-class PluginError(GyengineError):
-    """A plugin could not be loaded, or registered something invalid."""
-
-    def __init__(self, plugin: str, message: str) -> None:
-        self.plugin = plugin
-        super().__init__(f"plugin {plugin}: {message}")
 
 
 class PluginManager(pluggy.PluginManager):
@@ -340,35 +338,151 @@ def build_datasets(manager: pluggy.PluginManager) -> dict[str, Dataset]:
     return {key: item for key, (item, _) in found.items()}
 
 
+def _overriding(
+    manager: pluggy.PluginManager,
+    hook_name: str,
+    check: Callable[[str, Any], T | None],
+    what: str,
+) -> dict[str, T]:
+    """Items of a ``register_*`` hook by name, a plugin's replacing gyengine's own of that name.
+
+    ``check(plugin, item)`` returns the item to keep, None to leave it out, or
+    raises PluginError.
+
+    Raises:
+        PluginError: for a name one side registers twice, or an item ``check`` refuses.
+    """
+    theirs: dict[str, tuple[T, str]] = {}
+    builtin: dict[str, tuple[T, str]] = {}
+    for plugin, items in _hook_results(manager, hook_name):
+        for item in items:
+            kept = check(plugin, item)
+            if kept is None:
+                continue
+            name = str(getattr(kept, "name"))  # noqa: B009 - check() made sure there is one
+            target = builtin if plugin in BUILTIN_PLUGINS else theirs
+            if name in target:
+                other = target[name][1]
+                by = "twice" if other == plugin else f"by {other} and by {plugin}"
+                raise PluginError(plugin, f"{what} {name!r} is registered {by}")
+            target[name] = (kept, plugin)
+    return {name: item for name, (item, _) in {**builtin, **theirs}.items()}
+
+
 def build_reports(manager: pluggy.PluginManager) -> dict[str, ReportKind]:
-    """Collect the report kinds of every plugin, by name."""
+    """Collect the report kinds of every plugin, by name.
+
+    A plugin's kind replaces a built-in one of the same name (gyengine's own
+    ``results``).
+
+    Raises:
+        PluginError: for something that is not a ReportKind, or a name used twice.
+    """
     from .reports import ReportKind
 
-    found = _collect(manager, "register_reports", ReportKind, lambda k: f"report {k.name!r}")
-    return {key: item for key, (item, _) in found.items()}
+    def check(plugin: str, item: Any) -> ReportKind:
+        if not isinstance(item, ReportKind):
+            raise PluginError(
+                plugin, f"register_reports() returned {type(item).__name__}, not ReportKind"
+            )
+        return item
+
+    return _overriding(manager, "register_reports", check, "report")
 
 
-def build_renderers(manager: pluggy.PluginManager, kind: str = "replay") -> dict[str, Any]:
-    """Collect the renderers of one kind (``replay`` or ``document``) by name.
+def _named(plugin: str, hook_name: str, item: Any, method: str) -> None:
+    if not isinstance(getattr(item, "name", None), str) or not callable(
+        getattr(item, method, None)
+    ):
+        raise PluginError(plugin, f"{hook_name}() items need a name and {method}()")
 
-    A plugin's renderer replaces a built-in one of the same name.
+
+def _takes_options(render: Callable[..., Any]) -> bool:
+    """Whether ``render`` accepts ``(document, output, options)``, as a renderer's must."""
+    try:
+        inspect.signature(render).bind(None, None, None)
+    except TypeError:
+        return False
+    except ValueError:  # no signature to read (a builtin): take it at its word
+        return True
+    return True
+
+
+def _is_replay_renderer(item: Any) -> bool:
+    """Whether a ``register_renderers`` item is a replay renderer of before exports
+    (``kind = "replay"``, or a ``render(replay, output)`` that takes no options)."""
+    kind = getattr(item, "kind", None)
+    return kind == "replay" or (kind is None and not _takes_options(item.render))
+
+
+def build_renderers(manager: pluggy.PluginManager, kind: str = "document") -> dict[str, Renderer]:
+    """Collect every plugin's renderers by name (a plugin's replaces a built-in one of its name).
+
+    ``kind`` is a leftover of when replays had renderers of their own: only
+    ``"document"`` is accepted. Replay renderers registered the old way are
+    exports now (:func:`build_exports`) and left out here.
+
+    Raises:
+        PluginError: for an item without a name or a ``render``, or a name used twice.
     """
-    # Any: replay renderers take (replay, output), document ones (document, output, options).
-    renderers: dict[str, Any] = {}
-    builtin: dict[str, Any] = {}
-    for name, items in _hook_results(manager, "register_renderers"):
-        for renderer in items:
-            if not isinstance(getattr(renderer, "name", None), str) or not callable(
-                getattr(renderer, "render", None)
-            ):
-                raise PluginError(name, "register_renderers() items need a name and render()")
-            if getattr(renderer, "kind", "replay") != kind:
-                continue
-            target = builtin if name in BUILTIN_PLUGINS else renderers
-            if renderer.name in target:
-                raise PluginError(name, f"renderer {renderer.name!r} is registered twice")
-            target[renderer.name] = renderer
-    return {**builtin, **renderers}
+    if kind != "document":
+        raise ValueError(f"renderers write documents; for {kind!r} see build_exports()")
+
+    def check(plugin: str, item: Any) -> Any:
+        _named(plugin, "register_renderers", item, "render")
+        return None if _is_replay_renderer(item) else item
+
+    return _overriding(manager, "register_renderers", check, "renderer")
+
+
+@attrs.frozen
+class _ReplayRendererExport:
+    """A replay renderer of before exports (``render(replay, output)``), exported as it was."""
+
+    renderer: Any
+
+    @property
+    def name(self) -> str:
+        return str(self.renderer.name)
+
+    @property
+    def description(self) -> str:
+        return str(getattr(self.renderer, "description", ""))
+
+    def export(self, replay: Any, output: Any) -> None:
+        self.renderer.render(replay, output)
+
+
+def build_exports(manager: pluggy.PluginManager) -> dict[str, Export]:
+    """Collect every plugin's exports by name (a plugin's replaces a built-in one of its name).
+
+    A replay renderer that a plugin still returns from ``register_renderers``
+    (``render(replay, output)``) is taken as an export of its name, with a
+    ``DeprecationWarning``: it should move to ``register_exports``.
+
+    Raises:
+        PluginError: for an item without a name or an ``export``, or a name used twice.
+    """
+
+    def check(plugin: str, item: Any) -> Any:
+        _named(plugin, "register_exports", item, "export")
+        return item
+
+    found = _overriding(manager, "register_exports", check, "export")
+
+    def legacy(plugin: str, item: Any) -> Any:
+        _named(plugin, "register_renderers", item, "render")
+        if not _is_replay_renderer(item):
+            return None
+        warnings.warn(
+            f"plugin {plugin}: replay renderer {item.name!r} is an export now;"
+            " return it from register_exports with export(replay, output)",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return _ReplayRendererExport(item)
+
+    return {**found, **_overriding(manager, "register_renderers", legacy, "renderer")}
 
 
 def call_register_commands(manager: pluggy.PluginManager, cli: Any) -> None:

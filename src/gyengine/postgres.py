@@ -37,14 +37,17 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import hashlib
 import re
 from collections.abc import Callable, Collection, Generator, Iterable, Iterator, Mapping, Sequence
+from json.encoder import encode_basestring
 from typing import Any, Final
 
 import psycopg
 import psycopg.errors
 
 from .canonical import GENESIS_HASH
+from .chain import ChainProblem, hash_problem
 from .errors import (
     DatabaseNotInitialised,
     DatabaseUnavailable,
@@ -61,7 +64,7 @@ from .store import (
     BackgroundCheck,
     Head,
     Progress,
-    VerifyResult,
+    _Log,
     _SqlLog,
     prefix_range,
 )
@@ -83,6 +86,7 @@ PAGE: Final = 2000
 
 _COLUMNS: Final = ", ".join(ENVELOPE_FIELDS)
 _COLUMNS_DATA_BYTES: Final = _COLUMNS.replace("data,", "convert_to(data, 'UTF8'),")
+_COPY: Final = f"COPY events ({_COLUMNS}) FROM STDIN"
 
 _SCHEMA: Final = """
 CREATE TABLE events (
@@ -355,6 +359,9 @@ class PostgresEventStore(_SqlLog):
         if known_at is not None:
             params[0] = min(stop, self.seq_at(known_at))
         columns = _COLUMNS_DATA_BYTES if data_bytes else _COLUMNS
+        if stream is None and types is None and not prefix:
+            yield from self._ranges(columns, start, params[0])
+            return
         sql = (
             f"SELECT {columns} FROM events WHERE seq >= %s AND {' AND '.join(clauses)}"
             f" ORDER BY seq LIMIT {PAGE}"
@@ -373,7 +380,55 @@ class PostgresEventStore(_SqlLog):
                 return
             following = row[0] + 1
 
+    def _ranges(self, columns: str, start: int, stop: int) -> Iterator[tuple[Any, ...]]:
+        """Rows ``start..stop`` a seq range of :data:`PAGE` at a time.
+
+        Not ``seq >= ? ORDER BY seq LIMIT n``: without fresh statistics (a
+        table just filled) the planner may answer each page by sorting every
+        row past ``?``, so a long read takes quadratic time. A closed range
+        is at most :data:`PAGE` rows (seqs have no gaps; past a gap the next
+        seq is looked up). ``start`` below 1 reads any row below seq 1 first.
+        """
+        sql = f"SELECT {columns} FROM events WHERE seq >= %s AND seq < %s ORDER BY seq"
+        if start < 1:
+            yield from self._fetch(sql, -(2**63), 1)
+            start = 1
+        following = start
+        while following <= stop:
+            upto = min(following + PAGE, stop + 1)
+            count = 0
+            for row in self._fetch(sql, following, upto):
+                count += 1
+                yield row
+            following = upto
+            if not count:  # a gap of a page or more (an edit): on from the next seq there is
+                after = self._next_seq(upto)
+                if after is None:
+                    return
+                following = after
+
+    def _fetch(self, sql: str, first: int, upto: int) -> Iterator[tuple[Any, ...]]:
+        """One range of rows, each made as it is taken (the page's result stays in
+        libpq's memory); a row the driver cannot decode raises :class:`UnreadableRow`."""
+        following = first
+        try:
+            for row in self.raw.execute(sql, (first, upto), binary=True):
+                yield row
+                following = row[0] + 1
+        except (psycopg.DataError, UnicodeDecodeError) as error:
+            seq = self._next_seq(following)
+            raise UnreadableRow(following if seq is None else seq, str(error)) from None
+
     # -- appending ---------------------------------------------------------------
+
+    def _insert(self, rows: list[tuple[Any, ...]]) -> None:
+        """Insert a chunk's finished rows with one ``COPY``: one round trip, where
+        ``executemany`` makes one per row (about 10x slower). A re-sent id fails
+        the unique index as an INSERT would (an IntegrityError), and the append
+        then redoes the chunk the careful way."""
+        with self.raw.cursor() as cursor, cursor.copy(_COPY) as copy:
+            for row in rows:
+                copy.write_row(row)
 
     def _begin(self) -> None:
         """Start the append's transaction holding the append lock (see the module's docstring)."""
@@ -424,36 +479,27 @@ class PostgresEventStore(_SqlLog):
         :class:`UnreadableRow` is raised only for a row the driver cannot decode.
         ``prefix``: only the streams that begin with it (see :meth:`read_rows`).
         """
-        lowest = start if start > 1 else -(2**63)
-        bound = 2**63 - 1 if stop is None else stop
-        streams = " AND stream ~>=~ %s AND stream ~<~ %s" if prefix else ""
-        extra = prefix_range(prefix) if prefix else ()
-        sql = (
-            f"SELECT {_COLUMNS} FROM events WHERE seq >= %s AND seq <= %s{streams}"
-            f" ORDER BY seq LIMIT {PAGE}"
-        )
-        following = lowest
-        while True:
-            try:
-                rows = self.raw.execute(sql, (following, bound, *extra), binary=True).fetchall()
-            except (psycopg.DataError, UnicodeDecodeError) as error:
-                seq = self._next_seq(following)
-                raise UnreadableRow(following if seq is None else seq, str(error)) from None
-            yield from rows
-            if len(rows) < PAGE:
-                return
-            following = rows[-1][0] + 1
-
-    def verify(self, *, progress: Progress | None = None, workers: int | None = 1) -> VerifyResult:
-        """Recompute the chain from seq 1 and name the first broken seq (in this process)."""
-        checker = self.checker_at(1)
-        problem = self.check_chain(checker, None, progress)
-        head = Head(checker.checked_to, checker.prev_hash, checker.last_recorded or None)
-        return VerifyResult(checker.checked_to, head, problem)
+        last = self._max_seq() if stop is None else min(stop, self._max_seq())
+        if prefix:
+            sql = (
+                f"SELECT {_COLUMNS} FROM events WHERE seq >= %s AND seq <= %s"
+                f" AND stream ~>=~ %s AND stream ~<~ %s ORDER BY seq LIMIT {PAGE}"
+            )
+            yield from self._pages(
+                sql, start if start > 1 else -(2**63), [last, *prefix_range(prefix)]
+            )
+            return
+        yield from self._ranges(_COLUMNS, start if start > 1 else 0, last)
 
     def hash_in_background(self, start: int, stop: int) -> BackgroundCheck | None:
-        """``None``: replays on PostgreSQL check hashes as they read."""
-        return None
+        """Recompute the hashes of seqs ``start..stop`` in another process with its
+        own connection, if worth it (as on SQLite: 100,000 rows or more, two cores)."""
+        if not self._hashing_worthwhile(start, stop):
+            return None
+        return BackgroundCheck(_hash_part, self.url, (start, stop))
+
+    def _worker_target(self) -> tuple[Callable[[str], _Log], str]:
+        return PostgresEventStore, self.url
 
     def _typed(self) -> bool:
         """Whether the events table has exactly the columns gyengine made: PostgreSQL then
@@ -469,6 +515,68 @@ class PostgresEventStore(_SqlLog):
         """The first seq at or after ``seq`` the log holds, if any."""
         row = self.raw.execute("SELECT min(seq) FROM events WHERE seq >= %s", (seq,)).fetchone()
         return int(row[0]) if row and row[0] is not None else None
+
+
+def _quoted(column: str) -> str:
+    return f"coalesce(to_json({column})::text, 'null')"
+
+
+_ENVELOPE_SQL: Final = (
+    f"""convert_to('{{"actor":' || {_quoted("actor")} || ',"data":' || data"""
+    f""" || ',"id":' || {_quoted("id")} || ',"occurred":' || {_quoted("occurred")}"""
+    f""" || ',"prev_hash":' || {_quoted("prev_hash")} || ',"recorded":' || {_quoted("recorded")}"""
+    f""" || ',"schema":' || schema || ',"seq":' || seq || ',"stream":' || {_quoted("stream")}"""
+    f""" || ',"supersedes":' || {_quoted("supersedes")} || ',"type":' || {_quoted("type")}"""
+    """ || ',"version":' || version || '}', 'UTF8')"""
+)
+"""A PostgreSQL expression giving a row's canonical envelope bytes, as
+:func:`~gyengine.canonical.row_envelope` builds them, where ``to_json(text)``
+escapes as JCS does (:func:`_quotes_as_jcs` checks the server). A row it renders
+differently (a retyped column, say) hashes differently, so the check still finds
+the row, and :func:`~gyengine.chain.hash_problem` then names it."""
+
+_QUOTE_PROBE: Final = "".join(map(chr, range(1, 0x80))) + "é中文\u2028\u2029\U0001f600"
+
+
+def _quotes_as_jcs(raw: psycopg.Connection[Any]) -> bool:
+    """Whether this server's ``to_json(text)`` escapes strings exactly as JCS does."""
+    row = raw.execute("SELECT to_json(%s::text)::text", (_QUOTE_PROBE,)).fetchone()
+    return row is not None and row[0] == encode_basestring(_QUOTE_PROBE)
+
+
+def _hash_part(
+    url: str, span: tuple[int, int], *, in_sql: bool | None = None
+) -> ChainProblem | None:
+    """Recompute the hash of every row of a seq range, in a worker process with its
+    own connection: the first row whose hash is wrong, or ``None``.
+
+    The server builds each row's canonical bytes (:data:`_ENVELOPE_SQL`) where it
+    quotes as JCS does (``in_sql=None`` asks it), so Python only hashes them; a row
+    that does not match is named by :func:`~gyengine.chain.hash_problem`, the
+    checker's rule and words. A row it cannot read is left to the reader in order,
+    which meets it and names it.
+    """
+    start, stop = span
+    sha256 = hashlib.sha256
+    with PostgresEventStore(url) as store:
+        if in_sql is None:
+            in_sql = _quotes_as_jcs(store.raw)
+        try:
+            if not in_sql:
+                for row in store.chain_rows(start, stop):
+                    found = hash_problem(row)
+                    if found is not None:
+                        return found
+                return None
+            for seq, envelope, digest in store._ranges(f"seq, {_ENVELOPE_SQL}, hash", start, stop):
+                if sha256(envelope).hexdigest() != digest:
+                    row = next(store.chain_rows(seq, seq))
+                    return hash_problem(row) or ChainProblem(
+                        seq, "hash", f"the row does not hash to its stored hash {digest:.12}..."
+                    )
+        except UnreadableRow:
+            return None
+    return None
 
 
 class PostgresRunTables:

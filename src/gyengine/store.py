@@ -150,6 +150,22 @@ class EventStore(Protocol):
         """
         ...
 
+    def read_rows(
+        self,
+        *,
+        start: int = 1,
+        stop: int | None = None,
+        stream: str | None = None,
+        types: Collection[str] | None = None,
+        since: str | None = None,
+        known_at: str | None = None,
+        data_bytes: bool = False,
+        prefix: str | None = None,
+    ) -> Iterator[tuple[Any, ...]]:
+        """The rows :meth:`read` gives, as plain tuples in envelope order (the fast
+        path of decoding readers); ``data_bytes``: ``data`` as its UTF-8 bytes."""
+        ...
+
     def head(self) -> Head:
         """The newest event's seq, hash and recorded time."""
         ...
@@ -458,17 +474,17 @@ def _kept_recorded(batch: _Batch, event: PendingEvent) -> str:
     return event.recorded
 
 
-class _SqlLog:
-    """What the SQL backends share, so that they keep the same rules: the whole of an
-    append (seqs, versions, ``recorded``, ids, expected versions, all-or-nothing) and
-    the feeding of stored rows to the one chain checker.
+class _Log:
+    """What every backend shares, so that they keep the same rules: the whole of an
+    append (seqs, versions, ``recorded``, ids, expected versions, all-or-nothing),
+    the feeding of stored rows to the one chain checker, and verify (in this
+    process, or in worker processes that open the log again).
 
-    A backend provides ``conn`` (a connection taking ``?`` placeholders), ``_clock``,
-    ``_begin`` (start the write transaction, holding the log's write lock), the
-    driver's errors, and the reads named below.
+    A backend provides ``_clock``, the driver's errors and the methods under
+    "what a backend provides": its reads, its write transaction with savepoints,
+    and the lookups an append makes.
     """
 
-    conn: Any
     _clock: Callable[[], str]
     _versions: tuple[Head, dict[str, int]] | None
     _INTEGRITY_ERRORS: tuple[type[Exception], ...] = ()
@@ -476,26 +492,102 @@ class _SqlLog:
     _DRIVER_ERRORS: tuple[type[Exception], ...] = ()
     """Every error of the driver (a ROLLBACK after one of them may fail too)."""
 
+    # -- what a backend provides -------------------------------------------------
+
+    def head(self) -> Head:
+        raise NotImplementedError
+
     def at(self, seq: int) -> StoredEvent | None:
         raise NotImplementedError
 
-    # -- reads both backends share (the connection takes ``?``) -----------------
+    def stream_version(self, stream: str, *, before: int | None = None) -> int:
+        raise NotImplementedError
 
-    def count(self) -> int:
-        """How many events the log holds."""
-        return int(self.conn.execute("SELECT count(*) FROM events").fetchone()[0])
+    def read_rows(
+        self,
+        *,
+        start: int = 1,
+        stop: int | None = None,
+        stream: str | None = None,
+        types: Collection[str] | None = None,
+        since: str | None = None,
+        known_at: str | None = None,
+        data_bytes: bool = False,
+        prefix: str | None = None,
+    ) -> Iterator[tuple[Any, ...]]:
+        raise NotImplementedError
 
-    def get(self, event_id: str) -> StoredEvent | None:
-        """The event with this id, if any."""
-        row = self.conn.execute(
-            f"SELECT {_COLUMNS} FROM events WHERE id = ?", (event_id,)
-        ).fetchone()
-        return None if row is None else StoredEvent(*row)
+    def chain_rows(
+        self, start: int = 1, stop: int | None = None, *, prefix: str | None = None
+    ) -> Generator[tuple[Any, ...], None, None]:
+        raise NotImplementedError
 
-    def holds_hash(self, digest: str) -> bool:
-        """Whether some event has this hash (a head hash published earlier, say)."""
-        row = self.conn.execute("SELECT 1 FROM events WHERE hash = ? LIMIT 1", (digest,)).fetchone()
-        return row is not None
+    def close(self) -> None:
+        raise NotImplementedError
+
+    def _typed(self) -> bool:
+        """Whether the backend guarantees each column's type (the checker then need not look)."""
+        raise NotImplementedError
+
+    def _next_seq(self, seq: int) -> int | None:
+        """The first seq at or after ``seq`` the log holds, if any."""
+        raise NotImplementedError
+
+    def _max_seq(self) -> int:
+        """The highest seq the log holds, 0 if none (read without decoding any text)."""
+        raise NotImplementedError
+
+    def _recorded_from(self, seq: int) -> str | None:
+        """``recorded`` of the first row at or after ``seq``, if any."""
+        raise NotImplementedError
+
+    def _worker_target(self) -> tuple[Callable[[str], _Log], str] | None:
+        """How a worker process opens this log (a backend class and its path or URL);
+        ``None`` when no other process can (a log in this process's memory)."""
+        raise NotImplementedError
+
+    def _begin(self) -> None:
+        """Start the append's transaction, holding the log's write lock."""
+        raise NotImplementedError
+
+    def _finish(self, *, commit: bool) -> None:
+        """End the append's transaction: commit it, or (a dry run) roll it back."""
+        raise NotImplementedError
+
+    def _abort(self) -> None:
+        """Roll the append's transaction back after an error (which may have ended it)."""
+        raise NotImplementedError
+
+    def _savepoint(self) -> None:
+        """Mark the start of a chunk inside the append's transaction."""
+        raise NotImplementedError
+
+    def _rollback_to_savepoint(self) -> None:
+        """Undo what was inserted since the mark."""
+        raise NotImplementedError
+
+    def _release_savepoint(self) -> None:
+        """Keep what was inserted since the mark."""
+        raise NotImplementedError
+
+    def _insert(self, rows: list[tuple[Any, ...]]) -> None:
+        """Insert finished rows (envelope order); raise one of ``_INTEGRITY_ERRORS``
+        if an id or a ``(stream, version)`` is already there."""
+        raise NotImplementedError
+
+    def _rows_with_ids(self, ids: list[str]) -> Iterable[tuple[Any, ...]]:
+        """The rows (envelope order) with these ids, this transaction's own included."""
+        raise NotImplementedError
+
+    def _last_version(self, stream: str) -> int:
+        """The stream's highest version, this transaction's rows included (0: none)."""
+        raise NotImplementedError
+
+    def _ids_present(self, ids: list[str]) -> Iterable[str]:
+        """Which of these ids the log holds, this transaction's rows included."""
+        raise NotImplementedError
+
+    # -- reading -------------------------------------------------------------------
 
     def read(
         self,
@@ -523,71 +615,6 @@ class _SqlLog:
             prefix=prefix,
         ):
             yield make(*row)
-
-    def stream_version(self, stream: str, *, before: int | None = None) -> int:
-        """The stream's current version, or its last before seq ``before`` (0: no events)."""
-        if before is None:
-            row = self.conn.execute(
-                "SELECT max(version) FROM events WHERE stream = ?", (stream,)
-            ).fetchone()
-        else:
-            # Versions rise with seq: walk the stream's index down from its top.
-            row = self.conn.execute(
-                "SELECT version FROM events WHERE stream = ? AND seq < ?"
-                " ORDER BY version DESC LIMIT 1",
-                (stream, before),
-            ).fetchone()
-        return int(row[0]) if row and row[0] is not None else 0
-
-    def superseded(self, stop: int) -> dict[str, int]:
-        """Ids superseded by events up to ``stop``, each with the seq of its newest successor."""
-        rows = self.conn.execute(
-            "SELECT supersedes, max(seq) FROM events "
-            "WHERE supersedes IS NOT NULL AND seq <= ? GROUP BY supersedes",
-            (stop,),
-        )
-        return {row[0]: row[1] for row in rows}
-
-    def supersedes_before(self, start: int, stop: int, before: int) -> bool:
-        """Whether an event in seqs ``start..stop`` supersedes one at or before seq ``before``."""
-        row = self.conn.execute(
-            "SELECT 1 FROM events AS later JOIN events AS target ON target.id = later.supersedes "
-            "WHERE later.supersedes IS NOT NULL AND later.seq BETWEEN ? AND ? AND target.seq <= ? "
-            "LIMIT 1",
-            (start, stop, before),
-        ).fetchone()
-        return row is not None
-
-    def _typed(self) -> bool:
-        raise NotImplementedError
-
-    def _begin(self) -> None:
-        raise NotImplementedError
-
-    def head(self) -> Head:
-        raise NotImplementedError
-
-    def read_rows(
-        self,
-        *,
-        start: int = 1,
-        stop: int | None = None,
-        stream: str | None = None,
-        types: Collection[str] | None = None,
-        since: str | None = None,
-        known_at: str | None = None,
-        data_bytes: bool = False,
-        prefix: str | None = None,
-    ) -> Iterator[tuple[Any, ...]]:
-        raise NotImplementedError
-
-    def chain_rows(
-        self, start: int = 1, stop: int | None = None, *, prefix: str | None = None
-    ) -> Generator[tuple[Any, ...], None, None]:
-        raise NotImplementedError
-
-    def _next_seq(self, seq: int) -> int | None:
-        raise NotImplementedError
 
     # -- appending ---------------------------------------------------------------
 
@@ -631,17 +658,13 @@ class _SqlLog:
         Errors raised for one event carry its position in the batch as
         ``error.index`` (0-based).
         """
-        conn = self.conn
         self._begin()
         self._versions, known = None, self._versions
         try:
             batch = self._append_locked(events, expected_version, progress, keep_recorded, known)
-            conn.execute("ROLLBACK" if dry_run else "COMMIT")
+            self._finish(commit=not dry_run)
         except BaseException:
-            # rollback() fails if the error already ended the transaction; the
-            # original exception is the one to report.
-            with contextlib.suppress(*self._DRIVER_ERRORS):
-                conn.execute("ROLLBACK")
+            self._abort()
             raise
         if not dry_run and len(batch.versions) <= _VERSION_CACHE_LIMIT:
             # The next append of this store starts from these versions if the
@@ -657,7 +680,6 @@ class _SqlLog:
         keep_recorded: bool,
         known_versions: tuple[Head, dict[str, int]] | None,
     ) -> _Batch:
-        conn = self.conn
         head = self.head()
         recorded = self._clock()
         latest = latest_recorded(recorded) if keep_recorded else ""
@@ -674,14 +696,14 @@ class _SqlLog:
             # the insert or a check fails. The careful pass then gives the
             # authoritative answer (a no-op duplicate, an IdConflict...).
             saved = batch.save(chunk)
-            conn.execute("SAVEPOINT chunk")
+            self._savepoint()
             try:
                 self._append_chunk(batch, chunk, careful=False)
             except refused:
-                conn.execute("ROLLBACK TO chunk")
+                self._rollback_to_savepoint()
                 batch.restore(saved)
                 self._append_chunk(batch, chunk, careful=True)
-            conn.execute("RELEASE chunk")
+            self._release_savepoint()
             if progress is not None:
                 progress(len(chunk))
         # Expectations about streams the batch never wrote still have to hold;
@@ -740,47 +762,29 @@ class _SqlLog:
             batch.appended.append((seq, event.id))
         batch.seq, batch.prev, batch.index = seq, prev, index
         if rows:
-            self.conn.executemany(_INSERT, rows)
+            self._insert(rows)
 
     def _look_up(
         self, batch: _Batch, chunk: list[PendingEvent], *, careful: bool
     ) -> dict[str, StoredEvent]:
-        """What a chunk needs from the database: its streams' versions, the ids it
+        """What a chunk needs from the log: its streams' versions, the ids it
         supersedes, and (``careful``) the logged events with its ids."""
-        conn = self.conn
         existing: dict[str, StoredEvent] = {}
         versions = batch.versions
         if careful:
             ids = [event.id for event in chunk]
-            existing = {
-                row[1]: StoredEvent(*row)
-                for row in conn.execute(
-                    f"SELECT {_COLUMNS} FROM events WHERE id IN ({', '.join('?' * len(ids))})", ids
-                )
-            }
+            existing = {row[1]: StoredEvent(*row) for row in self._rows_with_ids(ids)}
             wanted = {event.stream for event in chunk}
         else:
             wanted = {event.stream for event in chunk} - versions.keys()
-        # One stream at a time: max() over the (stream, version) index is a
-        # single seek, where an IN (...) GROUP BY scans each stream's entries.
         for name in wanted:
-            versions[name] = (
-                conn.execute(
-                    "SELECT max(version) FROM events WHERE stream = ?", (name,)
-                ).fetchone()[0]
-                or 0
-            )
+            versions[name] = self._last_version(name)
         # Ids of this chunk are looked up as well: one may be a re-sent
         # duplicate of a logged event that another event here supersedes.
         targets = {e.supersedes for e in chunk if e.supersedes is not None}
         names = sorted(targets - batch.known)
-        if names:  # (PostgreSQL refuses an empty IN ())
-            batch.known.update(
-                row[0]
-                for row in conn.execute(
-                    f"SELECT id FROM events WHERE id IN ({', '.join('?' * len(names))})", names
-                )
-            )
+        if names:
+            batch.known.update(self._ids_present(names))
         return existing
 
     def check_chain(
@@ -829,11 +833,10 @@ class _SqlLog:
         if head.recorded is not None and holds(head.recorded):
             return head.seq
         low, high = 0, head.seq  # holds at low (or low = 0); fails at high
-        lookup = "SELECT recorded FROM events WHERE seq >= ? ORDER BY seq LIMIT 1"
         while high - low > 1:
             middle = (low + high) // 2
-            row = self.conn.execute(lookup, (middle,)).fetchone()
-            if row is not None and holds(row[0]):
+            recorded = self._recorded_from(middle)
+            if recorded is not None and holds(recorded):
                 low = middle
             else:
                 high = middle
@@ -859,6 +862,178 @@ class _SqlLog:
             hashes=hashes,
             typed=self._typed(),
         )
+
+    # -- verifying -------------------------------------------------------------------
+
+    def verify(self, *, progress: Progress | None = None, workers: int | None = 1) -> VerifyResult:
+        """Recompute the chain from seq 1 and name the first broken seq.
+
+        Every rule of :mod:`gyengine.chain` is checked on every row.
+
+        Args:
+            progress: called with the number of rows checked, now and then.
+            workers: processes to verify seq ranges in parallel, each with its
+                own connection. The default, 1, checks in this process. ``None``
+                picks one per core (up to 4) for logs of 200,000 events or more,
+                as ``gyengine verify`` does. Workers are started with ``spawn``,
+                which imports the main module again: call this from a script
+                only under ``if __name__ == "__main__":``.
+        """
+        # Not head(): its text columns may be the very thing that is broken.
+        total = self._max_seq()
+        if workers is None:
+            cores = os.cpu_count() or 1
+            workers = min(cores, 4) if total >= PARALLEL_VERIFY_FROM and cores > 1 else 1
+        target = self._worker_target()
+        if workers <= 1 or target is None or total < 2 * workers:
+            checker = self.checker_at(1)
+            problem = self.check_chain(checker, None, progress)
+            head = Head(checker.checked_to, checker.prev_hash, checker.last_recorded or None)
+            return VerifyResult(checker.checked_to, head, problem)
+        return self._verify_parallel(target, total, workers, progress)
+
+    def _verify_parallel(
+        self,
+        target: tuple[Callable[[str], _Log], str],
+        total: int,
+        workers: int,
+        progress: Progress | None,
+    ) -> VerifyResult:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        step = -(-total // workers)
+        ranges = [(first, min(total, first + step - 1)) for first in range(1, total + 1, step)]
+        opener, where = target
+        # spawn, not fork: a forked child must not touch the parent's connection.
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(len(ranges), mp_context=context) as pool:
+            count = len(ranges)
+            parts = list(pool.map(_verify_part, [opener] * count, [where] * count, ranges))
+        if progress is not None:
+            progress(total)
+        problems = [problem for problem, _ in parts if problem is not None]
+        if problems:
+            problem = min(problems, key=lambda found: found.seq)
+            checked = problem.seq - 1
+            row = self.at(checked) if checked > 0 else None
+            head = Head(checked, row.hash if row else GENESIS_HASH, row.recorded if row else None)
+            return VerifyResult(checked, head, problem)
+        last_hash, last_recorded = parts[-1][1]
+        return VerifyResult(total, Head(total, last_hash, last_recorded), None)
+
+    def _hashing_worthwhile(self, start: int, stop: int) -> bool:
+        """Whether a worker process hashing seqs ``start..stop`` pays for its start."""
+        return (
+            stop - start + 1 >= PARALLEL_HASHING_FROM
+            and self._worker_target() is not None
+            and (os.cpu_count() or 1) >= 2
+        )
+
+
+class _SqlLog(_Log):
+    """What the SQL backends share: the reads and the append's steps in SQL that
+    both SQLite and PostgreSQL run (``conn`` takes ``?`` placeholders)."""
+
+    conn: Any
+
+    def count(self) -> int:
+        """How many events the log holds."""
+        return int(self.conn.execute("SELECT count(*) FROM events").fetchone()[0])
+
+    def get(self, event_id: str) -> StoredEvent | None:
+        """The event with this id, if any."""
+        row = self.conn.execute(
+            f"SELECT {_COLUMNS} FROM events WHERE id = ?", (event_id,)
+        ).fetchone()
+        return None if row is None else StoredEvent(*row)
+
+    def holds_hash(self, digest: str) -> bool:
+        """Whether some event has this hash (a head hash published earlier, say)."""
+        row = self.conn.execute("SELECT 1 FROM events WHERE hash = ? LIMIT 1", (digest,)).fetchone()
+        return row is not None
+
+    def stream_version(self, stream: str, *, before: int | None = None) -> int:
+        """The stream's current version, or its last before seq ``before`` (0: no events)."""
+        if before is None:
+            row = self.conn.execute(
+                "SELECT max(version) FROM events WHERE stream = ?", (stream,)
+            ).fetchone()
+        else:
+            # Versions rise with seq: walk the stream's index down from its top.
+            row = self.conn.execute(
+                "SELECT version FROM events WHERE stream = ? AND seq < ?"
+                " ORDER BY version DESC LIMIT 1",
+                (stream, before),
+            ).fetchone()
+        return int(row[0]) if row and row[0] is not None else 0
+
+    def superseded(self, stop: int) -> dict[str, int]:
+        """Ids superseded by events up to ``stop``, each with the seq of its newest successor."""
+        rows = self.conn.execute(
+            "SELECT supersedes, max(seq) FROM events "
+            "WHERE supersedes IS NOT NULL AND seq <= ? GROUP BY supersedes",
+            (stop,),
+        )
+        return {row[0]: row[1] for row in rows}
+
+    def supersedes_before(self, start: int, stop: int, before: int) -> bool:
+        """Whether an event in seqs ``start..stop`` supersedes one at or before seq ``before``."""
+        row = self.conn.execute(
+            "SELECT 1 FROM events AS later JOIN events AS target ON target.id = later.supersedes "
+            "WHERE later.supersedes IS NOT NULL AND later.seq BETWEEN ? AND ? AND target.seq <= ? "
+            "LIMIT 1",
+            (start, stop, before),
+        ).fetchone()
+        return row is not None
+
+    def _max_seq(self) -> int:
+        return int(self.conn.execute("SELECT coalesce(max(seq), 0) FROM events").fetchone()[0])
+
+    def _recorded_from(self, seq: int) -> str | None:
+        row = self.conn.execute(
+            "SELECT recorded FROM events WHERE seq >= ? ORDER BY seq LIMIT 1", (seq,)
+        ).fetchone()
+        return None if row is None else str(row[0])
+
+    def _finish(self, *, commit: bool) -> None:
+        self.conn.execute("COMMIT" if commit else "ROLLBACK")
+
+    def _abort(self) -> None:
+        # ROLLBACK fails if the error already ended the transaction; the
+        # original exception is the one to report.
+        with contextlib.suppress(*self._DRIVER_ERRORS):
+            self.conn.execute("ROLLBACK")
+
+    def _savepoint(self) -> None:
+        self.conn.execute("SAVEPOINT chunk")
+
+    def _rollback_to_savepoint(self) -> None:
+        self.conn.execute("ROLLBACK TO chunk")
+
+    def _release_savepoint(self) -> None:
+        self.conn.execute("RELEASE chunk")
+
+    def _insert(self, rows: list[tuple[Any, ...]]) -> None:
+        self.conn.executemany(_INSERT, rows)
+
+    def _rows_with_ids(self, ids: list[str]) -> Iterable[tuple[Any, ...]]:
+        marks = ", ".join("?" * len(ids))
+        return list(self.conn.execute(f"SELECT {_COLUMNS} FROM events WHERE id IN ({marks})", ids))
+
+    def _last_version(self, stream: str) -> int:
+        # One stream at a time: max() over the (stream, version) index is a
+        # single seek, where an IN (...) GROUP BY scans each stream's entries.
+        row = self.conn.execute(
+            "SELECT max(version) FROM events WHERE stream = ?", (stream,)
+        ).fetchone()
+        return int(row[0] or 0)
+
+    def _ids_present(self, ids: list[str]) -> Iterable[str]:
+        marks = ", ".join("?" * len(ids))  # (never empty: PostgreSQL refuses IN ())
+        return [
+            row[0] for row in self.conn.execute(f"SELECT id FROM events WHERE id IN ({marks})", ids)
+        ]
 
 
 class SQLiteEventStore(_SqlLog):
@@ -1157,53 +1332,6 @@ class SQLiteEventStore(_SqlLog):
             with contextlib.suppress(sqlite3.ProgrammingError):
                 cursor.close()
 
-    def verify(self, *, progress: Progress | None = None, workers: int | None = 1) -> VerifyResult:
-        """Recompute the chain from seq 1 and name the first broken seq.
-
-        Every rule of :mod:`gyengine.chain` is checked on every row.
-
-        Args:
-            progress: called with the number of rows checked, now and then.
-            workers: processes to verify seq ranges in parallel. The default, 1,
-                checks in this process. ``None`` picks one per core (up to 4) for
-                logs of 200,000 events or more, as ``gyengine verify`` does.
-                Workers are started with ``spawn``, which imports the main module
-                again: call this from a script only under ``if __name__ == "__main__":``.
-        """
-        # Not head(): its text columns may be the very thing that is broken.
-        total = int(self.conn.execute("SELECT coalesce(max(seq), 0) FROM events").fetchone()[0])
-        if workers is None:
-            cores = os.cpu_count() or 1
-            workers = min(cores, 4) if total >= PARALLEL_VERIFY_FROM and cores > 1 else 1
-        if workers <= 1 or self.path == ":memory:" or total < 2 * workers:
-            checker = self.checker_at(1)
-            problem = self.check_chain(checker, None, progress)
-            head = Head(checker.checked_to, checker.prev_hash, checker.last_recorded or None)
-            return VerifyResult(checker.checked_to, head, problem)
-        return self._verify_parallel(total, workers, progress)
-
-    def _verify_parallel(self, total: int, workers: int, progress: Progress | None) -> VerifyResult:
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
-
-        step = -(-total // workers)
-        ranges = [(first, min(total, first + step - 1)) for first in range(1, total + 1, step)]
-        # spawn, not fork: a forked child must not touch the parent's SQLite connection.
-        context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(len(ranges), mp_context=context) as pool:
-            parts = list(pool.map(_verify_part, [self.path] * len(ranges), ranges))
-        if progress is not None:
-            progress(total)
-        problems = [problem for problem, _ in parts if problem is not None]
-        if problems:
-            problem = min(problems, key=lambda found: found.seq)
-            checked = problem.seq - 1
-            row = self.at(checked) if checked > 0 else None
-            head = Head(checked, row.hash if row else GENESIS_HASH, row.recorded if row else None)
-            return VerifyResult(checked, head, problem)
-        last_hash, last_recorded = parts[-1][1]
-        return VerifyResult(total, Head(total, last_hash, last_recorded), None)
-
     def hash_in_background(self, start: int, stop: int) -> BackgroundCheck | None:
         """Recompute the hashes of seqs ``start..stop`` in another process, if worth it.
 
@@ -1211,13 +1339,12 @@ class SQLiteEventStore(_SqlLog):
         :class:`ChainChecker` with ``hashes=False``). ``None`` when the range is
         short, the log is in memory or there is one core.
         """
-        if (
-            stop - start + 1 < PARALLEL_HASHING_FROM
-            or self.path == ":memory:"
-            or (os.cpu_count() or 1) < 2
-        ):
+        if not self._hashing_worthwhile(start, stop):
             return None
-        return BackgroundCheck(self.path, start, stop)
+        return BackgroundCheck(_hash_part, self.path, (start, stop))
+
+    def _worker_target(self) -> tuple[Callable[[str], _Log], str] | None:
+        return None if self.path == ":memory:" else (SQLiteEventStore, self.path)
 
     def _typed(self) -> bool:
         """Whether the events table is exactly the STRICT table gyengine made.
@@ -1239,29 +1366,37 @@ class SQLiteEventStore(_SqlLog):
 
 
 def _verify_part(
-    path: str, span: tuple[int, int]
+    opener: Callable[[str], _Log], where: str, span: tuple[int, int]
 ) -> tuple[ChainProblem | None, tuple[str, str | None]]:
-    """Verify one seq range of a parallel check, in a worker process.
+    """Verify one seq range of a parallel check, in a worker process with a
+    connection of its own (``opener(where)``: a backend class and its path or URL).
 
     Returns the first problem and the last row's (hash, recorded).
     """
     start, stop = span
-    with SQLiteEventStore(path) as store:
+    store = opener(where)
+    try:
         checker = store.checker_at(start)
         problem = store.check_chain(checker, stop)
         return problem, (checker.prev_hash, checker.last_recorded or None)
+    finally:
+        store.close()
 
 
 class BackgroundCheck:
-    """A worker process recomputing the hashes of a seq range while its caller reads it."""
+    """A worker process recomputing the hashes of a seq range while its caller reads it.
 
-    def __init__(self, path: str, start: int, stop: int) -> None:
+    ``function(*args)`` runs in the worker and returns the first row whose hash
+    is wrong (a :class:`ChainProblem`), or ``None``.
+    """
+
+    def __init__(self, function: Callable[..., ChainProblem | None], *args: Any) -> None:
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
-        # spawn, not fork: a forked child must not touch the parent's SQLite connection.
+        # spawn, not fork: a forked child must not touch the parent's connection.
         self.pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
-        self.future = self.pool.submit(_hash_part, path, (start, stop))
+        self.future = self.pool.submit(function, *args)
 
     def result(self) -> ChainProblem | None:
         """Wait for the worker: the first row whose hash is wrong, if any."""

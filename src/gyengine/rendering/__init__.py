@@ -1,17 +1,21 @@
-"""Renderers: how a replay or a report document becomes text or a file.
+"""Renderers: how a report document becomes text or a file.
 
-The renderer protocols and the registry of gyengine's built-in renderers.
-Each format has its module, imported only when its renderer is used:
+One protocol, :class:`Renderer`: ``render(document, output, options)`` writes a
+:class:`~gyengine.Document`. Each built-in format has its module, imported only
+when its renderer is used:
 
 - :mod:`.terminal`, :mod:`.markdown`, :mod:`.html` (with the SVG charts in
   :mod:`.charts` and the stylesheet in the package data file ``report.css``),
-  :mod:`.csv_format`, :mod:`.xlsx`, :mod:`.json_format`: a
-  :class:`~gyengine.Document` (the ``--format`` choices of ``gyengine report``);
-- :mod:`.scoreboard`: a :class:`~gyengine.Replay` as a table, JSON, CSV or
-  Markdown (the ``--format`` choices of ``gyengine replay``).
+  :mod:`.csv_format`, :mod:`.xlsx`, :mod:`.json_format`: the ``--format``
+  choices of ``gyengine report``;
+- :mod:`.scoreboard`: gyengine's own report kind ``results``, the table of
+  ``gyengine replay --all``.
+
+A replay's records as data (``gyengine replay --format json|csv``) are not
+rendered but exported: :mod:`gyengine.exports`.
 
 Plugins add renderers through the ``register_renderers`` hook; a plugin's
-renderer with the name of a built-in one of its kind replaces it.
+renderer with the name of a built-in one replaces it.
 """
 
 from __future__ import annotations
@@ -24,85 +28,65 @@ from ..lazy import lazy_exports
 
 if TYPE_CHECKING:
     from ..document import Document
-    from ..replay import Replay
     from .csv_format import CsvDocumentRenderer
     from .html import HtmlDocumentRenderer
     from .json_format import DocumentJsonRenderer
     from .markdown import MarkdownDocumentRenderer
-    from .scoreboard import CsvRenderer, JsonRenderer, MarkdownRenderer, TableRenderer
     from .terminal import TerminalDocumentRenderer
     from .xlsx import XlsxDocumentRenderer
 
 __all__ = [
     "BUILTIN_RENDERERS",
     "CsvDocumentRenderer",
-    "CsvRenderer",
     "DocumentJsonRenderer",
     "DocumentRenderer",
     "HtmlDocumentRenderer",
-    "JsonRenderer",
     "MarkdownDocumentRenderer",
-    "MarkdownRenderer",
     "Renderer",
-    "TableRenderer",
     "TerminalDocumentRenderer",
     "XlsxDocumentRenderer",
     "builtin_renderers",
+    "is_binary",
 ]
 
 
 @runtime_checkable
 class Renderer(Protocol):
-    """Writes a replay to a text stream (``kind`` absent or ``"replay"``)."""
+    """Writes a report document to a stream.
+
+    A renderer may also say ``binary = True`` (an XLSX workbook, a PDF): it is
+    then given a binary stream, and a text one otherwise.
+    """
 
     @property
     def name(self) -> str:
-        """The ``--format`` choice of ``gyengine replay``."""
+        """The ``--format`` choice of ``gyengine report`` (and ``gyengine replay``)."""
         ...
 
     @property
     def description(self) -> str:
         """One line for help texts."""
-        ...
-
-    def render(self, replay: Replay, output: IO[str]) -> None:
-        """Write ``replay`` to ``output``."""
-        ...
-
-
-@runtime_checkable
-class DocumentRenderer(Protocol):
-    """Writes a report document (``kind = "document"``); ``binary = True`` ones get a binary stream."""
-
-    @property
-    def name(self) -> str:
-        """The ``--format`` choice of ``gyengine report``."""
-        ...
-
-    @property
-    def description(self) -> str:
-        """One line for help texts."""
-        ...
-
-    @property
-    def kind(self) -> str:
-        """``"document"``."""
         ...
 
     def render(
         self, document: Document, output: IO[Any], options: Mapping[str, str] | None = None
     ) -> None:
-        """Write ``document`` to ``output``; ``options`` are the command's (``bom``)."""
+        """Write ``document`` to ``output``; ``options`` are the caller's (``bom``, ``width``)."""
         ...
 
 
+DocumentRenderer = Renderer
+"""The former name of :class:`Renderer`, when there were two kinds of renderer."""
+
+
+def is_binary(renderer: Renderer) -> bool:
+    """Whether ``renderer`` writes bytes (its optional ``binary`` attribute)."""
+    return getattr(renderer, "binary", False) is True
+
+
 # The registry: every built-in renderer's class and its module, in the order
-# they are registered (the scoreboard's four, then the report formats).
+# they are registered.
 BUILTIN_RENDERERS: Final[Mapping[str, str]] = {
-    "TableRenderer": ".scoreboard",
-    "JsonRenderer": ".scoreboard",
-    "CsvRenderer": ".scoreboard",
-    "MarkdownRenderer": ".scoreboard",
     "TerminalDocumentRenderer": ".terminal",
     "MarkdownDocumentRenderer": ".markdown",
     "HtmlDocumentRenderer": ".html",
@@ -112,7 +96,7 @@ BUILTIN_RENDERERS: Final[Mapping[str, str]] = {
 }
 
 
-def builtin_renderers() -> list[Any]:
+def builtin_renderers() -> list[Renderer]:
     """An instance of every built-in renderer (importing each format's module now)."""
     return [
         getattr(importlib.import_module(module, __name__), name)()

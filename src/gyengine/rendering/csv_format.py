@@ -39,7 +39,6 @@ class CsvDocumentRenderer:
 
     name: str = "csv"
     description: str = "CSV: every table, rows led by section and table ids (--bom for Excel)"
-    kind: str = "document"
 
     def render(
         self, document: Document, output: IO[str], options: Mapping[str, str] | None = None

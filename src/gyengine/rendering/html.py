@@ -51,7 +51,6 @@ class HtmlDocumentRenderer:
 
     name: str = "html"
     description: str = "HTML: one self-contained page, readable on a phone, printable on A4"
-    kind: str = "document"
 
     def render(self, document: Document, output: IO[str], options: Any = None) -> None:
         lang = document.lang

@@ -20,7 +20,6 @@ class DocumentJsonRenderer:
 
     name: str = "json"
     description: str = "JSON: the whole report document"
-    kind: str = "document"
 
     def render(self, document: Any, output: IO[str], options: Any = None) -> None:
         from ..document import document_json

@@ -70,7 +70,6 @@ class MarkdownDocumentRenderer:
 
     name: str = "markdown"
     description: str = "Markdown: headings and pipe tables (charts as tables)"
-    kind: str = "document"
 
     def render(self, document: Document, output: IO[str], options: Any = None) -> None:
         lang = document.lang
@@ -111,7 +110,8 @@ def _markdown_block(output: IO[str], block: Block, lang: str) -> None:
     title = block.title
     if isinstance(block, (LineChart, BarChart)):
         title = with_unit(title, block.unit, lang)
-    output.write(f"### {md_escape(title)}\n\n")
+    if title:  # an untitled table is the section's own
+        output.write(f"### {md_escape(title)}\n\n")
     if isinstance(block, Table):
         columns = table_columns(block, lang)
         _md_table(

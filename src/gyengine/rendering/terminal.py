@@ -146,7 +146,6 @@ class TerminalDocumentRenderer:
 
     name: str = "terminal"
     description: str = "terminal: tables and text charts, coloured on a terminal"
-    kind: str = "document"
 
     def render(self, document: Document, output: IO[str], options: Any = None) -> None:
         from rich.console import Console

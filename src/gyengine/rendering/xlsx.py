@@ -84,7 +84,6 @@ class XlsxDocumentRenderer:
 
     name: str = "xlsx"
     description: str = "XLSX: a sheet per section (give -o FILE)"
-    kind: str = "document"
     binary: bool = True
 
     def render(self, document: Document, output: IO[bytes], options: Any = None) -> None:
