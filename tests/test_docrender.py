@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import re
 import shutil
 import subprocess
@@ -12,8 +13,9 @@ import zipfile
 from decimal import Decimal
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
+import attrs
 import openpyxl
 import pytest
 
@@ -554,11 +556,44 @@ def test_terminal_piped_is_plain_and_aligned() -> None:
     assert "5 6 8 … (6)" in row["I3"]
     grid = [line for line in lines if line.startswith("P01 环己酮项目")]
     # Labels padded to the widest (P02's, 34 columns) plus two: 环己酮项目 counts double.
-    assert grid == ["P01 环己酮项目" + " " * (34 - 14 + 2) + "GWYR-·GWYR-·"]
-    assert "图例: G 绿  W 关注  Y 黄  R 红  - 待定  · 无" in text
+    assert grid == ["P01 环己酮项目" + " " * (34 - 14 + 2) + "绿关黄红待·绿关黄红待·"]
+    assert "图例：绿  关注  黄  红  待定  · 无" in text
     bars = [line for line in lines if line.startswith("示例·襄城农村商业银行 ")]
     assert bars == ["示例·襄城农村商业银行  " + "▇" * 40 + " 92.99"]
     assert word("synthetic", "zh") in text
+
+
+def test_terminal_grid_marks_are_letters_in_english() -> None:
+    """An English document's grid marks its cells G W Y R -, and its legend names each."""
+    document = attrs.evolve(sample_document(), lang="en")
+    text = render("terminal", document).decode("utf-8")
+    grid = [line for line in text.splitlines() if line.startswith("P01 环己酮项目")]
+    assert grid == ["P01 环己酮项目" + " " * (34 - 14 + 2) + "GWYR-·GWYR-·"]
+    assert "Legend: G green  W watch  Y yellow  R red  - pending  · none" in text
+
+
+@pytest.mark.parametrize(
+    ("text", "width", "lines"),
+    [
+        # 9 + 2 + 3 + 2 cells: GDP does not fit after 高于 and moves whole to the next line.
+        ("投资增速高于GDP增速", 10, ["投资增速高", "于GDP增速"]),
+        # 9月30日 is one word; the closing bracket stays on its line.
+        ("竣工（计划9月30日）", 12, ["竣工（计划", "9月30日）"]),
+        # An opening bracket goes with what it opens; 1,250.5 is one number.
+        ("投资 1,250.5 万元（示例）", 14, ["投资 1,250.5", "万元（示例）"]),
+        # A word longer than a line is folded.
+        ("ABCDEFGHIJ", 4, ["ABCD", "EFGH", "IJ"]),
+    ],
+    ids=["latin-word", "date", "number", "fold"],
+)
+def test_terminal_wraps_between_chinese_characters_only(
+    text: str, width: int, lines: list[str]
+) -> None:
+    """A line breaks between Chinese characters and at spaces, never inside a Latin word or a number."""
+    from gyengine.rendering.terminal import break_offsets
+
+    offsets = [0, *break_offsets(text, width), len(text)]
+    assert [text[a:b].strip() for a, b in itertools.pairwise(offsets)] == lines
 
 
 class Tty(io.StringIO):
@@ -681,6 +716,7 @@ def test_html_in_headless_chromium(tmp_path: Path) -> None:
     assert errors == []
     pages = len(re.findall(rb"/Type\s*/Page(?!s)", pdf.read_bytes()))
     assert pages >= len(sample_document().sections)
+    assert a4_portrait_pages(pdf.read_bytes()) == pages
     # The harness sees what the page would do wrong: a script or a fetch smuggled in is refused, and said so.
     smuggled = tmp_path / "smuggled.html"
     smuggled.write_text(
@@ -694,3 +730,91 @@ def test_html_in_headless_chromium(tmp_path: Path) -> None:
     refused = chromium(smuggled, tmp_path / "profile", "--dump-dom")
     assert any("Content Security Policy" in line and "script" in line for line in refused)
     assert any("Content Security Policy" in line and "127.0.0.1" in line for line in refused)
+
+
+A4: Final = (Decimal("595.28"), Decimal("841.89"))
+"""A4 in PostScript points (210 × 297 mm)."""
+
+
+def a4_portrait_pages(pdf: bytes) -> int:
+    """How many pages of a PDF are A4 portrait (their MediaBox within a point of 595 × 842)."""
+    boxes = re.findall(rb"/MediaBox\s*\[\s*([-\d.]+)\s+([-\d.]+)\s+([-\d.]+)\s+([-\d.]+)\s*\]", pdf)
+    sizes = [
+        (Decimal(x1.decode()) - Decimal(x0.decode()), Decimal(y1.decode()) - Decimal(y0.decode()))
+        for x0, y0, x1, y1 in boxes
+    ]
+    return sum(1 for w, h in sizes if abs(w - A4[0]) <= 1 and abs(h - A4[1]) <= 1)
+
+
+MEASURE = """<script>
+(function () {
+  var body = document.body.getBoundingClientRect(), out = [];
+  document.querySelectorAll("table, svg").forEach(function (item, index) {
+    var box = item.getBoundingClientRect();
+    var wide = item.tagName === "TABLE" && item.scrollWidth > item.clientWidth + 1;
+    if (wide || box.right > body.right + 1) {
+      out.push((item.closest("section") || {}).id + "#" + index + ":" + Math.ceil(box.width));
+    }
+  });
+  var result = document.createElement("pre");
+  result.id = "overflow";
+  result.textContent = "OVERFLOW[" + out.join(" ") + "]/" + Math.round(body.width);
+  document.body.appendChild(result);
+})();
+</script>"""
+"""Lists every table and chart wider than the body, and the body's width in CSS pixels."""
+
+
+def overflowing_tables(page: str, tmp_path: Path, width: str = "186mm") -> tuple[list[str], int]:
+    """The tables and charts of ``page`` wider than ``width`` under its print stylesheet, and the body's width.
+
+    Chromium cannot emulate print media from the command line, so a copy of the page
+    applies its print rules to the screen (``@media print`` -> ``@media all``) with the
+    body exactly as wide as A4 portrait's text (210 mm - 2 × 12 mm of @page margin); the
+    copy drops the Content-Security-Policy so that the measuring script may run.
+    """
+    copy = re.sub(r'<meta http-equiv="Content-Security-Policy"[^>]*>', "", page)
+    copy = copy.replace("@media print", "@media all")
+    copy = copy.replace(
+        "</head>",
+        f"<style>body {{ width: {width} !important; margin: 0 !important; }}</style></head>",
+    )
+    copy = copy.replace("</body>", MEASURE + "</body>")
+    target = tmp_path / "measure.html"
+    target.write_text(copy, encoding="utf-8")
+    done = subprocess.run(
+        [
+            str(CHROMIUM),
+            *CHROMIUM_FLAGS,
+            f"--user-data-dir={tmp_path / 'profile'}",
+            "--dump-dom",
+            target.as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    [found] = re.findall(r'<pre id="overflow">OVERFLOW\[([^\]]*)\]/(\d+)</pre>', done.stdout)
+    return found[0].split(), int(found[1])
+
+
+GOLDEN_HTML = sorted((ROOT / "tests" / "golden").glob("*.html"))
+
+
+@pytest.mark.parametrize(
+    "page", [None, *GOLDEN_HTML], ids=["sample", *(p.stem for p in GOLDEN_HTML)]
+)
+def test_print_tables_fit_a4_portrait(page: Path | None, tmp_path: Path) -> None:
+    """Printed on A4 portrait, no table or chart of a bulletin is wider than the page's text (no clipped column)."""
+    if not CHROMIUM.exists() or shutil.which(str(CHROMIUM)) is None:
+        pytest.skip("chromium is not installed: apt-get install chromium")
+    text = page.read_text(encoding="utf-8") if page else render("html").decode("utf-8")
+    overflowing, body = overflowing_tables(text, tmp_path)
+    assert body == 703  # 186 mm at 96 px per inch
+    assert overflowing == []
+    # The measure can fail: a third narrower than A4, the widest table no longer fits.
+    if page is not None and "weekly" in page.name:
+        narrow, _ = overflowing_tables(text, tmp_path, "60mm")
+        assert any(item.startswith("s-ledger#") for item in narrow), narrow

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import re
 import shlex
 import subprocess
@@ -217,3 +218,18 @@ def test_library_examples_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
             compile(code, f"<docs/library.md block {number}>", "exec", dont_inherit=True), namespace
         )
     assert (tmp_path / "county.db").exists()
+
+
+def test_reports_doc_excerpts_are_current(monkeypatch: pytest.MonkeyPatch) -> None:
+    """docs/reports.md's bulletin excerpts are what cog writes from the goldens and the demo today."""
+    from cogapp import Cog
+
+    for name in [n for n in os.environ if n.startswith("GYENGINE")]:
+        monkeypatch.delenv(name)
+    monkeypatch.chdir(ROOT)
+    text = (DOCS / "reports.md").read_text("utf-8")
+    assert text.count("[[[cog") == 4
+    assert "| P06 | 示例·精细化工中间体项目 |" in text  # the lagging project is in the excerpt
+    assert "### 后进单位" not in text  # the excerpt's headings sit under the doc's
+    assert "*后进单位（牵头部门，1个）*" in text
+    assert Cog().main(["cog", "--check", "docs/reports.md"]) == 0

@@ -151,10 +151,16 @@ class County:
         result = self.engine.store.append(registry.encode(event) for event in events)
         return [seq for seq, _ in result.appended]
 
-    def replay(self, as_of: str, known_at: str | None = None) -> Results:
+    def replay(
+        self, as_of: str, known_at: str | None = None, options: dict[str, str] | None = None
+    ) -> Results:
         return Results(
             self.engine.replay(
-                as_of=as_of, known_at=known_at, evaluators=["indicators"], save=False
+                as_of=as_of,
+                known_at=known_at,
+                evaluators=["indicators"],
+                save=False,
+                options=options or {},
             )
         )
 
@@ -274,7 +280,7 @@ def test_threshold_with_nothing_reported(county: County) -> None:
     assert score.target == D("8.5")
     assert score.status == "pending"
     assert score.points is None
-    assert "awaiting data" in score.rationale
+    assert "等待数据（尚无报送）" in score.rationale
 
 
 def test_threshold_uses_the_latest_statistic_by_the_judging_day(county: County) -> None:
@@ -300,7 +306,7 @@ def test_strictly_more_than_the_target(county: County) -> None:
     march = results("K4", "2019-03")
     assert march.details["completion_pct"] == "100.00"  # 67 / 67
     assert march.status == "watch"  # the mildest miss under the pp profile, not green
-    assert "not more than the target" in march.rationale
+    assert "未超过目标（须高于目标）" in march.rationale
     june = results("K4", "2019-06")
     assert june.status == "green"  # 68 > 67
     assert june.points == D(2)
@@ -475,7 +481,7 @@ def test_baseline_not_reported_is_pending(county: County) -> None:
     score = county.replay("2019-06-30")("I2", "2019-06")
     assert (score.status, score.target, score.points) == ("pending", None, None)
     assert score.value == D("25.9")
-    assert "baseline 2018 not reported" in score.rationale
+    assert "基期 2018 数未报送" in score.rationale
 
 
 def test_baseline_is_not_the_current_value(county: County) -> None:
@@ -517,7 +523,7 @@ def test_baseline_amount_plus_growth(
     assert score.target == target
     assert score.expected == target * 6 / 12  # June: 6 of 12 months
     assert score.details["completion_pct"] == str(q2(D(40) / target * 100))
-    assert f"target = 2018 {formula}" in score.rationale
+    assert f"目标 = 2018 {formula}" in score.rationale
 
 
 def test_baseline_in_another_unit_is_not_used(county: County) -> None:
@@ -526,8 +532,8 @@ def test_baseline_in_another_unit_is_not_used(county: County) -> None:
     county.add_unchecked(stat("I2", "2018", "23.6", "亿元"), stat("I2", "2019-06", "25.9", "%"))
     score = county.replay("2019-06-30")("I2", "2019-06")
     assert (score.status, score.target) == ("pending", None)
-    assert "baseline 2018 (seq" in score.rationale
-    assert "is in 元, not %: not used" in score.rationale
+    assert "基期 2018 数（seq" in score.rationale
+    assert "单位为 元，不是 %：未采用" in score.rationale
 
 
 def test_a_delta_that_cannot_be_added_is_refused_by_the_plan_check(county: County) -> None:
@@ -570,13 +576,19 @@ def test_external_target_pending_before_and_judged_after(county: County) -> None
     before = county.replay("2019-06-30", known_at="2019-07-14")("I3", "2019-06")
     assert (before.status, before.target, before.points) == ("pending", None, None)
     assert before.value == D("2.6")
-    assert "target not yet set" in before.rationale
+    assert "上级尚未下达目标" in before.rationale
 
     # Recorded on 15 July, the target applies from then: June is not re-judged (方案：
     # 单位生产总值能耗降低率完成省下达目标; the 省下达 target arrives as its own event).
     june = county.replay("2019-06-30", known_at="2019-07-16")("I3", "2019-06")
     assert (june.status, june.target, june.points) == ("pending", None, None)
-    assert f"seq {target_seq} applies from 2019-07-15" in june.rationale
+    assert f"seq {target_seq} 下达的目标自 2019-07-15 起适用" in june.rationale
+    # The option lang=en words the same rationale in English.
+    english = county.replay("2019-06-30", known_at="2019-07-16", options={"lang": "en"})
+    assert (
+        f"the one set by seq {target_seq} applies from 2019-07-15"
+        in english("I3", "2019-06").rationale
+    )
     county.at("2019-08-10T01:00:00")
     county.add(stat("I3", "2019-07", "2.9", "%"))
     july = county.replay("2019-07-31")("I3", "2019-07")
@@ -611,7 +623,7 @@ def test_external_target_in_another_unit_is_not_used(county: County) -> None:
     seqs = county.add_unchecked(stat("I3", "2019-06", "2.6", "%"), target_set("I3", "3.8 个百分点"))
     score = county.replay("2019-06-30")("I3", "2019-06")
     assert (score.status, score.target, score.points) == ("pending", None, None)
-    assert f"the target set by seq {seqs[1]} is in pp, not %: not used" in score.rationale
+    assert f"seq {seqs[1]} 下达的目标单位为 pp，不是 %：未采用" in score.rationale
 
 
 def test_statistic_in_another_unit_is_not_counted(county: County) -> None:
@@ -744,7 +756,7 @@ def test_compare_waits_for_both_series(county: County) -> None:
     county.add(stat("I5", "2019-06", "8.1", "%", part="投资"))
     score = county.replay("2019-06-30")("I5", "2019-06")
     assert (score.status, score.points) == ("pending", None)
-    assert "GDP not reported yet" in score.rationale
+    assert "GDP 尚未报送" in score.rationale
 
 
 def test_compare_uses_the_same_period(county: County) -> None:
@@ -758,7 +770,7 @@ def test_compare_uses_the_same_period(county: County) -> None:
     score = county.replay("2019-06-30")("I5", "2019-06")
     assert score.value == D("7.0") - D("7.5")  # May against May, not 9.0 − 7.5
     assert score.status == "red"
-    assert "(2019-05)" in score.rationale
+    assert "（2019-05）" in score.rationale
 
 
 def test_compare_monthly_with_quarterly(county: County) -> None:
@@ -972,7 +984,7 @@ def test_sum_of_areas_with_two_conditions(county: County) -> None:
     score = county.replay("2019-03-31")("K5", "2019-03")
     assert score.value == D("0.8")  # 3000 m² + 5000 m² = 8000 m² = 0.8 万m²
     assert score.details["completion_pct"] == str(q2(D("0.8") / 10 * 100))  # 8 %
-    assert "in 亩: not in 万m², not counted" in score.rationale
+    assert "单位为 亩：不是 万m²，未计入" in score.rationale
 
 
 def test_count_with_where_and_initial(county: County) -> None:
@@ -1144,8 +1156,8 @@ def test_composite_total_met_but_count_not(county: County) -> None:
     assert score.details["completion_pct"] == str(q2(completion))
     assert score.status == "watch"
     assert score.points == D(5)  # the total earns its points; the status warns
-    assert "≥ 3 个 ≥ 0.20 亿元: 1 未达到" in score.rationale
-    assert "≥ 1 个 ≥ 10.00 亿元: 1 达到" in score.rationale
+    assert "≥ 3 个 ≥ 0.20 亿元：1 未达到" in score.rationale
+    assert "≥ 1 个 ≥ 10.00 亿元：1 达到" in score.rationale
 
 
 def test_composite_at_year_end_unmet_is_red(county: County) -> None:
@@ -1157,7 +1169,7 @@ def test_composite_at_year_end_unmet_is_red(county: County) -> None:
     assert score.value == D(52)
     assert score.status == "red"
     assert score.points == D(0)
-    assert "≥ 3 个 ≥ 0.20 亿元: 2 未达到" in score.rationale
+    assert "≥ 3 个 ≥ 0.20 亿元：2 未达到" in score.rationale
 
 
 def test_composite_all_met_is_green(county: County) -> None:

@@ -115,8 +115,9 @@ def report(
 ) -> int:
     """Append a progress report, by default recorded the Monday after its period; return its seq."""
     data = {"project": project, "invested_to_date": invested}
-    if "milestone" in envelope:
-        data["milestone"] = envelope.pop("milestone")
+    for field in ("milestone", "next_plan"):
+        if field in envelope:
+            data[field] = envelope.pop(field)
     end = gyengine.parse_period(occurred).end
     clock.now = at or f"{end + dt.timedelta(days=1)}T09:00:00.000000Z"
     result = engine.append(
@@ -132,6 +133,10 @@ def report(
         ]
     )
     return result.appended[0][0]
+
+
+LIGHT = {"green": "绿灯", "watch": "关注", "yellow": "黄灯", "red": "红灯"}
+"""A light as a Chinese plan's rationale words it."""
 
 
 def replay(engine: gyengine.Engine, as_of: str | None = None, **options: Any) -> gyengine.Replay:
@@ -450,7 +455,8 @@ def test_investment_status_bands(
     assert record.points == Decimal(earned)
     assert record.unit == "万元"
     assert record.rationale == (
-        f"投资 {shown} 万元 / 年度计划 8,000 万元 = {completion} %，序时 50.00 %，{gap} → {status}"
+        f"投资 {shown} 万元 / 年度计划 8,000 万元 = {completion} %，序时 50.00 %，{gap} → "
+        f"{LIGHT[status]}"
     )
     assert record.details["completion_pct"] == completion
     assert record.details["expected_pct"] == "50.00"
@@ -472,11 +478,11 @@ def test_daily_schedule_and_zero_plan(engine: gyengine.Engine, clock: Clock) -> 
     record = score(result, "P01", "investment", "2019-W03")
     assert record.expected == Decimal("200.00")
     assert record.rationale == (
-        "投资 100 万元 / 年度计划 3,650 万元 = 2.74 %，序时 5.48 %，落后 2.74 个百分点 → watch"
+        "投资 100 万元 / 年度计划 3,650 万元 = 2.74 %，序时 5.48 %，落后 2.74 个百分点 → 关注"
     )
     idle = score(result, "P02", "investment", "2019-W03")
     assert (idle.value, idle.target, idle.status) == (Decimal(0), Decimal(0), "green")
-    assert idle.rationale == "投资 0 万元（尚无报告），年度计划 0 万元（本年无投资任务）→ green"
+    assert idle.rationale == "投资 0 万元（尚无报告），年度计划 0 万元（本年无投资任务） → 绿灯"
 
 
 # -- reports: received, late, missing ---------------------------------------------------
@@ -511,7 +517,7 @@ def test_report_received_late_missing(engine: gyengine.Engine, clock: Clock) -> 
     second = score(result, "P01", "report", "2019-W02")
     assert (second.details["recorded"], second.details["days_late"]) == ("2019-01-16", "1")
     assert second.rationale == (
-        "周报 2019-W02 应于 2019-01-15 前报送（周日 2019-01-13 + 2 天）；2019-01-16 报送，迟 1 天 → late"
+        "周报 2019-W02 应于 2019-01-15 前报送（周日 2019-01-13 + 2 天）；2019-01-16 报送，迟 1 天 → 迟报"
     )
     assert late in second.evidence
     missing = score(result, "P01", "report", "2019-W03")
@@ -660,8 +666,25 @@ def test_milestone(
     assert record.evidence == tuple(sorted([3, *seqs]))  # the project's definition and the report
     assert result.find("P01", "milestone:竣工") == []  # not planned, not reached
     weekly = score(result, "P01", "investment", result.find("P01", "investment")[-1].record.period)
-    shown = f"reached {reached}" if reached is not None else "not reached"
-    assert weekly.details["milestones"] == f"开工 planned 2019-03-06 {shown}"
+    shown = f"{reached} 达到" if reached is not None else "未达到"
+    assert weekly.details["milestones"] == f"开工 计划 2019-03-06，{shown}"
+    # The ledger's 下周计划 names the next milestone while it is not reached.
+    if reached is None:
+        assert weekly.details["next_milestone"] == "开工"
+        assert weekly.details["next_milestone_date"] == "2019-03-06"
+    else:
+        assert (weekly.details["next_milestone"], weekly.details["next_milestone_date"]) == ("", "")
+
+
+def test_next_plan_is_the_weeks_own(engine: gyengine.Engine, clock: Clock) -> None:
+    """下周计划 comes from the week's own report; a report without one (an older event) gives ""."""
+    define(engine, clock, project(start="2019-03-06"))
+    report(engine, clock, "2019-W10", "100", next_plan="主体施工")
+    report(engine, clock, "2019-W11", "200")
+    result = replay(engine, "2019-03-24")
+    assert score(result, "P01", "investment", "2019-W10").details["next_plan"] == "主体施工"
+    assert score(result, "P01", "investment", "2019-W11").details["next_plan"] == ""
+    assert score(result, "P01", "investment", "2019-W12").details["next_plan"] == ""  # no report
 
 
 def test_milestone_not_yet_due(engine: gyengine.Engine, clock: Clock) -> None:
@@ -818,7 +841,7 @@ def test_park_lead_unit_and_group_rollups(engine: gyengine.Engine, clock: Clock)
     park = score(result, "A", "investment", "2019-W27")
     assert park.rationale == (
         "园区 A（2 个项目，不含重大前期项目）：投资 4,200 万元 / 年度计划 10,000 万元 = 42.00 %，序时 50.00 %，"
-        "落后 8.00 个百分点 → watch"
+        "落后 8.00 个百分点 → 关注"
     )
     assert park.details["projects"] == "P01, P02"
     assert park.details["lagging"] == "P02"
@@ -959,6 +982,30 @@ def test_cli_plan_load_replay_and_explain(tmp_path: Path, monkeypatch: pytest.Mo
         ]
     )
     assert shown.exit_code == 0, shown.output
-    assert "seq 20 ProjectProgressReported project/P01 actor=CEZC occurred=2019-W03" in shown.output
+    assert (
+        "seq 20 ProjectProgressReported project/P01 报送单位=CEZC 所属期=2019-W03" in shown.output
+    )
     assert "主体钢构完成" in shown.output
     assert "seq 4 ProjectDefined plan/project/P01" in shown.output
+
+
+def test_rationales_follow_the_lang_option(engine: gyengine.Engine, clock: Clock) -> None:
+    """A Chinese plan's rationales are Chinese; the option lang=en words them in English."""
+    define(engine, clock, project(start="2019-03-06"))
+    report(engine, clock, "2019-W11", "500", milestone="开工", at="2019-03-21T09:00:00.000000Z")
+    zh = replay(engine, "2019-03-24")
+    en = replay(engine, "2019-03-24", options={"lang": "en"})
+    # 2019-W11 runs 03-11..03-17: it begins 5 days after the planned 03-06.
+    assert score(zh, "P01", "milestone:开工", "2019-W11").rationale == (
+        "开工 计划 2019-03-06，2019-W11（2019-03-11 至 2019-03-17）达到：至少延期 5 天 → 延期完成"
+    )
+    assert score(en, "P01", "milestone:开工", "2019-W11").rationale == (
+        "开工 planned 2019-03-06, reached in 2019-W11 (2019-03-11..2019-03-17): "
+        "5 days late at least → late"
+    )
+    # Due Tuesday 03-19, recorded Thursday 03-21: two days late.
+    assert score(zh, "P01", "report", "2019-W11").rationale.endswith("迟 2 天 → 迟报")
+    assert score(en, "P01", "report", "2019-W11").rationale.endswith("迟 2 天 → late")
+    light = score(zh, "P01", "investment", "2019-W11").status
+    assert score(zh, "P01", "investment", "2019-W11").rationale.endswith(f" → {LIGHT[light]}")
+    assert score(en, "P01", "investment", "2019-W11").rationale.endswith(f" → {light}")

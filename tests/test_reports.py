@@ -714,12 +714,14 @@ def zh_body(path: Path) -> str:
 
 
 @pytest.mark.parametrize(
-    "path", sorted([*GOLDEN.glob("*.md"), *GOLDEN.glob("*.html")]), ids=lambda p: p.name
+    "path",
+    sorted([*GOLDEN.glob("*.md"), *GOLDEN.glob("*.html"), *GOLDEN.glob("*.txt")]),
+    ids=lambda p: p.name,
 )
 def test_zh_body_has_no_english_word_or_iso_code(path: Path) -> None:
     """A Chinese bulletin's body has no English word and no ISO period code (the 附录 may)."""
-    # Markdown and HTML only: the terminal format wraps words across lines and marks its
-    # grid with letters (G, W, Y, R), which are the renderer's, not the bulletin's.
+    # The terminal format too: its grid marks are 绿 关 黄 红 in Chinese, and it wraps
+    # lines between Chinese characters, never inside GDP or a number.
     body = ITEM_NUMBER.sub(" ", zh_body(path))
     codes = re.findall(r"\b\d{4}-(?:W\d{1,2}|Q\d|H\d|\d{2})\b", body)
     assert not codes, codes[:5]
@@ -755,3 +757,18 @@ def test_quarter_lists_the_loop(demo: Demo) -> None:
     )
     accountable = table(data, "accountable-list")["rows"]
     assert "发展和改革委员会" in " ".join(row["name"] for row in accountable)
+
+
+def test_quarter_lists_say_what_they_hold(demo: Demo) -> None:
+    """Q2 牵头部门: 3 ranked, the plan's 前3名/后2名 give 2 and 1 (a list never takes all 3, nor repeats)."""
+    data = demo.document("quarterly", "2019-Q2")
+    top, bottom = table(data, "unit-ranking-top-2"), table(data, "unit-ranking-bottom-2")
+    assert top["title"] == "先进单位（牵头部门，2个）"
+    assert [row["id"] for row in top["rows"]] == ["商务局", "科工信局"]
+    assert bottom["title"] == "后进单位（牵头部门，1个）"
+    assert [row["id"] for row in bottom["rows"]] == ["发改委"]
+    texts = [b["text"] for b in blocks(data, "unit-ranking") if b["type"] == "Paragraph"]
+    assert "方案定前3名；本类3个单位参与排名，名单不取本类全部单位，故列2个。" in texts
+    assert "后进单位（配合单位）：本期无。" in texts
+    en = demo.document("quarterly", "2019-Q2", "--lang", "en")
+    assert table(en, "unit-ranking-bottom-2")["title"] == "Bottom units (牵头部门, 1)"

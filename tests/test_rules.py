@@ -392,10 +392,14 @@ def test_lag_streak_supervises_then_holds_accountable(county: County) -> None:
         "unit": "U1",
         "streak": "2019-W28:yellow,2019-W29:yellow,2019-W30:red",
     }
-    assert accountable.rationale.endswith("accountable：单位一，报分管县领导副县长甲")
+    assert accountable.rationale.endswith("→ 问责：单位一，报分管县领导副县长甲")
     assert {seqs["r-P1-W28"], seqs["r-P1-W29"], seqs["r-P1-W30"]} <= set(accountable.evidence)
     assert seqs["r-P1-W31"] not in accountable.evidence
     assert "2019-W28 黄灯、2019-W29 黄灯、2019-W30 红灯" in accountable.rationale
+    # The rule and its parameters in the plan's words; in English with the option lang=en.
+    assert "（连续期数 3，上报 分管县领导） → 问责" in accountable.rationale
+    english = findings(county.replay(options={"lang": "en"}), "R05")[0]
+    assert "(periods=3, report_to=lead_official) → accountable: 单位一" in english.rationale
     rule_seq = next(
         e.seq for e in county.engine.events(types=["RuleDefined"]) if e.data.id == "R05"
     )
@@ -510,10 +514,10 @@ def test_escalation_steps(county: County) -> None:
     assert fired(result, "R05") == [("U1", "2019-W32")]
     warn = findings(result, "R01")[0]
     assert warn.kind == "warn"
-    assert "2019-W28 第 1 次 yellow" in warn.rationale
+    assert "2019-W28 第 1 次 黄灯" in warn.rationale
     assert "首次黄灯，约谈项目负责人" in warn.rationale
     assert [f.kind for f in findings(result, "R02")] == ["supervise"] * 3
-    assert "2019-W33 第 3 次 yellow" in findings(result, "R02")[1].rationale
+    assert "2019-W33 第 3 次 黄灯" in findings(result, "R02")[1].rationale
     red = findings(result, "R03")[0]
     assert (red.kind, red.label, red.parameters["unit"]) == ("accountable", "单位一", "U1")
     assert red.parameters["report_to"] == "副县长甲"
@@ -536,7 +540,7 @@ def test_commendation_for_early_completion(county: County) -> None:
     (commend,) = findings(result, "R10")
     assert commend.kind == "commend"
     assert seqs["r-P1-W29"] in commend.evidence
-    assert "41 days early" in commend.rationale
+    assert "至少提前 41 天" in commend.rationale
 
 
 def test_veto_withdraws_the_quarters_commendations(county: County) -> None:

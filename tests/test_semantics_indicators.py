@@ -54,7 +54,7 @@ def test_a_revision_does_not_rejudge_the_months_before_it(county: County) -> Non
     assert january.target == D(12)
     assert january.details["completion_pct"] == str(q2(D("0.5") / 12 * 100)) == "4.17"
     assert january.status == "watch"
-    assert "does not apply to this period" in january.rationale
+    assert "不适用于本期" in january.rationale
     # July: 5.6 of 9 亿元 = 62.22 %, 序时 7/12 = 58.33 %: ahead, green.
     assert july.target == D(9)
     assert july.details["completion_pct"] == str(q2(D("5.6") / 9 * 100)) == "62.22"

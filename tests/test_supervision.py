@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import shlex
 from collections.abc import Iterator
 from decimal import Decimal
@@ -382,13 +383,41 @@ def test_explain_an_item_shows_its_history(demo: Path) -> None:
     """`gyengine explain DB-2019-001` as of 2019-05-23: issued, overdue and 通报; its events as evidence."""
     result = invoke(["explain", "DB-2019-001", "--db", str(demo), "--as-of", "2019-05-23"])
     assert result.exit_code == 0, result.output
-    assert "status: overdue" in result.output
+    assert "状态：overdue" in result.output
     assert "2019-05-22 逾期（整改时限 2019-05-21），升级为通报" in result.output
     assert "SupervisionItemIssued supervision/DB-2019-001" in result.output
     assert "RectificationReported" not in result.output
     later = invoke(["explain", "DB-2019-001", "--db", str(demo)])
-    assert "status: closed" in later.output
+    assert "状态：closed" in later.output
     assert "InterviewHeld supervision/DB-2019-001" in later.output
+
+
+ENGLISH_WORD = re.compile(r"[A-Za-z][A-Za-z]{2,}")
+
+
+def test_explain_speaks_the_plans_language(demo: Path) -> None:
+    """A Chinese plan's explain is Chinese but for identifiers; --lang en gives frame and rationales in English."""
+    zh = invoke(["explain", "P06", "--period", "2019-W23", "--db", str(demo)])
+    assert zh.exit_code == 0, zh.output
+    lines = zh.output.splitlines()
+    assert "  评估器 projects 3（插件 projects）" in lines
+    assert "  状态：黄（yellow）" in lines
+    assert (
+        "  依据：投资 3,573.8 万元 / 年度计划 26,000 万元 = 13.75 %，序时 25.45 %，落后 11.70 个百分点 → 黄灯"
+        in lines
+    )
+    assert "  证据（5 个事件）：" in lines
+    # Every rationale is Chinese but for the codes it names (seq, ISO periods are digits).
+    for line in (line for line in lines if line.startswith("  依据：")):
+        assert not ENGLISH_WORD.findall(line.replace("seq", "")), line
+    en = invoke(["explain", "P06", "--period", "2019-W23", "--db", str(demo), "--lang", "en"])
+    lines = en.output.splitlines()
+    assert "  evaluator projects 3 (plugin projects)" in lines
+    assert "  status: yellow" in lines
+    assert any(line.startswith("  rationale: ") and line.endswith("→ yellow") for line in lines)
+    assert "  evidence (5 events):" in lines
+    milestone = invoke(["explain", "P07", "--metric", "milestone:竣工", "--db", str(demo)])
+    assert "至少提前 41 天 → 提前完成" in milestone.output
 
 
 def test_the_docs_walk_through_runs(demo: Path) -> None:
@@ -402,18 +431,18 @@ def test_the_docs_walk_through_runs(demo: Path) -> None:
     before = invoke(["explain", "DB-2019-010", "--db", str(demo), "--as-of", "2019-06-10"])
     assert "deadline = 2019-06-13" in before.output  # 端午 (Friday 06-07) is not a working day
     returned = invoke(["explain", "DB-2019-010", "--db", str(demo), "--as-of", "2019-06-14"])
-    assert "status: returned" in returned.output
+    assert "状态：returned" in returned.output
     assert "deadline = 2019-06-19" in returned.output
     assert "days_left = 3" in returned.output
     closed = invoke(["explain", "DB-2019-010", "--db", str(demo), "--as-of", "2019-06-30"])
-    assert "status: closed" in closed.output
+    assert "状态：closed" in closed.output
     assert "R04" in closed.output  # the finding's rule is in the evidence
     meeting = invoke(["explain", "ZL-2019-W24-01", "--db", str(demo), "--as-of", "2019-06-25"])
-    assert "status: overdue" in meeting.output
+    assert "状态：overdue" in meeting.output
     assert "2019-06-24 逾期（整改时限 2019-06-21），升级为通报" in meeting.output
     assert "InterviewHeld" in meeting.output
     known = invoke(["explain", "DB-2019-001", "--db", str(demo), "--known-at", "2019-05-23"])
-    assert "status: overdue" in known.output
+    assert "状态：overdue" in known.output
     assert "升级为通报" in known.output
 
 

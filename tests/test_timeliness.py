@@ -85,7 +85,16 @@ def test_on_time_and_late(engine: gyengine.Engine, clock: Clock) -> None:
     assert a.record.evidence == (1, 2, 4)
     [warning] = result.find("甲", metric="late-reporting")
     assert warning.record.kind == "warn"
-    assert "seq 4 for 2019-W03 due 2019-01-22 recorded 2019-01-23" in warning.record.rationale
+    assert warning.record.rationale == (
+        "迟报 1 份：seq 4（2019-W03，应于 2019-01-22 前报送，2019-01-23 报送）"
+    )
+    assert a.record.rationale == "报送 2 份，按时 1 份，按时率 50.00 %"
+    # With the option lang=en, the same in English.
+    english = engine.replay(save=False, evaluators=["timeliness"], options={"lang": "en"})
+    [late] = english.find("甲", metric="late-reporting")
+    assert "seq 4 for 2019-W03 due 2019-01-22 recorded 2019-01-23" in late.record.rationale
+    [share] = english.find("甲", metric="reports_on_time")
+    assert share.record.rationale == "1 of 2 reports on time = 50.00 %"
     [b] = result.find("乙")
     assert (b.record.value, b.record.status) == (Decimal("100.00"), "green")
 

@@ -80,9 +80,9 @@ def import_(db: Path, path: Path, *extra: str) -> Result:
 
 
 def weekly_cells(count: int = 11) -> dict[str, Any]:
-    """本周完成投资 of every project row, a milestone and a note on the first."""
+    """本周完成投资 of every project row, a milestone, a note and 下周计划 on the first."""
     cells: dict[str, Any] = {f"D{7 + n}": 100 + n * 10.5 for n in range(count)}
-    cells.update(G7="竣工", H7="主体完工，设备安装中")
+    cells.update(G7="竣工", H7="主体完工，设备安装中", I7="设备调试")
     return cells
 
 
@@ -119,6 +119,9 @@ def test_weekly_round_trip(db: Path, tmp_path: Path) -> None:
     payload = json.loads(data)
     assert Decimal(payload["invested_to_date"]) == base + 100
     assert (payload["milestone"], payload["note"]) == ("竣工", "主体完工，设备安装中")
+    assert payload["next_plan"] == "设备调试"
+    second = rows(db, "SELECT data FROM events WHERE seq > ? AND stream = 'project/P02'", before)
+    assert json.loads(second[0][0])["next_plan"] is None  # left empty: not given
 
 
 def test_reimport_adds_nothing_and_a_change_is_a_correction(db: Path, tmp_path: Path) -> None:

@@ -723,6 +723,32 @@ def share_done(project: str, start: str, week: int, rng: random.Random) -> Decim
     return min(Decimal("1.02"), planned * factor)
 
 
+NEXT_MILESTONE = {"开工": "开工建设", "竣工": "竣工验收", "投产": "投产"}
+
+
+def next_plan(
+    project: str, week: int, plan_dates: dict[str, str], reached: dict[str, str], share: Decimal
+) -> str:
+    """The unit's 下周计划 for ``week``: from the project's stage, drawing nothing at random."""
+    following = dt.date.fromisocalendar(YEAR, week, 7) + dt.timedelta(days=7)
+    for name, day in plan_dates.items():
+        if day and name not in reached and dt.date.fromisoformat(day) <= following:
+            return f"计划下周{NEXT_MILESTONE[name]}（{NOTE}）"
+    if project == LAGGING and 14 <= week <= 30:
+        return f"协调解决征地手续，加快基础施工（{NOTE}）"
+    if "投产" in reached:
+        return f"稳定生产，达产达效（{NOTE}）"
+    if "竣工" in reached:
+        return f"设备调试，准备投产（{NOTE}）"
+    if "开工" not in reached:
+        return f"办理施工许可等开工前手续（{NOTE}）"
+    if share < Decimal("0.5"):
+        return f"推进主体工程施工（{NOTE}）"
+    if share < Decimal("0.85"):
+        return f"设备采购及安装（{NOTE}）"
+    return f"收尾施工，准备竣工验收（{NOTE}）"
+
+
 def project_reports(log: Log, rng: random.Random) -> None:
     for project, (annual, start, completion, production) in PROJECTS.items():
         annual_wan = Decimal(annual) * 10000
@@ -770,6 +796,11 @@ def project_reports(log: Log, rng: random.Random) -> None:
                 data["note"] = f"征地手续未完成，施工进度滞后（{NOTE}）"
             if annual_wan == 0:
                 data["note"] = f"前期手续办理、项目对接中（{NOTE}）"
+                data["next_plan"] = f"继续办理前期手续，对接投资方（{NOTE}）"
+            else:
+                data["next_plan"] = next_plan(
+                    project, week, plan_dates, reached, invested / annual_wan
+                )
             if (project, week) == RETRACTED:
                 wrong = {**data, "invested_to_date": str(invested * 10), "note": f"误报（{NOTE}）"}
                 log.add(

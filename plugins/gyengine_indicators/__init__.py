@@ -183,7 +183,7 @@ def _indicators() -> Evaluator:
 
     return Evaluator(
         name="indicators",
-        version="3",
+        version="4",
         consumes=CONSUMES,
         state_type=IndicatorState,
         fold=fold,

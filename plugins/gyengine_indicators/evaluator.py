@@ -26,6 +26,7 @@ from gyengine_plan.scoring import (
     points,
     q2,
 )
+from gyengine_plan.wording import arrow, rationale_language, status_word
 
 from .events import (
     FACT_TYPES,
@@ -85,6 +86,8 @@ class Params:
     lead_weight: Decimal = Decimal(1)
     co_weight: Decimal = Decimal("0.5")
     seq: int = 0
+    lang: str = "zh"
+    """The plan's language; the option ``lang`` overrides it (see ``gyengine_plan.wording``)."""
 
     def status_profile(self) -> StatusProfile:
         return StatusProfile(self.profile, self.watch_pp, self.yellow_pp, self.yellow_ratio)
@@ -132,6 +135,7 @@ def fold(state: IndicatorState, event: Event, context: ReplayContext) -> Indicat
             data.lead_weight,
             data.co_weight,
             event.seq,
+            data.lang,
         )
     elif name == "UnitDefined":
         state.units[data.id] = data.name
@@ -257,9 +261,24 @@ def _base(unit: str) -> str:
 class Evaluation:
     """Judges one indicator on one day."""
 
-    def __init__(self, state: IndicatorState, params: Params, day: dt.date) -> None:
-        self.state, self.params, self.day = state, params, day
+    def __init__(
+        self, state: IndicatorState, params: Params, day: dt.date, lang: str = "zh"
+    ) -> None:
+        self.state, self.params, self.day, self.lang = state, params, day, lang
         self.profile = params.status_profile()
+
+    def say(self, en: str, zh: str) -> str:
+        """The rationale's words in its language."""
+        return en if self.lang == "en" else zh
+
+    @property
+    def sep(self) -> str:
+        """What separates the parts of a rationale: ``; `` or ``；``."""
+        return self.say("; ", "；")
+
+    def concluded(self, status: str) -> str:
+        """`` → 黄灯`` (`` → yellow`` in English)."""
+        return arrow(status_word(status, self.lang))
 
     def latest_stat(self, key: str, period: str | None = None) -> Stat | None:
         """The latest statistic of ``key`` by this day, or the one of ``period``.
@@ -315,7 +334,7 @@ class Evaluation:
         if spec.source == "statistic":
             stat = self.latest_stat(f"{item.id}|{part}")
             if stat is None:
-                return None, [], "no statistic reported yet"
+                return None, [], self.say("no statistic reported yet", "尚无统计数")
             if stat.unit != base:
                 return (
                     None,
@@ -338,7 +357,10 @@ class Evaluation:
         seqs, skipped = [], []
         for fact in self.matching(item):
             if spec.source == "sum" and fact.units.get(spec.field, base) != base:
-                skipped.append(f"seq {fact.seq} in {fact.units[spec.field]}")
+                skipped.append(
+                    self.say(f"seq {fact.seq} in ", f"seq {fact.seq} 单位为 ")
+                    + fact.units[spec.field]
+                )
                 continue
             seqs.append(fact.seq)
             total += (
@@ -355,7 +377,10 @@ class Evaluation:
             f"{start}{len(seqs)} 条 {spec.event} 事件{'计数' if spec.source == 'count' else '合计'}"
         )
         if skipped:
-            how += f" ({', '.join(skipped)}: not in {item.unit}, not counted)"
+            how += self.say(
+                f" ({', '.join(skipped)}: not in {item.unit}, not counted)",
+                f"（{'、'.join(skipped)}：不是 {item.unit}，未计入）",
+            )
         return total, seqs, how
 
     def matching(self, item: IndicatorDefined) -> Iterator[Fact]:
@@ -396,7 +421,7 @@ class Evaluation:
                 None,
                 "pending",
                 None,
-                f"{item.name}: no target yet; {how}",
+                self.say(f"{item.name}: no target yet; {how}", f"{item.name}：尚无目标；{how}"),
                 tuple(seqs),
                 details,
             )
@@ -416,7 +441,11 @@ class Evaluation:
                 expected_pct,
                 "pending",
                 None,
-                f"{item.name}: awaiting data (nothing reported yet); target {_show(shown_target, unit)}; {how}",
+                self.say(
+                    f"{item.name}: awaiting data (nothing reported yet); "
+                    f"target {_show(shown_target, unit)}; {how}",
+                    f"{item.name}：等待数据（尚无报送）；目标 {_show(shown_target, unit)}；{how}",
+                ),
                 tuple(seqs),
                 details,
             )
@@ -437,7 +466,12 @@ class Evaluation:
                 # "More than" the target: reaching it exactly is not enough once the
                 # whole target is due (the library of 67 projects must grow past 67).
                 status = "yellow" if self.profile.name == "ratio" else "watch"
-                how = f"not more than the target ({item.op}); {how}"
+                how = (
+                    self.say(
+                        f"not more than the target ({item.op}); ", "未超过目标（须高于目标）；"
+                    )
+                    + how
+                )
         gap = expected_pct - completion
         schedule = f"序时 {_show(expected_pct)} %" if item.schedule else "目标 100 %"
         # The gap is in points of completion (完成率), which is what the bands judge;
@@ -446,9 +480,10 @@ class Evaluation:
         if unit == "%" and not item.schedule:
             own = f"；实际比目标{'低' if actual < target else '高'} {_show(abs(shown_actual - shown_target))} 个百分点"
         rationale = (
-            f"{item.name}: {_show(shown_actual, unit)} / {_show(shown_target, unit)} = "
-            f"完成率 {_show(completion)} %，{schedule}，完成率差 {_show(gap)} 个百分点{own} → {status} "
-            f"({self.profile.describe()}); {how}"
+            f"{item.name}{self.say(': ', '：')}{_show(shown_actual, unit)} / {_show(shown_target, unit)} = "
+            f"完成率 {_show(completion)} %，{schedule}，完成率差 {_show(gap)} 个百分点{own}"
+            f"{self.concluded(status)}{self.say(' (', '（')}{self.profile.describe()}"
+            f"{self.say(')', '）')}{self.sep}{how}"
         )
         details["gap_pp"] = str(q2(gap))
         return Outcome(
@@ -511,9 +546,9 @@ class Evaluation:
         if gap == 0:
             behind = "等于目标" + ("（须高于目标）" if item.op == ">" else "")
         rationale = (
-            f"{item.name}: {_show(actual, '%')} / 目标 {_show(target, '%')}，{formula}{behind} → "
-            f"{status}（增速、比重按百分点评价：关注 ≤ {item.watch_pp}，黄 ≤ {item.yellow_pp}，"
-            f"红 > {item.yellow_pp} 个百分点）; {how}"
+            f"{item.name}{self.say(': ', '：')}{_show(actual, '%')} / 目标 {_show(target, '%')}，"
+            f"{formula}{behind}{self.concluded(status)}（增速、比重按百分点评价：关注 ≤ "
+            f"{item.watch_pp}，黄 ≤ {item.yellow_pp}，红 > {item.yellow_pp} 个百分点）{self.sep}{how}"
         )
         details = {**details, "gap_pp": str(q2(gap)), "judged": "pp"}
         return Outcome(
@@ -535,13 +570,19 @@ class Evaluation:
         for revision in sorted(item.revisions, key=lambda r: r.effective):
             if revision.retroactive or revision.effective <= self.day:
                 current = revision.target
-                note = f"; target revised from {revision.effective}" + (
-                    " (retroactive)" if revision.retroactive else ""
+                note = self.sep + self.say(
+                    f"target revised from {revision.effective}",
+                    f"目标自 {revision.effective} 起调整",
                 )
+                if revision.retroactive:
+                    note += self.say(" (retroactive)", "（追溯适用）")
         later = [r for r in item.revisions if not r.retroactive and r.effective > self.day]
         if later:
             first = min(r.effective for r in later)
-            note += f"; the revision in force from {first} does not apply to this period"
+            note += self.sep + self.say(
+                f"the revision in force from {first} does not apply to this period",
+                f"自 {first} 起生效的调整不适用于本期",
+            )
         return current, note
 
     def evaluate(self, definition: Definition) -> list[tuple[str, Outcome]]:
@@ -600,22 +641,29 @@ def _threshold(ev: Evaluation, item: IndicatorDefined) -> Judged:
     return _completion(ev.judge(item, actual, target, base, seqs, how + note))
 
 
-def _baseline_problem(item: IndicatorDefined, baseline: Stat | None) -> str | None:
+def _baseline_problem(ev: Evaluation, item: IndicatorDefined, baseline: Stat | None) -> str | None:
     """Why the baseline and delta cannot make a target, or None when they can."""
     delta = item.delta
     if baseline is None or delta is None:
-        return f"baseline {item.baseline_period} not reported"
+        return ev.say(
+            f"baseline {item.baseline_period} not reported", f"基期 {item.baseline_period} 数未报送"
+        )
     if baseline.unit != _base(item.unit):
-        return (
+        return ev.say(
             f"baseline {item.baseline_period} (seq {baseline.seq}) is in {baseline.unit}, "
-            f"not {item.unit}: not used"
+            f"not {item.unit}: not used",
+            f"基期 {item.baseline_period} 数（seq {baseline.seq}）单位为 {baseline.unit}，"
+            f"不是 {item.unit}：未采用",
         )
     if not (
         delta.unit == baseline.unit
         or delta.unit == "%"
         or (delta.unit == "pp" and baseline.unit == "%")
     ):
-        return f"a delta in {delta.unit} cannot be added to {baseline.unit}"
+        return ev.say(
+            f"a delta in {delta.unit} cannot be added to {baseline.unit}",
+            f"以 {delta.unit} 计的增量不能加到以 {baseline.unit} 计的基期数上",
+        )
     return None
 
 
@@ -641,13 +689,13 @@ def _baseline_delta(ev: Evaluation, item: IndicatorDefined) -> Judged:
     actual, seqs, how = ev.measure(item)
     baseline = ev.latest_stat(f"{item.id}|", period=item.baseline_period)
     delta = item.delta
-    problem = _baseline_problem(item, baseline)
+    problem = _baseline_problem(ev, item, baseline)
     if baseline is not None and delta is not None and baseline.unit != _base(item.unit):
         seqs = [*seqs, baseline.seq]  # a baseline in another unit is named as evidence
     if problem is not None or baseline is None or delta is None:
-        return _completion(_untargeted(ev, item, actual, seqs, f"{how}; {problem}"))
+        return _completion(_untargeted(ev, item, actual, seqs, f"{how}{ev.sep}{problem}"))
     target, formula = _baseline_target(item, baseline, delta)
-    how = f"{how}; target = {item.baseline_period} {formula}"
+    how = f"{how}{ev.sep}{ev.say('target', '目标')} = {item.baseline_period} {formula}"
     outcome = ev.judge(
         item, actual, target, baseline.unit, [*seqs, baseline.seq], how, baseline=baseline.value
     )
@@ -664,18 +712,26 @@ def _external(ev: Evaluation, item: IndicatorDefined) -> Judged:
     known = [e for e in every if e.day <= ev.day]
     if not known:
         later = [e for e in every if e.day > ev.day]
-        why = "target not yet set by the higher authority"
+        why = ev.say("target not yet set by the higher authority", "上级尚未下达目标")
         if later:
             first = min(later, key=lambda e: (e.day, e.seq))
-            why = (
-                f"target not in force yet: the one set by seq {first.seq} applies from {first.day}"
+            why = ev.say(
+                f"target not in force yet: the one set by seq {first.seq} applies from {first.day}",
+                f"目标尚未生效：seq {first.seq} 下达的目标自 {first.day} 起适用",
             )
-        return _completion(_untargeted(ev, item, actual, seqs, f"{how}; {why}"))
+        return _completion(_untargeted(ev, item, actual, seqs, f"{how}{ev.sep}{why}"))
     latest = max(known, key=lambda e: (e.day, e.seq))
     if latest.unit != _base(item.unit):
-        why = f"the target set by seq {latest.seq} is in {latest.unit}, not {item.unit}: not used"
-        return _completion(_untargeted(ev, item, actual, [*seqs, latest.seq], f"{how}; {why}"))
-    how = f"{how}; target set by seq {latest.seq}"
+        why = ev.say(
+            f"the target set by seq {latest.seq} is in {latest.unit}, not {item.unit}: not used",
+            f"seq {latest.seq} 下达的目标单位为 {latest.unit}，不是 {item.unit}：未采用",
+        )
+        return _completion(
+            _untargeted(ev, item, actual, [*seqs, latest.seq], f"{how}{ev.sep}{why}")
+        )
+    how = (
+        f"{how}{ev.sep}{ev.say(f'target set by seq {latest.seq}', f'目标由 seq {latest.seq} 下达')}"
+    )
     return _completion(ev.judge(item, actual, latest.value, latest.unit, [*seqs, latest.seq], how))
 
 
@@ -704,7 +760,7 @@ def _count_parts(ev: Evaluation, item: IndicatorDefined) -> Judged:
     )
     base = item.target.unit if item.target else next(iter(item.parts.values())).unit
     overall = ev.judge(
-        item, total if any_actual else None, target_total, base, all_seqs, "; ".join(hows)
+        item, total if any_actual else None, target_total, base, all_seqs, ev.sep.join(hows)
     )
     return [("completion", overall), *results]
 
@@ -730,7 +786,9 @@ def _compare(ev: Evaluation, item: IndicatorDefined) -> Judged:
         missing = item.series if a is None else item.compare_to
         return _completion(
             _pending(
-                f"{item.name}: {missing} not reported yet",
+                ev.say(
+                    f"{item.name}: {missing} not reported yet", f"{item.name}：{missing} 尚未报送"
+                ),
                 tuple(s.seq for s in (a, b) if s),
                 details,
             )
@@ -738,8 +796,11 @@ def _compare(ev: Evaluation, item: IndicatorDefined) -> Judged:
     met = COMPARISONS[item.op](a.value, b.value)
     status = _met_or_not(met)
     rationale = (
-        f"{item.name}: {item.series} {_show(a.value, a.unit)} ({a.period}) {item.op} "
-        f"{item.compare_to} {_show(b.value, b.unit)} ({b.period})? {'是' if met else '否'}，差 {_show(a.value - b.value)} 个百分点 → {status}"
+        f"{item.name}{ev.say(': ', '：')}{item.series} {_show(a.value, a.unit)}"
+        f"{ev.say(f' ({a.period})', f'（{a.period}）')} {item.op} {item.compare_to} "
+        f"{_show(b.value, b.unit)}{ev.say(f' ({b.period})', f'（{b.period}）')}"
+        f"{ev.say('? ', '？')}{'是' if met else '否'}，差 {_show(a.value - b.value)} 个百分点"
+        f"{ev.concluded(status)}"
     )
     details["difference_pp"] = str(q2(a.value - b.value))
     # Both rates, for a bulletin to show side by side (工业投资增速 and GDP增速).
@@ -790,13 +851,13 @@ def _milestones_done(
     return got, bool(got)
 
 
-def _deadline_status(day: dt.date, deadline: dt.date) -> tuple[str, str]:
-    """The status of a milestone not complete on ``day``, and why."""
-    if day >= deadline:
-        return "red", "overdue"
-    if (deadline - day).days <= 30:
-        return "yellow", "due within 30 days"
-    return "pending", "not yet due"
+def _deadline_status(ev: Evaluation, deadline: dt.date) -> tuple[str, str]:
+    """The status of a milestone not complete on the judging day, and why."""
+    if ev.day >= deadline:
+        return "red", ev.say("overdue", "已逾期")
+    if (deadline - ev.day).days <= 30:
+        return "yellow", ev.say("due within 30 days", "30 天内到期")
+    return "pending", ev.say("not yet due", "未到期")
 
 
 def _milestone(ev: Evaluation, item: IndicatorDefined) -> Judged:
@@ -810,7 +871,10 @@ def _milestone(ev: Evaluation, item: IndicatorDefined) -> Judged:
         status = "green" if last.day <= deadline else "yellow"
         earned = q2(item.weight) if status == "green" else q2(item.weight / 2)
         names = "、".join(entry.name for entry in got)
-        rationale = f"{item.name}: {names} reached by {last.day}, deadline {deadline} → {status}"
+        rationale = ev.say(
+            f"{item.name}: {names} reached by {last.day}, deadline {deadline}",
+            f"{item.name}：{names} 于 {last.day} 完成，期限 {deadline}",
+        ) + ev.concluded(status)
         return _completion(
             Outcome(
                 Decimal(1),
@@ -825,11 +889,16 @@ def _milestone(ev: Evaluation, item: IndicatorDefined) -> Judged:
                 details,
             )
         )
-    status, note = _deadline_status(ev.day, deadline)
-    progress = f" ({details['reached']} reached)" if item.milestones else ""
-    rationale = (
-        f"{item.name}: not complete by {ev.day}{progress}, deadline {deadline} ({note}) → {status}"
+    status, note = _deadline_status(ev, deadline)
+    progress = (
+        ev.say(f" ({details['reached']} reached)", f"（已完成 {details['reached']}）")
+        if item.milestones
+        else ""
     )
+    rationale = ev.say(
+        f"{item.name}: not complete by {ev.day}{progress}, deadline {deadline} ({note})",
+        f"{item.name}：截至 {ev.day} 未完成{progress}，期限 {deadline}（{note}）",
+    ) + ev.concluded(status)
     return _completion(
         Outcome(
             Decimal(0),
@@ -866,14 +935,14 @@ def _composite(ev: Evaluation, item: IndicatorDefined) -> Judged:
         ]
         met = len(big) >= condition.count
         notes.append(
-            f"≥ {condition.count} 个 ≥ {_show(condition.at_least.in_unit(item.unit), item.unit)}: "
-            f"{len(big)} {'达到' if met else '未达到'}"
+            f"≥ {condition.count} 个 ≥ {_show(condition.at_least.in_unit(item.unit), item.unit)}"
+            f"{ev.say(': ', '：')}{len(big)} {'达到' if met else '未达到'}"
         )
         cond_status = "green" if met else ("red" if year_end else "watch")
         if STATUS_ORDER.index(cond_status) > STATUS_ORDER.index(worst):
             worst = cond_status
     composite_points = overall.points if worst != "red" else Decimal(0)
-    rationale = f"{overall.rationale}; " + "; ".join(notes) + f" → {worst}"
+    rationale = overall.rationale + ev.sep + ev.sep.join(notes) + ev.concluded(worst)
     return _completion(
         attrs.evolve(overall, status=worst, points=composite_points, rationale=rationale)
     )
@@ -992,15 +1061,17 @@ def _add_item(
         rollup.add(subject, (outcome.points, item.weight, role, (*outcome.evidence, seq)))
 
 
-def _not_due_note(waiting: dict[str, int]) -> str:
+def _not_due_note(waiting: dict[str, int], lang: str) -> str:
     if not waiting:
         return ""
     ids = "、".join(sorted(waiting, key=natural))
-    return f"; 未到考核节点 {len(waiting)} 项（{ids}），不计分"
+    if lang == "en":
+        return f"; not yet due: {len(waiting)} ({ids}), not scored"
+    return f"；未到考核节点 {len(waiting)} 项（{ids}），不计分"
 
 
 def _rollup_scores(
-    kind: str, rollup: Rollup, names: dict[str, str], params: Params, period: str
+    kind: str, rollup: Rollup, names: dict[str, str], params: Params, period: str, lang: str
 ) -> Iterator[Score]:
     """The ``indicator_score`` of each unit (or park) with an indicator scored or not yet due."""
     profile = params.status_profile()
@@ -1022,7 +1093,12 @@ def _rollup_scores(
                 target=HUNDRED,
                 status="pending",
                 unit="%",
-                rationale=f"{name}: 没有已到考核节点的指标{_not_due_note(waiting)} → pending",
+                rationale=(
+                    f"{name}: no indicator due yet{_not_due_note(waiting, lang)} → pending"
+                    if lang == "en"
+                    else f"{name}：没有已到考核节点的指标{_not_due_note(waiting, lang)}"
+                    + arrow(status_word("pending", lang))
+                ),
                 evidence=evidence,
                 details=details,
             )
@@ -1042,10 +1118,15 @@ def _rollup_scores(
             points=q2(earned),
             unit="%",
             rationale=(
-                f"{name}: Σ(得分×权重) {_show(earned)} / Σ(分值×权重) "
+                f"{name}: Σ(points × role) {_show(earned)} / Σ(weight × role) "
                 f"{_show(possible)} = {_show(score)} % over {len(rows)} indicator(s) "
                 f"(lead ×{params.lead_weight}, co-responsible ×{params.co_weight})"
-                f"{_not_due_note(waiting)} → {status}"
+                f"{_not_due_note(waiting, lang)} → {status}"
+                if lang == "en"
+                else f"{name}：Σ(得分×权重) {_show(earned)} / Σ(分值×权重) "
+                f"{_show(possible)} = {_show(score)} %，计 {len(rows)} 项指标"
+                f"（牵头 ×{params.lead_weight}，配合 ×{params.co_weight}）"
+                f"{_not_due_note(waiting, lang)}{arrow(status_word(status, lang))}"
             ),
             evidence=evidence,
             details=details,
@@ -1056,11 +1137,12 @@ def results(state: IndicatorState, context: ReplayContext) -> Iterator[Score]:
     params = state.params
     if params is None or not state.definitions:
         return
+    lang = rationale_language(context.options, params.lang)
     last = context.as_of or state.last_day or dt.date(params.year, 1, 31)
     last = min(last, dt.date(params.year, 12, 31))
     ordered = sorted(state.definitions.values(), key=lambda d: natural(d.item.id))
     for period, day in months_until(params.year, last):
-        evaluation = Evaluation(state, params, day)
+        evaluation = Evaluation(state, params, day, lang)
         units, parks = Rollup(), Rollup()
         for definition in ordered:
             item = definition.item
@@ -1100,5 +1182,5 @@ def results(state: IndicatorState, context: ReplayContext) -> Iterator[Score]:
                 _add_parts(parks, item, metric, outcome, due, definition.seq)
                 if metric == "completion":
                     _add_item(units, parks, state, params, item, outcome, due, definition.seq)
-        yield from _rollup_scores("unit", units, state.units, params, period)
-        yield from _rollup_scores("park", parks, state.parks, params, period)
+        yield from _rollup_scores("unit", units, state.units, params, period, lang)
+        yield from _rollup_scores("park", parks, state.parks, params, period, lang)

@@ -26,7 +26,7 @@ MILESTONES: Final = {"开工": "start", "竣工": "completion", "投产": "produ
 
 @attrs.frozen
 class ProjectProgressReported:
-    """A project reported its investment to date (万元) for a period, with a note."""
+    """A project reported its investment to date (万元) for a period, with a note and its plan for the next."""
 
     project: str
     invested_to_date: Decimal = attrs.field(validator=attrs.validators.ge(Decimal(0)))
@@ -36,6 +36,8 @@ class ProjectProgressReported:
         default=None, validator=attrs.validators.optional(attrs.validators.in_(tuple(MILESTONES)))
     )
     """A milestone reached in the period: 开工, 竣工 or 投产."""
+    next_plan: str | None = None
+    """What the unit plans for the next period (下周计划); None in reports made before the field."""
 
 
 @attrs.frozen

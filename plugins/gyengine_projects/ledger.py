@@ -26,6 +26,13 @@ from gyengine_plan.scoring import (
     points,
     q2,
 )
+from gyengine_plan.wording import (
+    arrow,
+    milestone_word,
+    rationale_language,
+    status_word,
+    value_word,
+)
 
 from .events import MILESTONES, ProblemRaised, ProblemResolved, ProjectProgressReported
 from .plan import ProjectDefined, ProjectGroupDefined, group_members
@@ -61,6 +68,8 @@ class Report:
     actor: str | None = None
     note: str = ""
     """The unit's words on the week (形象进度), as reported."""
+    next_plan: str = ""
+    """The unit's plan for the next week (下周计划), as reported; empty when not given."""
 
 
 @attrs.define
@@ -165,6 +174,7 @@ def _on_report(state: LedgerState, event: Event, context: ReplayContext) -> None
             milestone=data.milestone,
             actor=event.actor,
             note=data.note,
+            next_plan=data.next_plan or "",
         )
     )
 
@@ -229,6 +239,8 @@ class Calendar:
     profile: StatusProfile
     seqs: tuple[int, ...]
     """The plan and supervision definitions every result rests on."""
+    lang: str = "zh"
+    """The rationales' language (:func:`~gyengine_plan.wording.rationale_language`)."""
 
     @classmethod
     def of(cls, state: LedgerState, context: ReplayContext) -> Calendar | None:
@@ -263,7 +275,8 @@ class Calendar:
             else StatusProfile()
         )
         seqs = tuple(entry.seq for entry in (state.plan, state.supervision) if entry is not None)
-        return cls(year, today, tuple(weeks), due_days, profile, seqs)
+        lang = rationale_language(context.options, plan.lang if plan is not None else None)
+        return cls(year, today, tuple(weeks), due_days, profile, seqs, lang)
 
 
 # -- 4. one project's weeks ------------------------------------------------------
@@ -304,13 +317,16 @@ def formula(
     expected_pct: Decimal | None,
     status: str,
     note: str = "",
+    lang: str = "zh",
 ) -> str:
-    """``投资 1,250.5 万元 / 年度计划 8,000 万元 = 15.63 %，序时 42.47 %，落后 26.84 个百分点 → yellow``.
+    """``投资 1,250.5 万元 / 年度计划 8,000 万元 = 15.63 %，序时 42.47 %，落后 26.84 个百分点 → 黄灯``.
 
-    The gap is the difference of the two percentages as shown, so the sentence adds up.
+    The gap is the difference of the two percentages as shown, so the sentence adds up;
+    the light is worded in ``lang``.
     """
+    light = status_word(status, lang)
     if completion is None or expected_pct is None:
-        return f"投资 {amount(value)} 万元{note}，年度计划 0 万元（本年无投资任务）→ {status}"
+        return f"投资 {amount(value)} 万元{note}，年度计划 0 万元（本年无投资任务）{arrow(light)}"
     shown, due = q2(completion), q2(expected_pct)
     gap = due - shown
     if gap > 0:
@@ -321,7 +337,7 @@ def formula(
         lag = "与序时持平"
     return (
         f"投资 {amount(value)} 万元{note} / 年度计划 {amount(target)} 万元 = {shown} %，"
-        f"序时 {due} %，{lag} → {status}"
+        f"序时 {due} %，{lag}{arrow(light)}"
     )
 
 
@@ -416,6 +432,7 @@ def reached_milestones(reports: Iterable[Report]) -> dict[str, Report]:
 
 
 def _milestone_text(project: ProjectDefined, reached: dict[str, Report], until: dt.date) -> str:
+    """``开工 计划 2019-04-01，2019-W14 达到；竣工 计划 2019-11-30，未达到``."""
     parts = []
     for name, field in MILESTONES.items():
         planned: dt.date | None = getattr(project, field)
@@ -424,10 +441,22 @@ def _milestone_text(project: ProjectDefined, reached: dict[str, Report], until: 
             report = None
         if planned is None and report is None:
             continue
-        plan = f"planned {planned}" if planned is not None else "not planned"
-        got = f"reached {report.occurred}" if report is not None else "not reached"
-        parts.append(f"{name} {plan} {got}")
-    return "; ".join(parts)
+        plan = f"计划 {planned}" if planned is not None else "无计划日期"
+        got = f"{report.occurred} 达到" if report is not None else "未达到"
+        parts.append(f"{name} {plan}，{got}")
+    return "；".join(parts)
+
+
+def _next_milestone(
+    project: ProjectDefined, reached: dict[str, Report], until: dt.date
+) -> dict[str, str]:
+    """The first planned milestone not reached by ``until``: ``next_milestone`` and its date."""
+    for name, field in MILESTONES.items():
+        planned: dt.date | None = getattr(project, field)
+        report = reached.get(name)
+        if planned is not None and (report is None or report.last_day > until):
+            return {"next_milestone": name, "next_milestone_date": planned.isoformat()}
+    return {"next_milestone": "", "next_milestone_date": ""}
 
 
 def _five_ones(project: ProjectDefined) -> dict[str, str]:
@@ -466,6 +495,7 @@ def _investment_score(
             expected_pct,
             row.status,
             ("" if row.used is not None else "（尚无报告）") + _not_started(project, row.week.end),
+            calendar.lang,
         ),
         evidence=row.evidence,
         details={
@@ -478,12 +508,14 @@ def _investment_score(
             "report_used": row.used.occurred if row.used is not None else "none",
             # The week's own report's words (形象进度); none when no report came this week.
             "note": row.here[-1].note if row.here else "",
+            "next_plan": row.here[-1].next_plan if row.here else "",
             "lag_streak": row.lag_streak,
             "completion_pct": q2(completion) if completion is not None else "",
             "expected_pct": q2(expected_pct) if expected_pct is not None else "",
             "schedule": "monthly_plan" if project.monthly_plan else project.schedule,
             "start": project.start or "",
             "milestones": _milestone_text(project, reached, row.week.end),
+            **_next_milestone(project, reached, row.week.end),
             "synthetic": "yes" if project.synthetic else "no",
             **_five_ones(project),
         },
@@ -514,9 +546,33 @@ def _report_score(entry: ProjectEntry, row: ProjectWeek, calendar: Calendar) -> 
         period=week.text,
         value=row.report,
         status=REPORT_STATUS[row.report],
-        rationale=f"{rule}；{fact} → {row.report}",
+        rationale=f"{rule}；{fact}{arrow(value_word(row.report, calendar.lang))}",
         evidence=[entry.seq, *calendar.seqs, *(r.seq for r in row.here)],
         details=details,
+    )
+
+
+_MILESTONE_HOW: Final = {
+    "reached": ("no planned date", "无计划日期"),
+    "early": ("{days} days early at least", "至少提前 {days} 天"),
+    "on time": ("the planned day falls in that period", "计划日在该期内"),
+    "late": ("{days} days late at least", "至少延期 {days} 天"),
+}
+
+
+def _milestone_reached(
+    name: str, planned: dt.date | None, report: Report, value: str, days: int, lang: str
+) -> str:
+    """``竣工 计划 2019-10-31，2019-W44（2019-10-28 至 2019-11-03）达到：计划日在该期内 → 按期完成``."""
+    english, chinese = _MILESTONE_HOW[value]
+    if lang == "en":
+        return (
+            f"{name} planned {planned or '-'}, reached in {report.occurred} "
+            f"({report.first_day}..{report.last_day}): {english.format(days=days)} → {value}"
+        )
+    return (
+        f"{name} 计划 {planned or '无'}，{report.occurred}（{report.first_day} 至 "
+        f"{report.last_day}）达到：{chinese.format(days=days)}{arrow(milestone_word(value, lang))}"
     )
 
 
@@ -538,29 +594,30 @@ def milestone_scores(
         if report is not None:
             details["reached"] = report.occurred
             if planned is None:
-                value, status, how = "reached", "green", "no planned date"
+                value, status, days = "reached", "green", 0
             elif report.last_day < planned:
-                value, status = "early", "green"
-                details["days_early"] = (planned - report.last_day).days
-                how = f"{details['days_early']} days early at least"
+                value, status, days = "early", "green", (planned - report.last_day).days
+                details["days_early"] = days
             elif report.first_day <= planned:
-                value, status, how = "on time", "green", "the planned day falls in that period"
+                value, status, days = "on time", "green", 0
             else:
-                value, status = "late", "yellow"
-                details["days_late"] = (report.first_day - planned).days
-                how = f"{details['days_late']} days late at least"
-            rationale = (
-                f"{name} planned {planned or '-'}, reached in {report.occurred} "
-                f"({report.first_day}..{report.last_day}): {how} → {value}"
-            )
+                value, status, days = "late", "yellow", (report.first_day - planned).days
+                details["days_late"] = days
+            rationale = _milestone_reached(name, planned, report, value, days, calendar.lang)
             period, evidence = report.week, [entry.seq, report.seq]
         elif planned is not None and calendar.today > planned:
             value, status = "overdue", "red"
             details["days_overdue"] = (calendar.today - planned).days
-            rationale = (
-                f"{name} planned {planned}, not reached by {calendar.today}: "
-                f"{details['days_overdue']} days overdue → overdue"
-            )
+            if calendar.lang == "en":
+                rationale = (
+                    f"{name} planned {planned}, not reached by {calendar.today}: "
+                    f"{details['days_overdue']} days overdue → overdue"
+                )
+            else:
+                rationale = (
+                    f"{name} 计划 {planned}，截至 {calendar.today} 未达到：逾期 "
+                    f"{details['days_overdue']} 天{arrow(milestone_word(value, 'zh'))}"
+                )
             period, evidence = current, [entry.seq]
         else:
             continue
@@ -608,7 +665,10 @@ def rollup_scores(
             expected=q2(expected),
             status=status,
             unit=WAN,
-            rationale=f"{label}（{count}）：{formula(value, target, completion, expected_pct, status)}",
+            rationale=(
+                f"{label}（{count}）："
+                + formula(value, target, completion, expected_pct, status, lang=calendar.lang)
+            ),
             evidence=base.union(*(row.evidence for _, row in rows)),
             details={
                 **details,
@@ -652,7 +712,7 @@ def problem_results(state: LedgerState, calendar: Calendar) -> Iterator[Score | 
             rationale=(
                 f"问题 {key}（{problem.subject}）：{problem.description}；责任单位 {problem.owner}，"
                 f"期限 {problem.deadline}；{entry.raised_on} 提出（{problem.raised_at}），"
-                f"{fact}{late} → {value}"
+                f"{fact}{late}{arrow(value_word(value, calendar.lang))}"
             ),
             evidence=evidence,
             details={
@@ -747,6 +807,9 @@ def results(state: LedgerState, context: ReplayContext) -> Iterator[Score | Find
             rationale=(
                 f"{len(seqs)} progress report(s) for project {key!r}, which the plan does not "
                 f"define (seq {', '.join(map(str, seqs))})"
+                if calendar.lang == "en"
+                else f"方案未列的项目 {key} 报送了 {len(seqs)} 份进度报告"
+                f"（seq {', '.join(map(str, seqs))}）"
             ),
             evidence=seqs,
         )
@@ -766,7 +829,7 @@ def _part_seqs(group: ProjectGroupDefined, groups: dict[str, GroupEntry]) -> lis
 
 evaluator = Evaluator(
     name="projects",
-    version="2",
+    version="3",
     consumes=sorted(HANDLERS),
     state_type=LedgerState,
     fold=fold,

@@ -19,6 +19,7 @@ from typing import Any
 import attrs
 
 from gyengine import Evaluator, Event, ReplayContext, Score
+from gyengine_plan.wording import rationale_language
 
 __all__ = ["HeaderState", "fold", "header", "results"]
 
@@ -85,7 +86,11 @@ def results(state: HeaderState, context: ReplayContext) -> Iterator[Score]:
         period=state.year or "all",
         label=state.title,
         value=state.title,
-        rationale=f"the plan's title as defined at seq {state.plan_seq}",
+        rationale=(
+            f"the plan's title as defined at seq {state.plan_seq}"
+            if rationale_language(context.options, state.lang) == "en"
+            else f"方案标题，取自 seq {state.plan_seq} 的方案定义"
+        ),
         evidence=[
             state.plan_seq,
             *([state.office_seq] if state.office_seq else []),
@@ -107,7 +112,7 @@ def results(state: HeaderState, context: ReplayContext) -> Iterator[Score]:
 
 header = Evaluator(
     name="report_header",
-    version="2",
+    version="3",
     consumes=["PlanDefined", "SupervisionDefined", "ParkDefined", "UnitDefined", "TaskDefined"],
     state_type=HeaderState,
     fold=fold,

@@ -195,7 +195,7 @@ LABELS: Final[dict[str, dict[str, str]]] = {
     "scope.park": {"zh": "园区", "en": "park"},
     "scope.lead unit": {"zh": "牵头单位", "en": "lead unit"},
     "scope.unit": {"zh": "单位", "en": "unit"},
-    "kind.commend": {"zh": "表扬", "en": "Commendation"},
+    "kind.commend": {"zh": "表彰", "en": "Commendation"},
     "kind.warn": {"zh": "警示", "en": "Warning"},
     "kind.supervise": {"zh": "督办", "en": "Supervision"},
     "kind.accountable": {"zh": "问责", "en": "Accountability"},
@@ -279,7 +279,7 @@ LABELS: Final[dict[str, dict[str, str]]] = {
     "col.this_week": {"zh": "本周完成投资（万元）", "en": "Invested this week (万元)"},
     "col.progress": {"zh": "形象进度", "en": "Progress on site"},
     "col.issues": {"zh": "存在问题", "en": "Problems"},
-    "col.next_step": {"zh": "下一节点", "en": "Next milestone"},
+    "col.next_plan": {"zh": "下周计划", "en": "Plan for next week"},
     "col.item": {"zh": "事项编号", "en": "Item"},
     "col.matter": {"zh": "督办事项", "en": "Matter"},
     "col.step": {"zh": "督办层级", "en": "Step"},
@@ -316,8 +316,22 @@ LABELS: Final[dict[str, dict[str, str]]] = {
     "table.interviews": {"zh": "约谈名单", "en": "Interviews"},
     "table.commend-list": {"zh": "表彰", "en": "Commended"},
     "table.accountable-list": {"zh": "问责", "en": "Held accountable"},
-    "table.top_n": {"zh": "前{n}名", "en": "Top {n}"},
-    "table.bottom_n": {"zh": "后{n}名", "en": "Bottom {n}"},
+    "table.top_units": {"zh": "先进单位（{category}，{n}个）", "en": "Top units ({category}, {n})"},
+    "table.bottom_units": {
+        "zh": "后进单位（{category}，{n}个）",
+        "en": "Bottom units ({category}, {n})",
+    },
+    "table.top_none": {"zh": "先进单位（{category}）", "en": "Top units ({category})"},
+    "table.bottom_none": {"zh": "后进单位（{category}）", "en": "Bottom units ({category})"},
+    "table.all_units": {"zh": "全部单位", "en": "all units"},
+    "note.top_short": {
+        "zh": "方案定前{size}名；本类{ranked}个单位参与排名，名单不取本类全部单位，故列{n}个。",
+        "en": "The plan names the top {size}; {ranked} units are ranked in this category and a list never takes them all, so {n} are listed.",
+    },
+    "note.bottom_short": {
+        "zh": "方案定后{size}名；本类{ranked}个单位参与排名，名单不取本类全部单位，且不与先进单位重复，故列{n}个。",
+        "en": "The plan names the bottom {size}; {ranked} units are ranked in this category, a list never takes them all and never repeats a top unit, so {n} are listed.",
+    },
     "note.items": {
         "zh": "整改时限按工作日计；逾期未整改反馈的事项按方案逐级升级（督办→通报→问责）。",
         "en": "Deadlines count working days; an item past its deadline without an answer escalates by the plan (督办 → 通报 → 问责).",
@@ -356,7 +370,10 @@ LABELS: Final[dict[str, dict[str, str]]] = {
         "zh": "{id} {text}（{owner}，{deadline}前）",
         "en": "{id} {text} ({owner}, by {deadline})",
     },
-    "ledger.next": {"zh": "{name}（计划{day}）", "en": "{name} (planned {day})"},
+    "ledger.next": {
+        "zh": "下一节点：{name}（计划{day}）",
+        "en": "next milestone: {name} (planned {day})",
+    },
 }
 
 

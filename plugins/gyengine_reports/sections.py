@@ -119,14 +119,14 @@ def _milestones_in(view: View, week: str) -> dict[str, list[str]]:
     return found
 
 
-def _next_milestone(view: View, score: Score) -> str:
-    """The next milestone the plan sets for the project and its date (下一节点)."""
-    text = str(score.details.get("milestones", ""))
-    for part in text.split(";"):
-        words = part.split()
-        if len(words) >= 3 and words[1] == "planned" and "not reached" in part:
-            return view.t("ledger.next").format(name=words[0], day=view.day(words[2]))
-    return ""
+def _next_plan(view: View, score: Score) -> str:
+    """下周计划: the unit's plan for next week, then the next milestone the plan sets and its date."""
+    details = score.details
+    parts = [str(details.get("next_plan") or "")]
+    name, day = details.get("next_milestone"), details.get("next_milestone_date")
+    if name and day:
+        parts.append(view.t("ledger.next").format(name=name, day=view.day(str(day))))
+    return ("; " if view.lang == "en" else "；").join(p for p in parts if p)
 
 
 def ledger_sections(view: View, week: Period) -> list[Section]:
@@ -160,7 +160,7 @@ def ledger_sections(view: View, week: Period) -> list[Section]:
                 "status": score.status,
                 "progress": "；".join(p for p in progress if p),
                 "issues": "；".join(problems.get(score.subject, [])),
-                "next_step": _next_milestone(view, score),
+                "next_plan": _next_plan(view, score),
                 "evidence": seqs(score.evidence),
             }
         )
@@ -175,7 +175,7 @@ def ledger_sections(view: View, week: Period) -> list[Section]:
         _column(view, "status", "status"),
         _column(view, "progress"),
         _column(view, "issues"),
-        _column(view, "next_step"),
+        _column(view, "next_plan"),
         _evidence_column(view),
     ]
     if not rows:
@@ -894,12 +894,14 @@ def _list_blocks(
             category = str(score.details.get("category", ""))
             suffix = f"-{place[category] + 1}" if place.get(category, 0) > 0 else ""
             size = _int(score.details.get("size"))
-            title = view.t(f"table.{metric}_n").format(n=size or "") + (
-                f"（{category}）" if category else ""
-            )
             listed_ids = [
                 part.strip() for part in score.details.get("units", "").split(",") if part.strip()
             ]
+            # The heading says what the table holds (先进单位（牵头部门，2个）); the plan's
+            # size, when the list is shorter, goes to the note below it.
+            title = view.t(f"table.{metric}_units").format(
+                category=category or view.t("table.all_units"), n=len(listed_ids)
+            )
             listed_rows = [
                 {
                     "rank": by_id[key]["rank"] if key in by_id else None,
@@ -911,7 +913,10 @@ def _list_blocks(
                 for key in listed_ids
             ]
             if not listed_rows:
-                blocks.append(Paragraph(f"{title}：{view.t('none')}"))
+                empty = view.t(f"table.{metric}_none").format(
+                    category=category or view.t("table.all_units")
+                )
+                blocks.append(Paragraph(f"{empty}：{view.t('none')}"))
                 continue
             columns = [
                 _column(view, "rank", "number"),
@@ -923,6 +928,11 @@ def _list_blocks(
             blocks.append(Table(f"unit-ranking-{metric}{suffix}", title, columns, listed_rows))
             if size is not None and len(listed_rows) > size:
                 blocks.append(Paragraph(view.t("note.tie").format(size=size)))
+            elif size is not None and len(listed_rows) < size:
+                note = view.t(f"note.{metric}_short").format(
+                    size=size, ranked=score.details.get("ranked", ""), n=len(listed_rows)
+                )
+                blocks.append(Paragraph(note))
     return blocks
 
 

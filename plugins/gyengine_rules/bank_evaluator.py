@@ -13,6 +13,7 @@ from typing import Final
 import attrs
 
 from gyengine import Evaluator, Event, Finding, ReplayContext, Score
+from gyengine_plan.wording import rationale_language
 
 from .evaluator import fold_rule, fold_veto, rules_of
 from .triggers import Rule, Veto, apply_vetoes, finding
@@ -26,11 +27,14 @@ BULLETIN: Final = "bulletin"
 class BankRulesState:
     rules: dict[str, Rule] = attrs.Factory(dict)
     vetoes: list[Veto] = attrs.Factory(list)
+    lang: str = "zh"
+    """The plan's language (``PlanDefined.lang``): the findings' rationales are in it."""
 
 
 HANDLERS: Final[dict[str, Callable[[BankRulesState, Event], None]]] = {
     "RuleDefined": lambda state, event: fold_rule(state.rules, event),
     "FalseReportFound": lambda state, event: fold_veto(state.vetoes, event),
+    "PlanDefined": lambda state, event: setattr(state, "lang", event.data.lang),
 }
 
 
@@ -42,7 +46,8 @@ def fold(state: BankRulesState, event: Event, context: ReplayContext) -> BankRul
 
 def results(state: BankRulesState, context: ReplayContext) -> Iterator[Finding]:
     """A finding per bank named in a bulletin list a rule watches; vetoed commendations withdrawn."""
-    rules = rules_of(state.rules, "bank_rules")
+    lang = rationale_language(context.options, state.lang)
+    rules = rules_of(state.rules, "bank_rules", lang)
     if not rules:
         return
     records = [r for r in context.results_of("banks") if isinstance(r, Score)]
@@ -82,7 +87,7 @@ def results(state: BankRulesState, context: ReplayContext) -> Iterator[Finding]:
                         else None,
                     )
                 )
-    veto_rules = [rule for rule in state.rules.values() if rule.trigger == "false_report"]
+    veto_rules = rules_of(state.rules, "bank_rules", lang, vetoes=True)
     kept, vetoes = apply_vetoes(
         [*rules, *veto_rules], found, state.vetoes, names, scope="银行考核", always=False
     )
@@ -92,7 +97,7 @@ def results(state: BankRulesState, context: ReplayContext) -> Iterator[Finding]:
 
 bank_rules = Evaluator(
     name="bank_rules",
-    version="1",
+    version="2",
     consumes=sorted(HANDLERS),
     requires=["banks"],
     state_type=BankRulesState,

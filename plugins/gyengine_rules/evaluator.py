@@ -16,6 +16,7 @@ from typing import Final
 import attrs
 
 from gyengine import Evaluator, Event, Finding, ReplayContext
+from gyengine_plan.wording import rationale_language
 
 from .events import FalseReportFound, ReportExcused, RuleDefined
 from .triggers import FUNCTIONS, TRIGGERS, Excuse, Facts, Rule, Veto, apply_vetoes
@@ -33,6 +34,8 @@ class RulesState:
     units: dict[str, str] = attrs.Factory(dict)
     groups: dict[str, str] = attrs.Factory(dict)
     """Indicator id -> its group (``主要指标``), for ``indicator_met``'s ``group``."""
+    lang: str = "zh"
+    """The plan's language (``PlanDefined.lang``): the findings' rationales are in it."""
 
 
 def fold_rule(rules: dict[str, Rule], event: Event) -> None:
@@ -77,6 +80,7 @@ HANDLERS: Final[dict[str, Callable[[RulesState, Event, ReplayContext], None]]] =
     # Owned by gyengine_plan and gyengine_indicators; read by name, for labels and groups.
     "UnitDefined": _unit,
     "IndicatorDefined": _indicator,
+    "PlanDefined": lambda state, event, context: setattr(state, "lang", event.data.lang),
 }
 
 
@@ -86,18 +90,22 @@ def fold(state: RulesState, event: Event, context: ReplayContext) -> RulesState:
     return state
 
 
-def rules_of(state_rules: dict[str, Rule], evaluator: str) -> list[Rule]:
-    """The rules whose (standard) trigger the named evaluator runs, by id."""
+def rules_of(
+    state_rules: dict[str, Rule], evaluator: str, lang: str = "zh", *, vetoes: bool = False
+) -> list[Rule]:
+    """The rules whose (standard) trigger the named evaluator runs (or, with ``vetoes``,
+    the ``false_report`` rules), by id, wording their findings in ``lang``."""
     return [
-        rule
+        attrs.evolve(rule, lang=lang)
         for _, rule in sorted(state_rules.items())
-        if rule.trigger in TRIGGERS and TRIGGERS[rule.trigger].evaluator == evaluator
+        if (rule.trigger == "false_report" if vetoes else rule.trigger in TRIGGERS)
+        and (vetoes or TRIGGERS[rule.trigger].evaluator == evaluator)
     ]
 
 
 def results(state: RulesState, context: ReplayContext) -> Iterator[Finding]:
     """Every rule's findings, commendations vetoed by false reports withdrawn."""
-    rules = rules_of(state.rules, "rules")
+    rules = rules_of(state.rules, "rules", rationale_language(context.options, state.lang))
     if not rules:
         return
     facts = Facts.build(
@@ -121,7 +129,7 @@ def results(state: RulesState, context: ReplayContext) -> Iterator[Finding]:
 
 rules = Evaluator(
     name="rules",
-    version="1",
+    version="2",
     consumes=sorted(HANDLERS),
     requires=["indicators", "projects"],
     state_type=RulesState,

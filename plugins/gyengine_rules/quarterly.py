@@ -15,6 +15,7 @@ import attrs
 
 from gyengine import Evaluator, Event, Finding, ReplayContext, Score
 from gyengine_plan.scoring import HUNDRED, q2
+from gyengine_plan.wording import finding_word, rationale_language
 
 from .evaluator import fold_rule, fold_veto, rules_of
 from .events import QuarterlyEvaluationDefined
@@ -23,6 +24,8 @@ from .triggers import Rule, Veto, apply_vetoes, finding, unit_of, within
 __all__ = ["QuarterlyState", "composite", "quarterly", "rank", "results"]
 
 SCORED: Final = ("indicator", "project", "task")
+COMPONENT_WORDS: Final = {"indicator": "指标", "project": "项目", "task": "任务", "finding": "奖惩"}
+"""A component's name in a Chinese rationale."""
 GOOD_WEEKS: Final = ("green", "watch")
 ON_TRACK: Final = ("green", "pending")
 
@@ -74,6 +77,8 @@ class QuarterlyState:
     """Milestone-shaped indicator id -> the task it measures, its park and units."""
     parks: dict[str, str] = attrs.Factory(dict)
     """A park's committee -> the park it runs."""
+    lang: str = "zh"
+    """The plan's language (``PlanDefined.lang``): the rationales are in it."""
 
 
 def _evaluation(state: QuarterlyState, event: Event) -> None:
@@ -123,6 +128,7 @@ HANDLERS: Final[dict[str, Callable[[QuarterlyState, Event], None]]] = {
     "ParkDefined": lambda state, event: state.parks.__setitem__(
         event.data.committee, event.data.id
     ),
+    "PlanDefined": lambda state, event: setattr(state, "lang", event.data.lang),
 }
 
 
@@ -211,9 +217,11 @@ class Inputs:
     """``(indicator, month) ->`` its ``completion`` score."""
     findings: dict[str, list[Finding]]
     """Unit -> the findings that count for it."""
+    lang: str = "zh"
+    """The rationales' language."""
 
     @classmethod
-    def read(cls, context: ReplayContext) -> Inputs:
+    def read(cls, context: ReplayContext, lang: str = "zh") -> Inputs:
         unit_scores, completion = {}, {}
         for record in context.results_of("indicators"):
             if not isinstance(record, Score):
@@ -236,7 +244,7 @@ class Inputs:
             for record in context.results_of(name):
                 if isinstance(record, Finding):
                     findings.setdefault(unit_of(record), []).append(record)
-        return cls(unit_scores, weeks, completion, findings)
+        return cls(unit_scores, weeks, completion, findings, lang)
 
     def periods(self) -> set[str]:
         """Every period judged: the months of the indicators, the weeks of the ledger."""
@@ -257,7 +265,8 @@ class Inputs:
         if record is None or not isinstance(record.value, Decimal):
             return Component(None)
         items = int(record.details.get("indicators", "0") or 0)
-        return Component(record.value, record.evidence, f"indicator_score {month}", items)
+        how = f"indicator_score {month}" if self.lang == "en" else f"{month} 指标得分"
+        return Component(record.value, record.evidence, how, items)
 
     def project(self, unit: str, quarter: str) -> Component:
         mine = [w for w in self.weeks.get(unit, []) if within(w.period, quarter)]
@@ -268,7 +277,9 @@ class Inputs:
         return Component(
             Decimal(len(good)) / Decimal(len(mine)) * HUNDRED,
             tuple(s for w in mine for s in w.evidence),
-            f"{len(good)}/{len(mine)} 个项目周 green/watch（{projects} 个项目）",
+            f"{len(good)}/{len(mine)} project weeks green/watch ({projects} projects)"
+            if self.lang == "en"
+            else f"{len(good)}/{len(mine)} 个项目周绿灯或关注（{projects} 个项目）",
             projects,
         )
 
@@ -289,7 +300,9 @@ class Inputs:
         return Component(
             Decimal(len(ok)) / Decimal(len(scores)) * HUNDRED,
             tuple(s for score in scores for s in score.evidence),
-            f"{len(ok)}/{len(scores)} 个牵头任务节点完成或按期推进",
+            f"{len(ok)}/{len(scores)} lead task items done or on track"
+            if self.lang == "en"
+            else f"{len(ok)}/{len(scores)} 个牵头任务节点完成或按期推进",
             len(scores),
         )
 
@@ -303,8 +316,15 @@ class Inputs:
                 points = evaluation.finding_points.get(record.kind, Decimal(0))
             total += points
             kinds[record.kind] = kinds.get(record.kind, 0) + 1
-        note = "、".join(f"{kind} {count}" for kind, count in sorted(kinds.items())) or "无"
-        return Component(total, tuple(s for f in mine for s in f.evidence), f"奖惩 {note}")
+        if self.lang == "en":
+            note = ", ".join(f"{kind} {count}" for kind, count in sorted(kinds.items()))
+            how = f"findings: {note or 'none'}"
+        else:
+            note = "、".join(
+                f"{finding_word(kind, self.lang)} {count}" for kind, count in sorted(kinds.items())
+            )
+            how = note or "无"
+        return Component(total, tuple(s for f in mine for s in f.evidence), how)
 
 
 def _month_end(month: str) -> str:
@@ -423,12 +443,15 @@ def results(state: QuarterlyState, context: ReplayContext) -> Iterator[Score | F
     evaluation = state.evaluation
     if evaluation is None:
         return
-    inputs = Inputs.read(context)
+    # The language the rationales are in this replay (a copy: the folded state is kept as is).
+    state = attrs.evolve(state, lang=rationale_language(context.options, state.lang))
+    inputs = Inputs.read(context, state.lang)
     periods = inputs.periods()
     if not periods:
         return
     horizon = context.as_of or max(context.period(p).end for p in periods)
-    rank_rules = rules_of(state.rules, "quarterly")
+    lang = state.lang
+    rank_rules = rules_of(state.rules, "quarterly", lang)
     ranked: list[Finding] = []
     previous: dict[str, int] = {}
     for quarter in sorted({_middle_quarter(context, p) for p in periods}):
@@ -448,7 +471,7 @@ def results(state: QuarterlyState, context: ReplayContext) -> Iterator[Score | F
                             _rank_findings(state, evaluation, rule, ranking, metric, quarter)
                         )
         previous = places_now
-    veto_rules = [rule for rule in state.rules.values() if rule.trigger == "false_report"]
+    veto_rules = rules_of(state.rules, "quarterly", lang, vetoes=True)
     kept, vetoes = apply_vetoes(
         [*rank_rules, *veto_rules], ranked, state.vetoes, state.units, scope="季考评", always=False
     )
@@ -580,14 +603,17 @@ def _unit_score(
     listed: str | None,
 ) -> Score:
     weights, parts = evaluation.weights, row.parts
+    words = COMPONENT_WORDS if state.lang != "en" else {}
     terms = [
-        f"{name} {_show(parts[name].value)} × {weights.get(name, Decimal(0))}"
+        f"{words.get(name, name)} {_show(parts[name].value)} × {weights.get(name, Decimal(0))}"
         for name in SCORED
         if parts[name].value is not None and weights.get(name, Decimal(0)) > 0
     ]
     finding_weight = weights.get("finding", Decimal(0))
     notes = "；".join(
-        f"{name}: {parts[name].note}" for name in (*SCORED, "finding") if parts[name].note
+        f"{words.get(name, name)}{'：' if words else ': '}{parts[name].note}"
+        for name in (*SCORED, "finding")
+        if parts[name].note
     )
     name = state.units.get(row.unit, row.unit)
     where = f"{ranking.group.name}类" if ranking.group.name else ""
@@ -609,8 +635,9 @@ def _unit_score(
         value=row.value,
         status=listed,
         rationale=(
-            f"{name} {quarter}：({' + '.join(terms)}) / {row.divisor} + finding "
-            f"{_show(parts['finding'].value)} × {finding_weight} = {row.value}；{standing}；{notes}"
+            f"{name} {quarter}：({' + '.join(terms)}) / {row.divisor} + "
+            f"{words.get('finding', 'finding')} {_show(parts['finding'].value)} × {finding_weight} "
+            f"= {row.value}；{standing}；{notes}"
         ),
         evidence=[evaluation.seq, *row.evidence],
         details={
@@ -633,7 +660,7 @@ def _unit_score(
 
 quarterly = Evaluator(
     name="quarterly",
-    version="3",
+    version="4",
     consumes=sorted(HANDLERS),
     requires=["indicators", "projects", "rules"],
     state_type=QuarterlyState,

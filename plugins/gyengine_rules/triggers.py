@@ -18,6 +18,7 @@ from typing import Final
 import attrs
 
 from gyengine import Finding, ReplayContext, Score
+from gyengine_plan.wording import arrow, describe_params, finding_word, status_word
 
 __all__ = [
     "STATUSES",
@@ -173,6 +174,8 @@ class Rule:
     params: dict[str, str]
     text: str
     seq: int
+    lang: str = "zh"
+    """The language of the findings' rationales (set for each replay, see ``gyengine_plan.wording``)."""
 
     @property
     def spec(self) -> TriggerSpec:
@@ -204,8 +207,11 @@ class Rule:
         return {**self.params, "trigger": self.trigger}
 
     def describe(self) -> str:
-        """``规则 R02「…」（periods=2, statuses=yellow,red）``."""
-        params = ", ".join(f"{k}={v}" for k, v in sorted(self.params.items()))
+        """``规则 R02「…」（连续期数 2，计入状态 黄灯、红灯）``; in English ``rule R02 "…" (periods=2, ...)``."""
+        params = describe_params(self.params, self.lang)
+        if self.lang == "en":
+            text = f" “{self.text}”" if self.text else ""
+            return f"rule {self.id}{text} ({params or 'default parameters'})"
         text = f"「{self.text}」" if self.text else ""
         return f"规则 {self.id}{text}（{params or '默认参数'}）"
 
@@ -396,7 +402,12 @@ def finding(
         label=label,
         rule=rule.id,
         period=period,
-        rationale=f"{facts}；依{rule.describe()} → {rule.kind}：{label}{reported}",
+        rationale=(
+            f"{facts}; by {rule.describe()} → {rule.kind}: {label}{reported}"
+            if rule.lang == "en"
+            else f"{facts}；依{rule.describe()}{arrow(finding_word(rule.kind, rule.lang))}："
+            f"{label}{reported}"
+        ),
         evidence=[*evidence, rule.seq],
         points=rule.points,
         parameters={**rule.parameters(), **(extra or {})},
@@ -537,7 +548,8 @@ def project_lag_episode(rule: Rule, facts: Facts) -> Iterator[Finding]:
             count, inside = count + 1, True
             if count >= first and (last == 0 or count <= last):
                 text = (
-                    f"{week.period} 第 {count} 次 {week.status}（{week.rationale}）"
+                    f"{week.period} 第 {count} 次 {status_word(week.status, rule.lang)}"
+                    f"（{week.rationale}）"
                     f"{_excused_text(excused, excused_weeks)}"
                 )
                 yield _project_finding(

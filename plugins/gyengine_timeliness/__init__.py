@@ -66,12 +66,17 @@ class ActorRecord:
 class TimelinessState:
     cadences: dict[str, Cadence] = attrs.Factory(dict)
     actors: dict[str, ActorRecord] = attrs.Factory(dict)
+    lang: str = "zh"
+    """The plan's language (``PlanDefined.lang``), which the rationales are written in."""
 
 
 # -- 3. the fold -----------------------------------------------------------------
 
 
 def fold(state: TimelinessState, event: Event, context: ReplayContext) -> TimelinessState:
+    if event.type == "PlanDefined":  # gyengine_plan's event, read by name
+        state.lang = getattr(event.data, "lang", "zh")
+        return state
     if isinstance(event.data, ReportingCadenceDeclared):
         declared = event.data
         state.cadences[declared.event_type] = Cadence(
@@ -101,8 +106,26 @@ def _percent(part: int, whole: int) -> Decimal:
     return (Decimal(100) * part / whole).quantize(Decimal("0.01"))
 
 
+def _late_text(late: list[Late], english: bool) -> str:
+    """The first five late reports, in the rationale's language (``-o lang=en``: English)."""
+    if english:
+        listed = "; ".join(
+            f"seq {item.seq} for {item.occurred} due {item.due} recorded {item.recorded}"
+            for item in late[:5]
+        )
+        more = f"; and {len(late) - 5} more (all in the evidence)" if len(late) > 5 else ""
+        return f"{len(late)} late report(s): {listed}{more}"
+    listed = "；".join(
+        f"seq {item.seq}（{item.occurred}，应于 {item.due} 前报送，{item.recorded} 报送）"
+        for item in late[:5]
+    )
+    more = f"；另 {len(late) - 5} 份见证据" if len(late) > 5 else ""
+    return f"迟报 {len(late)} 份：{listed}{more}"
+
+
 def results(state: TimelinessState, context: ReplayContext) -> Iterator[Score | Finding]:
     rules = [cadence.seq for cadence in state.cadences.values()]
+    english = (context.options.get("lang") or state.lang).startswith("en")
     for actor, record in sorted(state.actors.items()):
         total, late = len(record.reports), len(record.late)
         share = _percent(total - late, total)
@@ -115,23 +138,21 @@ def results(state: TimelinessState, context: ReplayContext) -> Iterator[Score | 
             target=Decimal(100),
             status=status,
             unit="%",
-            rationale=f"{total - late} of {total} reports on time = {share} %",
+            rationale=(
+                f"{total - late} of {total} reports on time = {share} %"
+                if english
+                else f"报送 {total} 份，按时 {total - late} 份，按时率 {share} %"
+            ),
             evidence=[*record.reports, *rules],
             details={"reports": total, "late": late},
         )
         if late:
-            listed = "; ".join(
-                f"seq {item.seq} for {item.occurred} due {item.due} recorded {item.recorded}"
-                for item in record.late[:5]
-            )
-            if late > 5:
-                listed += f"; and {late - 5} more (all in the evidence)"
             yield Finding(
                 kind="warn",
                 subject=actor,
                 rule="late-reporting",
                 period="all",
-                rationale=f"{late} late report(s): {listed}",
+                rationale=_late_text(record.late, english),
                 evidence=[item.seq for item in record.late] + rules,
                 parameters={"reports": str(total), "late": str(late)},
             )
@@ -141,7 +162,7 @@ def results(state: TimelinessState, context: ReplayContext) -> Iterator[Score | 
 
 timeliness = Evaluator(
     name="timeliness",
-    version="1",
+    version="2",
     consumes=[ANY_TYPE],
     state_type=TimelinessState,
     fold=fold,

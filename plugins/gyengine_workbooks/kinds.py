@@ -145,6 +145,7 @@ WEEKLY_COLUMNS: Final = (
     Column("to_date", "本年累计完成投资（万元）", 14, formula='=IF(D{row}="","",E{row}+D{row})'),
     Column("milestone", "本周达到节点", 12, Input("choice", choices=MILESTONES)),
     Column("note", "进展情况及存在问题", 40, Input("text")),
+    Column("next_plan", "下周计划", 30, Input("text")),
     Column("base_period", "上期周次", 11),
     Column("park", "园区", 10),
     Column("category", "类别", 10),
@@ -183,6 +184,7 @@ def weekly_form(engine: Engine, plan: PlanInForce, unit: str, week: str) -> Form
                 week=now.data.invested_to_date - base,
                 milestone=now.data.milestone,
                 note=now.data.note,
+                next_plan=now.data.next_plan or "",
             )
         rows.append(Row(project.id, values))
     period = parse_period(week)
@@ -207,6 +209,7 @@ def weekly_form(engine: Engine, plan: PlanInForce, unit: str, week: str) -> Form
             "2. 本周完成投资（万元）：本周新完成的投资额；没有新增投资填 0。留空表示该项目本周不报送。",
             "   本年累计完成投资 = 截至上期累计 + 本周完成，自动计算；截至上期累计取自已记录的最近一期报告。",
             "3. 本周达到节点：本周达到开工、竣工或投产节点时从下拉列表选择，否则留空；进展情况及存在问题如实填写。",
+            "   下周计划：下周准备完成的工作（如主体施工、设备安装、手续办理），可留空。",
             *COMMON_STEPS,
         ),
     )
@@ -228,7 +231,7 @@ def weekly_reports(form: Form, rows: list[ReadRow]) -> tuple[list[Report], list[
         if row.bad:
             continue
         if week is None:
-            if row.inputs.get("milestone") or row.inputs.get("note"):
+            if any(row.inputs.get(name) for name in ("milestone", "note", "next_plan")):
                 problems.append(
                     f"{form.sheet}!{week_cell}{row.number}: 本周完成投资 is empty but the row has "
                     "other entries; write 0 if nothing was invested this week"
@@ -240,6 +243,7 @@ def weekly_reports(form: Form, rows: list[ReadRow]) -> tuple[list[Report], list[
             "invested_to_date": str(base_value + week),
             "note": row.inputs.get("note") or "",
             "milestone": row.inputs.get("milestone"),
+            "next_plan": row.inputs.get("next_plan") or None,
         }
         reports.append(
             Report(

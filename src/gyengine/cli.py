@@ -1271,6 +1271,11 @@ def _write(
     show_default=True,
     help="Output format.",
 )
+@click.option(
+    "--lang",
+    type=click.Choice(["zh", "en"]),
+    help="Language of the text and of the rationales (default: the plan's own).",
+)
 @click.pass_obj
 @handle_errors
 def explain(
@@ -1286,10 +1291,21 @@ def explain(
     plan: str | None,
     db: str,
     fmt: str,
+    lang: str | None,
 ) -> None:
-    """Show the audit trail of the results about SUBJECT: rule, formula, every event."""
+    """Show the audit trail of the results about SUBJECT: rule, formula, every event.
+
+    The text and the standard evaluators' rationales are in the plan's language;
+    --lang en gives them in English (the evaluator option lang=en).
+    """
+    from .explaining import plan_language, write_explanation
+
     engine = state.open_engine(db)
+    options = _key_values(option_pairs)
+    if lang is not None:
+        options["lang"] = lang
     try:
+        lang = lang or options.get("lang") or plan_language(engine, plan)
         explanations = engine.explain(
             subject,
             metric,
@@ -1297,7 +1313,7 @@ def explain(
             as_of=_as_of(as_of),
             known_at=_timestamp(known_at, end_of_day=True, option="--known-at"),
             evaluators=evaluators or None,
-            options=_key_values(option_pairs),
+            options=options,
             allow_broken_chain=allow_broken_chain,
             parallel=True,
             plan=plan,
@@ -1312,10 +1328,12 @@ def explain(
             json.dumps([_explanation_json(e) for e in explanations], ensure_ascii=False, indent=2)
         )
         return
+    from .document import printable
+
     for number, explanation in enumerate(explanations):
         if number:
             click.echo("")
-        _print_explanation(explanation)
+        write_explanation(explanation, lang, lambda text: click.echo(printable(text)))
 
 
 def _explanation_json(explanation: Any) -> dict[str, Any]:
@@ -1326,36 +1344,6 @@ def _explanation_json(explanation: Any) -> dict[str, Any]:
             for item in explanation.evidence
         ],
     }
-
-
-def _print_explanation(explanation: Any) -> None:
-    from .document import printable
-
-    def echo(text: str) -> None:
-        click.echo(printable(text))
-
-    item = explanation.result
-    record = item.to_json()
-    echo(f"{record['subject']} · {record.get('metric') or record.get('rule')} · {record['period']}")
-    echo(f"  evaluator {item.evaluator} {item.evaluator_version} (plugin {item.plugin})")
-    for key in ("kind", "rule", "value", "target", "expected", "status", "points", "unit"):
-        if record.get(key) not in (None, ""):
-            echo(f"  {key}: {record[key]}")
-    for key in ("details", "parameters"):
-        for name, value in (record.get(key) or {}).items():
-            echo(f"  {name} = {value}")
-    echo(f"  rationale: {record['rationale']}")
-    echo(f"  evidence ({len(explanation.evidence)} events):")
-    for entry in explanation.evidence:
-        event = entry.event
-        mark = f"  [superseded by seq {entry.superseded_by}]" if entry.superseded_by else ""
-        data = event.data if len(event.data) <= 100 else event.data[:97] + "..."
-        echo(
-            f"    seq {event.seq} {event.type} {event.stream} actor={event.actor or '-'} "
-            f"occurred={event.occurred or '-'} recorded={event.recorded} "
-            f"hash={event.hash[:12]}{mark}"
-        )
-        echo(f"      {data}")
 
 
 @cli.command()

@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any, Final
 
 from ..document import STATUSES, BarChart, GridChart, LineChart, cell_text, word
-from .common import COLOURS, say, status_key, status_label, value_at
+from .common import COLOURS, say, status_key, status_label, value_at, with_unit
 
 __all__ = ["escape", "nice_ticks", "svg_bars", "svg_grid", "svg_lines"]
 
@@ -81,7 +81,7 @@ def _svg_open(width: float, height: float, label: str, extra: str = "") -> str:
 
 
 def svg_lines(chart: LineChart, lang: str) -> str:
-    title = f"{chart.title} ({chart.unit})" if chart.unit else chart.title
+    title = with_unit(chart.title, chart.unit, lang)
     values = [v for _, series, _ in chart.series for v in series if v is not None]
     ticks = nice_ticks(min([Decimal(0), *values]), max([Decimal(0), *values]))
     low, high = ticks[0], ticks[-1]
@@ -229,8 +229,8 @@ def svg_grid(chart: GridChart, lang: str) -> str:
     return "".join(out)
 
 
-def svg_bars(chart: BarChart) -> str:
-    title = f"{chart.title} ({chart.unit})" if chart.unit else chart.title
+def svg_bars(chart: BarChart, lang: str = "en") -> str:
+    title = with_unit(chart.title, chart.unit, lang)
     texts = [cell_text(v) + chart.unit for v in chart.values]
     label_w = min(200.0, max((_text_px(label) for label in chart.labels), default=0) + 16)
     value_w = max((_text_px(t) for t in texts), default=0) + 12

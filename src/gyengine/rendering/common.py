@@ -54,6 +54,13 @@ def say(key: str, lang: str) -> str:
     return words.get(lang, words["en"])
 
 
+def with_unit(title: str, unit: str, lang: str) -> str:
+    """A chart's title with its unit: ``走势（亿元）`` in Chinese, ``Trend (亿元)`` otherwise."""
+    if not unit:
+        return title
+    return f"{title}（{unit}）" if lang.startswith("zh") else f"{title} ({unit})"
+
+
 def status_label(value: Any, lang: str) -> str:
     """The words for a status cell: a known status in ``lang``, anything else as written."""
     if isinstance(value, str) and value in STATUSES:

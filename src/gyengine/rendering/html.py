@@ -119,7 +119,7 @@ def _html_block(block: Block, lang: str) -> str:
         return svg_lines(block, lang)
     if isinstance(block, GridChart):
         return svg_grid(block, lang)
-    return svg_bars(block)
+    return svg_bars(block, lang)
 
 
 def _html_table(table: Table, lang: str) -> str:

@@ -24,7 +24,7 @@ from ..document import (
     evidence_text,
     word,
 )
-from .common import say, status_label, table_columns, value_at
+from .common import say, status_label, table_columns, value_at, with_unit
 
 __all__ = ["MarkdownDocumentRenderer", "md_escape", "md_paragraph"]
 
@@ -78,8 +78,9 @@ class MarkdownDocumentRenderer:
             output.write(f"{md_paragraph(document.subtitle)}\n\n")
         if document.synthetic:
             output.write(f"> **{md_escape(word('synthetic', lang))}**\n\n")
+        colon = "：" if lang == "zh" else ": "
         for label, value in document.meta:
-            output.write(f"- {md_escape(label)}: {md_escape(value)}\n")
+            output.write(f"- {md_escape(label)}{colon}{md_escape(value)}\n")
         if document.meta:
             output.write("\n")
         for section in document.sections:
@@ -107,8 +108,8 @@ def _markdown_block(output: IO[str], block: Block, lang: str) -> None:
             output.write(md_paragraph(paragraph) + "\n\n")
         return
     title = block.title
-    if isinstance(block, (LineChart, BarChart)) and block.unit:
-        title = f"{title} ({block.unit})"
+    if isinstance(block, (LineChart, BarChart)):
+        title = with_unit(title, block.unit, lang)
     if title:  # an untitled table is the section's own
         output.write(f"### {md_escape(title)}\n\n")
     if isinstance(block, Table):

@@ -9,12 +9,19 @@ Options: ``width``, the columns to fit (default: the terminal's, 160 when
 piped; CJK characters count two); ``compact`` (``1``), no blank lines around a
 table or between a section's title and its first block, for a screen that must
 fit one page.
+
+Text wraps between Chinese characters but never inside a run of Latin letters
+and digits (``GDP``, ``9月30日``'s ``30``, ``1,250.5``), and a closing mark
+(，。）) stays on the line it closes. A Chinese document's grid marks its
+cells with the status's first character (绿 关 黄 红), an English one with
+letters (G W Y R).
 """
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
-from typing import IO, Any, Final
+from typing import IO, TYPE_CHECKING, Any, Final
 
 import attrs
 
@@ -31,7 +38,20 @@ from ..document import (
     printable,
     word,
 )
-from .common import display_width, say, status_key, status_label, table_columns, value_at
+from .common import (
+    display_width,
+    say,
+    status_key,
+    status_label,
+    table_columns,
+    value_at,
+    with_unit,
+)
+
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.containers import Lines
+    from rich.text import Text
 
 __all__ = ["TerminalDocumentRenderer"]
 
@@ -42,7 +62,82 @@ _TERMINAL_STYLE: Final = {
     "red": "red",
     "pending": "bright_black",
 }
-_PLAIN_MARK: Final = {"green": "G", "watch": "W", "yellow": "Y", "red": "R", "pending": "-"}
+_PLAIN_MARK: Final = {
+    "zh": {"green": "绿", "watch": "关", "yellow": "黄", "red": "红", "pending": "待"},
+    "en": {"green": "G", "watch": "W", "yellow": "Y", "red": "R", "pending": "-"},
+}
+"""A grid cell's mark when there is no colour, per language (a Chinese mark is two columns wide)."""
+
+_TOKEN: Final = re.compile(
+    r"[A-Za-z0-9][A-Za-z0-9.,%_/+-]*[年月日周天个名家项次万亿元]?|\s+|.", re.DOTALL
+)
+"""What a line may not break inside: a run of Latin letters and digits (with the unit
+that follows a number: 9月, 30日, 2个), a space, one character."""
+_CLOSING: Final = frozenset("，。、；：！？）」』》”’,.;:!?)%")
+_OPENING: Final = frozenset("（「『《“‘(")
+
+
+def _marks(lang: str) -> dict[str, str]:
+    return _PLAIN_MARK["zh" if lang.startswith("zh") else "en"]
+
+
+def break_offsets(text: str, width: int) -> list[int]:
+    """Where to break ``text`` into lines of ``width`` cells: between Chinese characters
+    and at spaces, never inside a Latin word or a number, never before a closing mark or
+    after an opening one; a word longer than a line is folded."""
+    from rich.cells import cell_len, chop_cells
+
+    tokens: list[tuple[int, str]] = []
+    for match in _TOKEN.finditer(text):
+        token = match.group()
+        glued = tokens and not token.isspace() and not tokens[-1][1].isspace()
+        if glued and (token[0] in _CLOSING or tokens[-1][1][-1] in _OPENING):
+            start, previous = tokens[-1]
+            tokens[-1] = (start, previous + token)
+        else:
+            tokens.append((match.start(), token))
+    offsets: list[int] = []
+    used = 0
+    for start, token in tokens:
+        size = cell_len(token)
+        if token.isspace() or used + size <= width:
+            used += size
+            continue
+        if used and start:
+            offsets.append(start)
+        used = size
+        if size > width:
+            pieces = chop_cells(token, width)
+            for piece in pieces[:-1]:
+                start += len(piece)
+                offsets.append(start)
+            used = cell_len(pieces[-1])
+    return offsets
+
+
+def _text_class() -> type[Text]:
+    """rich's ``Text`` wrapping by :func:`break_offsets` (rich itself folds inside words)."""
+    from rich.containers import Lines
+    from rich.text import Text
+
+    class WrappedText(Text):
+        def wrap(self, console: Console, width: int, **options: Any) -> Lines:
+            if options.get("no_wrap") or self.no_wrap:
+                return super().wrap(console, width, **options)
+            overflow = options.get("overflow") or self.overflow or "fold"
+            justify = options.get("justify") or self.justify or "default"
+            lines = Lines()
+            for line in self.split(allow_blank=True):
+                parts = line.divide(break_offsets(line.plain, width))
+                for part in parts:
+                    part.rstrip_end(width)
+                parts.justify(console, width, justify=justify, overflow=overflow)
+                for part in parts:
+                    part.truncate(width, overflow=overflow)
+                lines.extend(parts)
+            return lines
+
+    return WrappedText
 
 
 @attrs.frozen
@@ -71,8 +166,9 @@ class TerminalDocumentRenderer:
         console.print(Text(document.title, style="bold"))
         if document.subtitle:
             console.print(Text(document.subtitle))
+        colon = "：" if lang == "zh" else ": "
         for label, value in document.meta:
-            console.print(Text.assemble((f"{label}: ", "dim"), value))
+            console.print(Text.assemble((f"{label}{colon}", "dim"), value))
         if document.synthetic:
             console.print(Text(word("synthetic", lang), style="bold yellow"))
         shortened = False
@@ -86,13 +182,13 @@ class TerminalDocumentRenderer:
                 if isinstance(block, Table):
                     shortened |= _terminal_table(console, block, lang, compact)
                 elif isinstance(block, Paragraph):
-                    console.print(Text(block.text))
+                    console.print(_text_class()(block.text))
                 elif isinstance(block, LineChart):
-                    _terminal_lines(console, block)
+                    _terminal_lines(console, block, lang)
                 elif isinstance(block, GridChart):
                     _terminal_grid(console, block, lang, coloured)
                 elif isinstance(block, BarChart):
-                    _terminal_bars(console, block)
+                    _terminal_bars(console, block, lang)
         if shortened:
             console.print()
             console.print(Text(say("evidence-note", lang), style="dim"))
@@ -143,6 +239,7 @@ def _terminal_table(console: Any, table: Table, lang: str, compact: bool = False
     from rich.text import Text
 
     columns = table_columns(table, lang)
+    wrapped = _text_class()
     shortened = False
     rows: list[list[Any]] = []
     for row in table.rows:
@@ -157,7 +254,7 @@ def _terminal_table(console: Any, table: Table, lang: str, compact: bool = False
                 shortened |= cut
                 cells.append(Text(text, style="dim"))
             else:
-                cells.append(Text(cell_text(value)))
+                cells.append(wrapped(cell_text(value)))
         rows.append(cells)
     out = RichTable(
         title=Text(table.title, style="bold") if table.title or not compact else None,
@@ -186,16 +283,16 @@ def _terminal_table(console: Any, table: Table, lang: str, compact: bool = False
         out.add_row(*cells)
     console.print(out)
     if table.note:
-        console.print(Text(table.note, style="dim"))
+        console.print(wrapped(table.note, style="dim"))
     return shortened
 
 
-def _terminal_lines(console: Any, chart: LineChart) -> None:
+def _terminal_lines(console: Any, chart: LineChart, lang: str) -> None:
     from rich import box
     from rich.table import Table as RichTable
     from rich.text import Text
 
-    title = f"{chart.title} ({chart.unit})" if chart.unit else chart.title
+    title = with_unit(chart.title, chart.unit, lang)
     out = RichTable(title=Text(title, style="bold"), title_justify="left", box=box.SIMPLE_HEAD)
     out.add_column("")
     for name, _, style in chart.series:
@@ -231,9 +328,9 @@ def _terminal_grid(console: Any, chart: GridChart, lang: str, coloured: bool) ->
             elif coloured:
                 line.append("■", style=_TERMINAL_STYLE.get(key, ""))
             else:
-                line.append(_PLAIN_MARK.get(key, "?"))
+                line.append(_marks(lang).get(key, "?"))
         console.print(line)
-    legend = Text(f"{say('legend', lang)}: ", style="dim")
+    legend = Text(f"{say('legend', lang)}{'：' if lang == 'zh' else ': '}", style="dim")
     for status in (*STATUSES, None):
         if status not in seen:
             continue
@@ -244,16 +341,18 @@ def _terminal_grid(console: Any, chart: GridChart, lang: str, coloured: bool) ->
             legend.append("■", style=_TERMINAL_STYLE[status])
             legend.append(f" {say(status, lang)}  ")
         else:
-            legend.append(f"{_PLAIN_MARK[status]} {say(status, lang)}  ")
+            mark, name = _marks(lang)[status], say(status, lang)
+            # 绿, 关注: a Chinese word that begins with its mark is its own legend.
+            legend.append(f"{name}  " if name.startswith(mark) else f"{mark} {name}  ")
     if any(s is not None and s not in STATUSES for s in seen):
         legend.append("? " + ", ".join(sorted(str(s) for s in seen if s and s not in STATUSES)))
     console.print(legend)
 
 
-def _terminal_bars(console: Any, chart: BarChart) -> None:
+def _terminal_bars(console: Any, chart: BarChart, lang: str) -> None:
     from rich.text import Text
 
-    title = f"{chart.title} ({chart.unit})" if chart.unit else chart.title
+    title = with_unit(chart.title, chart.unit, lang)
     console.print(Text(title, style="bold"))
     width = max((display_width(label) for label in chart.labels), default=0)
     top = max((abs(v) for v in chart.values), default=Decimal(0)) or Decimal(1)

@@ -40,6 +40,7 @@ from .common import (
     status_label,
     table_columns,
     value_at,
+    with_unit,
 )
 
 __all__ = ["XlsxDocumentRenderer", "sheet_names"]
@@ -241,8 +242,8 @@ def _xlsx_sheet(ws: Any, document: Document, section: Section) -> None:
                 sheet.row += 1
             continue
         title = block.title
-        if isinstance(block, (LineChart, BarChart)) and block.unit:
-            title = f"{title} ({block.unit})"
+        if isinstance(block, (LineChart, BarChart)):
+            title = with_unit(title, block.unit, lang)
         sheet.title(title)
         if isinstance(block, Table):
             _xlsx_table(sheet, block, lang)
