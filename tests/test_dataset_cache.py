@@ -123,3 +123,20 @@ def test_an_empty_cache_variable_keeps_no_cache(monkeypatch: pytest.MonkeyPatch)
     monkeypatch.delenv("GYENGINE_CACHE_DIR")
     monkeypatch.setenv("XDG_CACHE_HOME", "/somewhere")
     assert cache_dir() == Path("/somewhere/gyengine")
+
+
+def test_a_new_copy_removes_the_stale_ones(cache: Path) -> None:
+    """After an upgrade (a new key) the old copy of the same dataset is removed, so the cache
+    folder keeps one copy per dataset, not one per version ever run."""
+    manager, registry, sections, dataset = _default()
+    cache.mkdir()
+    stale = cache / "xiangcheng-2019-000000000000000000000000.db"
+    stale.write_bytes(b"an older copy")
+    other = cache / "another-dataset-000000000000000000000000.db"
+    other.write_bytes(b"another dataset's copy")
+    store = open_cached_dataset(dataset, registry, sections, manager.versions)  # type: ignore[arg-type]
+    assert store is not None
+    store.close()
+    (copy,) = _copies(cache)
+    assert copy != stale
+    assert other.exists()

@@ -313,9 +313,19 @@ def open_cached_dataset(
         if store is not None:
             return store
         folder.mkdir(parents=True, exist_ok=True)
-        return _build(path, key, sealer, dataset, registry, sections)
+        built = _build(path, key, sealer, dataset, registry, sections)
+        _prune(folder, dataset.name, keep=path)
+        return built
     except (OSError, sqlite3.Error, GyengineError):
         return None  # no cache to be had here: the dataset is loaded in memory
+
+
+def _prune(folder: Path, name: str, *, keep: Path) -> None:
+    """Remove the copies of dataset ``name`` built for other files, versions or sources
+    (an upgrade leaves its old copy behind); a process that has one open keeps reading it."""
+    for stale in folder.glob(f"{name}-*.db"):
+        if stale != keep and len(stale.stem) == len(keep.stem):
+            stale.unlink(missing_ok=True)
 
 
 def _seal_content(key: str, seq: int, digest: str) -> bytes:
