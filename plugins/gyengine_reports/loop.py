@@ -21,8 +21,8 @@ __all__ = [
     "closed_item_sections",
     "interview_sections",
     "left_words",
-    "open_items",
     "open_item_sections",
+    "open_items",
     "quarter_item_sections",
 ]
 

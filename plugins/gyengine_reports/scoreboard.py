@@ -314,7 +314,7 @@ def finding_sections(view: View) -> list[Section]:
             "period": view.short(f.period),
             "kind": view.t(f"kind.{f.kind}"),
             "who": shorten(f.label or view.name(f.subject), 16),
-            "reason": shorten(reason(view, f), 38),
+            "reason": shorten(reason(view, f), 28 if view.lang == "en" else 38),
         }
         for f in found[:SHOWN_FINDINGS]
     ]
@@ -360,7 +360,7 @@ def item_sections(view: View) -> list[Section]:
     rows = [
         {
             "item": s.subject,
-            "owner": shorten(str(s.details.get("owner_name", "")), 14),
+            "owner": shorten(str(s.details.get("owner_name", "")), 16),
             "deadline": view.day(str(s.details.get("deadline", ""))),
             "left": left_words(view, s) or view.t(f"loop.status.{s.status}"),
         }
