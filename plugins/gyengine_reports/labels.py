@@ -206,12 +206,12 @@ LABELS: Final[dict[str, dict[str, str]]] = {
     # -- the scoreboard (gyengine replay's first screen) ---------------------------------
     "scoreboard": {"zh": "工作台", "en": "Scoreboard"},
     "scoreboard.description": {
-        "zh": "工作台：主要指标、滞后项目、银行排名、单位考评、督办问责（各取最新一期）",
-        "en": "the first screen: indicators, projects behind schedule, bank and unit rankings, 督办 and 问责 (the latest period of each)",
+        "zh": "工作台：主要指标、滞后项目、银行排名、单位考评、督办问责、未办结督办事项（各取最新一期）",
+        "en": "the first screen: indicators, projects behind schedule, bank and unit rankings, 督办 and 问责, open supervision items (the latest period of each)",
     },
     "sb.title": {"zh": "{name}（{period}）{extra}", "en": "{name} ({period}) {extra}"},
     "sb.log": {
-        "zh": "seq 1–{seq}，头哈希 {hash}…，{chain}",
+        "zh": "事件序号 1–{seq}，头哈希 {hash}…，{chain}",
         "en": "seq 1–{seq}, head {hash}…, {chain}",
     },
     "sb.count": {"zh": "共 {n} 项：{parts}", "en": "{n}: {parts}"},
@@ -228,9 +228,15 @@ LABELS: Final[dict[str, dict[str, str]]] = {
         "en": "Open problems: {n}, {overdue} overdue.",
     },
     "sb.more": {
-        "zh": "另有 {n} 项未列出：gyengine {where}",
+        "zh": "另有 {n} 项，见 gyengine {where}",
         "en": "{n} more: gyengine {where}",
     },
+    "sb.items.count": {"zh": "共 {n} 项，其中逾期 {overdue} 项", "en": "{n}, {overdue} overdue"},
+    "sb.no_items": {"zh": "无未办结督办事项。", "en": "No supervision item open."},
+    "sb.col.item": {"zh": "事项编号", "en": "Item"},
+    "sb.col.owner": {"zh": "责任单位", "en": "Unit"},
+    "sb.col.deadline": {"zh": "整改时限", "en": "Deadline"},
+    "sb.col.left": {"zh": "剩余或逾期", "en": "Left or overdue"},
     "sb.more.title": {"zh": "详见", "en": "More"},
     "sb.more.text": {
         "zh": "gyengine replay --all（全部结果）；gyengine report monthly --period 月份",

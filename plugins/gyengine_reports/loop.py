@@ -20,7 +20,9 @@ from .view import View, natural, seqs
 __all__ = [
     "closed_item_sections",
     "interview_sections",
+    "left_words",
     "open_item_sections",
+    "open_items",
     "quarter_item_sections",
 ]
 
@@ -30,6 +32,11 @@ RUNNING: Final = ("open", "answered", "returned", "overdue")
 def _items(view: View) -> list[Score]:
     found = view.scores("supervision", "supervision_item")
     return sorted(found, key=lambda s: (s.period, natural(s.subject)))
+
+
+def open_items(view: View) -> list[Score]:
+    """The items not closed on the replay's day, in the order they were issued."""
+    return [score for score in _items(view) if score.status in RUNNING]
 
 
 def _date(text: Any) -> dt.date | None:
@@ -61,7 +68,8 @@ def _source(view: View, text: str) -> str:
     return view.t(f"loop.source.{text}")
 
 
-def _left(view: View, score: Score) -> str:
+def left_words(view: View, score: Score) -> str:
+    """逾期3个工作日 or 剩2个工作日 (empty for an item answered and waiting to be checked)."""
     details = score.details
     if "days_overdue" in details:
         return view.t("loop.overdue_days").format(n=details["days_overdue"])
@@ -92,12 +100,11 @@ def open_item_sections(view: View, period: Period) -> list[Section]:
             "step": view.t(f"kind.{score.details.get('step', '')}"),
             "issued": view.day(str(score.details.get("issued", ""))),
             "deadline": view.day(str(score.details.get("deadline", ""))),
-            "left": _left(view, score),
+            "left": left_words(view, score),
             "item_status": view.t(f"loop.status.{score.status}"),
             "evidence": seqs(score.evidence),
         }
-        for score in _items(view)
-        if score.status in RUNNING
+        for score in open_items(view)
     ]
     columns = [
         _column(view, "item"),

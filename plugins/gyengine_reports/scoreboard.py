@@ -2,10 +2,14 @@
 
 A clerk's one screen of 80 columns, in the plan's language: the indicators'
 lights (what is behind 序时 listed), the key projects behind schedule, the
-banks' latest monthly ranking, the units' latest quarterly ranking, and the
-督办 and 问责 findings. It covers no period: each part shows the latest period
-its evaluator scored. Names are shortened to fit; every figure and name in
-full is in ``gyengine replay --all`` and the periodic reports.
+banks' latest monthly ranking, the units' latest quarterly ranking, the
+督办 and 问责 findings, and the 督办 items not closed (未办结督办事项), the most
+urgent first. It covers no period: each part shows the latest period its
+evaluator scored, named as the bulletins name it (2019年12月, 第52周（…）).
+Every word comes from the bulletins' own helpers (labels, reasons, period
+names, the loop's days left or overdue): one place for each. Names are
+shortened to fit; every figure and name in full is in ``gyengine replay
+--all`` and the periodic reports.
 """
 
 from __future__ import annotations
@@ -18,13 +22,19 @@ from typing import Any, Final
 from gyengine import Document, Period, Replay, Score, parse_period
 from gyengine.document import Column, Paragraph, Section, Table
 
+from .loop import left_words, open_items
+from .reasons import reason
 from .sections import _indicator_row
 from .view import View, decimal, natural
 
 __all__ = ["build_scoreboard", "shorten"]
 
-SHOWN: Final = 6
-"""At most this many rows of a list (the lights behind schedule, the latest findings)."""
+SHOWN: Final = 5
+"""At most this many rows of a list (the lights behind schedule)."""
+SHOWN_FINDINGS: Final = 3
+"""The latest 督办 and 问责 findings listed (the open items below say what is still to do)."""
+SHOWN_ITEMS: Final = 4
+"""The most urgent open 督办 items listed."""
 SEVERITY: Final = {"red": 0, "yellow": 1, "watch": 2}
 LIGHTS: Final = ("green", "watch", "yellow", "red", "pending")
 NAME_WIDTH: Final = 22
@@ -76,7 +86,10 @@ def _counts(view: View, statuses: Iterable[str | None]) -> str:
 
 
 def _title(view: View, key: str, period: str, extra: str = "") -> str:
-    return view.t("sb.title").format(name=view.t(key), period=period, extra=extra).strip()
+    """``主要指标（2019年12月）…``: ``period`` is an ISO code, named as the bulletins name it."""
+    return (
+        view.t("sb.title").format(name=view.t(key), period=view.period(period), extra=extra).strip()
+    )
 
 
 def _columns(view: View, *keys: tuple[str, str]) -> list[Column]:
@@ -274,11 +287,14 @@ CALLED: Final = ("supervise", "accountable")
 """The findings the scoreboard lists: 督办 and 问责."""
 
 
-def _reason(text: str) -> str:
-    """The head of a rationale: what it is about, before its first colon."""
-    for mark in ("：", ":"):
-        text = text.split(mark, 1)[0]
-    return text.strip()
+def _problems(view: View) -> str:
+    """未解决问题 1 个，其中逾期 1 个: the latest week's open problems (empty when none was scored)."""
+    week = _latest(view.periods("projects", "problem"))
+    if week is None:
+        return ""
+    open_ = [s for s in view.scores("projects", "problem", week) if s.value == "open"]
+    overdue = [s for s in open_ if (decimal(s.details.get("days_overdue")) or 0) > 0]
+    return view.t("sb.problems").format(n=len(open_), overdue=len(overdue))
 
 
 def finding_sections(view: View) -> list[Section]:
@@ -287,16 +303,20 @@ def finding_sections(view: View) -> list[Section]:
     counts = " ".join(
         f"{view.t(f'kind.{kind}')} {sum(1 for f in found if f.kind == kind)}" for kind in CALLED
     )
-    title = _title(view, "sb.findings", view.t("sb.count").format(n=len(found), parts=counts))
+    title = view.t("sb.title").format(
+        name=view.t("sb.findings"),
+        period=view.t("sb.count").format(n=len(found), parts=counts),
+        extra="",
+    )
     found.sort(key=lambda f: (_period_key(f.period), natural(f.subject), f.rule), reverse=True)
     rows = [
         {
-            "period": f.period,
+            "period": view.short(f.period),
             "kind": view.t(f"kind.{f.kind}"),
-            "who": shorten(f.subject, 16),
-            "reason": shorten(_reason(f.rationale), 36),
+            "who": shorten(f.label or view.name(f.subject), 16),
+            "reason": shorten(reason(view, f), 28 if view.lang == "en" else 38),
         }
-        for f in found[:SHOWN]
+        for f in found[:SHOWN_FINDINGS]
     ]
     blocks: list[Any] = []
     if rows:
@@ -307,14 +327,54 @@ def finding_sections(view: View) -> list[Section]:
         blocks.append(Table("sb-findings", "", columns, rows, note=note))
     else:
         blocks.append(Paragraph(view.t("sb.no_findings")))
-    week = _latest(view.periods("projects", "problem"))
-    if week is not None:
-        open_ = [s for s in view.scores("projects", "problem", week) if s.value == "open"]
-        overdue = [s for s in open_ if (decimal(s.details.get("days_overdue")) or 0) > 0]
-        blocks.append(Paragraph(view.t("sb.problems").format(n=len(open_), overdue=len(overdue))))
-    if not found and week is None and not view.has("rules"):
+    problems = _problems(view)
+    if problems and not view.has("supervision"):  # else under the open items, as one more line
+        blocks.append(Paragraph(problems))
+    if not found and not problems and not view.has("rules"):
         return []  # nothing that could call for 督办 or 问责 ran
     return [Section("sb-findings", title, blocks)]
+
+
+def _urgency(score: Score) -> tuple[Any, ...]:
+    """The most overdue first, then the nearest deadline; items answered (to be checked) last."""
+    overdue = decimal(score.details.get("days_overdue"))
+    left = decimal(score.details.get("days_left"))
+    if overdue is not None:
+        return (0, -overdue, natural(score.subject))
+    if left is not None:
+        return (1, left, natural(score.subject))
+    return (2, Decimal(0), natural(score.subject))
+
+
+def item_sections(view: View) -> list[Section]:
+    """The 督办 items not closed: number, unit, 整改时限, days left or overdue; the most urgent first."""
+    if not view.has("supervision"):
+        return []
+    running = sorted(open_items(view), key=_urgency)
+    overdue = sum(1 for s in running if s.status == "overdue")
+    title = view.t("sb.title").format(
+        name=view.t("section.open-items"),
+        period=view.t("sb.items.count").format(n=len(running), overdue=overdue),
+        extra="",
+    )
+    rows = [
+        {
+            "item": s.subject,
+            "owner": shorten(str(s.details.get("owner_name", "")), 16),
+            "deadline": view.day(str(s.details.get("deadline", ""))),
+            "left": left_words(view, s) or view.t(f"loop.status.{s.status}"),
+        }
+        for s in running[:SHOWN_ITEMS]
+    ]
+    more = _more(view, len(rows), len(running), "report weekly")
+    if not rows:
+        text = " ".join(part for part in (view.t("sb.no_items"), _problems(view)) if part)
+        return [Section("sb-items", title, [Paragraph(text)])]
+    columns = _columns(
+        view, ("item", "text"), ("owner", "text"), ("deadline", "text"), ("left", "text")
+    )
+    note = "\n".join(part for part in (more, _problems(view)) if part)
+    return [Section("sb-items", title, [Table("sb-items", "", columns, rows, note=note)])]
 
 
 PARTS: Final[tuple[Callable[[View], list[Section]], ...]] = (
@@ -323,11 +383,12 @@ PARTS: Final[tuple[Callable[[View], list[Section]], ...]] = (
     bank_sections,
     unit_sections,
     finding_sections,
+    item_sections,
 )
 
 
 def build_scoreboard(replay: Replay, period: Period | None, lang: str | None) -> Document:
-    """The first screen: the latest lights, what is behind, the rankings, 督办 and 问责."""
+    """The first screen: the latest lights, what is behind, the rankings, 督办 and 问责, open items."""
     view = View(replay, lang)
     sections = [section for part in PARTS for section in part(view)]
     plan = view.scores("report_header", "title")

@@ -915,6 +915,13 @@ def _replay_writer(
     if export is not None:
         return functools.partial(export.export, result), False
     board = engine.scoreboard(full=show_all)
+    if show_all and lang is None and result.synthetic and board.name != SCOREBOARD:
+        # gyengine's own table keeps its English headings; its synthetic notice (and the
+        # renderer's other marks) follow the plan's language, which the plugin's scoreboard
+        # knows (it reads the plan). A log of reported data has no notice: it stays English.
+        screen_kind = engine.scoreboard()
+        if screen_kind.name == SCOREBOARD:
+            lang = screen_kind.document(result, None, None).lang
     document = board.document(result, None, lang)
     screen = board.name == SCOREBOARD
     layout = {"width": str(SCOREBOARD_WIDTH), "compact": "1"} if screen and fmt == "table" else {}
