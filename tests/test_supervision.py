@@ -400,7 +400,7 @@ def test_explain_speaks_the_plans_language(demo: Path) -> None:
     zh = invoke(["explain", "P06", "--period", "2019-W23", "--db", str(demo)])
     assert zh.exit_code == 0, zh.output
     lines = zh.output.splitlines()
-    assert "  评估器 projects 3（插件 projects）" in lines
+    assert "  评估器 projects 4（插件 projects）" in lines
     assert "  状态：黄（yellow）" in lines
     assert (
         "  依据：投资 3,573.8 万元 / 年度计划 26,000 万元 = 13.75 %，序时 25.45 %，落后 11.70 个百分点 → 黄灯"

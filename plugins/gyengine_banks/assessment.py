@@ -19,6 +19,7 @@ import attrs
 from gyengine import Evaluator, Event, Finding, Quantity, ReplayContext, Score
 from gyengine_plan import SupervisionDefined
 
+from . import names as result_names
 from .events import BankMonthlyReported, BankTargetSet, BankVetoed
 from .measures import Measured, fmt, measure, q2
 from .methods import NIL, RELATIVE, Points, places, score
@@ -419,7 +420,7 @@ def criterion_mark(frame: MonthFrame, judged: Judged, bank: str) -> Mark:
     mark = Score(
         subject=bank,
         label=state.banks[bank].definition.name,
-        metric=f"criterion:{criterion.id}",
+        metric=f"{result_names.CRITERION}{criterion.id}",
         period=frame.month,
         value=value,
         target=target,
@@ -582,7 +583,7 @@ def period_scores(
         yield Score(
             subject=bank,
             label=definition.name,
-            metric="score",
+            metric=result_names.SCORE,
             period=period,
             value=line.total,
             target=weight,
@@ -604,8 +605,8 @@ def period_scores(
         )
     every = frozenset().union(*(line.evidence for line in lines.values()))
     for metric, banks, size in (
-        ("top", placed.top, card.top),
-        ("bottom", placed.bottom, card.bottom),
+        (result_names.TOP, placed.top, card.top),
+        (result_names.BOTTOM, placed.bottom, card.bottom),
     ):
         names = "、".join(state.banks[b].definition.name for b in banks)
         title = "前" if metric == "top" else "后"
@@ -816,7 +817,7 @@ def findings(state: BanksState) -> Iterator[Finding]:
 
 
 evaluator = Evaluator(
-    name="banks",
+    name=result_names.EVALUATOR,
     version="1",
     consumes=sorted(HANDLERS),
     state_type=BanksState,

@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 from gyengine import hookimpl, lazy_exports
 
+from . import names as result_names
+
 if TYPE_CHECKING:
     from gyengine import Evaluator, EventCheck, Plan, PlanProblem, PlanSection
 
@@ -182,7 +184,7 @@ def _indicators() -> Evaluator:
     from .evaluator import CONSUMES, IndicatorState, fold, results
 
     return Evaluator(
-        name="indicators",
+        name=result_names.EVALUATOR,
         version="4",
         consumes=CONSUMES,
         state_type=IndicatorState,

@@ -17,6 +17,10 @@ from typing import Any, Final
 
 from gyengine import Document, Period, Replay, Score, parse_period
 from gyengine.document import Column, Paragraph, Section, Table
+from gyengine_banks import names as bank_names
+from gyengine_indicators import names as indicator_names
+from gyengine_projects import names as project_names
+from gyengine_rules import names as rule_names
 
 from .sections import _indicator_row
 from .view import View, decimal, natural
@@ -89,12 +93,12 @@ def _more(view: View, shown: int, total: int, where: str) -> str:
 
 def indicator_sections(view: View) -> list[Section]:
     """The latest month's lights; the indicators not green, the reddest first."""
-    if not view.has("indicators"):
+    if not view.has(indicator_names.EVALUATOR):
         return []
     month = _latest(view.periods("indicators", "completion"))
     if month is None:
         return []
-    scores = view.scores("indicators", "completion", month)
+    scores = view.scores(indicator_names.EVALUATOR, indicator_names.COMPLETION, month)
     behind = [s for s in scores if s.status in SEVERITY]
     behind.sort(key=lambda s: (SEVERITY[str(s.status)], natural(s.subject)))
     rows = []
@@ -131,14 +135,14 @@ def indicator_sections(view: View) -> list[Section]:
 
 def project_sections(view: View) -> list[Section]:
     """The latest week's key projects: their lights, and those behind schedule."""
-    if not view.has("projects"):
+    if not view.has(project_names.EVALUATOR):
         return []
     week = _latest(view.periods("projects", "investment"))
     if week is None:
         return []
     scores = [
         s
-        for s in view.scores("projects", "investment", week)
+        for s in view.scores(project_names.EVALUATOR, project_names.INVESTMENT, week)
         if s.details.get("scope") == "project"
     ]
     behind = [s for s in scores if s.status in SEVERITY]
@@ -186,14 +190,15 @@ def _rank(score: Score) -> int:
 
 def bank_sections(view: View) -> list[Section]:
     """The banks' latest monthly ranking (the latest quarter's when no month was scored)."""
-    if not view.has("banks"):
+    if not view.has(bank_names.EVALUATOR):
         return []
     periods = view.periods("banks", "score")
     period = _latest(periods, "month") or _latest(periods)
     if period is None:
         return []
     scores = sorted(
-        view.scores("banks", "score", period), key=lambda s: (_rank(s), natural(s.subject))
+        view.scores(bank_names.EVALUATOR, bank_names.SCORE, period),
+        key=lambda s: (_rank(s), natural(s.subject)),
     )
     rows = [
         {
@@ -227,12 +232,12 @@ def _change(view: View, text: str | None) -> str:
 
 def unit_sections(view: View) -> list[Section]:
     """The units' latest quarterly ranking, category by category, top and bottom marked."""
-    if not view.has("quarterly"):
+    if not view.has(rule_names.QUARTERLY):
         return []
     quarter = _latest(view.periods("quarterly", "quarterly_score"))
     if quarter is None:
         return []
-    scores = view.scores("quarterly", "quarterly_score", quarter)
+    scores = view.scores(rule_names.QUARTERLY, rule_names.QUARTERLY_SCORE, quarter)
     order = {
         str(s.details.get("category", "")): decimal(s.details.get("category_order")) for s in scores
     }
@@ -309,10 +314,14 @@ def finding_sections(view: View) -> list[Section]:
         blocks.append(Paragraph(view.t("sb.no_findings")))
     week = _latest(view.periods("projects", "problem"))
     if week is not None:
-        open_ = [s for s in view.scores("projects", "problem", week) if s.value == "open"]
+        open_ = [
+            s
+            for s in view.scores(project_names.EVALUATOR, project_names.PROBLEM, week)
+            if s.value == "open"
+        ]
         overdue = [s for s in open_ if (decimal(s.details.get("days_overdue")) or 0) > 0]
         blocks.append(Paragraph(view.t("sb.problems").format(n=len(open_), overdue=len(overdue))))
-    if not found and week is None and not view.has("rules"):
+    if not found and week is None and not view.has(rule_names.EVALUATOR):
         return []  # nothing that could call for 督办 or 问责 ran
     return [Section("sb-findings", title, blocks)]
 

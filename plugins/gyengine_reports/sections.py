@@ -13,6 +13,11 @@ from typing import Any, Final
 
 from gyengine import Finding, Period, Score, parse_period
 from gyengine.document import BarChart, Column, GridChart, LineChart, Paragraph, Section, Table
+from gyengine_banks import names as bank_names
+from gyengine_indicators import names as indicator_names
+from gyengine_projects import names as project_names
+from gyengine_rules import names as rule_names
+from gyengine_timeliness import names as timeliness_names
 
 from .reasons import reason
 from .view import View, decimal, natural, q2, seqs
@@ -75,7 +80,7 @@ def _listed(text: str | None) -> str:
 def _project_scores(view: View, period: str) -> list[Score]:
     found = [
         score
-        for score in view.scores("projects", "investment", period)
+        for score in view.scores(project_names.EVALUATOR, project_names.INVESTMENT, period)
         if score.details.get("scope") == "project"
     ]
     return sorted(found, key=lambda score: natural(score.subject))
@@ -92,7 +97,8 @@ def _open_problems(view: View, period: str) -> dict[str, list[str]]:
     """Each project's problems open at the end of ``period``, in words (存在问题)."""
     found: dict[str, list[str]] = {}
     for score in sorted(
-        view.scores("projects", "problem", period), key=lambda s: natural(s.subject)
+        view.scores(project_names.EVALUATOR, project_names.PROBLEM, period),
+        key=lambda s: natural(s.subject),
     ):
         if score.value != "open":
             continue
@@ -112,7 +118,7 @@ def _milestones_in(view: View, week: str) -> dict[str, list[str]]:
     """The milestones each project reached in ``week`` (开工, 竣工, 投产)."""
     found: dict[str, list[str]] = {}
     for ev, metric in view.metrics():
-        if ev == "projects" and metric.startswith("milestone:"):
+        if ev == project_names.EVALUATOR and metric.startswith("milestone:"):
             for score in view.scores(ev, metric, week):
                 if score.details.get("reached") == week:
                     found.setdefault(score.subject, []).append(metric.split(":", 1)[1])
@@ -131,7 +137,7 @@ def _next_plan(view: View, score: Score) -> str:
 
 def ledger_sections(view: View, week: Period) -> list[Section]:
     """The week's ledger: per project this week's and the year's investment, progress, problems."""
-    if not view.has("projects"):
+    if not view.has(project_names.EVALUATOR):
         return []
     previous = _previous_week(view, week)
     before = {
@@ -197,7 +203,7 @@ def ledger_sections(view: View, week: Period) -> list[Section]:
     projects = _project_scores(view, week.text)
     status = {
         (score.subject, score.period): score.status
-        for score in view.scores("projects", "investment")
+        for score in view.scores(project_names.EVALUATOR, project_names.INVESTMENT)
         if score.details.get("scope") == "project"
     }
     grid = GridChart(
@@ -212,14 +218,14 @@ def ledger_sections(view: View, week: Period) -> list[Section]:
 
 def milestone_sections(view: View, week: Period) -> list[Section]:
     """Milestones reached in the week, or overdue at its end."""
-    if not view.has("projects"):
+    if not view.has(project_names.EVALUATOR):
         return []
     rows = []
-    metrics = sorted(metric for ev, metric in view.metrics() if ev == "projects")
+    metrics = sorted(metric for ev, metric in view.metrics() if ev == project_names.EVALUATOR)
     for metric in metrics:
         if not metric.startswith("milestone:"):
             continue
-        for score in view.scores("projects", metric, week.text):
+        for score in view.scores(project_names.EVALUATOR, metric, week.text):
             outcome = str(score.value or "")
             rows.append(
                 {
@@ -254,10 +260,12 @@ def milestone_sections(view: View, week: Period) -> list[Section]:
 
 def problem_sections(view: View, period: str) -> list[Section]:
     """The problems still open at the end of ``period`` (the ledger's last week)."""
-    if not view.has("projects"):
+    if not view.has(project_names.EVALUATOR):
         return []
     rows = []
-    for score in sorted(view.scores("projects", "problem", period), key=lambda s: s.subject):
+    for score in sorted(
+        view.scores(project_names.EVALUATOR, project_names.PROBLEM, period), key=lambda s: s.subject
+    ):
         if score.value != "open":
             continue
         details = score.details
@@ -297,7 +305,7 @@ def problem_sections(view: View, period: str) -> list[Section]:
 
 def timeliness_sections(view: View) -> list[Section]:
     """Each reporter's share of reports on time, up to the report's date."""
-    if not view.has("timeliness"):
+    if not view.has(timeliness_names.EVALUATOR):
         return []
     rows = [
         {
@@ -308,7 +316,10 @@ def timeliness_sections(view: View) -> list[Section]:
             "status": score.status,
             "evidence": seqs(score.evidence),
         }
-        for score in sorted(view.scores("timeliness", "reports_on_time"), key=lambda s: s.subject)
+        for score in sorted(
+            view.scores(timeliness_names.EVALUATOR, timeliness_names.REPORTS_ON_TIME),
+            key=lambda s: s.subject,
+        )
     ]
     columns = [
         _column(view, "reporter"),
@@ -505,13 +516,16 @@ def cell(value: Decimal | None) -> str:
 def _indicator_rows(view: View, month: str, main: bool) -> list[dict[str, Any]]:
     scores = [
         s
-        for s in view.scores("indicators", "completion", month)
+        for s in view.scores(indicator_names.EVALUATOR, indicator_names.COMPLETION, month)
         if (s.details.get("group", "主要指标") == "主要指标") == main
     ]
-    growth = {s.subject: s for s in view.scores("indicators", "completion", month)}
+    growth = {
+        s.subject: s
+        for s in view.scores(indicator_names.EVALUATOR, indicator_names.COMPLETION, month)
+    }
     parts: dict[str, list[tuple[str, Score]]] = {}
     for ev, metric in view.metrics():
-        if ev == "indicators" and metric.startswith("completion:"):
+        if ev == indicator_names.EVALUATOR and metric.startswith("completion:"):
             for score in view.scores(ev, metric, month):
                 parts.setdefault(score.subject, []).append((metric.split(":", 1)[1], score))
     rows = []
@@ -569,7 +583,7 @@ def indicator_table(view: View, month: str, table_id: str) -> Table | None:
 
 def work_item_sections(view: View, month: str) -> list[Section]:
     """The work items of the plan's key tasks and safeguards (K1–K7, S1–S4) in ``month``, by task."""
-    if not view.has("indicators"):
+    if not view.has(indicator_names.EVALUATOR):
         return []
     rows = _indicator_rows(view, month, main=False)
     tasks: dict[str, list[dict[str, Any]]] = {}
@@ -589,7 +603,7 @@ def work_item_sections(view: View, month: str) -> list[Section]:
 
 def indicator_sections(view: View, month: str, section_id: str, title: str) -> list[Section]:
     """The indicator table of ``month`` as a section."""
-    if not view.has("indicators"):
+    if not view.has(indicator_names.EVALUATOR):
         return []
     table = indicator_table(view, month, section_id)
     blocks: list[Any] = [table] if table is not None else [Paragraph(view.t("none"))]
@@ -598,7 +612,7 @@ def indicator_sections(view: View, month: str, section_id: str, title: str) -> l
 
 def chart_sections(view: View, month: Period) -> list[Section]:
     """A line per cumulative indicator: actual by month against its 序时 line, up to ``month``."""
-    if not view.has("indicators"):
+    if not view.has(indicator_names.EVALUATOR):
         return []
     months = [
         text
@@ -606,7 +620,7 @@ def chart_sections(view: View, month: Period) -> list[Section]:
         if parse_period(text).start.year == month.start.year and text <= month.text
     ]
     by_subject: dict[str, dict[str, Score]] = {}
-    for score in view.scores("indicators", "completion"):
+    for score in view.scores(indicator_names.EVALUATOR, indicator_names.COMPLETION):
         if (
             score.details.get("shape") == "cumulative"
             and score.details.get("schedule") not in ("", "nodes", None)
@@ -647,9 +661,9 @@ def chart_sections(view: View, month: Period) -> list[Section]:
 
 def unit_score_sections(view: View, month: str) -> list[Section]:
     """Each unit's and park's indicator score in ``month``, best first."""
-    if not view.has("indicators"):
+    if not view.has(indicator_names.EVALUATOR):
         return []
-    scores = view.scores("indicators", "indicator_score", month)
+    scores = view.scores(indicator_names.EVALUATOR, indicator_names.INDICATOR_SCORE, month)
     order = {"park": 0, "unit": 1}
     scores.sort(
         key=lambda s: (
@@ -700,13 +714,15 @@ def last_week(view: View, period: Period) -> str | None:
 
 def ledger_summary_sections(view: View, period: Period) -> list[Section]:
     """The ledger summed by park and by lead unit at the period's last week."""
-    if not view.has("projects"):
+    if not view.has(project_names.EVALUATOR):
         return []
     week = last_week(view, period)
     scopes = {"park": 0, "lead unit": 1}
     scores = [
         score
-        for score in (view.scores("projects", "investment", week) if week else [])
+        for score in (
+            view.scores(project_names.EVALUATOR, project_names.INVESTMENT, week) if week else []
+        )
         if score.details.get("scope") in scopes
     ]
     scores.sort(key=lambda s: (scopes[s.details["scope"]], natural(s.subject)))
@@ -772,9 +788,9 @@ def _change(view: View, text: str | None) -> str:
 
 def bank_sections(view: View, period: str, section_id: str, title: str) -> list[Section]:
     """The banks' ranking for ``period`` (a month or a quarter), a bar chart and the bulletin's lists."""
-    if not view.has("banks"):
+    if not view.has(bank_names.EVALUATOR):
         return []
-    scores = view.scores("banks", "score", period)
+    scores = view.scores(bank_names.EVALUATOR, bank_names.SCORE, period)
     scores.sort(key=lambda s: (_int(s.details.get("rank")) or 10**6, natural(s.subject)))
     rows = [
         {
@@ -822,8 +838,8 @@ def bank_sections(view: View, period: str, section_id: str, title: str) -> list[
                 unit=scores[0].unit or "",
             )
         )
-    for metric in ("top", "bottom"):
-        for score in view.scores("banks", metric, period):
+    for metric in (bank_names.TOP, bank_names.BOTTOM):
+        for score in view.scores(bank_names.EVALUATOR, metric, period):
             names = str(score.value or "") or view.t("none")
             provisional = score.details.get("provisional") == "yes"
             note = view.t("note.provisional") if provisional else ""
@@ -886,8 +902,8 @@ def _list_blocks(
     view: View, quarter: str, by_id: dict[str, dict[str, Any]], categories: list[str]
 ) -> list[Any]:
     blocks: list[Any] = []
-    for metric in ("top", "bottom"):
-        listed = view.scores("quarterly", metric, quarter)
+    for metric in (rule_names.TOP, rule_names.BOTTOM):
+        listed = view.scores(rule_names.QUARTERLY, metric, quarter)
         place = {name: index for index, name in enumerate(categories)}
         listed.sort(key=lambda s: place.get(str(s.details.get("category", "")), len(place)))
         for score in listed:
@@ -938,9 +954,9 @@ def _list_blocks(
 
 def unit_ranking_sections(view: View, quarter: str) -> list[Section]:
     """The units' quarterly evaluation by category: score, rank and its change, components; top and bottom."""
-    if not view.has("quarterly"):
+    if not view.has(rule_names.QUARTERLY):
         return []
-    scores = view.scores("quarterly", "quarterly_score", quarter)
+    scores = view.scores(rule_names.QUARTERLY, rule_names.QUARTERLY_SCORE, quarter)
     parts = [key for key in COMPONENTS if any(key in score.details for score in scores)]
     # The plan's order of categories (园区, 牵头部门, 配合单位), as the evaluator numbers them.
     order = {

@@ -15,6 +15,7 @@ import attrs
 from gyengine import Evaluator, Event, Finding, ReplayContext, Score
 from gyengine_plan.wording import rationale_language
 
+from . import names as result_names
 from .evaluator import fold_rule, fold_veto, rules_of
 from .triggers import Rule, Veto, apply_vetoes, finding
 
@@ -96,7 +97,7 @@ def results(state: BankRulesState, context: ReplayContext) -> Iterator[Finding]:
 
 
 bank_rules = Evaluator(
-    name="bank_rules",
+    name=result_names.BANK_RULES,
     version="2",
     consumes=sorted(HANDLERS),
     requires=["banks"],

@@ -17,6 +17,7 @@ from gyengine import Evaluator, Event, Finding, ReplayContext, Score
 from gyengine_plan.scoring import HUNDRED, q2
 from gyengine_plan.wording import finding_word, rationale_language
 
+from . import names as result_names
 from .evaluator import fold_rule, fold_veto, rules_of
 from .events import QuarterlyEvaluationDefined
 from .triggers import Rule, Veto, apply_vetoes, finding, unit_of, within
@@ -630,7 +631,7 @@ def _unit_score(
     return Score(
         subject=row.unit,
         label=name,
-        metric="quarterly_score",
+        metric=result_names.QUARTERLY_SCORE,
         period=quarter,
         value=row.value,
         status=listed,
@@ -659,8 +660,8 @@ def _unit_score(
 
 
 quarterly = Evaluator(
-    name="quarterly",
-    version="4",
+    name=result_names.QUARTERLY,
+    version="5",
     consumes=sorted(HANDLERS),
     requires=["indicators", "projects", "rules"],
     state_type=QuarterlyState,

@@ -44,11 +44,11 @@ from .timeutil import Period, parse_period
 __all__ = [
     "ANY_TYPE",
     "FINDING_KINDS",
-    "JsonValue",
     "STATUSES",
     "Evaluator",
     "EvaluatorError",
     "Finding",
+    "JsonValue",
     "ReplayContext",
     "Score",
     "check_record",

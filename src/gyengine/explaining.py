@@ -10,7 +10,6 @@ seqs and hashes.
 from __future__ import annotations
 
 import json
-
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Final
 
