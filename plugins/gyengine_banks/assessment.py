@@ -18,6 +18,7 @@ import attrs
 
 from gyengine import Evaluator, Event, Finding, Quantity, ReplayContext, Score
 from gyengine_plan import SupervisionDefined
+from gyengine_plan.details import detail_text
 
 from . import names as result_names
 from .events import BankMonthlyReported, BankTargetSet, BankVetoed
@@ -747,7 +748,7 @@ def _is_next(before: str, assessed: Sequence[Month], month: Month) -> bool:
 
 def _ranks(records: Iterable[Score]) -> dict[str, int]:
     return {
-        r.subject: int(r.details["rank"])
+        r.subject: int(detail_text(r.details, "rank"))
         for r in records
         if r.metric == "score" and r.subject != BULLETIN
     }

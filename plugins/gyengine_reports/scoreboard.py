@@ -19,6 +19,7 @@ from gyengine import Document, Period, Replay, Score, parse_period
 from gyengine.document import Column, Paragraph, Section, Table
 from gyengine_banks import names as bank_names
 from gyengine_indicators import names as indicator_names
+from gyengine_plan.details import detail_text
 from gyengine_projects import names as project_names
 from gyengine_rules import names as rule_names
 
@@ -205,7 +206,7 @@ def bank_sections(view: View) -> list[Section]:
             "rank": decimal(s.details.get("rank")),
             "bank": shorten(s.label or view.name(s.subject), 28),
             "total": decimal(s.value),
-            "rank_change": _change(view, s.details.get("rank_change")),
+            "rank_change": _change(view, detail_text(s.details, "rank_change")),
             "status": s.status,
             "list": view.t(f"table.{s.details['list']}") if s.details.get("list") else "",
         }

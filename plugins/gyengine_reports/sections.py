@@ -15,6 +15,7 @@ from gyengine import Finding, Period, Score, parse_period
 from gyengine.document import BarChart, Column, GridChart, LineChart, Paragraph, Section, Table
 from gyengine_banks import names as bank_names
 from gyengine_indicators import names as indicator_names
+from gyengine_plan.details import detail_int, detail_text
 from gyengine_projects import names as project_names
 from gyengine_rules import names as rule_names
 from gyengine_timeliness import names as timeliness_names
@@ -61,11 +62,6 @@ def _evidence_column(view: View) -> Column:
 
 def _pct(score: Score, key: str) -> Decimal | None:
     return decimal(score.details.get(key))
-
-
-def _int(text: str | None) -> int | None:
-    number = decimal(text)
-    return int(number) if number is not None and number == number.to_integral_value() else None
 
 
 def _listed(text: str | None) -> str:
@@ -232,8 +228,8 @@ def milestone_sections(view: View, week: Period) -> list[Section]:
                     "id": score.subject,
                     "project": score.details.get("name", ""),
                     "milestone": metric.split(":", 1)[1],
-                    "planned": view.day(str(score.details.get("planned", ""))),
-                    "reached": view.short(str(score.details.get("reached", ""))),
+                    "planned": view.day(detail_text(score.details, "planned")),
+                    "reached": view.short(detail_text(score.details, "reached")),
                     "outcome": view.t(f"milestone.{outcome}"),
                     "status": score.status,
                     "evidence": seqs(score.evidence),
@@ -277,8 +273,8 @@ def problem_sections(view: View, period: str) -> list[Section]:
                 "owner": view.name(str(details.get("owner", ""))),
                 "raised": view.day(str(details.get("raised", ""))),
                 "deadline": view.day(str(details.get("deadline", ""))),
-                "days_open": _int(details.get("days_open")),
-                "days_overdue": _int(details.get("days_overdue")),
+                "days_open": detail_int(details, "days_open"),
+                "days_overdue": detail_int(details, "days_overdue"),
                 "status": score.status,
                 "evidence": seqs(score.evidence),
             }
@@ -310,8 +306,8 @@ def timeliness_sections(view: View) -> list[Section]:
     rows = [
         {
             "reporter": score.subject,
-            "reports": _int(score.details.get("reports")),
-            "late": _int(score.details.get("late")),
+            "reports": detail_int(score.details, "reports"),
+            "late": detail_int(score.details, "late"),
             "on_time": decimal(score.value),
             "status": score.status,
             "evidence": seqs(score.evidence),
@@ -430,7 +426,7 @@ def _milestone_counts(score: Score) -> tuple[Decimal, Decimal] | None:
     """A milestone item's milestones reached and in the plan (``reached`` = "1/2"), else None."""
     if score.details.get("shape") != "milestone":
         return None
-    got, _, wanted = str(score.details.get("reached", "")).partition("/")
+    got, _, wanted = detail_text(score.details, "reached").partition("/")
     reached, planned = decimal(got), decimal(wanted)
     if reached is None or not planned:
         return None
@@ -533,7 +529,7 @@ def _indicator_rows(view: View, month: str, main: bool) -> list[dict[str, Any]]:
         if main and score.subject.endswith("-增速") and score.subject[: -len("-增速")] in growth:
             continue  # shown as the 同比 of its amount
         row = _indicator_row(view, score, growth=growth)
-        row["task"] = str(score.details.get("task", ""))
+        row["task"] = detail_text(score.details, "task")
         rows.append(row)
         for part, part_score in sorted(parts.get(score.subject, []), key=lambda p: p[0]):
             rows.append(_indicator_row(view, part_score, part))
@@ -667,7 +663,7 @@ def unit_score_sections(view: View, month: str) -> list[Section]:
     order = {"park": 0, "unit": 1}
     scores.sort(
         key=lambda s: (
-            order.get(s.details.get("kind", ""), 2),
+            order.get(detail_text(s.details, "kind"), 2),
             -(decimal(s.value) or Decimal(0)),
             natural(s.subject),
         )
@@ -679,7 +675,7 @@ def unit_score_sections(view: View, month: str) -> list[Section]:
             "name": score.label or view.name(score.subject),
             "score": decimal(score.value),
             "points": score.points,
-            "indicators": _int(score.details.get("indicators")),
+            "indicators": detail_int(score.details, "indicators"),
             "status": score.status,
             "evidence": seqs(score.evidence),
         }
@@ -723,24 +719,26 @@ def ledger_summary_sections(view: View, period: Period) -> list[Section]:
         for score in (
             view.scores(project_names.EVALUATOR, project_names.INVESTMENT, week) if week else []
         )
-        if score.details.get("scope") in scopes
+        if detail_text(score.details, "scope") in scopes
     ]
-    scores.sort(key=lambda s: (scopes[s.details["scope"]], natural(s.subject)))
+    scores.sort(key=lambda s: (scopes[detail_text(s.details, "scope")], natural(s.subject)))
     rows = [
         {
             "scope": view.t(f"scope.{score.details['scope']}"),
             "id": score.subject,
             "name": view.name(score.subject),
             "week": view.short(score.period),
-            "projects": len([p for p in score.details.get("projects", "").split(",") if p.strip()]),
-            "preliminary": int(score.details.get("preliminary", "0") or 0),
+            "projects": len(
+                [p for p in detail_text(score.details, "projects").split(",") if p.strip()]
+            ),
+            "preliminary": detail_int(score.details, "preliminary") or 0,
             "invested": decimal(score.value),
             "annual_plan": decimal(score.target),
             "completion": _pct(score, "completion_pct"),
             "expected_pct": _pct(score, "expected_pct"),
             "status": score.status,
-            "lagging": _listed(score.details.get("lagging")),
-            "missing": _listed(score.details.get("reports_missing")),
+            "lagging": _listed(detail_text(score.details, "lagging")),
+            "missing": _listed(detail_text(score.details, "reports_missing")),
             "evidence": seqs(score.evidence),
         }
         for score in scores
@@ -791,14 +789,14 @@ def bank_sections(view: View, period: str, section_id: str, title: str) -> list[
     if not view.has(bank_names.EVALUATOR):
         return []
     scores = view.scores(bank_names.EVALUATOR, bank_names.SCORE, period)
-    scores.sort(key=lambda s: (_int(s.details.get("rank")) or 10**6, natural(s.subject)))
+    scores.sort(key=lambda s: (detail_int(s.details, "rank") or 10**6, natural(s.subject)))
     rows = [
         {
-            "rank": _int(score.details.get("rank")),
+            "rank": detail_int(score.details, "rank"),
             "id": score.subject,
             "bank": score.label or view.name(score.subject),
             "total": decimal(score.value),
-            "rank_change": _change(view, score.details.get("rank_change")),
+            "rank_change": _change(view, detail_text(score.details, "rank_change")),
             "bank_report": view.t(f"report.{score.details['report']}")
             if score.details.get("report")
             else "",
@@ -858,11 +856,11 @@ LIGHTS: Final = ("green", "watch", "yellow", "red", "pending")
 
 def _ranking_row(view: View, score: Any, parts: list[str]) -> dict[str, Any]:
     row: dict[str, Any] = {
-        "rank": _int(score.details.get("rank")),
+        "rank": detail_int(score.details, "rank"),
         "id": score.subject,
         "name": score.label or view.name(score.subject),
         "quarterly_score": decimal(score.value),
-        "previous_rank": _int(score.details.get("previous_rank")),
+        "previous_rank": detail_int(score.details, "previous_rank"),
         "rank_change": _change(view, score.details.get("change")),
     }
     for key in parts:
@@ -905,13 +903,15 @@ def _list_blocks(
     for metric in (rule_names.TOP, rule_names.BOTTOM):
         listed = view.scores(rule_names.QUARTERLY, metric, quarter)
         place = {name: index for index, name in enumerate(categories)}
-        listed.sort(key=lambda s: place.get(str(s.details.get("category", "")), len(place)))
+        listed.sort(key=lambda s: place.get(detail_text(s.details, "category"), len(place)))
         for score in listed:
-            category = str(score.details.get("category", ""))
+            category = detail_text(score.details, "category")
             suffix = f"-{place[category] + 1}" if place.get(category, 0) > 0 else ""
-            size = _int(score.details.get("size"))
+            size = detail_int(score.details, "size")
             listed_ids = [
-                part.strip() for part in score.details.get("units", "").split(",") if part.strip()
+                part.strip()
+                for part in detail_text(score.details, "units").split(",")
+                if part.strip()
             ]
             # The heading says what the table holds (先进单位（牵头部门，2个）); the plan's
             # size, when the list is shorter, goes to the note below it.
@@ -960,15 +960,15 @@ def unit_ranking_sections(view: View, quarter: str) -> list[Section]:
     parts = [key for key in COMPONENTS if any(key in score.details for score in scores)]
     # The plan's order of categories (园区, 牵头部门, 配合单位), as the evaluator numbers them.
     order = {
-        str(s.details.get("category", "")): _int(s.details.get("category_order")) or 0
+        detail_text(s.details, "category"): detail_int(s.details, "category_order") or 0
         for s in scores
     }
     categories = sorted(order, key=lambda name: (order[name], name))
     blocks: list[Any] = []
     by_id: dict[str, dict[str, Any]] = {}
     for index, category in enumerate(categories):
-        mine = [s for s in scores if str(s.details.get("category", "")) == category]
-        mine.sort(key=lambda s: (_int(s.details.get("rank")) or 10**6, natural(s.subject)))
+        mine = [s for s in scores if detail_text(s.details, "category") == category]
+        mine.sort(key=lambda s: (detail_int(s.details, "rank") or 10**6, natural(s.subject)))
         rows = [_ranking_row(view, score, parts) for score in mine]
         by_id.update((row["id"], row) for row in rows)
         title = view.t("table.unit_ranking") + (f"（{category}）" if category else "")

@@ -14,6 +14,7 @@ from typing import Final
 import attrs
 
 from gyengine import Evaluator, Event, Finding, ReplayContext, Score
+from gyengine_plan.details import detail_int, detail_text
 from gyengine_plan.scoring import HUNDRED, q2
 from gyengine_plan.wording import finding_word, rationale_language
 
@@ -238,7 +239,7 @@ class Inputs:
                 and record.metric == "investment"
                 and record.details.get("scope") == "project"
             ):
-                lead = record.details.get("responsible", "").split("、")[0]
+                lead = detail_text(record.details, "responsible").split("、")[0]
                 weeks.setdefault(lead, []).append(record)
         findings: dict[str, list[Finding]] = {}
         for name in ("rules", "projects", "indicators"):
@@ -265,7 +266,7 @@ class Inputs:
         record = self.unit_scores.get((unit, month))
         if record is None or not isinstance(record.value, Decimal):
             return Component(None)
-        items = int(record.details.get("indicators", "0") or 0)
+        items = detail_int(record.details, "indicators") or 0
         how = f"indicator_score {month}" if self.lang == "en" else f"{month} 指标得分"
         return Component(record.value, record.evidence, how, items)
 
@@ -293,7 +294,7 @@ class Inputs:
             for indicator, item in sorted(state.milestone_tasks.items())
             if answers(state, unit, item) and (indicator, month) in self.completion
             for score in [self.completion[indicator, month]]
-            if score.details.get("due", "") <= end
+            if detail_text(score.details, "due") <= end
         ]
         if not scores:
             return Component(None)
