@@ -846,12 +846,12 @@ def test_park_lead_unit_and_group_rollups(engine: gyengine.Engine, clock: Clock)
         "园区 A（2 个项目，不含重大前期项目）：投资 4,200 万元 / 年度计划 10,000 万元 = 42.00 %，序时 50.00 %，"
         "落后 8.00 个百分点 → 关注"
     )
-    assert park.details["projects"] == "P01, P02"
-    assert park.details["lagging"] == "P02"
+    assert park.details["projects"] == ["P01", "P02"]
+    assert park.details["lagging"] == ["P02"]
     assert park.details["scope"] == "park"
     assert {seqs["P01"], seqs["P02"]} <= set(park.evidence)
     assert seqs["P03"] not in park.evidence
-    assert score(result, "U1", "investment", "2019-W27").details["projects"] == "P01, P03"
+    assert score(result, "U1", "investment", "2019-W27").details["projects"] == ["P01", "P03"]
 
 
 # -- state, checkpoints, CLI, explain ---------------------------------------------------

@@ -762,7 +762,7 @@ def _bulletin(state: NoState, context: gyengine.ReplayContext) -> Iterator[Score
             period=period,
             value=top,
             evidence=seq,
-            details={"banks": top, "provisional": provisional},
+            details={"banks": top.split(","), "provisional": provisional},
         )
     for bank, place in (("B1", 1), ("B2", 2)):
         yield Score(

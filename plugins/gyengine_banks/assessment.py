@@ -17,6 +17,7 @@ from typing import Final
 import attrs
 
 from gyengine import Evaluator, Event, Finding, Quantity, ReplayContext, Score
+from gyengine.evaluation import JsonValue
 from gyengine_plan import SupervisionDefined
 from gyengine_plan.details import detail_text
 
@@ -173,7 +174,7 @@ class Line:
     """``received``, ``late``, ``missing`` or ``not due`` (a month); empty for a roll-up."""
     evidence: frozenset[int]
     rationale: str
-    details: Mapping[str, str] = attrs.Factory(dict)
+    details: Mapping[str, JsonValue] = attrs.Factory(dict)
 
 
 @attrs.frozen
@@ -623,8 +624,8 @@ def period_scores(
             rationale=f"{period} 考核{title} {size} 名：{shown or '无'}",
             evidence=every,
             details={
-                "banks": ",".join(banks),
-                "ranks": ",".join(str(placed.ranks[b]) for b in banks),
+                "banks": list(banks),
+                "ranks": [placed.ranks[b] for b in banks],
                 "size": str(size),
                 "provisional": "yes" if waiting or provisional else "no",
             },
@@ -652,7 +653,7 @@ def rollup_lines(months: Sequence[Month], banks: Iterable[str]) -> dict[str, Lin
             "",
             frozenset().union(*(line.evidence for line in mine)),
             f"月均（{shown}）/ {len(mine)} = {mean}",
-            {"months": ",".join(m.text for m in months if bank in m.lines)},
+            {"months": [m.text for m in months if bank in m.lines]},
         )
     return lines
 
@@ -819,7 +820,7 @@ def findings(state: BanksState) -> Iterator[Finding]:
 
 evaluator = Evaluator(
     name=result_names.EVALUATOR,
-    version="1",
+    version="2",
     consumes=sorted(HANDLERS),
     state_type=BanksState,
     fold=fold,

@@ -1171,7 +1171,7 @@ def results(state: IndicatorState, context: ReplayContext) -> Iterator[Score]:
                         if outcome.expected_pct is None
                         else str(q2(outcome.expected_pct)),
                         "weight": str(item.weight),
-                        "responsible": "、".join(item.responsible),
+                        "responsible": list(item.responsible),
                         "due": due_day(item, params.year).isoformat(),
                         # Not yet due (未到考核节点): listed, not counted in roll-ups.
                         **({} if due else {"not_due": "yes"}),

@@ -505,7 +505,7 @@ def _investment_score(
                 "name": project.name,
                 "park": project.park,
                 "category": project.category,
-                "responsible": "、".join(project.responsible),
+                "responsible": list(project.responsible),  # the lead first
                 "report": row.report,
                 "report_used": row.used.occurred if row.used is not None else "none",
                 # The week's own report's words (形象进度); none when no report came this week.
@@ -675,12 +675,10 @@ def rollup_scores(
             evidence=base.union(*(row.evidence for _, row in rows)),
             details={
                 **details,
-                "projects": ", ".join(ids),
+                "projects": list(ids),
                 "preliminary": preliminary,
-                "lagging": ", ".join(e.definition.id for e, r in rows if r.status in LAGGING),
-                "reports_missing": ", ".join(
-                    e.definition.id for e, r in rows if r.report == "missing"
-                ),
+                "lagging": [e.definition.id for e, r in rows if r.status in LAGGING],
+                "reports_missing": [e.definition.id for e, r in rows if r.report == "missing"],
                 "completion_pct": q2(completion) if completion is not None else "",
                 "expected_pct": q2(expected_pct) if expected_pct is not None else "",
             },

@@ -15,7 +15,7 @@ from gyengine import Finding, Period, Score, parse_period
 from gyengine.document import BarChart, Column, GridChart, LineChart, Paragraph, Section, Table
 from gyengine_banks import names as bank_names
 from gyengine_indicators import names as indicator_names
-from gyengine_plan.details import detail_int, detail_text
+from gyengine_plan.details import detail_int, detail_list, detail_text
 from gyengine_projects import names as project_names
 from gyengine_rules import names as rule_names
 from gyengine_timeliness import names as timeliness_names
@@ -64,10 +64,9 @@ def _pct(score: Score, key: str) -> Decimal | None:
     return decimal(score.details.get(key))
 
 
-def _listed(text: str | None) -> str:
-    """A list from details (``P01, P02``) written with the Chinese enumeration comma."""
-    parts = [part.strip() for part in (text or "").split(",") if part.strip()]
-    return "、".join(parts)
+def _listed(score: Score, key: str) -> str:
+    """A list from details (``["P01", "P02"]``) written with the Chinese enumeration comma."""
+    return "、".join(detail_list(score.details, key))
 
 
 # -- weekly: the key-project ledger -----------------------------------------------------
@@ -499,7 +498,7 @@ def _indicator_row(
         "gap": gap,
         "status": status,
         "points": points,
-        "responsible": score.details.get("responsible", ""),
+        "responsible": _listed(score, "responsible"),
         "evidence": seqs(score.evidence),
     }
 
@@ -728,17 +727,15 @@ def ledger_summary_sections(view: View, period: Period) -> list[Section]:
             "id": score.subject,
             "name": view.name(score.subject),
             "week": view.short(score.period),
-            "projects": len(
-                [p for p in detail_text(score.details, "projects").split(",") if p.strip()]
-            ),
+            "projects": len(detail_list(score.details, "projects")),
             "preliminary": detail_int(score.details, "preliminary") or 0,
             "invested": decimal(score.value),
             "annual_plan": decimal(score.target),
             "completion": _pct(score, "completion_pct"),
             "expected_pct": _pct(score, "expected_pct"),
             "status": score.status,
-            "lagging": _listed(detail_text(score.details, "lagging")),
-            "missing": _listed(detail_text(score.details, "reports_missing")),
+            "lagging": _listed(score, "lagging"),
+            "missing": _listed(score, "reports_missing"),
             "evidence": seqs(score.evidence),
         }
         for score in scores
@@ -908,11 +905,7 @@ def _list_blocks(
             category = detail_text(score.details, "category")
             suffix = f"-{place[category] + 1}" if place.get(category, 0) > 0 else ""
             size = detail_int(score.details, "size")
-            listed_ids = [
-                part.strip()
-                for part in detail_text(score.details, "units").split(",")
-                if part.strip()
-            ]
+            listed_ids = detail_list(score.details, "units")
             # The heading says what the table holds (先进单位（牵头部门，2个）); the plan's
             # size, when the list is shorter, goes to the note below it.
             title = view.t(f"table.{metric}_units").format(

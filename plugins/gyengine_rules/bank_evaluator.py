@@ -13,7 +13,7 @@ from typing import Final
 import attrs
 
 from gyengine import Evaluator, Event, Finding, ReplayContext, Score
-from gyengine_plan.details import detail_text
+from gyengine_plan.details import detail_list
 from gyengine_plan.wording import rationale_language
 
 from . import names as result_names
@@ -65,9 +65,7 @@ def results(state: BankRulesState, context: ReplayContext) -> Iterator[Finding]:
                 continue
             if bulletin.details.get("provisional") == "yes":
                 continue  # a list of an unfinished period is not yet a verdict
-            banks = [
-                b.strip() for b in detail_text(bulletin.details, "banks").split(",") if b.strip()
-            ]
+            banks = detail_list(bulletin.details, "banks")
             for bank in banks:
                 score = scores.get((bank, bulletin.period))
                 label = names.get(bank, bank)

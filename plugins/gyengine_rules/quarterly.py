@@ -14,7 +14,7 @@ from typing import Final
 import attrs
 
 from gyengine import Evaluator, Event, Finding, ReplayContext, Score
-from gyengine_plan.details import detail_int, detail_text
+from gyengine_plan.details import detail_int, detail_list, detail_text
 from gyengine_plan.scoring import HUNDRED, q2
 from gyengine_plan.wording import finding_word, rationale_language
 
@@ -239,7 +239,7 @@ class Inputs:
                 and record.metric == "investment"
                 and record.details.get("scope") == "project"
             ):
-                lead = detail_text(record.details, "responsible").split("、")[0]
+                lead = next(iter(detail_list(record.details, "responsible")), "")
                 weeks.setdefault(lead, []).append(record)
         findings: dict[str, list[Finding]] = {}
         for name in ("rules", "projects", "indicators"):
@@ -584,8 +584,8 @@ def _list_score(
         ),
         evidence=[evaluation.seq, *(s for row in rows for s in row.evidence)],
         details={
-            "units": ",".join(row.unit for row in rows),
-            "ranks": ",".join(str(places[row.unit]) for row in rows),
+            "units": [row.unit for row in rows],
+            "ranks": [places[row.unit] for row in rows],
             "ranked": len(places),
             "category": group.name,
             "category_order": ranking.order,

@@ -18,7 +18,7 @@ from typing import Final
 import attrs
 
 from gyengine import Finding, ReplayContext, Score
-from gyengine_plan.details import detail_int, detail_text
+from gyengine_plan.details import detail_int, detail_list, detail_text
 from gyengine_plan.wording import arrow, describe_params, finding_word, status_word
 
 __all__ = [
@@ -322,7 +322,7 @@ class Facts:
                 investment[record.subject, record.period] = record
                 entry = found.setdefault(record.subject, ProjectFacts(record.subject))
                 details = record.details
-                responsible = detail_text(details, "responsible").split("、")
+                responsible = detail_list(details, "responsible")
                 entry.name = detail_text(details, "name")
                 entry.lead_unit = responsible[0] if responsible else ""
                 entry.department = detail_text(details, "department") or entry.lead_unit
@@ -357,7 +357,7 @@ class Facts:
                 IndicatorFacts(
                     record.subject,
                     record.label or detail_text(record.details, "name", record.subject),
-                    tuple(u for u in detail_text(record.details, "responsible").split("、") if u),
+                    tuple(detail_list(record.details, "responsible")),
                 ),
             )
             entry_i.months.append(IndicatorMonth(record.period, record.status or "", record))

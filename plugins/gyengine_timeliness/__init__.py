@@ -156,7 +156,7 @@ def results(state: TimelinessState, context: ReplayContext) -> Iterator[Score | 
                 period="all",
                 rationale=_late_text(record.late, english),
                 evidence=[item.seq for item in record.late] + rules,
-                parameters={"reports": str(total), "late": str(late)},
+                parameters={"reports": total, "late": late},
             )
 
 
