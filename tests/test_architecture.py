@@ -382,3 +382,107 @@ def test_no_function_is_longer_than_100_lines() -> None:
                 continue
             found.append(f"{where}:{line}: {name} is {length} lines")
     assert not found, "over 100 lines:\n" + "\n".join(found)
+
+
+# -- results are picked by the names their plugins export ---------------------------
+
+DOMAIN_PLUGINS = (
+    "gyengine_indicators",
+    "gyengine_projects",
+    "gyengine_banks",
+    "gyengine_rules",
+    "gyengine_supervision",
+    "gyengine_timeliness",
+)
+
+
+def result_names() -> dict[str, str]:
+    """Every evaluator and metric name the domain plugins export: value -> where."""
+    known: dict[str, str] = {}
+    for package in DOMAIN_PLUGINS:
+        module = importlib.import_module(f"{package}.names")
+        for attribute, value in vars(module).items():
+            if attribute.isupper() and isinstance(value, str):
+                known.setdefault(value, f"{package}.names.{attribute}")
+    return known
+
+
+PICKERS = frozenset({"scores", "has", "results_of", "findings", "records"})
+"""Calls that pick results by evaluator and metric (the View's and ReplayContext's)."""
+NAMED = frozenset({"evaluator", "metric", "ev", "rule"})
+"""Names and attributes that hold an evaluator's or metric's name."""
+
+
+def _named(node: ast.AST) -> bool:
+    if isinstance(node, ast.Attribute):
+        return node.attr in NAMED
+    return isinstance(node, ast.Name) and node.id in NAMED
+
+
+def _picking(tree: ast.AST) -> Iterator[ast.AST]:
+    """The expressions of ``tree`` that name results: arguments of a picking call, what
+    an evaluator or metric is compared with, and what a ``metric`` loop runs over."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            func = node.func
+            name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+            if name in PICKERS:
+                yield from node.args
+        elif isinstance(node, ast.Compare) and any(
+            _named(part) for part in (node.left, *node.comparators)
+        ):
+            yield from (node.left, *node.comparators)
+        elif isinstance(node, ast.For | ast.comprehension) and _named(node.target):
+            yield node.iter
+
+
+def named_literals(source: str, known: dict[str, str]) -> list[str]:
+    """The string literals of ``source`` that pick a result by a known name of its own."""
+    found = {
+        (const.lineno, const.value)
+        for expression in _picking(ast.parse(source))
+        for const in ast.walk(expression)
+        if isinstance(const, ast.Constant) and isinstance(const.value, str)
+        if const.value in known
+    }
+    return [f"{line}: {value!r} (use {known[value]})" for line, value in sorted(found)]
+
+
+def test_every_domain_plugin_exports_its_evaluator_name() -> None:
+    """Each domain plugin's names module names its evaluator, and the name is registered."""
+    from gyengine.plugins import build_event_types  # noqa: F401  (the host is importable)
+
+    for package in DOMAIN_PLUGINS:
+        module = importlib.import_module(f"{package}.names")
+        assert isinstance(module.EVALUATOR, str), package
+        assert module.EVALUATOR, package
+    assert {"indicators", "projects", "investment", "quarterly_score"} <= set(result_names())
+
+
+def test_the_literal_check_catches_a_result_name() -> None:
+    """A result picked by a literal name is caught; the same word as a column key is not."""
+    known = {"investment": "P.INVESTMENT", "projects": "P.EVALUATOR", "top": "B.TOP"}
+    source = (
+        '"""investment"""\n'
+        'x = view.scores(P.EVALUATOR, "investment")\n'
+        'row = {"investment": 1, "projects": 2}\n'
+        'y = [s for s in records if s.evaluator == "projects"]\n'
+        'for metric in ("top", B.BOTTOM):\n'
+        "    pass\n"
+    )
+    assert named_literals(source, known) == [
+        "2: 'investment' (use P.INVESTMENT)",
+        "4: 'projects' (use P.EVALUATOR)",
+        "5: 'top' (use B.TOP)",
+    ]
+
+
+def test_the_reports_plugin_picks_results_by_imported_names() -> None:
+    """plugins/gyengine_reports names no evaluator or metric by a literal of its own."""
+    known = result_names()
+    problems = [
+        f"{path.relative_to(ROOT)}:{problem}"
+        for path in sorted((PLUGINS / "gyengine_reports").rglob("*.py"))
+        for problem in named_literals(path.read_text(encoding="utf-8"), known)
+    ]
+    assert problems == []

@@ -21,6 +21,7 @@ from gyengine_banks.events import BankMonthlyReported, BankVetoed
 from gyengine_banks.measures import measure
 from gyengine_banks.methods import Points, places, score
 from gyengine_banks.plan import Criterion
+from gyengine_plan.details import detail_list
 
 D = Decimal
 
@@ -684,8 +685,8 @@ def test_month_totals_ranks_and_bulletin(engine: gyengine.Engine, clock: Clock) 
         get(result, "bulletin", "top", "2019-06"),
         get(result, "bulletin", "bottom", "2019-06"),
     )
-    assert (top.value, top.details["banks"]) == ("A银行", "A")
-    assert (bottom.value, bottom.details["banks"]) == ("B银行", "B")
+    assert (top.value, top.details["banks"]) == ("A银行", ["A"])
+    assert (bottom.value, bottom.details["banks"]) == ("B银行", ["B"])
     assert top.details["provisional"] == "no"
     assert set(seqs.values()) <= set(top.evidence)
 
@@ -699,16 +700,20 @@ def test_bulletin_ties_and_overlap(engine: gyengine.Engine, clock: Clock) -> Non
     result = replay(engine)
     assert ranks(result, "2019-06", "ABCD") == {"A": "1", "B": "1", "C": "3", "D": "4"}
     top = get(result, "bulletin", "top", "2019-06")
-    assert (top.value, top.details["banks"], top.details["ranks"]) == ("A银行、B银行", "A,B", "1,1")
+    assert (top.value, top.details["banks"], top.details["ranks"]) == (
+        "A银行、B银行",
+        ["A", "B"],
+        [1, 1],
+    )
     bottom = get(result, "bulletin", "bottom", "2019-06")
     # from the bottom: D 1st, C 2nd; listed in rank order
-    assert (bottom.value, bottom.details["banks"]) == ("C银行、D银行", "C,D")
+    assert (bottom.value, bottom.details["banks"]) == ("C银行、D银行", ["C", "D"])
 
     define(engine, clock, ("A", "B", "C", "D"), top=3, bottom=3)  # a revised card
     result = replay(engine)
-    assert get(result, "bulletin", "top", "2019-06").details["banks"] == "A,B,C"
+    assert get(result, "bulletin", "top", "2019-06").details["banks"] == ["A", "B", "C"]
     # from the bottom D 1, C 2, A and B 3: all within 3, but A, B, C are at the top already
-    assert get(result, "bulletin", "bottom", "2019-06").details["banks"] == "D"
+    assert get(result, "bulletin", "bottom", "2019-06").details["banks"] == ["D"]
     assert get(result, "C", "score", "2019-06").status == "green"
 
 
@@ -759,8 +764,8 @@ def test_missing_report(engine: gyengine.Engine, clock: Clock) -> None:
         total.rationale
         == "2019-06 未报送（应于 2019-07-10 前报送），各项 0 → 0（满分 55 = 基础 50 + 加分 5）；第 3 名（共 3 家）"
     )
-    assert get(result, "bulletin", "top", "2019-06").details["banks"] == "A,B"
-    assert get(result, "bulletin", "bottom", "2019-06").details["banks"] == "C"
+    assert get(result, "bulletin", "top", "2019-06").details["banks"] == ["A", "B"]
+    assert get(result, "bulletin", "bottom", "2019-06").details["banks"] == ["C"]
 
 
 def test_report_not_yet_due_is_pending(engine: gyengine.Engine, clock: Clock) -> None:
@@ -773,7 +778,7 @@ def test_report_not_yet_due_is_pending(engine: gyengine.Engine, clock: Clock) ->
     assert (b.status, b.details["report"], b.details["list"]) == ("pending", "not due", "")
     assert get(early, "B", "criterion:new_loans", "2019-06").status == "pending"
     assert get(early, "bulletin", "top", "2019-06").details["provisional"] == "yes"
-    assert get(early, "bulletin", "bottom", "2019-06").details["banks"] == ""  # B, C not due
+    assert get(early, "bulletin", "bottom", "2019-06").details["banks"] == []  # B, C not due
     late = replay(engine)
     b = get(late, "B", "score", "2019-06")
     assert (b.details["report"], b.details["days_late"]) == ("late", "2")  # due 2019-07-10
@@ -822,8 +827,8 @@ def test_veto(engine: gyengine.Engine, clock: Clock) -> None:
     assert get(result, "C", "criterion:industrial", "2019-06").points == D("15.00")
     assert ranks(result, "2019-06") == {"A": "3", "B": "2", "C": "1"}
     # top 3 would take everyone: the vetoed bank is never listed at the top
-    assert get(result, "bulletin", "top", "2019-06").details["banks"] == "C,B"
-    assert get(result, "bulletin", "bottom", "2019-06").details["banks"] == "A"
+    assert get(result, "bulletin", "top", "2019-06").details["banks"] == ["C", "B"]
+    assert get(result, "bulletin", "bottom", "2019-06").details["banks"] == ["A"]
     quarter = get(result, "A", "score", "2019-Q2")
     assert quarter.details["veto"] == "2019-06：拒不配合银企对接"
     assert quarter.status == "red"
@@ -879,7 +884,7 @@ def test_correction_changes_the_rank(engine: gyengine.Engine, clock: Clock) -> N
     # A: 800 < 1000 → 0, + 20 + 10 = 30 < C's 43
     assert get(after, "A", "score", "2019-06").value == D("30.00")
     assert ranks(after, "2019-06") == {"A": "2", "B": "3", "C": "1"}
-    assert get(after, "bulletin", "top", "2019-06").details["banks"] == "C"
+    assert get(after, "bulletin", "top", "2019-06").details["banks"] == ["C"]
     assert fixed in get(after, "C", "criterion:industrial", "2019-06").evidence
 
 
@@ -957,11 +962,11 @@ def test_quarter_and_year_roll_up(engine: gyengine.Engine, clock: Clock) -> None
             assert record.details["complete"] == "no"
             assert record.target == D(55)
     q2 = get(result, "A", "score", "2019-Q2")
-    assert q2.details["months"] == "2019-05,2019-06"
+    assert q2.details["months"] == ["2019-05", "2019-06"]
     assert q2.rationale == "月均（52.00 + 30.00）/ 2 = 41.00；第 2 名（共 3 家）"
-    assert get(result, "bulletin", "top", "2019-Q2").details["banks"] == "C"
-    assert get(result, "bulletin", "bottom", "2019-Q2").details["banks"] == "A,B"  # tied last
-    assert get(result, "bulletin", "top", "2019").details["banks"] == "A,B"
+    assert get(result, "bulletin", "top", "2019-Q2").details["banks"] == ["C"]
+    assert get(result, "bulletin", "bottom", "2019-Q2").details["banks"] == ["A", "B"]  # tied last
+    assert get(result, "bulletin", "top", "2019").details["banks"] == ["A", "B"]
     # the quarter's evidence is its months' evidence
     may = get(result, "A", "score", "2019-05").evidence
     june_ = get(result, "A", "score", "2019-06").evidence
@@ -1323,8 +1328,8 @@ def test_demo_year(demo: gyengine.Engine) -> None:
         # 满分 is what the card can give: 20 + 10 + 10 + 20 + 15 + 10 + 15 = 100, and new
         # loans' bonus may take its 20 up to the cap 25: 100 − 20 + 25 = 105.
         assert {t.target for t in totals} == {D(105)}
-        assert len(get(result, "bulletin", "top", month).details["banks"].split(",")) == 2
-        assert len(get(result, "bulletin", "bottom", month).details["banks"].split(",")) == 2
+        assert len(detail_list(get(result, "bulletin", "top", month).details, "banks")) == 2
+        assert len(detail_list(get(result, "bulletin", "bottom", month).details, "banks")) == 2
     vetoed = get(result, "CCB", "score", "2019-07")
     assert (vetoed.value, vetoed.details["rank"]) == (D("0.00"), "6")
     assert vetoed.details["veto"].startswith("拒不配合银企对接工作")
@@ -1333,7 +1338,7 @@ def test_demo_year(demo: gyengine.Engine) -> None:
     reports = [get(result, b, "score", m).details["report"] for b in BANKS for m in months]
     assert reports.count("received") == 71
     assert get(result, "CCB", "score", "2019-Q3").details["complete"] == "yes"
-    assert get(result, "CCB", "score", "2019").details["months"] == ",".join(months)
+    assert get(result, "CCB", "score", "2019").details["months"] == list(months)
     assert [item.record for item in result.records if isinstance(item.record, Finding)] == []
 
 

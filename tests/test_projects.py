@@ -458,8 +458,11 @@ def test_investment_status_bands(
         f"投资 {shown} 万元 / 年度计划 8,000 万元 = {completion} %，序时 50.00 %，{gap} → "
         f"{LIGHT[status]}"
     )
-    assert record.details["completion_pct"] == completion
-    assert record.details["expected_pct"] == "50.00"
+    # Exact Decimals, with the scale of the rationale's figures.
+    assert record.details["completion_pct"] == Decimal(completion)
+    assert str(record.details["completion_pct"]) == completion
+    assert record.details["expected_pct"] == Decimal("50.00")
+    assert str(record.details["expected_pct"]) == "50.00"
     assert seq in record.evidence
     assert {1, 2, 3} <= set(record.evidence)  # plan, supervision and project definitions
 
@@ -515,13 +518,13 @@ def test_report_received_late_missing(engine: gyengine.Engine, clock: Clock) -> 
     assert first.evidence == (1, 2, 3, on_time)
     assert first.details["due"] == "2019-01-08"
     second = score(result, "P01", "report", "2019-W02")
-    assert (second.details["recorded"], second.details["days_late"]) == ("2019-01-16", "1")
+    assert (second.details["recorded"], second.details["days_late"]) == ("2019-01-16", 1)
     assert second.rationale == (
         "周报 2019-W02 应于 2019-01-15 前报送（周日 2019-01-13 + 2 天）；2019-01-16 报送，迟 1 天 → 迟报"
     )
     assert late in second.evidence
     missing = score(result, "P01", "report", "2019-W03")
-    assert missing.details["days_late"] == "5"  # 2019-01-27 - 2019-01-22
+    assert missing.details["days_late"] == 5  # 2019-01-27 - 2019-01-22
     investment = score(result, "P01", "investment", "2019-W04")
     assert investment.value == Decimal(200)  # W02's report still stands in W04
     assert investment.details["report_used"] == "2019-W02"
@@ -621,19 +624,19 @@ def test_correction_changes_the_result(engine: gyengine.Engine, clock: Clock) ->
 MILESTONES = [
     # reached in (or None), as of, value, status, the days detail, its value, score period
     pytest.param(
-        "2019-W09", "2019-03-17", "early", "green", "days_early", "3", "2019-W09", id="early-week"
+        "2019-W09", "2019-03-17", "early", "green", "days_early", 3, "2019-W09", id="early-week"
     ),  # W09 ends Sunday 03-03; planned Wednesday 03-06
     pytest.param(
-        "2019-03-05", "2019-03-17", "early", "green", "days_early", "1", "2019-W10", id="early-day"
+        "2019-03-05", "2019-03-17", "early", "green", "days_early", 1, "2019-W10", id="early-day"
     ),
     pytest.param(
         "2019-W10", "2019-03-17", "on time", "green", None, None, "2019-W10", id="on-time"
     ),  # W10 is 03-04..03-10
     pytest.param(
-        "2019-W11", "2019-03-17", "late", "yellow", "days_late", "5", "2019-W11", id="late"
+        "2019-W11", "2019-03-17", "late", "yellow", "days_late", 5, "2019-W11", id="late"
     ),  # W11 begins 03-11
     pytest.param(
-        None, "2019-03-20", "overdue", "red", "days_overdue", "14", "2019-W12", id="overdue"
+        None, "2019-03-20", "overdue", "red", "days_overdue", 14, "2019-W12", id="overdue"
     ),  # 03-20 - 03-06
 ]
 
@@ -649,7 +652,7 @@ def test_milestone(
     value: str,
     status: str,
     key: str | None,
-    days: str | None,
+    days: int | None,
     period: str,
 ) -> None:
     """A milestone reached before, on or after its planned day, or not at all once it has passed."""
@@ -761,15 +764,15 @@ def test_problem_ledger(
     assert (record.value, record.status) == (value, status)
     assert record.details["owner"] == "U2"
     assert record.details["deadline"] == "2019-06-10"
-    assert record.details["days_open"] == str(days_open)
-    assert record.details["days_overdue"] == str(overdue)
+    assert record.details["days_open"] == days_open
+    assert record.details["days_overdue"] == overdue
     findings = result.find("U2", "problem-overdue")
     if warned:
         [item] = findings
         finding = item.record
         assert isinstance(finding, Finding)
         assert (finding.kind, finding.period, finding.evidence) == ("warn", week, (raised,))
-        assert finding.parameters["days_overdue"] == str(overdue)
+        assert finding.parameters["days_overdue"] == overdue
         assert finding.rationale == (
             f"问题 Q1（P01：用电未接入）期限 2019-06-10，截至 {as_of} 未解决，逾期 {overdue} 天"
         )
@@ -843,12 +846,12 @@ def test_park_lead_unit_and_group_rollups(engine: gyengine.Engine, clock: Clock)
         "园区 A（2 个项目，不含重大前期项目）：投资 4,200 万元 / 年度计划 10,000 万元 = 42.00 %，序时 50.00 %，"
         "落后 8.00 个百分点 → 关注"
     )
-    assert park.details["projects"] == "P01, P02"
-    assert park.details["lagging"] == "P02"
+    assert park.details["projects"] == ["P01", "P02"]
+    assert park.details["lagging"] == ["P02"]
     assert park.details["scope"] == "park"
     assert {seqs["P01"], seqs["P02"]} <= set(park.evidence)
     assert seqs["P03"] not in park.evidence
-    assert score(result, "U1", "investment", "2019-W27").details["projects"] == "P01, P03"
+    assert score(result, "U1", "investment", "2019-W27").details["projects"] == ["P01", "P03"]
 
 
 # -- state, checkpoints, CLI, explain ---------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from pathlib import Path
@@ -13,6 +14,7 @@ import replay_helpers as h
 from gyengine import Evaluator, Finding, Score
 from gyengine.errors import EvaluatorError
 from gyengine.evaluation import FINDING_KINDS, STATUSES, check_record
+from gyengine.replay import ResultRecord
 
 NOT_FINITE = ["NaN", "sNaN", "-NaN", "Infinity", "-Infinity"]
 
@@ -95,31 +97,71 @@ def test_value_target_and_expected_may_be_text() -> None:
     ("given", "error", "message"),
     [
         ({"best": Decimal("Infinity")}, ValueError, "['best']: Infinity is not a finite number"),
-        ({"share": float("nan")}, ValueError, "['share']: nan is not a finite number"),
+        ({"share": float("nan")}, TypeError, "['share']: nan is a binary float; use Decimal"),
+        ({"share": 0.5}, TypeError, "['share']: 0.5 is a binary float; use Decimal"),
+        ({"due": dt.date(2019, 6, 7)}, TypeError, "['due']: date is not a JSON value"),
+        ({"ids": ["P01", {"n": 2**53}]}, ValueError, "['ids'][1]['n']: 9007199254740992 is"),
+        ({7: "x"}, TypeError, ": the name 7 is not a text"),
         ({"who": "\ud800"}, ValueError, "['who']: '\\ud800' has no UTF-8 form (a lone surrogate)"),
         ({"\udfff": "x"}, ValueError, "['\\udfff']: '\\udfff' has no UTF-8 form"),
         (["best", "1"], TypeError, ": give a mapping of names to values, not list"),
     ],
-    ids=["decimal-infinity", "float-nan", "surrogate-value", "surrogate-key", "not-a-mapping"],
+    ids=[
+        "decimal-infinity",
+        "float-nan",
+        "float",
+        "date",
+        "huge-int-deep",
+        "int-name",
+        "surrogate-value",
+        "surrogate-key",
+        "not-a-mapping",
+    ],
 )
 def test_named_inputs_that_json_cannot_hold_are_refused(
     make: Any, field: str, where: str, given: Any, error: type[Exception], message: str
 ) -> None:
-    """Details and parameters are text: non-finite numbers and lone surrogates are refused."""
+    """Details and parameters are JSON values: anything JSON cannot hold exactly is refused."""
     with pytest.raises(error) as caught:
         make(**{field: given})
     assert str(caught.value).startswith(where + message)
 
 
-def test_named_inputs_become_sorted_text() -> None:
-    """Numbers and names become their text, sorted by name, as before."""
-    record = score(details={"weight": Decimal("15"), "n": 3, 7: "x", "note": "迟报"})
+def test_named_inputs_are_sorted_json_values() -> None:
+    """JSON values are kept as they are (a tuple as a list), sorted by name at every level."""
+    record = score(
+        details={
+            "weight": Decimal("15.50"),
+            "n": 3,
+            "ids": ("P01", "P02"),
+            "note": "迟报",
+            "by": {"z": True, "a": None},
+        }
+    )
     assert list(record.details.items()) == [
-        ("7", "x"),
-        ("n", "3"),
+        ("by", {"a": None, "z": True}),
+        ("ids", ["P01", "P02"]),
+        ("n", 3),
         ("note", "迟报"),
-        ("weight", "15"),
+        ("weight", Decimal("15.50")),
     ]
+    assert list(record.details["by"]) == ["a", "z"]  # type: ignore[arg-type]
+
+
+def test_named_inputs_are_written_as_json_with_exact_decimals() -> None:
+    """A Decimal is written as its exact decimal text (as a score's value is), the rest as
+    JSON, so that canonical JSON and a saved run hold exactly the figure given."""
+    record = score(details={"weight": Decimal("1E+2"), "parts": [Decimal("0.10"), 2, "x"]})
+    item = ResultRecord("e", "1", "p", record)
+    assert item.to_json()["details"] == {"parts": ["0.10", 2, "x"], "weight": "100"}
+    assert item.to_row()["details"] == '{"parts": ["0.10", 2, "x"], "weight": "100"}'
+
+
+def test_a_text_detail_is_stored_as_before() -> None:
+    """Texts are stored exactly as when details were all text, so old runs read the same."""
+    record = score(details={"banks": "A,B", "rank": "3"})
+    row = ResultRecord("e", "1", "p", record).to_row()
+    assert row["details"] == '{"banks": "A,B", "rank": "3"}'
 
 
 # -- the vocabulary --------------------------------------------------------------------
@@ -305,3 +347,23 @@ def register_evaluators():
         )
     ]
 """
+
+
+def test_a_detail_that_is_no_json_value_stops_the_replay(tmp_path: Path) -> None:
+    """A date in ``details`` is one error naming the plugin, the evaluator and the key."""
+    dated = Evaluator(
+        name="dated",
+        version="1",
+        consumes=[],
+        state_type=h.Nothing,
+        fold=h.no_fold,
+        results=lambda state, context: [score(details={"due": dt.date(2019, 6, 7)})],
+    )
+    with pytest.raises(EvaluatorError) as caught:
+        replay_with(tmp_path / "log.db", {"dated_plugin": [dated]})
+    assert (caught.value.plugin, caught.value.evaluator) == ("dated_plugin", "dated")
+    assert str(caught.value).startswith(
+        "evaluator 'dated' of plugin dated_plugin failed while computing its results: "
+        "TypeError: Score.details['due']: date is not a JSON value"
+    )
+    assert h.count_rows(tmp_path / "log.db", "runs") == 0

@@ -681,13 +681,14 @@ def test_quarterly_composite_and_ranking(county: County) -> None:
         "project": "84.62",
         "task": "",
         "finding": "-1.00",
-        "divisor": "0.8",
-        "rank": "2",
-        "previous_rank": "1",
+        "divisor": D("0.8"),
+        "rank": 2,
+        "previous_rank": 1,
         "change": "-1",
-        "ranked": "3",
-        "items": "3",  # IA and IB in its indicator score, P1
+        "ranked": 3,
+        "items": 3,  # IA and IB in its indicator score, P1
     }
+    assert str(u1.details["divisor"]) == "0.8"  # the weights' sum, exactly as written
     # U2: indicator 100 (IB, lead). R09 does not commend IB in September: its whole
     # target is due in December (完成全年目标 is said when due), so no +2.
     assert units["U2", "2019-Q3"].value == D("100.00")
@@ -697,10 +698,10 @@ def test_quarterly_composite_and_ranking(county: County) -> None:
     # IM2 overdue: 0 of 1; IM2 yellow in August then red: R07 supervises (-1).
     u3 = units["U3", "2019-Q3"]
     assert u3.value == q2((D("0.3") * 100 + D("0.2") * 0) / D("0.5") - 1) == D("59.00")
-    assert (u3.details["task"], u3.details["rank"], u3.details["change"]) == ("0.00", "3", "-2")
+    assert (u3.details["task"], u3.details["rank"], u3.details["change"]) == ("0.00", 3, "-2")
     # Q2: U1 and U3 both 100 and share the first place; U2 has nothing scored yet.
     assert units["U1", "2019-Q2"].value == units["U3", "2019-Q2"].value == D("100.00")
-    assert units["U1", "2019-Q2"].details["rank"] == units["U3", "2019-Q2"].details["rank"] == "1"
+    assert units["U1", "2019-Q2"].details["rank"] == units["U3", "2019-Q2"].details["rank"] == 1
     lists = scores(result, "top") | {
         (k[0] + "-bottom", k[1]): v for k, v in scores(result, "bottom").items()
     }
@@ -761,7 +762,7 @@ def _bulletin(state: NoState, context: gyengine.ReplayContext) -> Iterator[Score
             period=period,
             value=top,
             evidence=seq,
-            details={"banks": top, "provisional": provisional},
+            details={"banks": top.split(","), "provisional": provisional},
         )
     for bank, place in (("B1", 1), ("B2", 2)):
         yield Score(
@@ -1052,9 +1053,9 @@ def test_only_assessed_units_with_enough_items_are_ranked(county: County) -> Non
     # U1: IA (lead) and IB (co) in its indicator score, and P1: 3 items. Indicator
     # (9 × 1 + 10 × 0.5) / (10 × 1 + 10 × 0.5) = 93.33; project 13 of 13 weeks green: 100;
     # (0.5 × 93.33 + 0.3 × 100) / 0.8 = 95.83.
-    assert (u1.details["items"], u1.details["rank"], u1.value) == ("3", "1", D("95.83"))
+    assert (u1.details["items"], u1.details["rank"], u1.value) == (3, 1, D("95.83"))
     # U2: IB only, 1 item < 2: listed as not ranked, with its 100.00, never first.
-    assert (u2.details["items"], u2.details["rank"], u2.details["not_ranked"]) == ("1", "", "yes")
+    assert (u2.details["items"], u2.details["rank"], u2.details["not_ranked"]) == (1, "", "yes")
     assert u2.value == D("100.00")
     assert "得分项 1 项，少于 2 项，不参与排名" in u2.rationale
     # U1 is the only unit ranked in its category: a list never takes every unit ranked

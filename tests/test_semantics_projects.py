@@ -204,7 +204,7 @@ def test_five_points_behind_every_week_is_a_lag_streak(
     # W01 (Sunday 6 January): due 600, reported 0: 1.64 pp behind; W02 1300 − ... every
     # week at most 5 pp behind → 关注 (watch), which now extends the streak: 1, 2, 3, 4.
     assert [r.status for r in rows] == ["watch"] * 4
-    assert [r.details["lag_streak"] for r in rows] == ["1", "2", "3", "4"]
+    assert [r.details["lag_streak"] for r in rows] == [1, 2, 3, 4]
 
 
 # -- 10. what a reader sees -------------------------------------------------------------
@@ -223,7 +223,7 @@ def test_park_counts_say_whether_preliminary_projects_are_in(
     report(engine, clock, "2019-W01", "0")
     rollup = score(replay(engine, as_of="2019-01-06"), "A", "investment", "2019-W01")
     assert rollup.rationale.startswith("园区 A（2 个项目，含重大前期项目 1 个（无年度投资计划））")
-    assert rollup.details["preliminary"] == "1"
+    assert rollup.details["preliminary"] == 1
 
 
 def test_card_full_marks_are_what_the_methods_can_give() -> None:

@@ -116,7 +116,7 @@ def test_issued_item_is_open_with_its_deadline(office: Office) -> None:
     assert item.details["deadline"] == "2019-06-12"
     assert item.details["owner"] == "U1"
     assert item.details["owner_name"] == "单位一"
-    assert item.details["age_days"] == "5"
+    assert item.details["age_days"] == 5
     assert item.details["source"] == "office"
     assert seq in item.evidence
     assert findings == []
@@ -174,7 +174,7 @@ def test_answer_stops_the_clock_and_acceptance_closes_on_time(office: Office) ->
     item = office.ledger(**on("2019-06-20"))[0]["DB-1"]
     assert item.status == "closed"
     assert (item.details["closed"], item.details["on_time"]) == ("2019-06-14", "yes")
-    assert item.details["age_days"] == "9"
+    assert item.details["age_days"] == 9
     assert {answer, close} <= set(item.evidence)
 
 
@@ -186,7 +186,7 @@ def test_return_restarts_the_clock(office: Office) -> None:
     office.act("SupervisionItemReturned", "DB-1", "2019-06-13", reason="缺少整改计划")
     item = office.ledger(**on("2019-06-18"))[0]["DB-1"]
     assert (item.status, item.value, item.details["deadline"]) == ("returned", 0, "2019-06-18")
-    assert item.details["returns"] == "1"
+    assert item.details["returns"] == 1
     scores, findings = office.ledger(**on("2019-06-19"))
     assert scores["DB-1"].status == "overdue"
     assert [(f.kind, f.parameters["deadline"]) for f in findings] == [("notify", "2019-06-18")]
@@ -400,7 +400,7 @@ def test_explain_speaks_the_plans_language(demo: Path) -> None:
     zh = invoke(["explain", "P06", "--period", "2019-W23", "--db", str(demo)])
     assert zh.exit_code == 0, zh.output
     lines = zh.output.splitlines()
-    assert "  评估器 projects 3（插件 projects）" in lines
+    assert "  评估器 projects 4（插件 projects）" in lines
     assert "  状态：黄（yellow）" in lines
     assert (
         "  依据：投资 3,573.8 万元 / 年度计划 26,000 万元 = 13.75 %，序时 25.45 %，落后 11.70 个百分点 → 黄灯"
@@ -412,7 +412,7 @@ def test_explain_speaks_the_plans_language(demo: Path) -> None:
         assert not ENGLISH_WORD.findall(line.replace("seq", "")), line
     en = invoke(["explain", "P06", "--period", "2019-W23", "--db", str(demo), "--lang", "en"])
     lines = en.output.splitlines()
-    assert "  evaluator projects 3 (plugin projects)" in lines
+    assert "  evaluator projects 4 (plugin projects)" in lines
     assert "  status: yellow" in lines
     assert any(line.startswith("  rationale: ") and line.endswith("→ yellow") for line in lines)
     assert "  evidence (5 events):" in lines

@@ -17,8 +17,11 @@ from typing import Final
 import attrs
 
 from gyengine import Evaluator, Event, Finding, Quantity, ReplayContext, Score
+from gyengine.evaluation import JsonValue
 from gyengine_plan import SupervisionDefined
+from gyengine_plan.details import detail_text
 
+from . import names as result_names
 from .events import BankMonthlyReported, BankTargetSet, BankVetoed
 from .measures import Measured, fmt, measure, q2
 from .methods import NIL, RELATIVE, Points, places, score
@@ -171,7 +174,7 @@ class Line:
     """``received``, ``late``, ``missing`` or ``not due`` (a month); empty for a roll-up."""
     evidence: frozenset[int]
     rationale: str
-    details: Mapping[str, str] = attrs.Factory(dict)
+    details: Mapping[str, JsonValue] = attrs.Factory(dict)
 
 
 @attrs.frozen
@@ -419,7 +422,7 @@ def criterion_mark(frame: MonthFrame, judged: Judged, bank: str) -> Mark:
     mark = Score(
         subject=bank,
         label=state.banks[bank].definition.name,
-        metric=f"criterion:{criterion.id}",
+        metric=f"{result_names.CRITERION}{criterion.id}",
         period=frame.month,
         value=value,
         target=target,
@@ -582,7 +585,7 @@ def period_scores(
         yield Score(
             subject=bank,
             label=definition.name,
-            metric="score",
+            metric=result_names.SCORE,
             period=period,
             value=line.total,
             target=weight,
@@ -604,8 +607,8 @@ def period_scores(
         )
     every = frozenset().union(*(line.evidence for line in lines.values()))
     for metric, banks, size in (
-        ("top", placed.top, card.top),
-        ("bottom", placed.bottom, card.bottom),
+        (result_names.TOP, placed.top, card.top),
+        (result_names.BOTTOM, placed.bottom, card.bottom),
     ):
         names = "、".join(state.banks[b].definition.name for b in banks)
         title = "前" if metric == "top" else "后"
@@ -621,8 +624,8 @@ def period_scores(
             rationale=f"{period} 考核{title} {size} 名：{shown or '无'}",
             evidence=every,
             details={
-                "banks": ",".join(banks),
-                "ranks": ",".join(str(placed.ranks[b]) for b in banks),
+                "banks": list(banks),
+                "ranks": [placed.ranks[b] for b in banks],
                 "size": str(size),
                 "provisional": "yes" if waiting or provisional else "no",
             },
@@ -650,7 +653,7 @@ def rollup_lines(months: Sequence[Month], banks: Iterable[str]) -> dict[str, Lin
             "",
             frozenset().union(*(line.evidence for line in mine)),
             f"月均（{shown}）/ {len(mine)} = {mean}",
-            {"months": ",".join(m.text for m in months if bank in m.lines)},
+            {"months": [m.text for m in months if bank in m.lines]},
         )
     return lines
 
@@ -746,7 +749,7 @@ def _is_next(before: str, assessed: Sequence[Month], month: Month) -> bool:
 
 def _ranks(records: Iterable[Score]) -> dict[str, int]:
     return {
-        r.subject: int(r.details["rank"])
+        r.subject: int(detail_text(r.details, "rank"))
         for r in records
         if r.metric == "score" and r.subject != BULLETIN
     }
@@ -816,8 +819,8 @@ def findings(state: BanksState) -> Iterator[Finding]:
 
 
 evaluator = Evaluator(
-    name="banks",
-    version="1",
+    name=result_names.EVALUATOR,
+    version="2",
     consumes=sorted(HANDLERS),
     state_type=BanksState,
     fold=fold,

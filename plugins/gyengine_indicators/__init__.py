@@ -46,7 +46,7 @@ __all__ = [
 
 # The names above, and the submodules, are imported on first use: loading the
 # plugin (for `gyengine --help` or `gyengine plugins`) must not pay for them.
-_SUBMODULES = ("evaluator", "events")
+_SUBMODULES = ("evaluator", "events", "names")
 _NAMES = {
     "AssetRevitalised": ".events",
     "CONSUMES": ".evaluator",
@@ -179,11 +179,12 @@ def _indicators() -> Evaluator:
     """The evaluator ``indicators`` (the module attribute), made on first use."""
     from gyengine import Evaluator
 
+    from . import names as result_names
     from .evaluator import CONSUMES, IndicatorState, fold, results
 
     return Evaluator(
-        name="indicators",
-        version="4",
+        name=result_names.EVALUATOR,
+        version="5",
         consumes=CONSUMES,
         state_type=IndicatorState,
         fold=fold,

@@ -28,6 +28,7 @@ from gyengine_plan.scoring import (
 )
 from gyengine_plan.wording import arrow, rationale_language, status_word
 
+from . import names as result_names
 from .events import (
     FACT_TYPES,
     IndicatorDefined,
@@ -607,7 +608,7 @@ ShapeRule = Callable[[Evaluation, IndicatorDefined], Judged]
 
 def _completion(outcome: Outcome) -> Judged:
     """The one ``completion`` result of a shape judged as a whole."""
-    return [("completion", outcome)]
+    return [(result_names.COMPLETION, outcome)]
 
 
 def _untargeted(
@@ -762,7 +763,7 @@ def _count_parts(ev: Evaluation, item: IndicatorDefined) -> Judged:
     overall = ev.judge(
         item, total if any_actual else None, target_total, base, all_seqs, ev.sep.join(hows)
     )
-    return [("completion", overall), *results]
+    return [(result_names.COMPLETION, overall), *results]
 
 
 COMPARISONS: Final[dict[str, Callable[[Decimal, Decimal], bool]]] = {
@@ -1087,7 +1088,7 @@ def _rollup_scores(
             yield Score(
                 subject=subject,
                 label=name,
-                metric="indicator_score",
+                metric=result_names.INDICATOR_SCORE,
                 period=period,
                 value=None,
                 target=HUNDRED,
@@ -1110,7 +1111,7 @@ def _rollup_scores(
         yield Score(
             subject=subject,
             label=name,
-            metric="indicator_score",
+            metric=result_names.INDICATOR_SCORE,
             period=period,
             value=q2(score),
             target=HUNDRED,
@@ -1170,7 +1171,7 @@ def results(state: IndicatorState, context: ReplayContext) -> Iterator[Score]:
                         if outcome.expected_pct is None
                         else str(q2(outcome.expected_pct)),
                         "weight": str(item.weight),
-                        "responsible": "、".join(item.responsible),
+                        "responsible": list(item.responsible),
                         "due": due_day(item, params.year).isoformat(),
                         # Not yet due (未到考核节点): listed, not counted in roll-ups.
                         **({} if due else {"not_due": "yes"}),

@@ -34,6 +34,7 @@ from gyengine_plan.wording import (
     value_word,
 )
 
+from . import names as result_names
 from .events import MILESTONES, ProblemRaised, ProblemResolved, ProjectProgressReported
 from .plan import ProjectDefined, ProjectGroupDefined, group_members
 
@@ -480,7 +481,7 @@ def _investment_score(
     expected_pct = row.fraction * HUNDRED if row.target else None
     return Score(
         subject=project.id,
-        metric="investment",
+        metric=result_names.INVESTMENT,
         period=row.week.text,
         value=row.value,
         target=row.target,
@@ -498,27 +499,29 @@ def _investment_score(
             calendar.lang,
         ),
         evidence=row.evidence,
-        details={
-            "scope": "project",
-            "name": project.name,
-            "park": project.park,
-            "category": project.category,
-            "responsible": "、".join(project.responsible),
-            "report": row.report,
-            "report_used": row.used.occurred if row.used is not None else "none",
-            # The week's own report's words (形象进度); none when no report came this week.
-            "note": row.here[-1].note if row.here else "",
-            "next_plan": row.here[-1].next_plan if row.here else "",
-            "lag_streak": row.lag_streak,
-            "completion_pct": q2(completion) if completion is not None else "",
-            "expected_pct": q2(expected_pct) if expected_pct is not None else "",
-            "schedule": "monthly_plan" if project.monthly_plan else project.schedule,
-            "start": project.start or "",
-            "milestones": _milestone_text(project, reached, row.week.end),
-            **_next_milestone(project, reached, row.week.end),
-            "synthetic": "yes" if project.synthetic else "no",
-            **_five_ones(project),
-        },
+        details=_iso(
+            {
+                "scope": "project",
+                "name": project.name,
+                "park": project.park,
+                "category": project.category,
+                "responsible": list(project.responsible),  # the lead first
+                "report": row.report,
+                "report_used": row.used.occurred if row.used is not None else "none",
+                # The week's own report's words (形象进度); none when no report came this week.
+                "note": row.here[-1].note if row.here else "",
+                "next_plan": row.here[-1].next_plan if row.here else "",
+                "lag_streak": row.lag_streak,
+                "completion_pct": q2(completion) if completion is not None else "",
+                "expected_pct": q2(expected_pct) if expected_pct is not None else "",
+                "schedule": "monthly_plan" if project.monthly_plan else project.schedule,
+                "start": project.start or "",
+                "milestones": _milestone_text(project, reached, row.week.end),
+                **_next_milestone(project, reached, row.week.end),
+                "synthetic": "yes" if project.synthetic else "no",
+                **_five_ones(project),
+            }
+        ),
     )
 
 
@@ -542,13 +545,13 @@ def _report_score(entry: ProjectEntry, row: ProjectWeek, calendar: Calendar) -> 
         fact = f"截至 {calendar.today} 尚未到期"
     return Score(
         subject=entry.definition.id,
-        metric="report",
+        metric=result_names.REPORT,
         period=week.text,
         value=row.report,
         status=REPORT_STATUS[row.report],
         rationale=f"{rule}；{fact}{arrow(value_word(row.report, calendar.lang))}",
         evidence=[entry.seq, *calendar.seqs, *(r.seq for r in row.here)],
-        details=details,
+        details=_iso(details),
     )
 
 
@@ -623,13 +626,13 @@ def milestone_scores(
             continue
         yield Score(
             subject=project.id,
-            metric=f"milestone:{name}",
+            metric=f"{result_names.MILESTONE}{name}",
             period=period,
             value=value,
             status=status,
             rationale=rationale,
             evidence=evidence,
-            details=details,
+            details=_iso(details),
         )
 
 
@@ -672,12 +675,10 @@ def rollup_scores(
             evidence=base.union(*(row.evidence for _, row in rows)),
             details={
                 **details,
-                "projects": ", ".join(ids),
+                "projects": list(ids),
                 "preliminary": preliminary,
-                "lagging": ", ".join(e.definition.id for e, r in rows if r.status in LAGGING),
-                "reports_missing": ", ".join(
-                    e.definition.id for e, r in rows if r.report == "missing"
-                ),
+                "lagging": [e.definition.id for e, r in rows if r.status in LAGGING],
+                "reports_missing": [e.definition.id for e, r in rows if r.report == "missing"],
                 "completion_pct": q2(completion) if completion is not None else "",
                 "expected_pct": q2(expected_pct) if expected_pct is not None else "",
             },
@@ -705,7 +706,7 @@ def problem_results(state: LedgerState, calendar: Calendar) -> Iterator[Score | 
         evidence = [entry.seq] + ([resolution.seq] if resolution is not None else [])
         yield Score(
             subject=key,
-            metric="problem",
+            metric=result_names.PROBLEM,
             period=period,
             value=value,
             status=status,
@@ -715,18 +716,20 @@ def problem_results(state: LedgerState, calendar: Calendar) -> Iterator[Score | 
                 f"{fact}{late}{arrow(value_word(value, calendar.lang))}"
             ),
             evidence=evidence,
-            details={
-                "owner": problem.owner,
-                "subject": problem.subject,
-                "deadline": problem.deadline,
-                "raised": entry.raised_on,
-                "raised_at": problem.raised_at,
-                "description": problem.description,
-                "days_open": days_open,
-                "days_overdue": overdue,
-                "resolved": resolution.resolved_on if resolution is not None else "",
-                "resolution": resolution.resolved.resolution if resolution is not None else "",
-            },
+            details=_iso(
+                {
+                    "owner": problem.owner,
+                    "subject": problem.subject,
+                    "deadline": problem.deadline,
+                    "raised": entry.raised_on,
+                    "raised_at": problem.raised_at,
+                    "description": problem.description,
+                    "days_open": days_open,
+                    "days_overdue": overdue,
+                    "resolved": resolution.resolved_on if resolution is not None else "",
+                    "resolution": resolution.resolved.resolution if resolution is not None else "",
+                }
+            ),
         )
         if resolution is None and overdue:
             yield Finding(
@@ -739,12 +742,14 @@ def problem_results(state: LedgerState, calendar: Calendar) -> Iterator[Score | 
                     f"截至 {today} 未解决，逾期 {overdue} 天"
                 ),
                 evidence=[entry.seq],
-                parameters={
-                    "problem": key,
-                    "subject": problem.subject,
-                    "deadline": problem.deadline,
-                    "days_overdue": overdue,
-                },
+                parameters=_iso(
+                    {
+                        "problem": key,
+                        "subject": problem.subject,
+                        "deadline": problem.deadline,
+                        "days_overdue": overdue,
+                    }
+                ),
             )
 
 
@@ -828,11 +833,16 @@ def _part_seqs(group: ProjectGroupDefined, groups: dict[str, GroupEntry]) -> lis
 
 
 evaluator = Evaluator(
-    name="projects",
-    version="3",
+    name=result_names.EVALUATOR,
+    version="4",
     consumes=sorted(HANDLERS),
     state_type=LedgerState,
     fold=fold,
     results=results,
     description="key-project ledger: weekly investment vs 序时进度, reports, milestones, problems",
 )
+
+
+def _iso(named: dict[str, object]) -> dict[str, object]:
+    """Named inputs with each date as its ISO text (details hold JSON values)."""
+    return {k: v.isoformat() if isinstance(v, dt.date) else v for k, v in named.items()}

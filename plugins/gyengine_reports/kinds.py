@@ -13,6 +13,7 @@ from collections.abc import Callable
 
 from gyengine import Document, Finding, Period, Replay, ReportKind, parse_period
 from gyengine.document import Section
+from gyengine_plan.details import detail_text
 
 from .evidence import appendix, referenced
 from .labels import LABELS
@@ -69,7 +70,7 @@ def document(view: View, kind: str, period: Period, sections: list[Section]) -> 
     replay = view.replay
     plan = view.scores("report_header", "title")
     title = plan[0].label if plan and plan[0].label else view.t("untitled")
-    office = plan[0].details.get("office_name", "") if plan else ""
+    office = detail_text(plan[0].details, "office_name") if plan else ""
     options = replay.options
     chain = view.t("meta.chain.ok" if replay.chain_problem is None else "meta.chain.broken")
     meta = [

@@ -13,6 +13,7 @@ from typing import Any, Final
 
 from gyengine import Finding, Period, Score
 from gyengine.document import Column, Paragraph, Section, Table
+from gyengine_supervision import names as supervision_names
 
 from .reasons import reason
 from .view import View, natural, seqs
@@ -30,7 +31,7 @@ RUNNING: Final = ("open", "answered", "returned", "overdue")
 
 
 def _items(view: View) -> list[Score]:
-    found = view.scores("supervision", "supervision_item")
+    found = view.scores(supervision_names.EVALUATOR, supervision_names.SUPERVISION_ITEM)
     return sorted(found, key=lambda s: (s.period, natural(s.subject)))
 
 
@@ -89,7 +90,7 @@ def _section(view: View, section_id: str, table: Table | None) -> Section:
 
 def open_item_sections(view: View, period: Period) -> list[Section]:
     """Every item not closed at the end of ``period``: deadline, days left or overdue, status."""
-    if not view.has("supervision"):
+    if not view.has(supervision_names.EVALUATOR):
         return []
     reasons = _finding_reasons(view)
     rows = [
@@ -125,7 +126,7 @@ def open_item_sections(view: View, period: Period) -> list[Section]:
 
 def closed_item_sections(view: View, period: Period) -> list[Section]:
     """The items closed (销号) within ``period``, on time or after their deadline."""
-    if not view.has("supervision"):
+    if not view.has(supervision_names.EVALUATOR):
         return []
     reasons = _finding_reasons(view)
     rows = []
@@ -161,7 +162,7 @@ def closed_item_sections(view: View, period: Period) -> list[Section]:
 
 def quarter_item_sections(view: View, period: Period) -> list[Section]:
     """Every item opened in ``period`` and where it stands at its end."""
-    if not view.has("supervision"):
+    if not view.has(supervision_names.EVALUATOR):
         return []
     reasons = _finding_reasons(view)
     rows = []
@@ -199,7 +200,7 @@ def quarter_item_sections(view: View, period: Period) -> list[Section]:
 
 def interview_sections(view: View, period: Period) -> list[Section]:
     """The 约谈名单: every 约谈 held within ``period``."""
-    if not view.has("supervision"):
+    if not view.has(supervision_names.EVALUATOR):
         return []
     found: list[Finding] = []
     for _evaluator, finding in view.findings:

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Final
 
 from gyengine import Finding
+from gyengine_plan.details import detail_text
 
 from .names import date_name, period_name, short_period
 from .view import View
@@ -73,9 +74,9 @@ def _project(view: View, key: str) -> str:
 def _indicator_streak(view: View, f: Finding) -> str:
     p = f.parameters
     what, streak, n = (
-        _indicator(view, p.get("indicator", "")),
-        _streak(view, p.get("streak", "")),
-        p.get("periods", ""),
+        _indicator(view, detail_text(p, "indicator")),
+        _streak(view, detail_text(p, "streak")),
+        detail_text(p, "periods"),
     )
     if view.lang == "en":
         return f"{what}: {n} months running behind ({streak})"
@@ -83,7 +84,7 @@ def _indicator_streak(view: View, f: Finding) -> str:
 
 
 def _indicator_met(view: View, f: Finding) -> str:
-    what = _indicator(view, f.parameters.get("indicator", ""))
+    what = _indicator(view, detail_text(f.parameters, "indicator"))
     when = period_name(f.period, view.lang)
     return (
         f"{what} met its whole target in {when}"
@@ -95,9 +96,9 @@ def _indicator_met(view: View, f: Finding) -> str:
 def _project_streak(view: View, f: Finding) -> str:
     p = f.parameters
     what, streak, n = (
-        _project(view, p.get("project", "")),
-        _streak(view, p.get("streak", "")),
-        p.get("periods", ""),
+        _project(view, detail_text(p, "project")),
+        _streak(view, detail_text(p, "streak")),
+        detail_text(p, "periods"),
     )
     if view.lang == "en":
         return f"{what}: behind schedule or unreported {n} weeks running ({streak})"
@@ -106,16 +107,22 @@ def _project_streak(view: View, f: Finding) -> str:
 
 def _project_episode(view: View, f: Finding) -> str:
     p = f.parameters
-    what, streak = _project(view, p.get("project", "")), _streak(view, p.get("streak", ""))
+    what, streak = (
+        _project(view, detail_text(p, "project")),
+        _streak(view, detail_text(p, "streak")),
+    )
     if view.lang == "en":
-        return f"{what}: turned {streak} (time {p.get('count', '')} this year)"
-    return f"{what}本年第{p.get('count', '')}次亮灯（{streak}）"
+        return f"{what}: turned {streak} (time {detail_text(p, 'count')} this year)"
+    return f"{what}本年第{detail_text(p, 'count')}次亮灯（{streak}）"
 
 
 def _report_missing(view: View, f: Finding) -> str:
     p = f.parameters
-    what, week = _project(view, p.get("project", "")), short_period(f.period, view.lang, view.year)
-    late = p.get("days_late", "")
+    what, week = (
+        _project(view, detail_text(p, "project")),
+        short_period(f.period, view.lang, view.year),
+    )
+    late = detail_text(p, "days_late")
     if view.lang == "en":
         how = "not sent" if p.get("report") == "missing" else "sent late"
         return f"{what}: the report of {week} {how}, {late} days late, without an approved reason"
@@ -125,18 +132,20 @@ def _report_missing(view: View, f: Finding) -> str:
 
 def _early(view: View, f: Finding) -> str:
     p = f.parameters
-    what = _project(view, p.get("project", ""))
+    what = _project(view, detail_text(p, "project"))
     if view.lang == "en":
-        return f"{what}: {p.get('milestone', '')} {p.get('days_early', '')} days early"
-    return f"{what}提前{p.get('days_early', '')}天{p.get('milestone', '')}"
+        return f"{what}: {detail_text(p, 'milestone')} {detail_text(p, 'days_early')} days early"
+    return f"{what}提前{detail_text(p, 'days_early')}天{detail_text(p, 'milestone')}"
 
 
 def _false_report(view: View, f: Finding) -> str:
     p = f.parameters
-    withdrawn = [w for w in p.get("withdrawn", "").split(",") if w.strip()]
+    withdrawn = [w for w in detail_text(p, "withdrawn").split(",") if w.strip()]
     if view.lang == "en":
-        return f"false report ({p.get('reason', '')}); commendations withdrawn: {len(withdrawn)}"
-    return f"虚报：{p.get('reason', '')}；撤销表彰{len(withdrawn)}项"
+        return (
+            f"false report ({detail_text(p, 'reason')}); commendations withdrawn: {len(withdrawn)}"
+        )
+    return f"虚报：{detail_text(p, 'reason')}；撤销表彰{len(withdrawn)}项"
 
 
 def _bank_list(view: View, f: Finding) -> str:
@@ -145,8 +154,8 @@ def _bank_list(view: View, f: Finding) -> str:
     top = p.get("list") == "top"
     if view.lang == "en":
         where = "top" if top else "bottom"
-        return f"in the {where} of the bank assessment of {when} (rank {p.get('rank', '')}, score {p.get('score', '')})"
-    return f"{when}银行考核{'前列' if top else '后列'}（第{p.get('rank', '')}名，得分{p.get('score', '')}）"
+        return f"in the {where} of the bank assessment of {when} (rank {detail_text(p, 'rank')}, score {detail_text(p, 'score')})"
+    return f"{when}银行考核{'前列' if top else '后列'}（第{detail_text(p, 'rank')}名，得分{detail_text(p, 'score')}）"
 
 
 def _quarterly_rank(view: View, f: Finding) -> str:
@@ -156,48 +165,48 @@ def _quarterly_rank(view: View, f: Finding) -> str:
     if view.lang == "en":
         where = "top" if top else "bottom"
         return (
-            f"{when}: score {p.get('score', '')}, rank {p.get('rank', '')} of {p.get('ranked', '')} "
-            f"({p.get('category_name', '')}), in the {where} {p.get('size', '')}"
+            f"{when}: score {detail_text(p, 'score')}, rank {detail_text(p, 'rank')} of {detail_text(p, 'ranked')} "
+            f"({detail_text(p, 'category_name')}), in the {where} {detail_text(p, 'size')}"
         )
     return (
-        f"{when}季考评得分{p.get('score', '')}，{p.get('category_name', '')}类第{p.get('rank', '')}名"
-        f"（共{p.get('ranked', '')}个单位），列{'前' if top else '后'}{p.get('size', '')}名"
+        f"{when}季考评得分{detail_text(p, 'score')}，{detail_text(p, 'category_name')}类第{detail_text(p, 'rank')}名"
+        f"（共{detail_text(p, 'ranked')}个单位），列{'前' if top else '后'}{detail_text(p, 'size')}名"
     )
 
 
 def _problem_overdue(view: View, f: Finding) -> str:
     p = f.parameters
-    deadline = date_name_of(view, p.get("deadline", ""))
-    about = view.thing(p.get("subject", "")) or p.get("subject", "")
+    deadline = date_name_of(view, detail_text(p, "deadline"))
+    about = view.thing(detail_text(p, "subject")) or detail_text(p, "subject")
     if view.lang == "en":
-        return f"problem {p.get('problem', '')} ({about}) past its deadline {deadline}, {p.get('days_overdue', '')} days overdue"
-    return f"问题{p.get('problem', '')}（{about}）办结期限{deadline}，逾期{p.get('days_overdue', '')}天未解决"
+        return f"problem {detail_text(p, 'problem')} ({about}) past its deadline {deadline}, {detail_text(p, 'days_overdue')} days overdue"
+    return f"问题{detail_text(p, 'problem')}（{about}）办结期限{deadline}，逾期{detail_text(p, 'days_overdue')}天未解决"
 
 
 def _item_overdue(view: View, f: Finding) -> str:
     p = f.parameters
-    deadline = date_name_of(view, p.get("deadline", ""))
-    step = _word(STEP_WORDS, p.get("step", ""), view.lang)
+    deadline = date_name_of(view, detail_text(p, "deadline"))
+    step = _word(STEP_WORDS, detail_text(p, "step"), view.lang)
     if view.lang == "en":
-        return f"item {p.get('item', '')}: no rectification by its deadline {deadline}; escalated to {step}"
-    return f"事项{p.get('item', '')}整改时限{deadline}已过，未整改反馈，升级为{step}"
+        return f"item {detail_text(p, 'item')}: no rectification by its deadline {deadline}; escalated to {step}"
+    return f"事项{detail_text(p, 'item')}整改时限{deadline}已过，未整改反馈，升级为{step}"
 
 
 def _interview(view: View, f: Finding) -> str:
     p = f.parameters
-    item = p.get("item", "-")
+    item = detail_text(p, "item", "-")
     about = (
         "" if item in ("", "-") else (f" (item {item})" if view.lang == "en" else f"（事项{item}）")
     )
     name = f.label or view.name(f.subject)
-    outcome = p.get("outcome", "")
+    outcome = detail_text(p, "outcome")
     if view.lang == "en":
         return (
-            f"{p.get('by', '')} talked with {name} {p.get('interviewee', '')}{about}: {p.get('reason', '')}"
+            f"{detail_text(p, 'by')} talked with {name} {detail_text(p, 'interviewee')}{about}: {detail_text(p, 'reason')}"
             + (f"; {outcome}" if outcome else "")
         )
     return (
-        f"{p.get('by', '')}约谈{name}{p.get('interviewee', '')}{about}：{p.get('reason', '')}"
+        f"{detail_text(p, 'by')}约谈{name}{detail_text(p, 'interviewee')}{about}：{detail_text(p, 'reason')}"
         + (f"；{outcome}" if outcome else "")
     )
 
@@ -205,8 +214,8 @@ def _interview(view: View, f: Finding) -> str:
 def _late_reporting(view: View, f: Finding) -> str:
     p = f.parameters
     if view.lang == "en":
-        return f"{p.get('late', '')} of {p.get('reports', '')} reports late"
-    return f"报送{p.get('reports', '')}次，迟报{p.get('late', '')}次"
+        return f"{detail_text(p, 'late')} of {detail_text(p, 'reports')} reports late"
+    return f"报送{detail_text(p, 'reports')}次，迟报{detail_text(p, 'late')}次"
 
 
 def date_name_of(view: View, text: str) -> str:
@@ -241,11 +250,11 @@ BY_RULE: Final[dict[str, Callable[[View, Finding], str]]] = {
 
 def reason(view: View, finding: Finding) -> str:
     """The finding's reason in the bulletin's language (its rationale when the trigger is unknown)."""
-    words = BY_TRIGGER.get(finding.parameters.get("trigger", "")) or BY_RULE.get(finding.rule)
+    words = BY_TRIGGER.get(detail_text(finding.parameters, "trigger")) or BY_RULE.get(finding.rule)
     if words is None:
         return finding.rationale
     text = words(view, finding)
-    official = finding.parameters.get("report_to", "")
+    official = detail_text(finding.parameters, "report_to")
     if official and official != "lead_official":
         text += f"; reported to {official}" if view.lang == "en" else f"，报分管县领导{official}"
     return text

@@ -21,6 +21,12 @@ from typing import Any, Final
 
 from gyengine import Document, Period, Replay, Score, parse_period
 from gyengine.document import Column, Paragraph, Section, Table
+from gyengine_banks import names as bank_names
+from gyengine_indicators import names as indicator_names
+from gyengine_plan.details import detail_text
+from gyengine_projects import names as project_names
+from gyengine_rules import names as rule_names
+from gyengine_supervision import names as supervision_names
 
 from .loop import left_words, open_items
 from .reasons import reason
@@ -102,12 +108,12 @@ def _more(view: View, shown: int, total: int, where: str) -> str:
 
 def indicator_sections(view: View) -> list[Section]:
     """The latest month's lights; the indicators not green, the reddest first."""
-    if not view.has("indicators"):
+    if not view.has(indicator_names.EVALUATOR):
         return []
-    month = _latest(view.periods("indicators", "completion"))
+    month = _latest(view.periods(indicator_names.EVALUATOR, indicator_names.COMPLETION))
     if month is None:
         return []
-    scores = view.scores("indicators", "completion", month)
+    scores = view.scores(indicator_names.EVALUATOR, indicator_names.COMPLETION, month)
     behind = [s for s in scores if s.status in SEVERITY]
     behind.sort(key=lambda s: (SEVERITY[str(s.status)], natural(s.subject)))
     rows = []
@@ -144,14 +150,14 @@ def indicator_sections(view: View) -> list[Section]:
 
 def project_sections(view: View) -> list[Section]:
     """The latest week's key projects: their lights, and those behind schedule."""
-    if not view.has("projects"):
+    if not view.has(project_names.EVALUATOR):
         return []
-    week = _latest(view.periods("projects", "investment"))
+    week = _latest(view.periods(project_names.EVALUATOR, project_names.INVESTMENT))
     if week is None:
         return []
     scores = [
         s
-        for s in view.scores("projects", "investment", week)
+        for s in view.scores(project_names.EVALUATOR, project_names.INVESTMENT, week)
         if s.details.get("scope") == "project"
     ]
     behind = [s for s in scores if s.status in SEVERITY]
@@ -199,21 +205,22 @@ def _rank(score: Score) -> int:
 
 def bank_sections(view: View) -> list[Section]:
     """The banks' latest monthly ranking (the latest quarter's when no month was scored)."""
-    if not view.has("banks"):
+    if not view.has(bank_names.EVALUATOR):
         return []
-    periods = view.periods("banks", "score")
+    periods = view.periods(bank_names.EVALUATOR, bank_names.SCORE)
     period = _latest(periods, "month") or _latest(periods)
     if period is None:
         return []
     scores = sorted(
-        view.scores("banks", "score", period), key=lambda s: (_rank(s), natural(s.subject))
+        view.scores(bank_names.EVALUATOR, bank_names.SCORE, period),
+        key=lambda s: (_rank(s), natural(s.subject)),
     )
     rows = [
         {
             "rank": decimal(s.details.get("rank")),
             "bank": shorten(s.label or view.name(s.subject), 28),
             "total": decimal(s.value),
-            "rank_change": _change(view, s.details.get("rank_change")),
+            "rank_change": _change(view, detail_text(s.details, "rank_change")),
             "status": s.status,
             "list": view.t(f"table.{s.details['list']}") if s.details.get("list") else "",
         }
@@ -240,12 +247,12 @@ def _change(view: View, text: str | None) -> str:
 
 def unit_sections(view: View) -> list[Section]:
     """The units' latest quarterly ranking, category by category, top and bottom marked."""
-    if not view.has("quarterly"):
+    if not view.has(rule_names.QUARTERLY):
         return []
     quarter = _latest(view.periods("quarterly", "quarterly_score"))
     if quarter is None:
         return []
-    scores = view.scores("quarterly", "quarterly_score", quarter)
+    scores = view.scores(rule_names.QUARTERLY, rule_names.QUARTERLY_SCORE, quarter)
     order = {
         str(s.details.get("category", "")): decimal(s.details.get("category_order")) for s in scores
     }
@@ -289,10 +296,14 @@ CALLED: Final = ("supervise", "accountable")
 
 def _problems(view: View) -> str:
     """未解决问题 1 个，其中逾期 1 个: the latest week's open problems (empty when none was scored)."""
-    week = _latest(view.periods("projects", "problem"))
+    week = _latest(view.periods(project_names.EVALUATOR, project_names.PROBLEM))
     if week is None:
         return ""
-    open_ = [s for s in view.scores("projects", "problem", week) if s.value == "open"]
+    open_ = [
+        s
+        for s in view.scores(project_names.EVALUATOR, project_names.PROBLEM, week)
+        if s.value == "open"
+    ]
     overdue = [s for s in open_ if (decimal(s.details.get("days_overdue")) or 0) > 0]
     return view.t("sb.problems").format(n=len(open_), overdue=len(overdue))
 
@@ -328,9 +339,11 @@ def finding_sections(view: View) -> list[Section]:
     else:
         blocks.append(Paragraph(view.t("sb.no_findings")))
     problems = _problems(view)
-    if problems and not view.has("supervision"):  # else under the open items, as one more line
+    if problems and not view.has(
+        supervision_names.EVALUATOR
+    ):  # else under the open items, as one more line
         blocks.append(Paragraph(problems))
-    if not found and not problems and not view.has("rules"):
+    if not found and not problems and not view.has(rule_names.EVALUATOR):
         return []  # nothing that could call for 督办 or 问责 ran
     return [Section("sb-findings", title, blocks)]
 
@@ -348,7 +361,7 @@ def _urgency(score: Score) -> tuple[Any, ...]:
 
 def item_sections(view: View) -> list[Section]:
     """The 督办 items not closed: number, unit, 整改时限, days left or overdue; the most urgent first."""
-    if not view.has("supervision"):
+    if not view.has(supervision_names.EVALUATOR):
         return []
     running = sorted(open_items(view), key=_urgency)
     overdue = sum(1 for s in running if s.status == "overdue")

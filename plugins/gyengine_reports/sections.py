@@ -13,6 +13,12 @@ from typing import Any, Final
 
 from gyengine import Finding, Period, Score, parse_period
 from gyengine.document import BarChart, Column, GridChart, LineChart, Paragraph, Section, Table
+from gyengine_banks import names as bank_names
+from gyengine_indicators import names as indicator_names
+from gyengine_plan.details import detail_int, detail_list, detail_text
+from gyengine_projects import names as project_names
+from gyengine_rules import names as rule_names
+from gyengine_timeliness import names as timeliness_names
 
 from .reasons import reason
 from .view import View, decimal, natural, q2, seqs
@@ -58,15 +64,9 @@ def _pct(score: Score, key: str) -> Decimal | None:
     return decimal(score.details.get(key))
 
 
-def _int(text: str | None) -> int | None:
-    number = decimal(text)
-    return int(number) if number is not None and number == number.to_integral_value() else None
-
-
-def _listed(text: str | None) -> str:
-    """A list from details (``P01, P02``) written with the Chinese enumeration comma."""
-    parts = [part.strip() for part in (text or "").split(",") if part.strip()]
-    return "、".join(parts)
+def _listed(score: Score, key: str) -> str:
+    """A list from details (``["P01", "P02"]``) written with the Chinese enumeration comma."""
+    return "、".join(detail_list(score.details, key))
 
 
 # -- weekly: the key-project ledger -----------------------------------------------------
@@ -75,7 +75,7 @@ def _listed(text: str | None) -> str:
 def _project_scores(view: View, period: str) -> list[Score]:
     found = [
         score
-        for score in view.scores("projects", "investment", period)
+        for score in view.scores(project_names.EVALUATOR, project_names.INVESTMENT, period)
         if score.details.get("scope") == "project"
     ]
     return sorted(found, key=lambda score: natural(score.subject))
@@ -92,7 +92,8 @@ def _open_problems(view: View, period: str) -> dict[str, list[str]]:
     """Each project's problems open at the end of ``period``, in words (存在问题)."""
     found: dict[str, list[str]] = {}
     for score in sorted(
-        view.scores("projects", "problem", period), key=lambda s: natural(s.subject)
+        view.scores(project_names.EVALUATOR, project_names.PROBLEM, period),
+        key=lambda s: natural(s.subject),
     ):
         if score.value != "open":
             continue
@@ -112,7 +113,7 @@ def _milestones_in(view: View, week: str) -> dict[str, list[str]]:
     """The milestones each project reached in ``week`` (开工, 竣工, 投产)."""
     found: dict[str, list[str]] = {}
     for ev, metric in view.metrics():
-        if ev == "projects" and metric.startswith("milestone:"):
+        if ev == project_names.EVALUATOR and metric.startswith("milestone:"):
             for score in view.scores(ev, metric, week):
                 if score.details.get("reached") == week:
                     found.setdefault(score.subject, []).append(metric.split(":", 1)[1])
@@ -131,7 +132,7 @@ def _next_plan(view: View, score: Score) -> str:
 
 def ledger_sections(view: View, week: Period) -> list[Section]:
     """The week's ledger: per project this week's and the year's investment, progress, problems."""
-    if not view.has("projects"):
+    if not view.has(project_names.EVALUATOR):
         return []
     previous = _previous_week(view, week)
     before = {
@@ -197,7 +198,7 @@ def ledger_sections(view: View, week: Period) -> list[Section]:
     projects = _project_scores(view, week.text)
     status = {
         (score.subject, score.period): score.status
-        for score in view.scores("projects", "investment")
+        for score in view.scores(project_names.EVALUATOR, project_names.INVESTMENT)
         if score.details.get("scope") == "project"
     }
     grid = GridChart(
@@ -212,22 +213,22 @@ def ledger_sections(view: View, week: Period) -> list[Section]:
 
 def milestone_sections(view: View, week: Period) -> list[Section]:
     """Milestones reached in the week, or overdue at its end."""
-    if not view.has("projects"):
+    if not view.has(project_names.EVALUATOR):
         return []
     rows = []
-    metrics = sorted(metric for ev, metric in view.metrics() if ev == "projects")
+    metrics = sorted(metric for ev, metric in view.metrics() if ev == project_names.EVALUATOR)
     for metric in metrics:
         if not metric.startswith("milestone:"):
             continue
-        for score in view.scores("projects", metric, week.text):
+        for score in view.scores(project_names.EVALUATOR, metric, week.text):
             outcome = str(score.value or "")
             rows.append(
                 {
                     "id": score.subject,
                     "project": score.details.get("name", ""),
                     "milestone": metric.split(":", 1)[1],
-                    "planned": view.day(str(score.details.get("planned", ""))),
-                    "reached": view.short(str(score.details.get("reached", ""))),
+                    "planned": view.day(detail_text(score.details, "planned")),
+                    "reached": view.short(detail_text(score.details, "reached")),
                     "outcome": view.t(f"milestone.{outcome}"),
                     "status": score.status,
                     "evidence": seqs(score.evidence),
@@ -254,10 +255,12 @@ def milestone_sections(view: View, week: Period) -> list[Section]:
 
 def problem_sections(view: View, period: str) -> list[Section]:
     """The problems still open at the end of ``period`` (the ledger's last week)."""
-    if not view.has("projects"):
+    if not view.has(project_names.EVALUATOR):
         return []
     rows = []
-    for score in sorted(view.scores("projects", "problem", period), key=lambda s: s.subject):
+    for score in sorted(
+        view.scores(project_names.EVALUATOR, project_names.PROBLEM, period), key=lambda s: s.subject
+    ):
         if score.value != "open":
             continue
         details = score.details
@@ -269,8 +272,8 @@ def problem_sections(view: View, period: str) -> list[Section]:
                 "owner": view.name(str(details.get("owner", ""))),
                 "raised": view.day(str(details.get("raised", ""))),
                 "deadline": view.day(str(details.get("deadline", ""))),
-                "days_open": _int(details.get("days_open")),
-                "days_overdue": _int(details.get("days_overdue")),
+                "days_open": detail_int(details, "days_open"),
+                "days_overdue": detail_int(details, "days_overdue"),
                 "status": score.status,
                 "evidence": seqs(score.evidence),
             }
@@ -297,18 +300,21 @@ def problem_sections(view: View, period: str) -> list[Section]:
 
 def timeliness_sections(view: View) -> list[Section]:
     """Each reporter's share of reports on time, up to the report's date."""
-    if not view.has("timeliness"):
+    if not view.has(timeliness_names.EVALUATOR):
         return []
     rows = [
         {
             "reporter": score.subject,
-            "reports": _int(score.details.get("reports")),
-            "late": _int(score.details.get("late")),
+            "reports": detail_int(score.details, "reports"),
+            "late": detail_int(score.details, "late"),
             "on_time": decimal(score.value),
             "status": score.status,
             "evidence": seqs(score.evidence),
         }
-        for score in sorted(view.scores("timeliness", "reports_on_time"), key=lambda s: s.subject)
+        for score in sorted(
+            view.scores(timeliness_names.EVALUATOR, timeliness_names.REPORTS_ON_TIME),
+            key=lambda s: s.subject,
+        )
     ]
     columns = [
         _column(view, "reporter"),
@@ -419,7 +425,7 @@ def _milestone_counts(score: Score) -> tuple[Decimal, Decimal] | None:
     """A milestone item's milestones reached and in the plan (``reached`` = "1/2"), else None."""
     if score.details.get("shape") != "milestone":
         return None
-    got, _, wanted = str(score.details.get("reached", "")).partition("/")
+    got, _, wanted = detail_text(score.details, "reached").partition("/")
     reached, planned = decimal(got), decimal(wanted)
     if reached is None or not planned:
         return None
@@ -492,7 +498,7 @@ def _indicator_row(
         "gap": gap,
         "status": status,
         "points": points,
-        "responsible": score.details.get("responsible", ""),
+        "responsible": _listed(score, "responsible"),
         "evidence": seqs(score.evidence),
     }
 
@@ -505,13 +511,16 @@ def cell(value: Decimal | None) -> str:
 def _indicator_rows(view: View, month: str, main: bool) -> list[dict[str, Any]]:
     scores = [
         s
-        for s in view.scores("indicators", "completion", month)
+        for s in view.scores(indicator_names.EVALUATOR, indicator_names.COMPLETION, month)
         if (s.details.get("group", "主要指标") == "主要指标") == main
     ]
-    growth = {s.subject: s for s in view.scores("indicators", "completion", month)}
+    growth = {
+        s.subject: s
+        for s in view.scores(indicator_names.EVALUATOR, indicator_names.COMPLETION, month)
+    }
     parts: dict[str, list[tuple[str, Score]]] = {}
     for ev, metric in view.metrics():
-        if ev == "indicators" and metric.startswith("completion:"):
+        if ev == indicator_names.EVALUATOR and metric.startswith("completion:"):
             for score in view.scores(ev, metric, month):
                 parts.setdefault(score.subject, []).append((metric.split(":", 1)[1], score))
     rows = []
@@ -519,7 +528,7 @@ def _indicator_rows(view: View, month: str, main: bool) -> list[dict[str, Any]]:
         if main and score.subject.endswith("-增速") and score.subject[: -len("-增速")] in growth:
             continue  # shown as the 同比 of its amount
         row = _indicator_row(view, score, growth=growth)
-        row["task"] = str(score.details.get("task", ""))
+        row["task"] = detail_text(score.details, "task")
         rows.append(row)
         for part, part_score in sorted(parts.get(score.subject, []), key=lambda p: p[0]):
             rows.append(_indicator_row(view, part_score, part))
@@ -569,7 +578,7 @@ def indicator_table(view: View, month: str, table_id: str) -> Table | None:
 
 def work_item_sections(view: View, month: str) -> list[Section]:
     """The work items of the plan's key tasks and safeguards (K1–K7, S1–S4) in ``month``, by task."""
-    if not view.has("indicators"):
+    if not view.has(indicator_names.EVALUATOR):
         return []
     rows = _indicator_rows(view, month, main=False)
     tasks: dict[str, list[dict[str, Any]]] = {}
@@ -589,7 +598,7 @@ def work_item_sections(view: View, month: str) -> list[Section]:
 
 def indicator_sections(view: View, month: str, section_id: str, title: str) -> list[Section]:
     """The indicator table of ``month`` as a section."""
-    if not view.has("indicators"):
+    if not view.has(indicator_names.EVALUATOR):
         return []
     table = indicator_table(view, month, section_id)
     blocks: list[Any] = [table] if table is not None else [Paragraph(view.t("none"))]
@@ -598,7 +607,7 @@ def indicator_sections(view: View, month: str, section_id: str, title: str) -> l
 
 def chart_sections(view: View, month: Period) -> list[Section]:
     """A line per cumulative indicator: actual by month against its 序时 line, up to ``month``."""
-    if not view.has("indicators"):
+    if not view.has(indicator_names.EVALUATOR):
         return []
     months = [
         text
@@ -606,7 +615,7 @@ def chart_sections(view: View, month: Period) -> list[Section]:
         if parse_period(text).start.year == month.start.year and text <= month.text
     ]
     by_subject: dict[str, dict[str, Score]] = {}
-    for score in view.scores("indicators", "completion"):
+    for score in view.scores(indicator_names.EVALUATOR, indicator_names.COMPLETION):
         if (
             score.details.get("shape") == "cumulative"
             and score.details.get("schedule") not in ("", "nodes", None)
@@ -647,13 +656,13 @@ def chart_sections(view: View, month: Period) -> list[Section]:
 
 def unit_score_sections(view: View, month: str) -> list[Section]:
     """Each unit's and park's indicator score in ``month``, best first."""
-    if not view.has("indicators"):
+    if not view.has(indicator_names.EVALUATOR):
         return []
-    scores = view.scores("indicators", "indicator_score", month)
+    scores = view.scores(indicator_names.EVALUATOR, indicator_names.INDICATOR_SCORE, month)
     order = {"park": 0, "unit": 1}
     scores.sort(
         key=lambda s: (
-            order.get(s.details.get("kind", ""), 2),
+            order.get(detail_text(s.details, "kind"), 2),
             -(decimal(s.value) or Decimal(0)),
             natural(s.subject),
         )
@@ -665,7 +674,7 @@ def unit_score_sections(view: View, month: str) -> list[Section]:
             "name": score.label or view.name(score.subject),
             "score": decimal(score.value),
             "points": score.points,
-            "indicators": _int(score.details.get("indicators")),
+            "indicators": detail_int(score.details, "indicators"),
             "status": score.status,
             "evidence": seqs(score.evidence),
         }
@@ -700,31 +709,33 @@ def last_week(view: View, period: Period) -> str | None:
 
 def ledger_summary_sections(view: View, period: Period) -> list[Section]:
     """The ledger summed by park and by lead unit at the period's last week."""
-    if not view.has("projects"):
+    if not view.has(project_names.EVALUATOR):
         return []
     week = last_week(view, period)
     scopes = {"park": 0, "lead unit": 1}
     scores = [
         score
-        for score in (view.scores("projects", "investment", week) if week else [])
-        if score.details.get("scope") in scopes
+        for score in (
+            view.scores(project_names.EVALUATOR, project_names.INVESTMENT, week) if week else []
+        )
+        if detail_text(score.details, "scope") in scopes
     ]
-    scores.sort(key=lambda s: (scopes[s.details["scope"]], natural(s.subject)))
+    scores.sort(key=lambda s: (scopes[detail_text(s.details, "scope")], natural(s.subject)))
     rows = [
         {
             "scope": view.t(f"scope.{score.details['scope']}"),
             "id": score.subject,
             "name": view.name(score.subject),
             "week": view.short(score.period),
-            "projects": len([p for p in score.details.get("projects", "").split(",") if p.strip()]),
-            "preliminary": int(score.details.get("preliminary", "0") or 0),
+            "projects": len(detail_list(score.details, "projects")),
+            "preliminary": detail_int(score.details, "preliminary") or 0,
             "invested": decimal(score.value),
             "annual_plan": decimal(score.target),
             "completion": _pct(score, "completion_pct"),
             "expected_pct": _pct(score, "expected_pct"),
             "status": score.status,
-            "lagging": _listed(score.details.get("lagging")),
-            "missing": _listed(score.details.get("reports_missing")),
+            "lagging": _listed(score, "lagging"),
+            "missing": _listed(score, "reports_missing"),
             "evidence": seqs(score.evidence),
         }
         for score in scores
@@ -772,17 +783,17 @@ def _change(view: View, text: str | None) -> str:
 
 def bank_sections(view: View, period: str, section_id: str, title: str) -> list[Section]:
     """The banks' ranking for ``period`` (a month or a quarter), a bar chart and the bulletin's lists."""
-    if not view.has("banks"):
+    if not view.has(bank_names.EVALUATOR):
         return []
-    scores = view.scores("banks", "score", period)
-    scores.sort(key=lambda s: (_int(s.details.get("rank")) or 10**6, natural(s.subject)))
+    scores = view.scores(bank_names.EVALUATOR, bank_names.SCORE, period)
+    scores.sort(key=lambda s: (detail_int(s.details, "rank") or 10**6, natural(s.subject)))
     rows = [
         {
-            "rank": _int(score.details.get("rank")),
+            "rank": detail_int(score.details, "rank"),
             "id": score.subject,
             "bank": score.label or view.name(score.subject),
             "total": decimal(score.value),
-            "rank_change": _change(view, score.details.get("rank_change")),
+            "rank_change": _change(view, detail_text(score.details, "rank_change")),
             "bank_report": view.t(f"report.{score.details['report']}")
             if score.details.get("report")
             else "",
@@ -822,8 +833,8 @@ def bank_sections(view: View, period: str, section_id: str, title: str) -> list[
                 unit=scores[0].unit or "",
             )
         )
-    for metric in ("top", "bottom"):
-        for score in view.scores("banks", metric, period):
+    for metric in (bank_names.TOP, bank_names.BOTTOM):
+        for score in view.scores(bank_names.EVALUATOR, metric, period):
             names = str(score.value or "") or view.t("none")
             provisional = score.details.get("provisional") == "yes"
             note = view.t("note.provisional") if provisional else ""
@@ -842,11 +853,11 @@ LIGHTS: Final = ("green", "watch", "yellow", "red", "pending")
 
 def _ranking_row(view: View, score: Any, parts: list[str]) -> dict[str, Any]:
     row: dict[str, Any] = {
-        "rank": _int(score.details.get("rank")),
+        "rank": detail_int(score.details, "rank"),
         "id": score.subject,
         "name": score.label or view.name(score.subject),
         "quarterly_score": decimal(score.value),
-        "previous_rank": _int(score.details.get("previous_rank")),
+        "previous_rank": detail_int(score.details, "previous_rank"),
         "rank_change": _change(view, score.details.get("change")),
     }
     for key in parts:
@@ -886,17 +897,15 @@ def _list_blocks(
     view: View, quarter: str, by_id: dict[str, dict[str, Any]], categories: list[str]
 ) -> list[Any]:
     blocks: list[Any] = []
-    for metric in ("top", "bottom"):
-        listed = view.scores("quarterly", metric, quarter)
+    for metric in (rule_names.TOP, rule_names.BOTTOM):
+        listed = view.scores(rule_names.QUARTERLY, metric, quarter)
         place = {name: index for index, name in enumerate(categories)}
-        listed.sort(key=lambda s: place.get(str(s.details.get("category", "")), len(place)))
+        listed.sort(key=lambda s: place.get(detail_text(s.details, "category"), len(place)))
         for score in listed:
-            category = str(score.details.get("category", ""))
+            category = detail_text(score.details, "category")
             suffix = f"-{place[category] + 1}" if place.get(category, 0) > 0 else ""
-            size = _int(score.details.get("size"))
-            listed_ids = [
-                part.strip() for part in score.details.get("units", "").split(",") if part.strip()
-            ]
+            size = detail_int(score.details, "size")
+            listed_ids = detail_list(score.details, "units")
             # The heading says what the table holds (先进单位（牵头部门，2个）); the plan's
             # size, when the list is shorter, goes to the note below it.
             title = view.t(f"table.{metric}_units").format(
@@ -938,21 +947,21 @@ def _list_blocks(
 
 def unit_ranking_sections(view: View, quarter: str) -> list[Section]:
     """The units' quarterly evaluation by category: score, rank and its change, components; top and bottom."""
-    if not view.has("quarterly"):
+    if not view.has(rule_names.QUARTERLY):
         return []
-    scores = view.scores("quarterly", "quarterly_score", quarter)
+    scores = view.scores(rule_names.QUARTERLY, rule_names.QUARTERLY_SCORE, quarter)
     parts = [key for key in COMPONENTS if any(key in score.details for score in scores)]
     # The plan's order of categories (园区, 牵头部门, 配合单位), as the evaluator numbers them.
     order = {
-        str(s.details.get("category", "")): _int(s.details.get("category_order")) or 0
+        detail_text(s.details, "category"): detail_int(s.details, "category_order") or 0
         for s in scores
     }
     categories = sorted(order, key=lambda name: (order[name], name))
     blocks: list[Any] = []
     by_id: dict[str, dict[str, Any]] = {}
     for index, category in enumerate(categories):
-        mine = [s for s in scores if str(s.details.get("category", "")) == category]
-        mine.sort(key=lambda s: (_int(s.details.get("rank")) or 10**6, natural(s.subject)))
+        mine = [s for s in scores if detail_text(s.details, "category") == category]
+        mine.sort(key=lambda s: (detail_int(s.details, "rank") or 10**6, natural(s.subject)))
         rows = [_ranking_row(view, score, parts) for score in mine]
         by_id.update((row["id"], row) for row in rows)
         title = view.t("table.unit_ranking") + (f"（{category}）" if category else "")

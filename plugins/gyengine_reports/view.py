@@ -9,6 +9,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any, Final
 
 from gyengine import Finding, Period, Replay, Score, parse_period
+from gyengine_plan.details import detail_text
 
 from .labels import label
 from .names import date_name, period_name, short_period
@@ -92,22 +93,22 @@ class View:
         self._names: dict[str, str] = {}
         plan_lang = "zh"
         for score in self.scores("report_header", "title"):
-            plan_lang = score.details.get("lang") or plan_lang
+            plan_lang = detail_text(score.details, "lang") or plan_lang
             for kind in ("unit", "park"):  # a park's name wins over a unit's of the same id
-                for key, name in score.details.items():
+                for key in score.details:
                     if key.startswith(f"{kind}:"):
-                        self._names[key.split(":", 1)[1]] = name
+                        self._names[key.split(":", 1)[1]] = detail_text(score.details, key)
         # Without --lang, the plan's own language (zh for a zh plan).
         self.lang = lang or plan_lang
         self.year: int | None = None
         self._things: dict[str, str] = {}
         for score in self.scores("report_header", "title"):
-            year = str(score.details.get("year", ""))
+            year = detail_text(score.details, "year")
             self.year = int(year) if year.isdigit() else None
         for (evaluator, metric), found in self._scores.items():
             if (evaluator, metric) in (("indicators", "completion"), ("projects", "investment")):
                 for score in found:
-                    name = score.label or score.details.get("name", "")
+                    name = score.label or detail_text(score.details, "name")
                     if name:
                         self._things.setdefault(score.subject, name)
 

@@ -13,8 +13,10 @@ from typing import Final
 import attrs
 
 from gyengine import Evaluator, Event, Finding, ReplayContext, Score
+from gyengine_plan.details import detail_list
 from gyengine_plan.wording import rationale_language
 
+from . import names as result_names
 from .evaluator import fold_rule, fold_veto, rules_of
 from .triggers import Rule, Veto, apply_vetoes, finding
 
@@ -63,7 +65,7 @@ def results(state: BankRulesState, context: ReplayContext) -> Iterator[Finding]:
                 continue
             if bulletin.details.get("provisional") == "yes":
                 continue  # a list of an unfinished period is not yet a verdict
-            banks = [b.strip() for b in bulletin.details.get("banks", "").split(",") if b.strip()]
+            banks = detail_list(bulletin.details, "banks")
             for bank in banks:
                 score = scores.get((bank, bulletin.period))
                 label = names.get(bank, bank)
@@ -96,7 +98,7 @@ def results(state: BankRulesState, context: ReplayContext) -> Iterator[Finding]:
 
 
 bank_rules = Evaluator(
-    name="bank_rules",
+    name=result_names.BANK_RULES,
     version="2",
     consumes=sorted(HANDLERS),
     requires=["banks"],

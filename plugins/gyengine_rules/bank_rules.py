@@ -1,7 +1,7 @@
 """The ``bank_rules`` evaluator: rules over the monthly bank assessment (银企对接考核), as a plugin of its own.
 
 It reads the results of the evaluator ``banks`` (the bulletin's top and bottom
-lists, ``Score(subject="bulletin", metric="top"|"bottom", details={"banks": "b1,b2"})``,
+lists, ``Score(subject="bulletin", metric="top"|"bottom", details={"banks": ["b1", "b2"]})``,
 and each bank's ``score``), so it is registered separately from the
 ``rules`` plugin: a gyengine without bank assessment leaves this plugin out
 and its ``rules`` and ``quarterly`` evaluators still run. Its one trigger:

@@ -18,6 +18,7 @@ import attrs
 from gyengine import Evaluator, Event, Finding, ReplayContext
 from gyengine_plan.wording import rationale_language
 
+from . import names as result_names
 from .events import FalseReportFound, ReportExcused, RuleDefined
 from .triggers import FUNCTIONS, TRIGGERS, Excuse, Facts, Rule, Veto, apply_vetoes
 
@@ -128,7 +129,7 @@ def results(state: RulesState, context: ReplayContext) -> Iterator[Finding]:
 
 
 rules = Evaluator(
-    name="rules",
+    name=result_names.EVALUATOR,
     version="2",
     consumes=sorted(HANDLERS),
     requires=["indicators", "projects"],

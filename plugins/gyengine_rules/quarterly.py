@@ -14,9 +14,11 @@ from typing import Final
 import attrs
 
 from gyengine import Evaluator, Event, Finding, ReplayContext, Score
+from gyengine_plan.details import detail_int, detail_list, detail_text
 from gyengine_plan.scoring import HUNDRED, q2
 from gyengine_plan.wording import finding_word, rationale_language
 
+from . import names as result_names
 from .evaluator import fold_rule, fold_veto, rules_of
 from .events import QuarterlyEvaluationDefined
 from .triggers import Rule, Veto, apply_vetoes, finding, unit_of, within
@@ -237,7 +239,7 @@ class Inputs:
                 and record.metric == "investment"
                 and record.details.get("scope") == "project"
             ):
-                lead = record.details.get("responsible", "").split("、")[0]
+                lead = next(iter(detail_list(record.details, "responsible")), "")
                 weeks.setdefault(lead, []).append(record)
         findings: dict[str, list[Finding]] = {}
         for name in ("rules", "projects", "indicators"):
@@ -264,7 +266,7 @@ class Inputs:
         record = self.unit_scores.get((unit, month))
         if record is None or not isinstance(record.value, Decimal):
             return Component(None)
-        items = int(record.details.get("indicators", "0") or 0)
+        items = detail_int(record.details, "indicators") or 0
         how = f"indicator_score {month}" if self.lang == "en" else f"{month} 指标得分"
         return Component(record.value, record.evidence, how, items)
 
@@ -292,7 +294,7 @@ class Inputs:
             for indicator, item in sorted(state.milestone_tasks.items())
             if answers(state, unit, item) and (indicator, month) in self.completion
             for score in [self.completion[indicator, month]]
-            if score.details.get("due", "") <= end
+            if detail_text(score.details, "due") <= end
         ]
         if not scores:
             return Component(None)
@@ -582,8 +584,8 @@ def _list_score(
         ),
         evidence=[evaluation.seq, *(s for row in rows for s in row.evidence)],
         details={
-            "units": ",".join(row.unit for row in rows),
-            "ranks": ",".join(str(places[row.unit]) for row in rows),
+            "units": [row.unit for row in rows],
+            "ranks": [places[row.unit] for row in rows],
             "ranked": len(places),
             "category": group.name,
             "category_order": ranking.order,
@@ -630,7 +632,7 @@ def _unit_score(
     return Score(
         subject=row.unit,
         label=name,
-        metric="quarterly_score",
+        metric=result_names.QUARTERLY_SCORE,
         period=quarter,
         value=row.value,
         status=listed,
@@ -659,8 +661,8 @@ def _unit_score(
 
 
 quarterly = Evaluator(
-    name="quarterly",
-    version="4",
+    name=result_names.QUARTERLY,
+    version="5",
     consumes=sorted(HANDLERS),
     requires=["indicators", "projects", "rules"],
     state_type=QuarterlyState,

@@ -18,6 +18,7 @@ from typing import Final
 import attrs
 
 from gyengine import Finding, ReplayContext, Score
+from gyengine_plan.details import detail_int, detail_list, detail_text
 from gyengine_plan.wording import arrow, describe_params, finding_word, status_word
 
 __all__ = [
@@ -321,11 +322,11 @@ class Facts:
                 investment[record.subject, record.period] = record
                 entry = found.setdefault(record.subject, ProjectFacts(record.subject))
                 details = record.details
-                responsible = details.get("responsible", "").split("、")
-                entry.name = details.get("name", "")
+                responsible = detail_list(details, "responsible")
+                entry.name = detail_text(details, "name")
                 entry.lead_unit = responsible[0] if responsible else ""
-                entry.department = details.get("department", "") or entry.lead_unit
-                entry.lead_official = details.get("lead_official", "")
+                entry.department = detail_text(details, "department") or entry.lead_unit
+                entry.lead_official = detail_text(details, "lead_official")
             elif record.metric == "report":
                 reports[record.subject, record.period] = record
             elif record.metric.startswith("milestone:"):
@@ -334,13 +335,13 @@ class Facts:
                 )
         for (project, week), score in sorted(investment.items()):
             report = reports.get((project, week))
-            late = report.details.get("days_late") if report is not None else None
+            late = detail_int(report.details, "days_late") if report is not None else None
             found[project].weeks.append(
                 ProjectWeek(
                     period=week,
                     status=score.status or "",
-                    report=score.details.get("report", ""),
-                    days_late=int(late) if late else None,
+                    report=detail_text(score.details, "report"),
+                    days_late=late,
                     rationale=score.rationale,
                     report_rationale=report.rationale if report is not None else "",
                     evidence=score.evidence,
@@ -355,8 +356,8 @@ class Facts:
                 record.subject,
                 IndicatorFacts(
                     record.subject,
-                    record.label or record.details.get("name", record.subject),
-                    tuple(u for u in record.details.get("responsible", "").split("、") if u),
+                    record.label or detail_text(record.details, "name", record.subject),
+                    tuple(detail_list(record.details, "responsible")),
                 ),
             )
             entry_i.months.append(IndicatorMonth(record.period, record.status or "", record))
@@ -416,7 +417,7 @@ def finding(
 
 def unit_of(record: Finding) -> str:
     """The unit a finding counts for: ``unit`` in its parameters, else its subject."""
-    return record.parameters.get("unit") or record.subject
+    return detail_text(record.parameters, "unit") or record.subject
 
 
 def lights(statuses: Sequence[str]) -> str:
@@ -597,7 +598,7 @@ def early_completion(rule: Rule, facts: Facts) -> Iterator[Finding]:
         for score in project.milestones:
             if score.metric != metric or score.value != "early":
                 continue
-            early = int(score.details.get("days_early", "0") or 0)
+            early = detail_int(score.details, "days_early") or 0
             if early < least:
                 continue
             text = f"{score.rationale}（提前 {early} 天 ≥ {least} 天）"
@@ -652,10 +653,10 @@ def _met(rule: Rule, month: IndicatorMonth) -> str | None:
     record = month.record
     if month.status != "green":
         return None
-    due = record.details.get("due", "")
+    due = detail_text(record.details, "due")
     if not due or due[:7] != month.period:
         return None  # not due in this month
-    completion = record.details.get("completion_pct", "")
+    completion = detail_text(record.details, "completion_pct")
     if completion:
         least = rule.number("min_pct")
         if Decimal(completion) < least:

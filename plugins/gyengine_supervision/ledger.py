@@ -25,6 +25,7 @@ import attrs
 
 from gyengine import ANY_TYPE, Evaluator, Event, Finding, ReplayContext, Score
 
+from . import names as result_names
 from .events import SupervisionLoopDefined
 from .workdays import Calendar
 
@@ -479,7 +480,7 @@ def _score(
         details["finding"] = item.finding
     return Score(
         subject=item.number,
-        metric="supervision_item",
+        metric=result_names.SUPERVISION_ITEM,
         period=item.issued.isoformat(),
         label=item.reason,
         value=Decimal(left) if left is not None else None,
@@ -490,7 +491,7 @@ def _score(
             f"{'；'.join(course.history)}。{_state_text(course, today, left)}"
         ),
         evidence=[*course.seqs, *item.evidence, *plan],
-        details=details,
+        details=_iso(details),
     )
 
 
@@ -513,12 +514,14 @@ def _escalations(item: Item, course: Walk, state: LoopState, plan: list[int]) ->
                 f"{unit_name}未整改反馈，逾期{moved}"
             ),
             evidence=[*item.seqs, *item.evidence, *plan],
-            parameters={
-                "item": item.number,
-                "step": step.kind,
-                "previous": step.previous or "-",
-                "deadline": step.missed,
-            },
+            parameters=_iso(
+                {
+                    "item": item.number,
+                    "step": step.kind,
+                    "previous": step.previous or "-",
+                    "deadline": step.missed,
+                }
+            ),
         )
 
 
@@ -537,13 +540,15 @@ def _interviews(state: LoopState, today: dt.date) -> Iterator[Finding]:
             period=talk.day,
             rationale=f"{talk.day} {talk.by}约谈{unit_name}{talk.interviewee}{about}：{talk.reason}{outcome}",
             evidence=[talk.seq],
-            parameters={
-                "interviewee": talk.interviewee,
-                "by": talk.by,
-                "item": talk.item or "-",
-                "reason": talk.reason,
-                "outcome": talk.outcome,
-            },
+            parameters=_iso(
+                {
+                    "interviewee": talk.interviewee,
+                    "by": talk.by,
+                    "item": talk.item or "-",
+                    "reason": talk.reason,
+                    "outcome": talk.outcome,
+                }
+            ),
         )
 
 
@@ -592,8 +597,8 @@ def results(state: LoopState, context: ReplayContext) -> Iterator[Score | Findin
 
 
 supervision = Evaluator(
-    name="supervision",
-    version="1",
+    name=result_names.EVALUATOR,
+    version="2",
     consumes=[ANY_TYPE],
     requires=["rules"],
     state_type=LoopState,
@@ -603,3 +608,8 @@ supervision = Evaluator(
     statuses=STATUSES,
     finding_kinds=["notify", "interview"],
 )
+
+
+def _iso(named: dict[str, object]) -> dict[str, object]:
+    """Named inputs with each date as its ISO text (details hold JSON values)."""
+    return {k: v.isoformat() if isinstance(v, dt.date) else v for k, v in named.items()}

@@ -21,6 +21,8 @@ import attrs
 
 from gyengine import ANY_TYPE, Evaluator, Event, Finding, ReplayContext, Score, hookimpl
 
+from . import names as result_names
+
 __version__ = "0.1.0"
 
 CADENCES = ("day", "week", "month", "quarter", "half", "year")
@@ -132,7 +134,7 @@ def results(state: TimelinessState, context: ReplayContext) -> Iterator[Score | 
         status = "green" if late == 0 else "yellow" if share >= 80 else "red"
         yield Score(
             subject=actor,
-            metric="reports_on_time",
+            metric=result_names.REPORTS_ON_TIME,
             period="all",
             value=share,
             target=Decimal(100),
@@ -154,15 +156,15 @@ def results(state: TimelinessState, context: ReplayContext) -> Iterator[Score | 
                 period="all",
                 rationale=_late_text(record.late, english),
                 evidence=[item.seq for item in record.late] + rules,
-                parameters={"reports": str(total), "late": str(late)},
+                parameters={"reports": total, "late": late},
             )
 
 
 # -- 5. the registration ---------------------------------------------------------
 
 timeliness = Evaluator(
-    name="timeliness",
-    version="2",
+    name=result_names.EVALUATOR,
+    version="3",
     consumes=[ANY_TYPE],
     state_type=TimelinessState,
     fold=fold,

@@ -30,13 +30,13 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import math
 from collections.abc import Callable, Collection, Iterable, Mapping
 from decimal import Decimal
 from typing import Any, ClassVar, Final
 
 import attrs
 
+from .canonical import MAX_SAFE_INTEGER
 from .errors import EvaluatorError, GyengineError
 from .events import Event
 from .timeutil import Period, parse_period
@@ -48,6 +48,7 @@ __all__ = [
     "Evaluator",
     "EvaluatorError",
     "Finding",
+    "JsonValue",
     "ReplayContext",
     "Score",
     "check_record",
@@ -104,47 +105,87 @@ def _figure(*, text: bool) -> Callable[[Any, attrs.Attribute[Any], Any], None]:
     return check
 
 
-def _texts(value: Mapping[str, Any] | None, where: str) -> dict[str, str]:
-    """Named inputs (``details``, ``parameters``) as text, sorted by name.
+JsonValue = str | int | bool | Decimal | None | list["JsonValue"] | dict[str, "JsonValue"]
+"""What ``details`` and ``parameters`` hold: JSON values, with exact numbers as
+Decimals (written as decimal text, like a score's figures)."""
 
-    Numbers become their text, so NaN and the infinities are refused here, and
-    so is text with no UTF-8 form (a lone surrogate), which JSON cannot store.
+
+def _json_value(item: Any, where: str) -> JsonValue:
+    """``item`` as a JSON value (a tuple becomes a list, a mapping a sorted dict).
+
+    Refused, naming ``where``: a float (inexact), NaN or an infinity, an integer
+    JSON cannot carry exactly, text with no UTF-8 form (a lone surrogate), and
+    anything that is no JSON value (a date: give its ISO text).
     """
+    kind = type(item)
+    if isinstance(item, str):
+        text = str.__str__(item)  # a str subclass (an enum) as its plain text
+        try:
+            text.encode("utf-8")
+        except UnicodeError:
+            raise ValueError(f"{where}: {text!r} has no UTF-8 form (a lone surrogate)") from None
+        return text
+    if item is None or kind is bool:
+        return item  # type: ignore[no-any-return]
+    if kind is int:
+        if not -MAX_SAFE_INTEGER <= item <= MAX_SAFE_INTEGER:
+            raise ValueError(f"{where}: {item} is beyond 2**53 - 1; give a Decimal")
+        return item  # type: ignore[no-any-return]
+    if isinstance(item, Decimal):
+        if not item.is_finite():
+            raise ValueError(f"{where}: {item} is not a finite number")
+        return item
+    if isinstance(item, float):
+        raise TypeError(f"{where}: {item!r} is a binary float; use Decimal")
+    if isinstance(item, (list, tuple)):
+        return [_json_value(part, f"{where}[{n}]") for n, part in enumerate(item)]
+    if isinstance(item, Mapping):
+        return _json_object(item, where)
+    raise TypeError(
+        f"{where}: {type(item).__name__} is not a JSON value "
+        "(give a text, int, bool, Decimal, None, or a list or mapping of them)"
+    )
+
+
+def _json_object(value: Mapping[Any, Any], where: str) -> dict[str, JsonValue]:
+    items = {}
+    for key, item in value.items():
+        if not isinstance(key, str):
+            raise TypeError(f"{where}: the name {key!r} is not a text")
+        try:
+            key.encode("utf-8")
+        except UnicodeError:
+            raise ValueError(f"{where}[{key!r}]: {key!r} has no UTF-8 form") from None
+        items[str.__str__(key)] = _json_value(item, f"{where}[{key!r}]")
+    return dict(sorted(items.items()))
+
+
+def _named(value: Mapping[str, Any] | None, where: str) -> dict[str, JsonValue]:
+    """Named inputs (``details``, ``parameters``) as JSON values, sorted by name."""
     if value is None:
         return {}
     if not isinstance(value, Mapping):
         raise TypeError(f"{where}: give a mapping of names to values, not {type(value).__name__}")
-    texts = {}
-    for key, item in value.items():
-        if isinstance(item, (Decimal, float)) and not _finite(item):
-            raise ValueError(f"{where}[{str(key)!r}]: {item} is not a finite number")
-        texts[str(key)] = str(item)
-    try:
-        # One encode of everything: a record has many named inputs, and most have
-        # none to refuse (per part, this cost a tenth of a replay's results).
-        "".join([*texts, *texts.values()]).encode("utf-8")
-    except UnicodeError:
-        for name, text in texts.items():
-            for part in (name, text):
-                try:
-                    part.encode("utf-8")
-                except UnicodeError:
-                    raise ValueError(
-                        f"{where}[{name!r}]: {part!r} has no UTF-8 form (a lone surrogate)"
-                    ) from None
-    return dict(sorted(texts.items()))
+    return _json_object(value, where)
 
 
-def _score_details(value: Mapping[str, Any] | None) -> dict[str, str]:
-    return _texts(value, "Score.details")
+def json_text(value: JsonValue) -> Any:
+    """A JSON value as plain JSON: each Decimal as its exact decimal text."""
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, list):
+        return [json_text(part) for part in value]
+    if isinstance(value, dict):
+        return {key: json_text(part) for key, part in value.items()}
+    return value
 
 
-def _finding_parameters(value: Mapping[str, Any] | None) -> dict[str, str]:
-    return _texts(value, "Finding.parameters")
+def _score_details(value: Mapping[str, Any] | None) -> dict[str, JsonValue]:
+    return _named(value, "Score.details")
 
 
-def _finite(value: Decimal | float) -> bool:
-    return value.is_finite() if isinstance(value, Decimal) else math.isfinite(value)
+def _finding_parameters(value: Mapping[str, Any] | None) -> dict[str, JsonValue]:
+    return _named(value, "Finding.parameters")
 
 
 @attrs.frozen(kw_only=True)
@@ -165,7 +206,9 @@ class Score:
         unit: the unit of ``value`` and ``target`` (``亿元``, ``%``...).
         rationale: the rule and formula with its numbers filled in.
         evidence: the seqs of the events the result rests on.
-        details: further named inputs of the formula, as text.
+        details: further named inputs of the formula, as JSON values (text, int,
+            bool, None, Decimal, and lists and mappings of them; a list is a list,
+            not a comma-joined text). Decimals are written as exact decimal text.
 
     ``value``, ``target``, ``expected`` and ``points`` are finite Decimals (an
     int is accepted; a float, NaN or an infinity is refused on construction).
@@ -185,7 +228,7 @@ class Score:
     unit: str | None = None
     rationale: str = ""
     evidence: tuple[int, ...] = attrs.field(default=(), converter=_evidence)
-    details: dict[str, str] = attrs.field(factory=dict, converter=_score_details)
+    details: dict[str, JsonValue] = attrs.field(factory=dict, converter=_score_details)
 
     record_type: ClassVar[str] = "score"
 
@@ -204,7 +247,7 @@ class Finding:
         rationale: why, with the rule's parameters and the facts filled in.
         evidence: the seqs of the events it rests on.
         points: a deduction or bonus, when the rule gives one (a finite Decimal).
-        parameters: the rule's parameters, as text.
+        parameters: the rule's parameters, as JSON values (as ``Score.details``).
     """
 
     kind: str
@@ -217,7 +260,7 @@ class Finding:
     points: Decimal | None = attrs.field(
         default=None, converter=_decimal, validator=_figure(text=False)
     )
-    parameters: dict[str, str] = attrs.field(factory=dict, converter=_finding_parameters)
+    parameters: dict[str, JsonValue] = attrs.field(factory=dict, converter=_finding_parameters)
 
     record_type: ClassVar[str] = "finding"
 

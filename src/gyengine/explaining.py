@@ -9,6 +9,7 @@ seqs and hashes.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Final
 
@@ -88,7 +89,8 @@ def write_explanation(explanation: Explanation, lang: str, echo: Callable[[str],
             echo(f"  {_say(key, lang)}{colon}{_shown(key, record[key], lang)}")
     for key in ("details", "parameters"):
         for name, value in (record.get(key) or {}).items():
-            echo(f"  {name} = {value}")
+            shown = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+            echo(f"  {name} = {shown}")
     echo(f"  {_say('rationale', lang)}{colon}{record['rationale']}")
     echo(f"  {_say('evidence', lang, count=len(explanation.evidence))}{colon.rstrip()}")
     for entry in explanation.evidence:

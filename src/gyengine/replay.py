@@ -51,6 +51,7 @@ from .evaluation import (
     ReplayContext,
     Score,
     check_record,
+    json_text,
     order_evaluators,
 )
 from .events import Event, EventTypes
@@ -159,6 +160,8 @@ class ResultRecord:
                 value = format(value, "f")
             elif isinstance(value, tuple):
                 value = list(value)
+            elif isinstance(value, dict):
+                value = json_text(value)
             base[field.name] = value
         return base
 
@@ -184,7 +187,7 @@ class ResultRecord:
                 "kind": None,
                 "rule": None,
                 "rationale": record.rationale,
-                "details": json.dumps(record.details, ensure_ascii=False, sort_keys=True),
+                "details": json.dumps(text["details"], ensure_ascii=False, sort_keys=True),
                 "evidence": list(record.evidence),
             }
         return {
@@ -204,7 +207,7 @@ class ResultRecord:
             "kind": record.kind,
             "rule": record.rule,
             "rationale": record.rationale,
-            "details": json.dumps(record.parameters, ensure_ascii=False, sort_keys=True),
+            "details": json.dumps(text["parameters"], ensure_ascii=False, sort_keys=True),
             "evidence": list(record.evidence),
         }
 
