@@ -216,7 +216,8 @@ def test_the_open_items_are_the_loops_at_the_end_of_the_year(bundled: str) -> No
     assert block.startswith("（共 1 项，其中逾期 1 项）")
     rows = [line for line in block.splitlines() if line.startswith(" ") and "-20" in line]
     assert [line.split() for line in rows] == [
-        ["DB-2019-003", "县商务局", "2020年1月13日", "逾期4个工作日"]
+        # The 通报 step's deadline, and the count from the deadline first missed, named.
+        ["DB-2019-003", "县商务局", "2020年1月13日", "逾期4个工作日（原时限2020年1月6日）"]
     ]
     assert "另有" not in block
     assert block.rstrip().endswith("未解决问题 1 个，其中逾期 1 个。")

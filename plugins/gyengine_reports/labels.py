@@ -351,6 +351,10 @@ LABELS: Final[dict[str, dict[str, str]]] = {
     "loop.source.weekly_meeting": {"zh": "周例会", "en": "weekly meeting"},
     "loop.source.service_day": {"zh": "企业服务日", "en": "enterprise service day"},
     "loop.overdue_days": {"zh": "逾期{n}个工作日", "en": "{n} working days overdue"},
+    "loop.overdue_since": {
+        "zh": "逾期{n}个工作日（原时限{day}）",
+        "en": "{n} working days overdue (missed {day})",
+    },
     "loop.left_days": {"zh": "剩{n}个工作日", "en": "{n} working days left"},
     "loop.status.open": {"zh": "整改中", "en": "open"},
     "loop.status.answered": {"zh": "已反馈，待核查", "en": "answered, to be checked"},

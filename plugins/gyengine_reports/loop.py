@@ -73,6 +73,13 @@ def left_words(view: View, score: Score) -> str:
     """逾期3个工作日 or 剩2个工作日 (empty for an item answered and waiting to be checked)."""
     details = score.details
     if "days_overdue" in details:
+        # Escalation sets the next step a deadline of its own; the count runs from the
+        # deadline the item first missed, so say which when the two differ.
+        missed = str(details.get("missed_deadline") or "")
+        if missed and missed != str(details.get("deadline") or ""):
+            return view.t("loop.overdue_since").format(
+                n=details["days_overdue"], day=view.day(missed)
+            )
         return view.t("loop.overdue_days").format(n=details["days_overdue"])
     if "days_left" in details:
         return view.t("loop.left_days").format(n=details["days_left"])
