@@ -244,7 +244,7 @@ def test_verify_names_the_edited_derived_row(with_runs_pg: str, name: str) -> No
         result = h.run_cli(["verify", "--db", url])
         assert result.exit_code == 1
         assert f"{url}: {message}" in result.stderr
-        if not name.startswith("checkpoint"):
+        if not name.startswith(("checkpoint", "memo")):
             assert "its content does not match its seal" in result.stderr
         assert h.run_cli(["verify", "--db", url, "--chain-only"]).exit_code == 0
 
@@ -290,7 +290,8 @@ def test_the_cli_gives_the_same_answers_on_both_backends(demo_sqlite: Path, tmp_
             str(sqlite_db), "DB"
         )
         assert f"{events} events" in verified[1].stdout
-        assert "2 saved runs and " in verified[1].stdout
+        assert "2 saved runs, " in verified[1].stdout
+        assert " results memos sealed" in verified[1].stdout
 
 
 def test_init_makes_the_tables_once(monkeypatch: pytest.MonkeyPatch) -> None:

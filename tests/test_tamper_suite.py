@@ -20,6 +20,7 @@ from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import Any
 
+import attrs
 import pytest
 from click.testing import CliRunner, Result
 from hypothesis import given, settings
@@ -31,6 +32,7 @@ import replay_helpers as h
 from gyengine.canonical import event_hash, row_envelope
 from gyengine.cli import cli
 from gyengine.events import ENVELOPE_FIELDS
+from gyengine.memo import memo_body, memo_records
 from gyengine.runs import RESULT_COLUMNS
 
 COLUMNS = ", ".join(ENVELOPE_FIELDS)
@@ -373,6 +375,20 @@ def _pack_corrupted(db: Tamperer, head: int) -> str:
     return f"run {db.first_user(pack_id)} of "
 
 
+def _memo_body_edited(db: Tamperer, head: int) -> str:
+    """A byte of the indicators' results memo at the head flipped."""
+    (body,) = db.execute(
+        "SELECT body FROM result_memos WHERE evaluator = 'indicators' AND seq = ?", (head,)
+    ).fetchone()
+    edited = bytearray(body)
+    edited[len(edited) // 2] ^= 0xFF
+    db.execute(
+        "UPDATE result_memos SET body = ? WHERE evaluator = 'indicators' AND seq = ?",
+        (bytes(edited), head),
+    )
+    return f"results memo of indicators at seq {head}: its content does not match its seal"
+
+
 DERIVED: dict[str, Callable[[Tamperer, int], str]] = {
     # name: the edit, given the head seq; it returns the start of what verify says
     "checkpoint-state": _sql_edit(
@@ -386,6 +402,16 @@ DERIVED: dict[str, Callable[[Tamperer, int], str]] = {
     "checkpoint-unsealed": _sql_edit(
         "UPDATE checkpoints SET seal = NULL WHERE evaluator = 'banks' AND seq = {head}",
         "checkpoint of banks at seq {head}: it has no seal",
+    ),
+    "memo-body": _memo_body_edited,
+    "memo-context": _sql_edit(
+        "UPDATE result_memos SET context = 'f' || substr(context, 2)"
+        " WHERE evaluator = 'projects' AND seq = {head}",
+        "results memo of projects at seq {head}: its content does not match its seal",
+    ),
+    "memo-unsealed": _sql_edit(
+        "UPDATE result_memos SET seal = NULL WHERE evaluator = 'banks' AND seq = {head}",
+        "results memo of banks at seq {head}: it has no seal",
     ),
     "run-options": _sql_edit("UPDATE runs SET as_of = '2019-12-31' WHERE id = 1", "run 1 of "),
     "run-chain-ok": _sql_edit("UPDATE runs SET chain_ok = 0 WHERE id = 2", "run 2 of "),
@@ -412,8 +438,8 @@ DERIVED: dict[str, Callable[[Tamperer, int], str]] = {
         "run 2 of ",
     ),
 }
-"""Every kind of edit of derived data: checkpoints, runs, and their results and evidence
-(inside packs) and the links from a run to its packs."""
+"""Every kind of edit of derived data: checkpoints, results memos, runs, and their results
+and evidence (inside packs) and the links from a run to its packs."""
 
 
 def _tamper_sqlite(path: Path, name: str, head: int) -> str:
@@ -432,7 +458,7 @@ def test_verify_names_the_edited_derived_row(with_runs: Path, tmp_path: Path, na
     result = _invoke(["verify", "--db", str(path)])
     assert result.exit_code == 1
     assert f"{path}: {message}" in result.stderr
-    if not name.startswith("checkpoint"):
+    if not name.startswith(("checkpoint", "memo")):
         assert "its content does not match its seal" in result.stderr
     assert _invoke(["verify", "--db", str(path), "--chain-only"]).exit_code == 0
 
@@ -455,6 +481,43 @@ def test_an_edited_checkpoint_is_ignored_and_the_replay_runs_in_full(
     assert result.notes == (
         f"checkpoint of indicators at seq {head} not used: its content does not match its seal:"
         " it was changed after it was saved; replayed in full",
+    )
+
+
+def test_an_edited_results_memo_is_not_used(with_runs: Path, tmp_path: Path) -> None:
+    """A memo whose results were rewritten (every red turned green, a well-formed body, the
+    seal left as it was) is not used: the replay says so, makes those results again, and
+    gives the full answer; the other evaluators' memos are used."""
+    path = tmp_path / "d.db"
+    shutil.copy(with_runs, path)
+    with gyengine.open(path) as engine:
+        expected = engine.replay(save=False, checkpoints=False).to_json()
+        before = engine.replay(save=False)
+    assert "indicators" in before.memoised
+    head = _head(path)
+    with closing(sqlite3.connect(path)) as conn, conn:
+        (body,) = conn.execute(
+            "SELECT body FROM result_memos WHERE evaluator = 'indicators' AND seq = ?", (head,)
+        ).fetchone()
+        records = memo_records(body)
+        green = [
+            attrs.evolve(r, status="green") if getattr(r, "status", None) == "red" else r
+            for r in records
+        ]
+        assert green != list(records)  # the edit changes a bulletin
+        forged = memo_body(green)
+        conn.execute(
+            "UPDATE result_memos SET body = ? WHERE evaluator = 'indicators' AND seq = ?",
+            (forged, head),
+        )
+    with gyengine.open(path) as engine:
+        result = engine.replay(save=False)
+    assert result.to_json() == expected
+    assert "indicators" not in result.memoised
+    assert set(result.memoised) == set(before.memoised) - {"indicators"}
+    assert result.notes == (
+        f"results memo of indicators at seq {head} not used: its content does not match its"
+        " seal: it was changed after it was saved; results made again",
     )
 
 

@@ -636,7 +636,10 @@ def verify(state: State, db: str, expected_heads: tuple[str, ...], chain_only: b
         raise _fail(f"{db}: {audit.problem}", hint)
     derived = ""
     if audit.runs or audit.checkpoints:
-        derived = f"; {audit.runs} saved runs and {audit.checkpoints} checkpoints sealed"
+        derived = (
+            f"; {audit.runs} saved runs, {audit.checkpoints} checkpoints"
+            f" and {audit.memos} results memos sealed"
+        )
     if result.checked == 0:
         click.echo(f"{db}: empty log, nothing to verify")
     else:

@@ -35,6 +35,7 @@ from .canonical import canonical_json
 from .errors import GyengineError, InvalidEvent
 from .events import EventTypes, PendingEvent
 from .jsonl import JsonLinesReader
+from .memo import sources_stamp
 from .plan import PlanSection, iter_events, plan_changes, read_plan
 from .seal import Sealer, load_sealer
 from .store import EventStore, SQLiteEventStore
@@ -236,23 +237,6 @@ def cache_dir() -> Path | None:
     return Path(base) / "gyengine"
 
 
-def _sources_stamp(sources: Iterable[Path]) -> list[list[object]]:
-    """Name, size and modification time of every Python file under ``sources``.
-
-    Part of the cache key so that a plugin edited in a checkout (its version
-    unchanged) is not answered from a copy its old code built.
-    """
-    stamps: list[list[object]] = []
-    for folder in sorted({Path(source) for source in sources}):
-        for path in sorted(folder.glob("*.py")):
-            try:
-                info = path.stat()
-            except OSError:
-                continue
-            stamps.append([str(path), info.st_size, info.st_mtime_ns])
-    return stamps
-
-
 def dataset_key(
     dataset: Dataset,
     registry: EventTypes,
@@ -276,7 +260,7 @@ def dataset_key(
         "files": files.hexdigest(),
         "plugins": dict(sorted(versions.items())),
         "types": sorted([name, registry.schema_of(name)] for name in registry.names()),
-        "sources": _sources_stamp(sources),
+        "sources": sources_stamp(sources),
     }
     text = json.dumps(key, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()

@@ -670,6 +670,7 @@ class Audit:
     runs: int = 0
     checkpoints: int = 0
     derived_checked: bool = True
+    memos: int = 0
 
     @property
     def ok(self) -> bool:
@@ -689,8 +690,9 @@ def verify_log(
 
     Args:
         store: the log.
-        derived: also check every saved run and checkpoint (their seals under
-            the key, and that the log still holds the hash each was made from).
+        derived: also check every saved run, checkpoint and results memo (their
+            seals under the key, and that the log still holds the hash each was
+            made from).
         expected_heads: hashes published earlier (lower-case hex): the log must hold each.
         progress: called with the number of rows checked, now and then.
         workers: processes for the chain check (see the store's ``verify``).
@@ -698,7 +700,7 @@ def verify_log(
     chain = store.verify(progress=progress, workers=workers)
     if chain.problem is not None:
         return Audit(chain, f"chain broken at {chain.problem}", derived_checked=False)
-    runs = checkpoints = 0
+    runs = checkpoints = memos = 0
     if derived:
         tables = store.runs()
 
@@ -710,11 +712,12 @@ def verify_log(
         if first is not None:
             return Audit(chain, first)
         runs, checkpoints = tables.counts()
+        memos = tables.memo_count()
     for digest in expected_heads:
         if not store.holds_hash(digest):
             problem = f"no event has the hash {digest}: the log is not the one published"
-            return Audit(chain, problem, runs, checkpoints, derived)
-    return Audit(chain, None, runs, checkpoints, derived)
+            return Audit(chain, problem, runs, checkpoints, derived, memos)
+    return Audit(chain, None, runs, checkpoints, derived, memos)
 
 
 def open_store(

@@ -151,7 +151,21 @@ CREATE TABLE IF NOT EXISTS checkpoints (
     created TEXT,
     seal TEXT,
     PRIMARY KEY (evaluator, version, config, seq)
-)
+);
+CREATE TABLE IF NOT EXISTS result_memos (
+    evaluator TEXT,
+    version TEXT,
+    config TEXT,
+    seq BIGINT,
+    hash TEXT,
+    context TEXT,
+    size BIGINT,
+    body BYTEA,
+    created TEXT,
+    seal TEXT,
+    PRIMARY KEY (evaluator, version, config, seq)
+);
+ALTER TABLE result_memos ALTER COLUMN body SET STORAGE EXTERNAL
 """
 """The run tables on PostgreSQL: as on SQLite, without the views (the packs are
 zlib, which PostgreSQL cannot inflate; their body is kept out of TOAST's own

@@ -55,8 +55,9 @@ from .evaluation import (
     order_evaluators,
 )
 from .events import Event, EventTypes
+from .memo import memo_body, memo_context, memo_records
 from .plan import DEFAULT_PLAN, plan_of, scoped
-from .runs import Checkpoint, RunStore
+from .runs import Checkpoint, Memo, RunStore
 from .store import EventStore
 
 __all__ = [
@@ -256,8 +257,9 @@ class Trusted:
 class Replay:
     """The outcome of a replay: the log range read, the plugins, and the records.
 
-    ``resumed`` (which checkpoints were used) and ``run_id`` are not part of
-    :meth:`to_json`: they never change the answer.
+    ``resumed`` (which checkpoints were used), ``memoised`` (the evaluators
+    whose results were read from sealed memos, :mod:`gyengine.memo`) and
+    ``run_id`` are not part of :meth:`to_json`: they never change the answer.
     """
 
     options: ReplayOptions
@@ -274,6 +276,7 @@ class Replay:
     verified_from: int = 1
     trusted: tuple[Trusted, ...] = ()
     notes: tuple[str, ...] = ()
+    memoised: tuple[str, ...] = ()
 
     @property
     def chain_ok(self) -> bool:
@@ -287,6 +290,7 @@ class Replay:
             if self.verified_from <= self.seq_to
             else None,
             "trusted_checkpoints": [attrs.asdict(point) for point in self.trusted],
+            "results_memos": list(self.memoised),
             "summary": self.verification_text(),
             "notes": list(self.notes),
         }
@@ -435,6 +439,10 @@ class _Folding:
     after: dict[str, int]
     trusted: dict[str, Trusted]
     notes: list[str]
+    memos: dict[str, tuple[Record, ...]] = attrs.field(factory=dict)
+    """The results read from sealed memos, by evaluator (its state then stays unrestored)."""
+    contexts: dict[str, str] = attrs.field(factory=dict)
+    """Each evaluator's memo context (:func:`gyengine.memo.memo_context`)."""
 
     @property
     def start(self) -> int:
@@ -447,6 +455,7 @@ class _Folding:
             self.states[evaluator.name] = evaluator.initial_state(context)
             self.after[evaluator.name] = 0
         self.trusted.clear()
+        self.memos.clear()
 
 
 def _restore(
@@ -483,14 +492,38 @@ def _restore(
                 continue
             if store.supersedes_before(point.seq + 1, bound, point.seq):
                 continue
-            try:
-                state: Any = converter.structure(json.loads(point.state), evaluator.state_type)
-            except Exception:  # an unreadable checkpoint is only a lost shortcut
-                continue
-            folding.states[name] = state
+            if point.seq == bound and _recall(runs, folding, point):
+                pass  # its results are known: the state itself is not needed
+            else:
+                try:
+                    state: Any = converter.structure(json.loads(point.state), evaluator.state_type)
+                except Exception:  # an unreadable checkpoint is only a lost shortcut
+                    continue
+                folding.states[name] = state
             folding.after[name] = point.seq
             folding.trusted[name] = Trusted(name, point.seq, point.hash)
             break
+
+
+def _recall(runs: RunStore, folding: _Folding, point: Checkpoint) -> bool:
+    """Whether the results of ``point``'s evaluator were read from its sealed memo.
+
+    A memo that fails its seal is noted and not used; one that cannot be read
+    is only a lost shortcut.
+    """
+    name = point.evaluator
+    body, problem = runs.memo(point, folding.contexts[name])
+    if problem is not None:
+        folding.notes.append(
+            f"results memo of {name} at seq {point.seq} not used: {problem}; results made again"
+        )
+    if body is None:
+        return False
+    try:
+        folding.memos[name] = memo_records(body)
+    except ValueError:
+        return False
+    return True
 
 
 def _fold_tables(
@@ -736,6 +769,13 @@ def _collect(folding: _Folding, context: ReplayContext, bound: int) -> list[Resu
     records: list[ResultRecord] = []
     for evaluator in folding.plan:
         plugin = folding.owner[evaluator.name]
+        known = folding.memos.get(evaluator.name)
+        if known is not None:  # sorted and checked when the memo was made
+            produced[evaluator.name] = known
+            records.extend(
+                ResultRecord(evaluator.name, evaluator.version, plugin, item) for item in known
+            )
+            continue
         # Only what it requires: reading another evaluator's results because it
         # happened to run earlier would break under --evaluator and name order.
         scoped = attrs.evolve(
@@ -874,9 +914,27 @@ def _prepare(
         trusted={},
         notes=[],
     )
+    if runs is not None:
+        named = {ev.name: ev for ev in plan}
+        folding.contexts = {
+            ev.name: memo_context(ev, options.known_at, folding.keys, _required(ev, named))
+            for ev in plan
+        }
     converter = _checkpoint_converter(registry)
     _restore(store, runs, folding, bound, converter, fold_context)
     return folding, context, fold_context
+
+
+def _required(evaluator: Evaluator, named: Mapping[str, Evaluator]) -> set[str]:
+    """The evaluators whose results ``evaluator`` reads, through theirs."""
+    found: set[str] = set()
+    waiting = list(evaluator.requires)
+    while waiting:
+        name = waiting.pop()
+        if name not in found and name in named:
+            found.add(name)
+            waiting.extend(named[name].requires)
+    return found
 
 
 def _conclude(
@@ -906,6 +964,8 @@ def _conclude(
     records = _collect(folding, context, bound)
     if saved and runs is not None:
         runs.save_checkpoints(saved)
+    if runs is not None and problem is None and bound > 0:
+        runs.save_memos(_memos(folding, records, bound, found.bound_hash))
     return Replay(
         options=options,
         seq_to=bound,
@@ -922,7 +982,39 @@ def _conclude(
         verified_from=found.verified_from,
         trusted=tuple(sorted(folding.trusted.values(), key=lambda point: point.evaluator)),
         notes=tuple(folding.notes),
+        memoised=tuple(sorted(folding.memos)),
     )
+
+
+def _memos(
+    folding: _Folding, records: Iterable[ResultRecord], bound: int, bound_hash: str
+) -> list[Memo]:
+    """Memos of the results made (not read from a memo), each beside its checkpoint at ``bound``."""
+    made: dict[str, list[Record]] = {
+        ev.name: [] for ev in folding.plan if ev.name not in folding.memos
+    }
+    for item in records:
+        if item.evaluator in made:
+            made[item.evaluator].append(item.record)
+    memos = []
+    for evaluator in folding.plan:
+        name = evaluator.name
+        if name not in made:
+            continue
+        body = memo_body(made[name])
+        if body is not None:
+            memos.append(
+                Memo(
+                    name,
+                    evaluator.version,
+                    folding.keys[name],
+                    bound,
+                    bound_hash,
+                    folding.contexts[name],
+                    body,
+                )
+            )
+    return memos
 
 
 def replay_each(

@@ -11,12 +11,14 @@ Tables (on SQLite, query them with ``sqlite-utils`` or datasette):
 * ``run_packs``: ``(run_id, first_n, pack_id)``: which packs hold a run's
   results, from which ``n`` on.
 * ``checkpoints``: an evaluator's folded state at a seq, as canonical JSON.
+* ``result_memos``: an evaluator's results at one of its checkpoints, kept so
+  that a replay there need not make them again (:mod:`gyengine.memo`).
 
 On SQLite the views ``results`` (a row per result, ``evidence`` a JSON array)
 and ``evidence`` (``run_id, n, seq``) show the packs as the first layout's
 tables did; databases of that layout are migrated on first use.
 
-Every run (with its results and evidence) and every checkpoint carries a seal
+Every run (with its results and evidence), checkpoint and memo carries a seal
 (:mod:`gyengine.seal`) under a key kept outside the database, and is bound to
 the chain: a run to the hash at its last seq, a checkpoint to the hash at its
 seq. :meth:`RunStore.problems` finds any edit. The events table is never
@@ -46,7 +48,7 @@ from .errors import CanonicalizationError
 from .seal import Sealer, key_path, load_sealer
 from .timeutil import utc_now
 
-__all__ = ["Checkpoint", "RunStore", "RunTables", "SQLiteRunTables"]
+__all__ = ["Checkpoint", "Memo", "RunStore", "RunTables", "SQLiteRunTables"]
 
 KEEP_CHECKPOINTS: Final = 3
 """Checkpoints kept per evaluator and configuration; older ones are deleted."""
@@ -120,6 +122,19 @@ CREATE TABLE IF NOT EXISTS checkpoints (
     [seal] TEXT,
     PRIMARY KEY ([evaluator], [version], [config], [seq])
 );
+CREATE TABLE IF NOT EXISTS result_memos (
+    [evaluator] TEXT,
+    [version] TEXT,
+    [config] TEXT,
+    [seq] INTEGER,
+    [hash] TEXT,
+    [context] TEXT,
+    [size] INTEGER,
+    [body] BLOB,
+    [created] TEXT,
+    [seal] TEXT,
+    PRIMARY KEY ([evaluator], [version], [config], [seq])
+);
 CREATE VIEW IF NOT EXISTS results AS
 SELECT run_packs.run_id AS run_id, CAST(run_packs.first_n + item.key AS INTEGER) AS n,
     {", ".join(f"json_extract(item.value, '$[{i}]') AS {c}" for i, c in enumerate(RESULT_COLUMNS))},
@@ -176,6 +191,43 @@ class Checkpoint:
         """What the seal vouches for: everything but the seal."""
         fields = [self.evaluator, self.version, self.config, self.seq, self.hash, self.state]
         return canonical_json(fields).encode("utf-8")
+
+
+@attrs.frozen
+class Memo:
+    """An evaluator's results at its checkpoint ``seq`` under ``context`` (see :mod:`gyengine.memo`)."""
+
+    evaluator: str
+    version: str
+    config: str
+    seq: int
+    hash: str
+    context: str
+    body: bytes
+    seal: str | None = None
+
+    def content(self) -> bytes:
+        """What the seal vouches for: everything but the seal (the body by its digest)."""
+        body = hashlib.sha256(self.body).hexdigest()
+        fields = [
+            self.evaluator,
+            self.version,
+            self.config,
+            self.seq,
+            self.hash,
+            self.context,
+            body,
+        ]
+        return canonical_json(fields).encode("utf-8")
+
+
+def _memo(values: Sequence[Any]) -> Memo:
+    """A memo from its row (the columns of :data:`_MEMO_COLUMNS`)."""
+    evaluator, version, config, seq, hash_, context, body, seal = values
+    return Memo(evaluator, version, config, int(seq), hash_, context, bytes(body or b""), seal)
+
+
+_MEMO_COLUMNS: Final = ("evaluator", "version", "config", "seq", "hash", "context", "body", "seal")
 
 
 def _run_content(run: dict[str, Any], results_digest: str) -> bytes:
@@ -440,9 +492,9 @@ class RunStore:
                 for column in columns:
                     if column.split()[0] not in present:
                         conn.execute(f"ALTER TABLE {table} ADD COLUMN {column}")
-        if "run_packs" in tables:
+        if "run_packs" in tables and "result_memos" in tables:
             return
-        first_layout = _first_layout(tables)
+        first_layout = _first_layout(tables)  # (the statements below make what is missing)
         if first_layout:
             conn.execute("ALTER TABLE results RENAME TO first_layout_results")
             conn.execute("ALTER TABLE evidence RENAME TO first_layout_evidence")
@@ -505,6 +557,65 @@ class RunStore:
                     "AND seq NOT IN (SELECT seq FROM checkpoints WHERE evaluator = ? AND "
                     "version = ? AND config = ? ORDER BY seq DESC LIMIT ?)",
                     [point.evaluator, point.version, point.config] * 2 + [KEEP_CHECKPOINTS],
+                )
+
+    # -- memos -------------------------------------------------------------------
+
+    def memo(self, point: Checkpoint, context: str) -> tuple[bytes | None, str | None]:
+        """The body of the memo at ``point`` under ``context``, if its seal checks.
+
+        Returns ``(body, None)``; ``(None, None)`` when there is none (or one of
+        another context or checkpoint); ``(None, why)`` when one fails its seal.
+        """
+        if "result_memos" not in self._tables():
+            return None, None
+        found = self.conn.execute(
+            "SELECT evaluator, version, config, seq, hash, context, body, seal FROM result_memos"
+            " WHERE evaluator = ? AND version = ? AND config = ? AND seq = ?",
+            [point.evaluator, point.version, point.config, point.seq],
+        ).fetchone()
+        if found is None:
+            return None, None
+        memo = _memo(found)
+        if memo.hash != point.hash or memo.context != context:
+            return None, None
+        problem = self.memo_problem(memo)
+        return (None, problem) if problem is not None else (memo.body, None)
+
+    def memo_problem(self, memo: Memo) -> str | None:
+        """Why ``memo``'s seal does not vouch for it; ``None`` when it does."""
+        sealer = self._checking()
+        if sealer is None:
+            return f"no key to check its seal with ({key_path()} does not exist)"
+        return sealer.check("memo", memo.content(), memo.seal)
+
+    def save_memos(self, memos: Sequence[Memo]) -> None:
+        """Seal and save memos (one per checkpoint); drop those whose checkpoint is gone."""
+        if not memos:
+            return
+        sealer = self._sealing()
+        created = utc_now()
+        with self._writing() as conn:
+            for memo in memos:
+                conn.execute(
+                    conn.upsert(
+                        "result_memos",
+                        (*_MEMO_COLUMNS[:6], "size", "body", "created", "seal"),
+                        _CHECKPOINT_KEY,
+                    ),
+                    (
+                        *(getattr(memo, name) for name in _MEMO_COLUMNS[:6]),
+                        len(memo.body),
+                        memo.body,
+                        created,
+                        sealer.seal("memo", memo.content()),
+                    ),
+                )
+                conn.execute(
+                    "DELETE FROM result_memos WHERE evaluator = ? AND version = ? AND config = ?"
+                    " AND seq NOT IN (SELECT seq FROM checkpoints WHERE evaluator = ? AND"
+                    " version = ? AND config = ?)",
+                    [memo.evaluator, memo.version, memo.config] * 2,
                 )
 
     # -- runs --------------------------------------------------------------------
@@ -603,6 +714,12 @@ class RunStore:
         points = self.conn.execute("SELECT count(*) FROM checkpoints").fetchone()[0]
         return int(runs), int(points)
 
+    def memo_count(self) -> int:
+        """How many results memos there are."""
+        if "result_memos" not in self._tables():
+            return 0
+        return int(self.conn.execute("SELECT count(*) FROM result_memos").fetchone()[0])
+
     def problems(self, hash_at: Callable[[int], str | None]) -> Iterator[str]:
         """Every saved run and checkpoint that fails its seal or its binding to the chain.
 
@@ -642,6 +759,26 @@ class RunStore:
                 yield f"{name}: {reason}"
                 continue
             bound = _bound(hash_at, point.seq, point.hash)
+            if bound is not None:
+                yield f"{name}: {bound}"
+        yield from self._memo_problems(hash_at, no_key if sealer is None else None)
+
+    def _memo_problems(
+        self, hash_at: Callable[[int], str | None], no_key: str | None
+    ) -> Iterator[str]:
+        """Every results memo that fails its seal or its binding to the chain."""
+        if "result_memos" not in self._tables():
+            return
+        for values in self.conn.execute(
+            f"SELECT {', '.join(_MEMO_COLUMNS)} FROM result_memos ORDER BY evaluator, seq"
+        ).fetchall():
+            memo = _memo(values)
+            name = f"results memo of {memo.evaluator} at seq {memo.seq}"
+            reason = no_key or self.memo_problem(memo)
+            if reason is not None:
+                yield f"{name}: {reason}"
+                continue
+            bound = _bound(hash_at, memo.seq, memo.hash)
             if bound is not None:
                 yield f"{name}: {bound}"
 
