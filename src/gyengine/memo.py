@@ -37,8 +37,10 @@ import os
 import pickle
 import sys
 import zlib
+from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
+from itertools import repeat
 from operator import attrgetter
 from pathlib import Path
 from typing import Any, Final
@@ -166,14 +168,18 @@ def memo_records(body: bytes) -> tuple[Record, ...]:
     """
     try:
         kinds, columns = _DecimalOnly(io.BytesIO(zlib.decompress(body))).load()
-        rows = {kind: zip(*columns[kind], strict=True) for kind in _FIELDS}
-        records: list[Record] = []
-        setter = object.__setattr__
-        for kind in kinds:
-            record: Record = object.__new__(_CLASS_OF[kind])
-            for name, value in zip(_FIELDS[kind], next(rows[kind]), strict=True):
-                setter(record, name, value)
-            records.append(record)
-        return tuple(records)
+        made = {}
+        for kind, cls in _CLASS_OF.items():
+            count = kinds.count(kind)
+            objects = list(map(object.__new__, repeat(cls, count)))
+            for name, column in zip(_FIELDS[kind], columns[kind], strict=True):
+                if len(column) != count:
+                    raise ValueError(f"{count} {cls.__name__} records, {len(column)} {name}s")
+                # the slot's own setter, field by field in C: a frozen class's
+                # __setattr__ is not called, nor its validators (the values were
+                # checked when the records were first made)
+                deque(map(getattr(cls, name).__set__, objects, column), maxlen=0)
+            made[kind] = iter(objects)
+        return tuple(next(made[kind]) for kind in kinds)
     except Exception as error:  # any damage: the memo is not used
         raise ValueError(f"unreadable memo: {error}") from None
