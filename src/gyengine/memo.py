@@ -143,18 +143,18 @@ class _DecimalOnly(pickle.Unpickler):
 
 def memo_body(records: Sequence[Record]) -> bytes | None:
     """The memo of ``records`` (in their order); ``None`` when one holds a value it cannot keep."""
-    kinds = []
-    columns: dict[str, list[list[Any]]] = {kind: [[] for _ in _FIELDS[kind]] for kind in _FIELDS}
-    for record in records:
-        kind = _KIND_OF.get(type(record))
-        if kind is None:
-            return None
-        kinds.append(kind)
-        for column, value in zip(columns[kind], _GETTERS[kind](record), strict=True):
-            column.append(value)
+    try:
+        kinds = "".join(map(_KIND_OF.__getitem__, map(type, records)))
+    except KeyError:
+        return None
+    columns: dict[str, list[tuple[Any, ...]]] = {}
+    for kind, names in _FIELDS.items():
+        chosen = [record for record, its in zip(records, kinds, strict=True) if its == kind]
+        # transposed in C: one tuple per field
+        columns[kind] = list(zip(*map(_GETTERS[kind], chosen))) or [() for _ in names]
     buffer = io.BytesIO()
     try:
-        _OnlyDecimal(buffer, protocol=5).dump(("".join(kinds), columns))
+        _OnlyDecimal(buffer, protocol=5).dump((kinds, columns))
     except (pickle.PicklingError, TypeError, AttributeError):
         return None
     return zlib.compress(buffer.getvalue())
