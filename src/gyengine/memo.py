@@ -151,7 +151,7 @@ def memo_body(records: Sequence[Record]) -> bytes | None:
     for kind, names in _FIELDS.items():
         chosen = [record for record, its in zip(records, kinds, strict=True) if its == kind]
         # transposed in C: one tuple per field
-        columns[kind] = list(zip(*map(_GETTERS[kind], chosen))) or [() for _ in names]
+        columns[kind] = list(zip(*map(_GETTERS[kind], chosen), strict=True)) or [() for _ in names]
     buffer = io.BytesIO()
     try:
         _OnlyDecimal(buffer, protocol=5).dump((kinds, columns))
