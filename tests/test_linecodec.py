@@ -224,3 +224,25 @@ def test_a_line_the_fast_reader_declines_gets_the_strict_readers_error(
     with pytest.raises(gyengine.InvalidEvent) as caught:
         list(JsonLinesReader(io.BytesIO(text.encode()), "events.jsonl", REGISTRY))
     assert str(caught.value).startswith(message)
+
+
+@pytest.mark.parametrize("enabled", [True, False], ids=["collector on", "collector off"])
+def test_an_append_pauses_the_collector_and_restores_it(tmp_path: Any, enabled: bool) -> None:
+    """The cyclic collector is off while Engine.append runs, and as it was after, refused or not."""
+    import gc
+
+    seen: list[bool] = []
+    note = gyengine.NewEvent(type="EventRetracted", stream="s", data={"reason": "x"})
+    bad = gyengine.NewEvent(type="EventRetracted", stream="s", data={"reason": 5})
+    was = gc.isenabled()
+    (gc.enable if enabled else gc.disable)()
+    try:
+        with gyengine.open(tmp_path / "g.db", create=True) as engine:
+            engine.append([note] * 3, on_progress=lambda done, total: seen.append(gc.isenabled()))
+            assert gc.isenabled() is enabled
+            with pytest.raises(gyengine.InvalidEvent):
+                engine.append([note, bad])
+            assert gc.isenabled() is enabled
+    finally:
+        (gc.enable if was else gc.disable)()
+    assert seen and not any(seen)
