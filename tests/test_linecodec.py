@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import io
 import json
 from typing import Any
@@ -229,8 +230,6 @@ def test_a_line_the_fast_reader_declines_gets_the_strict_readers_error(
 @pytest.mark.parametrize("enabled", [True, False], ids=["collector on", "collector off"])
 def test_an_append_pauses_the_collector_and_restores_it(tmp_path: Any, enabled: bool) -> None:
     """The cyclic collector is off while Engine.append runs, and as it was after, refused or not."""
-    import gc
-
     seen: list[bool] = []
     note = gyengine.NewEvent(type="EventRetracted", stream="s", data={"reason": "x"})
     bad = gyengine.NewEvent(type="EventRetracted", stream="s", data={"reason": 5})
@@ -245,4 +244,5 @@ def test_an_append_pauses_the_collector_and_restores_it(tmp_path: Any, enabled: 
             assert gc.isenabled() is enabled
     finally:
         (gc.enable if was else gc.disable)()
-    assert seen and not any(seen)
+    assert seen
+    assert not any(seen)
