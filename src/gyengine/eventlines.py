@@ -163,7 +163,7 @@ def read_line_fast(registry: EventTypes, text: str) -> PendingEvent | None:
     """
     try:
         line = _read_fast_line(text)
-    except msgspec.DecodeError:
+    except (msgspec.DecodeError, RecursionError):  # msgspec's limit on nesting is Python's
         return None
     if line.type not in registry:
         return None
