@@ -367,3 +367,80 @@ def batches(max_batches: int = 5, max_size: int = 6) -> st.SearchStrategy[list[B
         return result
 
     return build()
+
+
+# -- changed JSON values (what a tampered row or a careless line holds) -------------
+
+wrong_json = st.sampled_from(
+    [
+        None,
+        True,
+        False,
+        0,
+        -1,
+        7,
+        1.5,
+        -0.0,
+        1e300,
+        2**53,
+        -(2**53),
+        2**70,
+        "",
+        "x",
+        " 5 ",
+        "5\n",
+        "１２３",
+        "1_000",
+        "NaN",
+        "Infinity",
+        "1e5",
+        "1E+999",
+        "8.70",
+        "+7",
+        ".5",
+        "2019-06-30",
+        "2019-02-30",
+        "2019-6-30",
+        "２０１９-０６-３０",
+        "2019-06-30T09:00:00+08:00",
+        "75 亿元",
+        "75 斤",
+        "1e30 元",
+        "\ud800",
+        [],
+        ["x"],
+        [1, "x"],
+        [None],
+        {},
+        {"amount": "1"},
+    ]
+) | st.deferred(lambda: json_values)
+"""JSON values of every kind, the wrong kind for most fields: what a changed row or line may hold."""
+
+
+def json_paths(value: Any, at: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """Every place inside a JSON value (object keys, array indexes), outermost first."""
+    found = [at]
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found += json_paths(item, (*at, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found += json_paths(item, (*at, index))
+    return found
+
+
+def changed_json(value: Any, at: tuple[Any, ...], change: str, wrong: Any) -> Any:
+    """``value`` with the thing at ``at`` replaced by ``wrong``, dropped, or given an unknown key."""
+    if not at:
+        if change == "unknown key" and isinstance(value, dict):
+            return {**value, "zz_unknown": wrong}
+        return wrong
+    head, rest = at[0], at[1:]
+    if isinstance(value, dict):
+        if not rest and change == "drop":
+            return {key: item for key, item in value.items() if key != head}
+        return {**value, head: changed_json(value[head], rest, change, wrong)}
+    items = list(value)
+    items[head] = changed_json(items[head], rest, change, wrong)
+    return items

@@ -21,7 +21,15 @@ from gyengine.errors import UnknownEventType
 from gyengine.events import EventTypes
 from gyengine.jsonl import parse_json
 from gyengine.payloadcodec import codec_for
-from strategies import TEST_PAYLOADS, Money, NoteTaken, json_values, payloads
+from strategies import (
+    TEST_PAYLOADS,
+    Money,
+    NoteTaken,
+    changed_json,
+    json_paths,
+    payloads,
+    wrong_json,
+)
 
 
 def _full_registry() -> EventTypes:
@@ -445,81 +453,6 @@ def test_every_codec_path_equals_the_reference(name: str, data: st.DataObject) -
         assert decoded == payload
 
 
-# JSON values of every kind, the wrong kind for most fields: what a changed row may hold.
-WRONG_JSON = st.sampled_from(
-    [
-        None,
-        True,
-        False,
-        0,
-        -1,
-        7,
-        1.5,
-        -0.0,
-        1e300,
-        2**53,
-        -(2**53),
-        2**70,
-        "",
-        "x",
-        " 5 ",
-        "5\n",
-        "１２３",
-        "1_000",
-        "NaN",
-        "Infinity",
-        "1e5",
-        "1E+999",
-        "8.70",
-        "+7",
-        ".5",
-        "2019-06-30",
-        "2019-02-30",
-        "2019-6-30",
-        "２０１９-０６-３０",
-        "2019-06-30T09:00:00+08:00",
-        "75 亿元",
-        "75 斤",
-        "1e30 元",
-        "\ud800",
-        [],
-        ["x"],
-        [1, "x"],
-        [None],
-        {},
-        {"amount": "1"},
-    ]
-) | st.deferred(lambda: json_values)
-
-
-def _paths(value: Any, at: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    """Every place inside a JSON value (object keys, array indexes), outermost first."""
-    found = [at]
-    if isinstance(value, dict):
-        for key, item in value.items():
-            found += _paths(item, (*at, key))
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            found += _paths(item, (*at, index))
-    return found
-
-
-def _changed(value: Any, at: tuple[Any, ...], change: str, wrong: Any) -> Any:
-    """``value`` with the thing at ``at`` replaced by ``wrong``, dropped, or given an unknown key."""
-    if not at:
-        if change == "unknown key" and isinstance(value, dict):
-            return {**value, "zz_unknown": wrong}
-        return wrong
-    head, rest = at[0], at[1:]
-    if isinstance(value, dict):
-        if not rest and change == "drop":
-            return {key: item for key, item in value.items() if key != head}
-        return {**value, head: _changed(value[head], rest, change, wrong)}
-    items = list(value)
-    items[head] = _changed(items[head], rest, change, wrong)
-    return items
-
-
 @pytest.mark.parametrize("name", TYPE_NAMES, ids=TYPE_NAMES)
 @settings(max_examples=30)
 @given(data=st.data())
@@ -531,11 +464,11 @@ def test_a_changed_stored_payload_is_read_or_refused_as_the_reference_does(
     codec = CODEC_REGISTRY.codec(name)
     payload = data.draw(payloads(CODEC_REGISTRY.class_of(name)), label="payload")
     value = json.loads(codec.encode(payload))
-    at = data.draw(st.sampled_from(_paths(value)), label="at")
+    at = data.draw(st.sampled_from(json_paths(value)), label="at")
     change = data.draw(st.sampled_from(["replace", "drop", "unknown key"]), label="change")
-    wrong = data.draw(WRONG_JSON, label="wrong")
+    wrong = data.draw(wrong_json, label="wrong")
     try:
-        text = json.dumps(_changed(value, at, change, wrong), ensure_ascii=False)
+        text = json.dumps(changed_json(value, at, change, wrong), ensure_ascii=False)
     except ValueError:  # a float JSON cannot hold
         return
     for stored in (text, text.encode("utf-8", "surrogatepass")):

@@ -13,7 +13,9 @@ Example::
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import gc
 import io
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sized
@@ -140,6 +142,25 @@ def _replay_options(
     )
 
 
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while one append runs.
+
+    An append makes a few objects per event that live until its end (the
+    events, their rows, what the batch remembers) and almost no cycles, which
+    reference counting frees anyway. The collector's passes over those
+    survivors took 0.6 s of a 5.4 s append of 200,000 lines (docs/performance.md);
+    paused, what cycles there are wait for the next pass after the append.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def _counter(
     on_progress: Callable[[int, int | None], None], events: Iterable[Any]
 ) -> Callable[[int], None]:
@@ -254,14 +275,15 @@ class Engine:
         """
         encode = self.registry.encode
         pending = (e if isinstance(e, PendingEvent) else encode(e) for e in events)
-        return self.checks.append(
-            self.store,
-            pending,
-            expected_version=expected_version,
-            dry_run=dry_run,
-            keep_recorded=keep_recorded,
-            progress=None if on_progress is None else _counter(on_progress, events),
-        )
+        with _collector_paused():
+            return self.checks.append(
+                self.store,
+                pending,
+                expected_version=expected_version,
+                dry_run=dry_run,
+                keep_recorded=keep_recorded,
+                progress=None if on_progress is None else _counter(on_progress, events),
+            )
 
     def plans(self) -> list[str]:
         """The ids of the plans the log defines, sorted (``default``: the plan whose streams carry no id)."""

@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import IO, Any, Final
 
 from .errors import InvalidEvent
+from .eventlines import read_line_fast
 from .events import EventTypes, PendingEvent
 
 __all__ = ["MAX_LINE_BYTES", "JsonLinesReader", "JsonValueError", "parse_json"]
@@ -183,6 +184,11 @@ class JsonLinesReader:
             raise InvalidEvent(
                 f"invalid UTF-8 at byte {error.start + 1}", source=self.source, line=number
             ) from None
+        if not self.keep_recorded:
+            event = read_line_fast(self.registry, text)
+            if event is not None:
+                self.lines.append(number)
+                return event
         try:
             value = parse_json(text)
         except json.JSONDecodeError as error:

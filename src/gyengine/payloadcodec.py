@@ -107,6 +107,19 @@ class PayloadCodec(Protocol):
         """
         ...
 
+    def read_new(self, text: str | bytes) -> tuple[Any, str, int] | None:
+        """A new event's payload (its JSON text, as a line gave it) read the fast way.
+
+        Returns the payload object, its canonical text and how many object members
+        (``"key": value`` pairs, nested ones included) the text held, when the
+        fast path reads it exactly as the bounded input converter would; ``None``
+        for anything else (a refusal, a value out of bounds, a kind the fast path
+        does not take), which the strict path then decides and names. Counting
+        the members lets a caller detect a repeated key, which msgspec keeps the
+        last of where the strict reader refuses it.
+        """
+        ...
+
 
 def payload_json(value: Any, *, plain: bool) -> str:
     """The canonical JSON text of an unstructured payload: by the C encoder when
@@ -196,6 +209,10 @@ class ReferenceCodec:
         """A stored payload's JSON value (upcast, if it was older) as an object of ``cls``."""
         return structure_checked(self.converter, data, self.cls)
 
+    def read_new(self, text: str | bytes) -> None:
+        """Never: the converter's path has no fast reading; the strict path reads every line."""
+        return None
+
 
 class MsgspecCodec:
     """msgspec reads, a per-class writer writes; the reference names what is wrong."""
@@ -212,20 +229,33 @@ class MsgspecCodec:
         self._write = kind.write
         self._vouch = kind.vouch
         self.decode = _decoder(self.cls, kind, self._refuse)
+        self.read_new = _new_reader(self.cls, kind, self._exact_text)
 
     def encode(self, payload: Any, *, structured: bool = False) -> str:
         """msgspec's text of the object, or the writer's JSON value's (for a class msgspec
         cannot write, with quantities); a payload neither vouches for is the reference's."""
-        vouch = self._vouch
-        value = (payload if vouch(payload) else _OUTSIDE) if vouch else self._write(payload)
-        if value is _OUTSIDE:
-            return self.reference.encode(payload, structured=structured)
         try:
-            # msgspec with sorted keys writes the C encoder's text (the reference's) for
-            # strings, integers, booleans, nulls, lists, objects and the fields vouched for.
-            return _encode_sorted(value).decode()
+            text = self._exact_text(payload)
         except UnicodeEncodeError:
             raise InvalidEvent(_LONE_SURROGATE, field="$.data") from None
+        return self.reference.encode(payload, structured=structured) if text is None else text
+
+    def _exact_text(self, payload: Any) -> str | None:
+        """The canonical text of a payload msgspec or the writer vouches for (its fields of
+        exactly their types, decimals within the bounds), else ``None``.
+
+        Raises:
+            UnicodeEncodeError: a string holds a lone surrogate.
+        """
+        vouch = self._vouch
+        # The writer takes what msgspec cannot write as the converter does (a quantity, a
+        # decimal whose str() has an exponent, as "0.0000000" reads), at a call per field.
+        value = payload if vouch is not None and vouch(payload) else self._write(payload)
+        if value is _OUTSIDE:
+            return None
+        # msgspec with sorted keys writes the C encoder's text (the reference's) for
+        # strings, integers, booleans, nulls, lists, objects and the fields vouched for.
+        return _encode_sorted(value).decode()
 
     def _refuse(self, text: str | bytes, error: Exception | None) -> NoReturn:
         """Raise the reference's error for a payload msgspec (or a check) refused."""
@@ -288,6 +318,55 @@ def _decoder(
         refuse(text, None)
 
     return decode
+
+
+def _new_reader(
+    cls: type, kind: _Kind, exact_text: Callable[[Any], str | None]
+) -> Callable[[str | bytes], tuple[Any, str, int] | None]:
+    """The msgspec path's reader of new payloads of ``cls`` (see :meth:`PayloadCodec.read_new`), built once.
+
+    It reads as :func:`_decoder` does (the same guard, checks and builder), so it
+    accepts no more than the stored-row reader, which equals the converter; the
+    bounds of new events are the writer's (``exact_text`` gives ``None`` for a
+    decimal outside them). Whatever it does not vouch for gives ``None``.
+    """
+    checked = kind.check if kind.check is not None else _always
+    build = kind.build
+    assert build is not None  # an exact class kind has its builder (see _class_kind)
+    # Native classes: the Keys guard counts and checks, msgspec builds; others: the full guard.
+    guard: Callable[[str | bytes], Any] = msgspec.json.Decoder(
+        _loose(kind) if kind.native else kind.guard
+    ).decode
+    make: Callable[[str | bytes], Any] | None = (
+        msgspec.json.Decoder(cls).decode if kind.native else None
+    )
+
+    def read(text: str | bytes) -> tuple[Any, str, int] | None:
+        try:
+            guarded = guard(text)
+            if not checked(guarded):
+                return None
+            payload = build(guarded) if make is None else make(text)
+            written = exact_text(payload)
+        except Exception:  # a refusal (msgspec's, a validator's): the strict path names it
+            return None
+        return None if written is None else (payload, written, _members(guarded))
+
+    return read
+
+
+def _members(value: Any) -> int:
+    """How many object members a guard Struct read (nested objects' too); ``UNSET``: absent."""
+    count = 0
+    for item in msgspec.structs.astuple(value):
+        if item is msgspec.UNSET:
+            continue
+        count += 1
+        if isinstance(item, msgspec.Struct):
+            count += _members(item)
+        elif type(item) is tuple or type(item) is list:
+            count += sum(_members(inner) for inner in item if isinstance(inner, msgspec.Struct))
+    return count
 
 
 def codec_for(
