@@ -18,7 +18,7 @@ import strategies
 from gyengine import Evaluator, Finding, Score
 from gyengine.errors import EvaluatorError
 from gyengine.evaluation import FINDING_KINDS, STATUSES, _named, _plain, _walked, check_record
-from gyengine.replay import ResultRecord
+from gyengine.replay import ResultRecord, _full_key, _head_key, _sort_records
 
 NOT_FINITE = ["NaN", "sNaN", "-NaN", "Infinity", "-Infinity"]
 
@@ -236,6 +236,38 @@ def test_a_row_is_made_as_from_the_records_json(
         assert row["details"] == json.dumps(named, ensure_ascii=False, sort_keys=True)
         for column in ("value", "target", "expected", "points"):
             assert row[column] == text.get(column)
+
+
+_few = st.sampled_from(["a", "b"])
+_records = st.one_of(
+    st.builds(
+        score,
+        subject=_few,
+        metric=_few,
+        period=_few,
+        value=st.none() | st.sampled_from([Decimal("1.5"), Decimal("2"), "late"]),
+        details=st.dictionaries(_few, st.integers(0, 2), max_size=1),
+    ),
+    st.builds(
+        finding,
+        kind=st.sampled_from(["warn", "commend"]),
+        subject=_few,
+        rule=_few,
+        period=_few,
+        rationale=_few,
+    ),
+)
+
+
+@given(st.lists(st.tuples(_few, _records), max_size=30))
+def test_records_sort_as_by_their_keys_then_their_canonical_json(
+    made: list[tuple[str, Score | Finding]],
+) -> None:
+    """Records sort by evaluator, type, subject, metric or rule, period (and kind), then,
+    where those tie, by their canonical JSON: the order one key of all of them gives."""
+    items = [ResultRecord(evaluator, "1", "p", record) for evaluator, record in made]
+    expected = sorted(items, key=lambda item: (_head_key(item), _full_key(item)))
+    assert _sort_records(items) == expected
 
 
 # -- the vocabulary --------------------------------------------------------------------

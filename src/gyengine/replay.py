@@ -30,6 +30,8 @@ import json
 import weakref
 from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
 from decimal import Decimal
+from itertools import groupby
+from operator import itemgetter
 from typing import Any, Final
 
 import attrs
@@ -257,16 +259,11 @@ def _sort_records(items: Iterable[ResultRecord]) -> list[ResultRecord]:
     The canonical JSON, which costs most, is made only for records whose other
     keys tie (few do): the order is the one a key of all of them would give.
     """
-    ordered = sorted(items, key=_head_key)
-    start = 0
-    while start < len(ordered):
-        head = _head_key(ordered[start])
-        end = start + 1
-        while end < len(ordered) and _head_key(ordered[end]) == head:
-            end += 1
-        if end - start > 1:
-            ordered[start:end] = sorted(ordered[start:end], key=_full_key)
-        start = end
+    keyed = sorted(((_head_key(item), item) for item in items), key=itemgetter(0))
+    ordered: list[ResultRecord] = []
+    for _, group in groupby(keyed, key=itemgetter(0)):
+        tied = [item for _, item in group]
+        ordered.extend(sorted(tied, key=_full_key) if len(tied) > 1 else tied)
     return ordered
 
 
