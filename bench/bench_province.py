@@ -18,6 +18,8 @@ wall seconds; the machine is shared, so compare the ratios of one run.
 
     python bench/bench_province.py                       # 10, 30, 100 counties
     python bench/bench_province.py --counties 10 --no-postgres
+    python bench/bench_province.py --counties 10 --no-postgres --profile profiles/
+    python -m pstats profiles/sqlite-10-full.prof     # then: sort cumulative, stats 40
 """
 
 from __future__ import annotations
@@ -86,16 +88,24 @@ def _append_week(target: str, counties: int) -> dict[str, Any]:
         return {"week_events": count, "events": engine.store.head().seq}
 
 
-def _replay_all(target: str) -> dict[str, Any]:
+def _replay_all(target: str, profile: str | None = None) -> dict[str, Any]:
+    import cProfile
+
     import gyengine
 
     with gyengine.open(target) as engine:
+        profiler = cProfile.Profile() if profile else None
         cpu, wall = time.process_time(), time.perf_counter()
         plans = results = resumed = 0
+        if profiler is not None:
+            profiler.enable()
         for result in engine.replay_each():
             plans += 1
             results += len(result.records)
             resumed += bool(result.resumed)
+        if profiler is not None:
+            profiler.disable()
+            profiler.dump_stats(str(profile))
         return {
             "cpu_s": time.process_time() - cpu,
             "wall_s": time.perf_counter() - wall,
@@ -133,17 +143,20 @@ def _targets(workdir: Path, counties: int, postgres: bool) -> list[tuple[str, st
     return targets
 
 
-def bench(counties: list[int], postgres: bool) -> list[dict[str, Any]]:
+def bench(counties: list[int], postgres: bool, profile: Path | None = None) -> list[dict[str, Any]]:
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         for n in counties:
             for backend, target, cleanup in _targets(Path(tmp), n, postgres):
+                stem = None if profile is None else str(profile / f"{backend}-{n}")
                 try:
                     row: dict[str, Any] = {"backend": backend, "counties": n}
                     row.update(_in_child(_build, target, n))
-                    full = _in_child(_replay_all, target)
+                    full = _in_child(_replay_all, target, stem and f"{stem}-full.prof")
                     row.update(_in_child(_append_week, target, n))
-                    incremental = _in_child(_replay_all, target)
+                    incremental = _in_child(
+                        _replay_all, target, stem and f"{stem}-incremental.prof"
+                    )
                     row["full"] = full
                     row["incremental"] = incremental
                     rows.append(row)
@@ -175,9 +188,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--counties", default="10,30,100", help="comma-separated county counts")
     parser.add_argument("--no-postgres", action="store_true", help="SQLite only")
     parser.add_argument("--json", type=Path, help="also write the figures to this JSON file")
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        help="profile each replay with cProfile into this folder (BACKEND-N-full.prof,"
+        " BACKEND-N-incremental.prof; the times are then the profiler's, not comparable)",
+    )
     args = parser.parse_args(argv)
     counties = [int(n) for n in args.counties.split(",")]
-    rows = bench(counties, postgres=not args.no_postgres)
+    if args.profile:
+        args.profile.mkdir(parents=True, exist_ok=True)
+    rows = bench(counties, postgres=not args.no_postgres, profile=args.profile)
     if args.json:
         args.json.write_text(json.dumps(rows, indent=2), "utf-8")
     return 0

@@ -6,7 +6,9 @@ because the strategies are built from them at import time.
 
 from __future__ import annotations
 
+import collections
 import datetime as dt
+import enum
 import string
 import types
 import typing
@@ -444,3 +446,152 @@ def changed_json(value: Any, at: tuple[Any, ...], change: str, wrong: Any) -> An
     items = list(value)
     items[head] = changed_json(items[head], rest, change, wrong)
     return items
+
+
+# -- results: named inputs (details, parameters) and saved rows ---------------------
+
+
+class Label(str):
+    """A ``str`` subclass (as a ``StrEnum`` member is): details keep its plain text."""
+
+
+class Level(enum.IntEnum):
+    """An ``int`` subclass: no JSON value for a score's details."""
+
+    LOW = 1
+
+
+class Exact(Decimal):
+    """A ``Decimal`` subclass: details keep it as it is."""
+
+
+_surrogates = st.sampled_from(["\ud800", "\udfff", "\ud83d", "\ude00", "\ud83d\ude00"])
+_surrogate_texts = st.tuples(st.text(max_size=3), _surrogates, st.text(max_size=3)).map("".join)
+odd_texts = json_text | _surrogate_texts
+"""Texts, a few with a lone surrogate (no UTF-8 form), some beyond the BMP."""
+
+any_decimals = st.one_of(
+    st.decimals(allow_nan=True, allow_infinity=True),
+    st.builds(
+        lambda sign, digits, exponent: Decimal((sign, tuple(digits), exponent)),
+        st.integers(0, 1),
+        st.lists(st.integers(0, 9), min_size=1, max_size=30),
+        st.integers(-60, 60),
+    ),
+    st.sampled_from(
+        [Decimal(text) for text in ("sNaN", "-NaN", "-Infinity", "-0", "0E-7", "1E+999999")]
+    ),
+)
+"""Decimals of every exponent, finite or not (NaN, sNaN, infinities)."""
+
+_edge_integers = st.sampled_from([MAX_SAFE_INTEGER, -MAX_SAFE_INTEGER, 2**53, -(2**53), 10**30])
+
+odd_keys = st.one_of(
+    odd_texts,
+    odd_texts.map(Label),
+    st.integers(),
+    st.none(),
+    st.booleans(),
+    st.tuples(st.integers()),
+)
+
+odd_scalars = st.one_of(
+    st.floats(),
+    st.sampled_from([Decimal(text) for text in ("NaN", "sNaN", "-NaN", "Infinity", "-Infinity")]),
+    any_decimals,
+    _edge_integers | st.integers(),
+    _surrogate_texts,
+    odd_texts.map(Label),
+    any_decimals.filter(lambda value: value.is_finite()).map(Exact),
+    st.sampled_from([Level.LOW, dt.date(2019, 6, 7), b"bytes", frozenset({"a"}), object()]),
+)
+"""Values a score's details may not hold, or hold only after conversion (a ``Label`` as
+its plain text, an ``Exact`` as it is), each kind about as likely."""
+
+_common_scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    safe_integers,
+    any_decimals.filter(lambda value: value.is_finite()),
+    json_text,
+)
+
+
+def _mostly(common: st.SearchStrategy[Any], odd: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    """``common``, and one time in eight ``odd``: a value with one odd thing in it."""
+    return st.integers(0, 7).flatmap(lambda n: odd if n == 0 else common)
+
+
+common_named_values = st.recursive(
+    _common_scalars,
+    lambda children: st.one_of(
+        st.lists(children, max_size=4),
+        st.lists(children, max_size=4).map(tuple),
+        st.dictionaries(json_text, children, max_size=4),
+    ),
+    max_leaves=20,
+)
+
+common_named_inputs = st.dictionaries(json_text, common_named_values, max_size=8)
+"""Details as the standard plugins give them: plain texts, literals, safe integers,
+finite Decimals, and lists, tuples and dicts of them."""
+
+_named_keys = _mostly(json_text, odd_keys)
+
+odd_named_values = st.recursive(
+    _mostly(_common_scalars, odd_scalars),
+    lambda children: st.one_of(
+        st.lists(children, max_size=4),
+        st.lists(children, max_size=4).map(tuple),
+        _mostly(
+            st.dictionaries(_named_keys, children, max_size=4),
+            st.dictionaries(json_text, children, max_size=3).map(collections.OrderedDict)
+            | st.dictionaries(json_text, children, max_size=3).map(types.MappingProxyType),
+        ),
+    ),
+    max_leaves=20,
+)
+
+odd_named_inputs = _mostly(
+    st.dictionaries(_named_keys, odd_named_values, max_size=8),
+    st.none() | odd_named_values,
+)
+"""What an evaluator might give as a score's ``details``: mostly the common values, with
+here and there anything else (str, int and Decimal subclasses, lone surrogates, floats,
+NaN, huge integers, dates, keys that are no text, mappings that are no dict), at any depth."""
+
+_row_texts = st.one_of(
+    st.none(),
+    json_text,
+    st.text(max_size=40),
+    decimals().map(lambda value: format(value, "f")),
+    st.sampled_from(["", "迟报 P07", "\U0001f600", '{"a": "1"}', "\u2028", "\\"]),
+)
+
+result_rows = st.tuples(
+    st.lists(_row_texts, max_size=18),
+    st.lists(st.integers(1, 10**7), max_size=30),
+)
+"""A saved result's fields (texts, Decimals as text, None; as few as none) and its evidence seqs."""
+
+jcs_inputs = st.recursive(
+    st.one_of(
+        st.none(),
+        st.booleans(),
+        safe_integers,
+        _edge_integers,
+        st.floats(),
+        json_text,
+        st.sampled_from([Decimal("1.5"), Label("x"), Level.LOW, b"x"]),
+    ),
+    lambda children: st.one_of(
+        st.lists(children, max_size=6),
+        st.lists(children, max_size=6).map(tuple),
+        st.dictionaries(json_text, children, max_size=4),
+        st.dictionaries(json_text | st.integers() | odd_texts.map(Label), children, max_size=3),
+    ),
+    max_leaves=25,
+)
+"""Values for the canonical form's plain check: JSON values with integers at and past
+2**53 - 1, floats, keys beyond the BMP or no text, and values JSON has not (a Decimal, a
+``str`` or ``int`` subclass, bytes), in lists, tuples and objects."""

@@ -8,6 +8,7 @@ completes, measures every phase and writes what it says it writes.
 from __future__ import annotations
 
 import json
+import pstats
 import subprocess
 import sys
 from pathlib import Path
@@ -70,6 +71,8 @@ def test_province_bench_quick_mode(tmp_path: Path) -> None:
             "--no-postgres",
             "--json",
             str(figures),
+            "--profile",
+            str(tmp_path / "profiles"),
         ],
         capture_output=True,
         text=True,
@@ -78,6 +81,9 @@ def test_province_bench_quick_mode(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     [row] = json.loads(figures.read_text("utf-8"))
     assert row["counties"] == 1
+    for replay in ("full", "incremental"):  # --profile: each replay's cProfile statistics
+        stats = pstats.Stats(str(tmp_path / "profiles" / f"sqlite-1-{replay}.prof"))
+        assert any(name == "replay_each" for _, _, name in stats.stats)  # type: ignore[attr-defined]
     assert row["week_events"] > 0
     assert row["full"]["plans"] == row["incremental"]["plans"] == 1
     assert row["full"]["resumed"] == 0

@@ -12,10 +12,14 @@ from typing import Any
 import pytest
 import rfc8785
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from gyengine.canonical import (
     ENVELOPE_SQL,
     GENESIS_HASH,
+    MAX_SAFE_INTEGER,
+    _is_plain,
+    canonical_array,
     canonical_json,
     canonicalize,
     envelope_bytes,
@@ -26,7 +30,7 @@ from gyengine.canonical import (
 from gyengine.errors import CanonicalizationError
 from gyengine.events import ENVELOPE_FIELDS
 from gyengine.store import _SCHEMA
-from strategies import envelopes, json_values, plain_json_values
+from strategies import envelopes, jcs_inputs, json_values, plain_json_values
 
 # RFC 8785 section 3.2.2, the input as printed in the RFC.
 RFC_INPUT = r"""{
@@ -304,6 +308,42 @@ def test_envelope_bytes_equal_rfc8785_of_the_envelope(envelope: dict[str, Any]) 
     # The payload's UTF-8 bytes (what the typed read path fetches) splice the same way.
     fields["data"] = fields["data"].encode()
     assert envelope_bytes(**fields) == rfc8785.dumps(envelope)
+
+
+def _plain_item_by_item(value: Any) -> bool:
+    """The plain check as first written, one item at a time: the reference for ``_is_plain``."""
+    kind = type(value)
+    if kind is str or value is None or kind is bool:
+        return True
+    if kind is int:
+        return bool(-MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER)
+    if kind is dict:
+        for key, item in value.items():
+            if type(key) is not str or (key and max(key) > "\uffff"):
+                return False
+            if not _plain_item_by_item(item):
+                return False
+        return True
+    if kind is list or kind is tuple:
+        return all(map(_plain_item_by_item, value))
+    return False
+
+
+@settings(max_examples=300)
+@given(jcs_inputs)
+def test_the_plain_check_agrees_with_the_item_by_item_one(value: Any) -> None:
+    """Judging a container's items by their types in one go says "plain" exactly when the
+    item-by-item check does (integers past 2**53 - 1, floats, keys beyond the BMP, a
+    ``str`` subclass, a Decimal at any depth), and the text is then rfc8785's."""
+    assert _is_plain(value) == _plain_item_by_item(value)
+    if _is_plain(value):
+        assert canonical_json(value) == rfc8785.dumps(value).decode()
+
+
+@given(st.lists(json_values, max_size=6))
+def test_an_array_is_its_items_texts_joined(items: list[Any]) -> None:
+    """``canonical_array`` of the items' canonical texts is the array's canonical text."""
+    assert canonical_array(canonical_json(item) for item in items) == canonical_json(items)
 
 
 @pytest.fixture(scope="module")

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from gyengine import Quantity
-from gyengine.quantity import UNITS
+from gyengine.quantity import UNITS, _exact, _product
+from strategies import Exact, any_decimals
 
 # (text, amount in the base unit written out by hand, base unit)
 PARSED = [
@@ -225,3 +229,43 @@ def test_a_quantity_built_directly_has_one_form() -> None:
     assert built == parsed
     assert str(built) == str(parsed) == "1.5 元"
     assert Quantity(Decimal("7.50E+9"), "元").amount == Decimal(7500000000)
+
+
+def _product_outcome(make: Any, value: Decimal, factor: Decimal) -> Any:
+    try:
+        made = make(value, factor)
+    except Exception as error:
+        return ("error", type(error), str(error))
+    return ("value", type(made), made.as_tuple(), made is value)
+
+
+_FACTORS = sorted({factor for _, factor in UNITS.values()}) + [
+    1 / factor for _, factor in UNITS.values()
+]
+
+
+@settings(max_examples=300)
+@example(value=Decimal(5), factor=Decimal(-1))
+@example(value=Decimal("1.50"), factor=Decimal(1))
+@example(value=Decimal("1E+3"), factor=Decimal(1))
+@example(value=Decimal("-0"), factor=Decimal("1.0"))
+@example(value=Decimal("0E-3"), factor=Decimal(1))
+@example(value=Exact("12.5"), factor=Decimal(1))
+@given(
+    value=st.sampled_from([Decimal(text) for text in ("5", "12.34", "-0", "1.50", "1E+3")])
+    | any_decimals
+    | any_decimals.filter(lambda value: value.is_finite()).map(Exact),
+    factor=st.one_of(
+        st.sampled_from([Decimal(1), Decimal("1.0"), Decimal("1E+0"), Decimal("-1")]),
+        st.sampled_from(_FACTORS),
+        any_decimals,
+    ),
+)
+def test_a_normal_amount_times_one_is_itself_as_the_rule_gives(
+    value: Decimal, factor: Decimal
+) -> None:
+    """The shortcut for an amount already normal times one gives what the rule gives (the
+    same digits and exponent, the same type, a new object) and refuses what it refuses,
+    for Decimals of every exponent, finite or not, a Decimal subclass, and every unit's
+    factor."""
+    assert _product_outcome(_exact, value, factor) == _product_outcome(_product, value, factor)

@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import replay_helpers as h
+import strategies
 from gyengine import Evaluator, Finding, Score
 from gyengine.errors import EvaluatorError
-from gyengine.evaluation import FINDING_KINDS, STATUSES, check_record
-from gyengine.replay import ResultRecord
+from gyengine.evaluation import FINDING_KINDS, STATUSES, _named, _plain, _walked, check_record
+from gyengine.replay import ResultRecord, _full_key, _head_key, _sort_records
 
 NOT_FINITE = ["NaN", "sNaN", "-NaN", "Infinity", "-Infinity"]
 
@@ -162,6 +166,108 @@ def test_a_text_detail_is_stored_as_before() -> None:
     record = score(details={"banks": "A,B", "rank": "3"})
     row = ResultRecord("e", "1", "p", record).to_row()
     assert row["details"] == '{"banks": "A,B", "rank": "3"}'
+
+
+def _shape(value: Any) -> Any:
+    """A value with every type spelled out: two shapes are equal only when the values have
+    the same types, keys in the same order, and the same texts and numbers."""
+    if isinstance(value, dict):
+        return (type(value), [(type(k), k, _shape(item)) for k, item in value.items()])
+    if isinstance(value, list):
+        return (type(value), [_shape(item) for item in value])
+    if isinstance(value, Decimal):
+        return (type(value), value.as_tuple())
+    return (type(value), value)
+
+
+def _outcome(convert: Any, value: Any) -> Any:
+    """What a converter gives: the value's shape, or the error's type and message."""
+    try:
+        return ("value", _shape(convert(value, "Score.details")))
+    except Exception as error:
+        return ("error", type(error), str(error))
+
+
+@settings(max_examples=400)
+@given(strategies.odd_named_inputs)
+def test_the_fast_pass_gives_what_the_reference_walk_gives(value: Any) -> None:
+    """Named inputs of every sort (nested, str subclasses, lone surrogates, floats, NaN,
+    huge integers, Decimals of every exponent, keys that are no text): the converter
+    gives the reference walk's value, types and key order, or its error and message."""
+    assert _outcome(_named, value) == _outcome(_walked, value)
+
+
+@given(strategies.common_named_inputs)
+def test_common_named_inputs_take_the_fast_pass(value: dict[str, Any]) -> None:
+    """Details as the standard plugins give them are converted without the walk, to
+    exactly what the walk gives."""
+    made = _plain(value)
+    assert made is not None
+    assert _shape(made) == _shape(_walked(value, "Score.details"))
+
+
+def test_the_fast_pass_copies_what_it_is_given() -> None:
+    """A record keeps its own lists and dicts: changing the caller's afterwards changes nothing."""
+    ids, by = ["P01"], {"a": [1]}
+    record = score(details={"ids": ids, "by": by, "t": ("x",)})
+    ids.append("P02")
+    by["a"].append(2)
+    by["b"] = []
+    assert record.details == {"by": {"a": [1]}, "ids": ["P01"], "t": ["x"]}
+
+
+@given(
+    details=strategies.common_named_inputs,
+    value=st.none() | strategies.decimals() | strategies.json_text,
+    points=st.none() | strategies.any_decimals.filter(lambda value: value.is_finite()),
+)
+def test_a_row_is_made_as_from_the_records_json(
+    details: dict[str, Any], value: Any, points: Decimal | None
+) -> None:
+    """``to_row`` writes figures and details as it did from ``to_json``: a Decimal as its
+    decimal text, details as ``json.dumps(..., ensure_ascii=False, sort_keys=True)``."""
+    for record in (
+        score(value=value, target=points, expected=value, points=points, details=details),
+        finding(points=points, parameters=details),
+    ):
+        item = ResultRecord("e", "1", "p", record)
+        text, row = item.to_json(), item.to_row()
+        named = text["details"] if isinstance(record, Score) else text["parameters"]
+        assert row["details"] == json.dumps(named, ensure_ascii=False, sort_keys=True)
+        for column in ("value", "target", "expected", "points"):
+            assert row[column] == text.get(column)
+
+
+_few = st.sampled_from(["a", "b"])
+_records = st.one_of(
+    st.builds(
+        score,
+        subject=_few,
+        metric=_few,
+        period=_few,
+        value=st.none() | st.sampled_from([Decimal("1.5"), Decimal("2"), "late"]),
+        details=st.dictionaries(_few, st.integers(0, 2), max_size=1),
+    ),
+    st.builds(
+        finding,
+        kind=st.sampled_from(["warn", "commend"]),
+        subject=_few,
+        rule=_few,
+        period=_few,
+        rationale=_few,
+    ),
+)
+
+
+@given(st.lists(st.tuples(_few, _records), max_size=30))
+def test_records_sort_as_by_their_keys_then_their_canonical_json(
+    made: list[tuple[str, Score | Finding]],
+) -> None:
+    """Records sort by evaluator, type, subject, metric or rule, period (and kind), then,
+    where those tie, by their canonical JSON: the order one key of all of them gives."""
+    items = [ResultRecord(evaluator, "1", "p", record) for evaluator, record in made]
+    expected = sorted(items, key=lambda item: (_head_key(item), _full_key(item)))
+    assert _sort_records(items) == expected
 
 
 # -- the vocabulary --------------------------------------------------------------------

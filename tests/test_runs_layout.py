@@ -8,6 +8,7 @@ current code: the same runs, the same seals.
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import shutil
 import sqlite3
@@ -19,11 +20,27 @@ from typing import Any
 
 import pytest
 import sqlite_utils
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import gyengine
 import pg_helpers
 import replay_helpers as h
-from gyengine.runs import PACK_CUT, PACK_MAX, PACK_MIN, RESULT_COLUMNS, RunStore, _packs
+import strategies
+from gyengine.canonical import canonical_json
+from gyengine.runs import (
+    PACK_CUT,
+    PACK_MAX,
+    PACK_MIN,
+    RESULT_COLUMNS,
+    RunStore,
+    _digest_line,
+    _pack_line,
+    _packs,
+    _run_content,
+    _texts,
+)
+from gyengine.seal import Sealer
 
 FIRST_LAYOUT_SQLITE = f"""
 CREATE TABLE results (
@@ -254,6 +271,84 @@ def test_packs_are_cut_at_evaluators_gaps_and_by_content() -> None:
     # 300 rows put in front: every pack after the first boundary is found again.
     shifted = list(_packs([(n, "a", f"[{n + 10_000}]".encode()) for n in range(1, 301)] + lines))
     assert {p.data for p in packs[1:]} <= {p.data for p in shifted}
+
+
+# -- each result put in canonical form once ----------------------------------------------
+
+
+def _first_digest_line(n: int, fields: Any, evidence: list[int]) -> str:
+    """A result's digest line as first made: one canonical JSON of the whole line."""
+    return canonical_json([n, list(fields), sorted(evidence)]) + "\n"
+
+
+def _first_pack_line(fields: Any, evidence: list[int]) -> str:
+    """A result's pack line as first made: one canonical JSON of the whole row."""
+    return canonical_json([*fields, list(evidence)])
+
+
+@given(st.integers(1, 10**9), strategies.result_rows)
+def test_a_results_lines_are_made_from_its_texts_as_they_were_made_whole(
+    n: int, row: tuple[list[Any], list[int]]
+) -> None:
+    """The digest line and the pack line built from the fields' and the evidence's
+    canonical texts are byte for byte the lines made whole (no fields, no evidence,
+    unicode, Decimals as text, None included)."""
+    fields, evidence = row
+    seqs = sorted(set(evidence))
+    fields_text, evidence_text = _texts(fields, seqs)
+    assert _digest_line(n, fields_text, evidence_text) == _first_digest_line(n, fields, seqs)
+    assert _pack_line(fields_text, evidence_text) == _first_pack_line(fields, seqs)
+
+
+RUN_ROW = {
+    "as_of": None,
+    "known_at": None,
+    "seq_from": 1,
+    "seq_to": 0,
+    "head_hash": "0" * 64,
+    "chain_ok": 1,
+    "chain_problem": None,
+    "allow_broken_chain": 0,
+    "options": "{}",
+    "plugins": "[]",
+    "evaluators": "[]",
+    "verified_from": 1,
+    "trusted": "[]",
+}
+
+
+@settings(max_examples=25)
+@given(st.lists(strategies.result_rows, min_size=1, max_size=60))
+def test_a_saved_run_stores_and_seals_what_it_did(rows: list[tuple[list[Any], list[int]]]) -> None:
+    """A run saved now stores the packs and seals the digest that the lines made whole
+    give, so runs saved before and after read and check alike."""
+    sealer = Sealer(b"k" * 32)
+    runs = RunStore(sqlite3.connect(":memory:"), sealer)
+    results = [
+        {**dict(zip(RESULT_COLUMNS, [*fields, *[None] * 17][:17], strict=True)), "evidence": seqs}
+        for fields, seqs in rows
+    ]
+    run_id = runs.save_run(RUN_ROW, results)
+    lines = {
+        n: (tuple(row[c] for c in RESULT_COLUMNS), sorted(set(row["evidence"])))
+        for n, row in enumerate(results, start=1)
+    }
+    stored = runs.conn.execute(
+        "SELECT first_n, rows, size, body FROM run_packs JOIN result_packs"
+        " ON result_packs.id = run_packs.pack_id WHERE run_id = ? ORDER BY first_n",
+        (run_id,),
+    ).fetchall()
+    assert sum(count for _, count, _, _ in stored) == len(results)
+    for first_n, count, size, body in stored:
+        made = [_first_pack_line(*lines[n]) for n in range(first_n, first_n + count)]
+        data = zlib.decompress(body) if len(body) != size else body
+        assert data == ("[" + ",".join(made) + "]").encode()
+    digest = hashlib.sha256(
+        "".join(_first_digest_line(n, *lines[n]) for n in lines).encode()
+    ).hexdigest()
+    (run,) = list(runs._runs())
+    assert sealer.check("run", _run_content(run, digest), run["seal"]) is None
+    assert list(runs.problems(lambda seq: None)) == []
 
 
 # -- PostgreSQL ------------------------------------------------------------------------

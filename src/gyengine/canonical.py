@@ -12,6 +12,7 @@ that the two agree.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Collection, Iterable
 from json.encoder import c_make_encoder, encode_basestring  # type: ignore[attr-defined]
 from typing import Any, Final
 
@@ -21,6 +22,7 @@ from .errors import CanonicalizationError
 
 __all__ = [
     "GENESIS_HASH",
+    "canonical_array",
     "canonical_json",
     "canonicalize",
     "envelope_bytes",
@@ -50,24 +52,39 @@ def plain_json(value: Any) -> str:
     return "".join(_encode(value, 0))
 
 
+_LITERALS: Final = frozenset({str, bool, type(None)})
+_SCALARS: Final = _LITERALS | {int}
+
+
 def _is_plain(value: Any) -> bool:
-    """Tell whether the C encoder with sorted keys already gives JCS for ``value``."""
+    """Tell whether the C encoder with sorted keys already gives JCS for ``value``.
+
+    A container's items are judged by their types in one go where they are all
+    texts, literals or integers (a row of texts and nulls, a list of seqs), and
+    one by one otherwise.
+    """
     kind = type(value)
     if kind is str or value is None or kind is bool:
         return True
     if kind is int:
         return bool(-MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER)
-    if kind is dict:
-        for key, item in value.items():
-            # Keys beyond the BMP sort differently by UTF-16 unit than by code point.
-            if type(key) is not str or (key and max(key) > "\uffff"):
-                return False
-            if not _is_plain(item):
-                return False
-        return True
+    items: Collection[Any]
     if kind is list or kind is tuple:
-        return all(map(_is_plain, value))
-    return False
+        items = value
+    elif kind is dict:
+        # Keys beyond the BMP sort differently by UTF-16 unit than by code point.
+        if not set(map(type, value)) <= {str} or max("".join(value), default="") > "\uffff":
+            return False
+        items = value.values()
+    else:
+        return False
+    kinds = set(map(type, items))
+    if kinds <= _LITERALS:
+        return True
+    if kinds <= _SCALARS:
+        numbers = items if len(kinds) == 1 else [item for item in items if type(item) is int]
+        return bool(min(numbers) >= -MAX_SAFE_INTEGER and max(numbers) <= MAX_SAFE_INTEGER)
+    return all(map(_is_plain, items))
 
 
 def canonical_json(value: Any) -> str:
@@ -92,6 +109,18 @@ def canonical_json(value: Any) -> str:
 def canonicalize(value: Any) -> bytes:
     """Return the RFC 8785 canonical UTF-8 bytes of a JSON value."""
     return canonical_json(value).encode("utf-8")
+
+
+def canonical_array(items: Iterable[str]) -> str:
+    """The RFC 8785 canonical text of an array from its items' canonical texts.
+
+    JCS writes an array as ``[``, its items' own canonical texts joined by
+    ``,``, and ``]``; an item's text does not depend on where it stands. So a
+    text made once (a result's fields) can go into several arrays without being
+    made again: ``canonical_array([canonical_json(a), canonical_json(b)])`` is
+    ``canonical_json([a, b])``.
+    """
+    return "[" + ",".join(items) + "]"
 
 
 def _str_or_null(value: str | None) -> str:

@@ -91,6 +91,8 @@ def _figure(*, text: bool) -> Callable[[Any, attrs.Attribute[Any], Any], None]:
     def check(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
         if value is None or (text and isinstance(value, str)):
             return
+        if type(value) is Decimal and value.is_finite():  # the common case, before any message
+            return
         where = f"{type(instance).__name__}.{attribute.name}"
         if isinstance(value, bool):
             raise TypeError(f"{where}: a boolean is not a figure")
@@ -160,13 +162,102 @@ def _json_object(value: Mapping[Any, Any], where: str) -> dict[str, JsonValue]:
     return dict(sorted(items.items()))
 
 
-def _named(value: Mapping[str, Any] | None, where: str) -> dict[str, JsonValue]:
-    """Named inputs (``details``, ``parameters``) as JSON values, sorted by name."""
+class _Unusual(Exception):
+    """A value the fast pass leaves to the reference walk, which accepts or refuses it."""
+
+
+def _plain_object(value: dict[Any, Any], texts: list[str]) -> dict[str, JsonValue]:
+    """:func:`_json_object` of a dict holding only common values, or :class:`_Unusual`.
+
+    Common: plain ``str`` keys; values of exact type str, bool, None, int within
+    +/-(2**53 - 1), finite Decimal, and lists, tuples and dicts of them. Each text
+    (keys included) is put in ``texts`` for the caller to check for UTF-8 once.
+    The result is what the reference walk gives (new lists and dicts, sorted by
+    name); anything else, even what the walk accepts (a ``str`` subclass), is
+    left to it, so that its result and its errors stay the only rule.
+    """
+    if not set(map(type, value)) <= _TEXT:
+        raise _Unusual
+    texts.extend(value)
+    made: dict[str, JsonValue] = {}
+    for key, item in value.items():
+        if type(item) is str:  # most are: no call
+            texts.append(item)
+        else:
+            item = _plain_item(item, texts)
+        made[key] = item
+    return {key: made[key] for key in sorted(made)}
+
+
+def _plain_list(value: list[Any] | tuple[Any, ...], texts: list[str]) -> list[JsonValue]:
+    """A list or tuple of common values as a new list (see :func:`_plain_object`)."""
+    kinds = set(map(type, value))
+    if kinds <= _TEXT:
+        texts.extend(value)
+        return list(value)
+    if kinds <= _TEXTS_AND_LITERALS:
+        texts.extend(item for item in value if type(item) is str)
+        return list(value)
+    return [_plain_item(item, texts) for item in value]
+
+
+def _plain_item(item: Any, texts: list[str]) -> JsonValue:
+    """One common value as the reference walk gives it (see :func:`_plain_object`)."""
+    kind = type(item)
+    if kind is str:
+        texts.append(item)
+    elif kind is int:
+        if not -MAX_SAFE_INTEGER <= item <= MAX_SAFE_INTEGER:
+            raise _Unusual
+    elif kind is Decimal:
+        if not item.is_finite():
+            raise _Unusual
+    elif kind is list or kind is tuple:
+        return _plain_list(item, texts)
+    elif kind is dict:
+        return _plain_object(item, texts)
+    elif item is not None and kind is not bool:
+        raise _Unusual
+    return item  # type: ignore[no-any-return]
+
+
+_TEXT: Final = frozenset({str})
+_TEXTS_AND_LITERALS: Final = frozenset({str, bool, type(None)})
+
+
+def _plain(value: dict[Any, Any]) -> dict[str, JsonValue] | None:
+    """:func:`_json_object` of a dict of common values (:func:`_plain_object`), its texts
+    checked for UTF-8 in one go; ``None`` for anything else, left to the reference walk."""
+    texts: list[str] = []
+    try:
+        made = _plain_object(value, texts)
+        "".join(texts).encode("utf-8")
+    except (_Unusual, UnicodeError, RecursionError):
+        return None
+    return made
+
+
+def _walked(value: Mapping[str, Any] | None, where: str) -> dict[str, JsonValue]:
+    """Named inputs as JSON values by the reference walk, which names what it refuses."""
     if value is None:
         return {}
     if not isinstance(value, Mapping):
         raise TypeError(f"{where}: give a mapping of names to values, not {type(value).__name__}")
     return _json_object(value, where)
+
+
+def _named(value: Mapping[str, Any] | None, where: str) -> dict[str, JsonValue]:
+    """Named inputs (``details``, ``parameters``) as JSON values, sorted by name.
+
+    A fast pass (:func:`_plain`) takes a dict of the common values; anything
+    else, and any text with a lone surrogate, goes through the reference walk
+    (:func:`_walked`), which gives the same result or the error naming the place.
+    """
+    if type(value) is dict:
+        made = _plain(value)
+        if made is not None:
+            return made
+    return _walked(value, where)
 
 
 def json_text(value: JsonValue) -> Any:

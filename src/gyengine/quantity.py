@@ -140,6 +140,23 @@ def _units_like(unit: str) -> tuple[str, ...]:
 def _exact(value: Decimal, factor: Decimal) -> Decimal:
     """``value × factor`` without rounding, trailing zeros dropped: 7.50E+9 -> 7500000000, 0.30 -> 0.3.
 
+    A Decimal already in that form (an integer with exponent 0, or a fraction
+    whose last digit is not 0) times one is itself: so are most calls, since
+    every quantity's converter normalises an amount made normal already. Any
+    other goes through :func:`_product`, the rule. Either way the result is a
+    new object, as the rule's is: records pickled into a results memo share
+    no object they did not share before, so the memo's bytes stay the same.
+    """
+    if type(value) is Decimal and factor.is_finite() and factor == 1:
+        _, digits, exponent = value.as_tuple()
+        if exponent == 0 or (isinstance(exponent, int) and exponent < 0 and digits[-1] != 0):
+            return value.copy_sign(value)  # the same digits, exponent and sign, anew
+    return _product(value, factor)
+
+
+def _product(value: Decimal, factor: Decimal) -> Decimal:
+    """``value × factor`` without rounding, trailing zeros dropped (see :func:`_exact`).
+
     Precision grows with the digits, so no figure is ever rounded (the default
     context keeps 28 digits and would round a longer one silently).
     """

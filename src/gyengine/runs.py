@@ -35,6 +35,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import operator
 import sqlite3
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -43,7 +44,7 @@ from typing import Any, Final, Protocol
 
 import attrs
 
-from .canonical import canonical_json
+from .canonical import canonical_array, canonical_json
 from .errors import CanonicalizationError
 from .seal import Sealer, key_path, load_sealer
 from .timeutil import utc_now
@@ -90,6 +91,8 @@ RESULT_COLUMNS: Final = (
     "rationale",
     "details",
 )
+_result_fields: Final = operator.itemgetter(*RESULT_COLUMNS)
+"""A result row's values in the order of :data:`RESULT_COLUMNS`."""
 _INTEGER: Final = {"id", "seq_from", "seq_to", "chain_ok", "allow_broken_chain"}
 _INTEGER_RUN: Final = _INTEGER | {"result_count", "verified_from"}
 
@@ -242,10 +245,15 @@ class _Digest:
         self._hash = hashlib.sha256()
 
     def add(self, n: int, fields: Sequence[Any], evidence: Sequence[int]) -> None:
+        """Take in result ``n``, read back from a pack."""
         try:
-            line = canonical_json([n, list(fields), sorted(evidence)]) + "\n"
+            line = _digest_line(n, *_texts(fields, sorted(evidence)))
         except (TypeError, CanonicalizationError) as error:  # an edited pack's odd values
             line = f"{n} cannot be read: {error}\n"
+        self.add_line(line)
+
+    def add_line(self, line: str) -> None:
+        """Take in a result's line (:func:`_digest_line`)."""
         self._hash.update(line.encode("utf-8"))
 
     def hexdigest(self) -> str:
@@ -326,9 +334,27 @@ def _packs(lines: Iterable[tuple[int, str, bytes]]) -> Iterator[_Pack]:
         yield _Pack(first, len(current), b"[" + b",".join(current) + b"]")
 
 
-def _row_line(fields: Sequence[Any], evidence: Sequence[int]) -> str:
-    """A result as stored in a pack: its fields, then its evidence seqs."""
-    return canonical_json([*fields, list(evidence)])
+def _texts(fields: Sequence[Any], evidence: Sequence[int]) -> tuple[str, str]:
+    """The canonical texts of a result's fields (an array) and of its evidence seqs.
+
+    Each result is written twice, in the digest a run's seal covers and in its
+    pack; both lines are arrays made from these two texts (:func:`canonical_array`),
+    so a result is put in canonical form once.
+    """
+    return canonical_json(list(fields)), canonical_json(list(evidence))
+
+
+def _digest_line(n: int, fields: str, evidence: str) -> str:
+    """Result ``n``'s line in a run's digest: the canonical JSON of ``[n, fields, evidence]``
+    (from the texts of :func:`_texts`), then a newline."""
+    return canonical_array((canonical_json(n), fields, evidence)) + "\n"
+
+
+def _pack_line(fields: str, evidence: str) -> str:
+    """A result as stored in a pack: the canonical JSON of ``[*fields, evidence]`` (from
+    the texts of :func:`_texts`): its fields, then its evidence seqs."""
+    items = fields[1:-1]  # the fields' texts, joined
+    return canonical_array((items, evidence) if items else (evidence,))
 
 
 def _unpack(first_n: int, body: Any, size: Any) -> Iterator[tuple[int, list[Any], list[int]]]:
@@ -632,10 +658,10 @@ class RunStore:
 
         def lines() -> Iterator[tuple[int, str, bytes]]:
             for n, result in enumerate(results, start=1):
-                fields = tuple(result[name] for name in RESULT_COLUMNS)
-                seqs = sorted(set(result["evidence"]))
-                digest.add(n, fields, seqs)
-                yield n, str(fields[0]), _row_line(fields, seqs).encode("utf-8")
+                fields = _result_fields(result)
+                fields_text, evidence_text = _texts(fields, sorted(set(result["evidence"])))
+                digest.add_line(_digest_line(n, fields_text, evidence_text))
+                yield n, str(fields[0]), _pack_line(fields_text, evidence_text).encode("utf-8")
 
         with self._writing() as conn:
             row = {**run, "created": utc_now(), "result_count": len(results)}
@@ -851,9 +877,10 @@ def _migrate(conn: RunTables) -> None:
         for n, *fields in conn.execute(
             f"SELECT n, {columns} FROM first_layout_results WHERE run_id = ? ORDER BY n", (run_id,)
         ).fetchall():
-            lines.append((n, str(fields[0]), _row_line(fields, evidence.pop(n, [])).encode()))
+            row = _pack_line(*_texts(fields, evidence.pop(n, [])))
+            lines.append((n, str(fields[0]), row.encode()))
         for n, seqs in evidence.items():
-            lines.append((n, _ORPHAN, _row_line([_ORPHAN], seqs).encode()))
+            lines.append((n, _ORPHAN, _pack_line(*_texts([_ORPHAN], seqs)).encode()))
         lines.sort(key=lambda line: line[0])
         _write_packs(conn, run_id, _packs(lines))
     conn.execute("DROP TABLE first_layout_evidence")
