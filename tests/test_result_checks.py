@@ -473,3 +473,30 @@ def test_a_detail_that_is_no_json_value_stops_the_replay(tmp_path: Path) -> None
         "TypeError: Score.details['due']: date is not a JSON value"
     )
     assert h.count_rows(tmp_path / "log.db", "runs") == 0
+
+
+@pytest.mark.parametrize("odd", [True, False, 1.0, "1", Decimal(1), None])
+def test_evidence_is_refused_unless_every_seq_is_an_integer(odd: object) -> None:
+    """True would pass for seq 1 and 1.0 too: a record would name an event it is not about."""
+    with pytest.raises(TypeError, match="not a seq"):
+        Score(
+            subject="s", metric="m", period="2019-06", value=None, rationale="r", evidence=[2, odd]
+        )
+    with pytest.raises(TypeError, match="not a seq"):
+        Finding(kind="warn", subject="s", rule="r", period="2019-06", rationale="r", evidence=[odd])
+
+
+def test_evidence_takes_an_int_subclass_as_the_plain_integer() -> None:
+    class Seq(int):
+        pass
+
+    made = Score(
+        subject="s",
+        metric="m",
+        period="2019-06",
+        value=None,
+        rationale="r",
+        evidence=[Seq(3), 2, 3],
+    )
+    assert made.evidence == (2, 3)
+    assert all(type(seq) is int for seq in made.evidence)

@@ -71,7 +71,18 @@ Value = Decimal | str | None
 
 
 def _evidence(seqs: Iterable[int]) -> tuple[int, ...]:
-    return tuple(sorted(set(seqs)))
+    """The seqs, each once, in order; anything but an integer is refused.
+
+    A boolean would pass for seq 1 or 0, and ``1.0`` for seq 1: a record would
+    then name an event it was never about (the replay checks only the range).
+    """
+    found = set(seqs)
+    if not set(map(type, found)) <= {int}:
+        for seq in found:
+            if isinstance(seq, bool) or not isinstance(seq, int):
+                raise TypeError(f"evidence holds {seq!r}, not a seq (an integer)")
+        found = {int(seq) for seq in found}  # an int subclass as the plain integer
+    return tuple(sorted(found))
 
 
 def _decimal(value: Any) -> Any:
