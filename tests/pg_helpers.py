@@ -42,9 +42,11 @@ def _admin() -> Any:
     except ImportError as error:
         return f"psycopg is not installed ({error})"
     try:
-        return psycopg.connect(ADMIN_URL, autocommit=True, connect_timeout=3)
+        admin = psycopg.connect(ADMIN_URL, autocommit=True, connect_timeout=3)
     except psycopg.Error as error:
         return " ".join(str(error).split())
+    atexit.register(admin.close)  # closed, not left to the collector's ResourceWarning at exit
+    return admin
 
 
 def require_server() -> Any:
