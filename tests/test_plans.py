@@ -40,17 +40,30 @@ def _dataset(engine: gyengine.Engine, only: int | None = None) -> Any:
     return attrs.evolve(dataset, county=lambda n: make(only))
 
 
-def _province(path: Path, counties: int = 2, only: int | None = None) -> Path:
+def _province(
+    path: Path, counties: int = 2, only: int | None = None, until: str | None = None
+) -> Path:
+    """``counties`` synthetic counties in a new database, their events recorded up to ``until``."""
     with gyengine.open(path, create=True) as engine:
-        load_counties(
-            engine.store,
-            engine.registry,
-            build_plan_sections(engine.manager),
-            _dataset(engine, only),
-            counties,
-            checks=engine.checks,
-        )
+        _load(engine, counties, only, until)
     return path
+
+
+def _load(
+    engine: gyengine.Engine, counties: int = 2, only: int | None = None, until: str | None = None
+) -> Any:
+    """Load the counties into ``engine``'s log; the dataset they came from."""
+    dataset = _dataset(engine, only)
+    load_counties(
+        engine.store,
+        engine.registry,
+        build_plan_sections(engine.manager),
+        dataset,
+        counties,
+        checks=engine.checks,
+        until=until,
+    )
+    return dataset
 
 
 @pytest.fixture(scope="module")
@@ -235,16 +248,7 @@ def test_incremental_after_a_week_equals_a_full_replay(tmp_path: Path) -> None:
     db = tmp_path / "week.db"
     cut = "2019-12-20T00:00:00.000000Z"
     with gyengine.open(db, create=True) as engine:
-        dataset = _dataset(engine)
-        load_counties(
-            engine.store,
-            engine.registry,
-            build_plan_sections(engine.manager),
-            dataset,
-            2,
-            checks=engine.checks,
-            until=cut,
-        )
+        dataset = _load(engine, until=cut)
         first = list(engine.replay_each(save=False))
         assert all(not r.resumed for r in first)
         week = [line for line in county_lines(dataset, 2) if str(line["recorded"]) > cut]
@@ -283,16 +287,7 @@ def test_replays_after_each_increment_and_again_at_its_head_equal_full_ones(
     db = tmp_path / "steps.db"
     cuts = ("2019-04-30T00:00:00.000000Z", "2019-09-30T00:00:00.000000Z", None)
     with gyengine.open(db, create=True) as engine:
-        dataset = _dataset(engine)
-        load_counties(
-            engine.store,
-            engine.registry,
-            build_plan_sections(engine.manager),
-            dataset,
-            2,
-            checks=engine.checks,
-            until=cuts[0],
-        )
+        dataset = _load(engine, until=cuts[0])
         lines = list(county_lines(dataset, 2))
         for step, cut in enumerate(cuts):
             if step:
