@@ -552,10 +552,14 @@ class RunStore:
 
     def checkpoint_problem(self, point: Checkpoint) -> str | None:
         """Why ``point``'s seal does not vouch for it; ``None`` when it does."""
+        return self._seal_problem("checkpoint", point.content(), point.seal)
+
+    def _seal_problem(self, kind: str, content: bytes, seal: str | None) -> str | None:
+        """Why ``seal`` does not vouch for ``content`` sealed as ``kind``; ``None`` when it does."""
         sealer = self._checking()
         if sealer is None:
             return f"no key to check its seal with ({key_path()} does not exist)"
-        return sealer.check("checkpoint", point.content(), point.seal)
+        return sealer.check(kind, content, seal)
 
     def save_checkpoints(self, checkpoints: Sequence[Checkpoint]) -> None:
         """Seal and save checkpoints; drop all but the newest few of each configuration."""
@@ -610,10 +614,7 @@ class RunStore:
 
     def memo_problem(self, memo: Memo) -> str | None:
         """Why ``memo``'s seal does not vouch for it; ``None`` when it does."""
-        sealer = self._checking()
-        if sealer is None:
-            return f"no key to check its seal with ({key_path()} does not exist)"
-        return sealer.check("memo", memo.content(), memo.seal)
+        return self._seal_problem("memo", memo.content(), memo.seal)
 
     def save_memos(self, memos: Sequence[Memo]) -> None:
         """Seal and save memos (one per checkpoint); drop those whose checkpoint is gone."""
@@ -756,16 +757,10 @@ class RunStore:
         tables = self._tables()
         if "runs" not in tables:
             return
-        sealer = self._checking()
-        no_key = f"no key to check its seal with ({key_path()} does not exist)"
         for run in self._runs():
             name = f"run {run['id']} of {run['created']}"
-            reason = (
-                no_key
-                if sealer is None
-                else sealer.check(
-                    "run", _run_content(run, self._results_digest(run["id"])), run.get("seal")
-                )
+            reason = self._seal_problem(
+                "run", _run_content(run, self._results_digest(run["id"])), run.get("seal")
             )
             if reason is not None:
                 yield f"{name}: {reason}"
@@ -780,18 +775,16 @@ class RunStore:
         ):
             point = Checkpoint(*values)
             name = f"checkpoint of {point.evaluator} at seq {point.seq}"
-            reason = no_key if sealer is None else self.checkpoint_problem(point)
+            reason = self.checkpoint_problem(point)
             if reason is not None:
                 yield f"{name}: {reason}"
                 continue
             bound = _bound(hash_at, point.seq, point.hash)
             if bound is not None:
                 yield f"{name}: {bound}"
-        yield from self._memo_problems(hash_at, no_key if sealer is None else None)
+        yield from self._memo_problems(hash_at)
 
-    def _memo_problems(
-        self, hash_at: Callable[[int], str | None], no_key: str | None
-    ) -> Iterator[str]:
+    def _memo_problems(self, hash_at: Callable[[int], str | None]) -> Iterator[str]:
         """Every results memo that fails its seal or its binding to the chain."""
         if "result_memos" not in self._tables():
             return
@@ -800,7 +793,7 @@ class RunStore:
         ).fetchall():
             memo = _memo(values)
             name = f"results memo of {memo.evaluator} at seq {memo.seq}"
-            reason = no_key or self.memo_problem(memo)
+            reason = self.memo_problem(memo)
             if reason is not None:
                 yield f"{name}: {reason}"
                 continue
